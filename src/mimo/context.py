@@ -1,0 +1,198 @@
+"""The TaskContext: the only door through which a step reaches the world.
+
+:class:`TaskContext` is the protocol steps are written against.
+:class:`BaseTaskContext` holds what every implementation shares (clock,
+deadline, logging, result message, documents); the production context
+(:mod:`mimo.actuator.context`) and the harness's ``FakeTaskContext`` add the
+clients on top of it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, MutableMapping
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+from mimo.api import (
+    MaintenanceManifest,
+    OpenShiftClusterDocument,
+    OpenShiftClusterProperties,
+    SubscriptionDocument,
+)
+from mimo.clock import Clock
+from mimo.environment import Environment
+from mimo.errors import TerminalError, TransientError
+
+if TYPE_CHECKING:
+    from mimo.kube import KubeHelper
+
+__all__ = [
+    "TaskContext",
+    "BaseTaskContext",
+    "get_task_context",
+    "ClusterMutator",
+    "TASK_TIMEOUT",
+    "Unavailable",
+]
+
+#: every task runs with this deadline (reference: 60 minutes)
+TASK_TIMEOUT = timedelta(minutes=60)
+
+ClusterMutator = Callable[[OpenShiftClusterDocument], None]
+
+
+class Unavailable(TerminalError):
+    """A TaskContext member that this context cannot provide; the message names it."""
+
+
+@runtime_checkable
+class TaskContext(Protocol):
+    """What a step may use. Steps are ``step(tc: TaskContext) -> None``."""
+
+    @property
+    def deadline(self) -> datetime: ...
+
+    def now(self) -> datetime: ...
+
+    def sleep(self, seconds: float) -> None: ...
+
+    def environment(self) -> Environment: ...
+
+    def log(self) -> logging.LoggerAdapter[logging.Logger]: ...
+
+    def set_result_message(self, text: str) -> None: ...
+
+    def get_cluster_uuid(self) -> str: ...
+
+    def get_openshift_cluster_document(self) -> OpenShiftClusterDocument: ...
+
+    def get_openshift_cluster_properties(self) -> OpenShiftClusterProperties: ...
+
+    def get_subscription_document(self) -> SubscriptionDocument: ...
+
+    def patch_openshift_cluster_document(self, mutator: ClusterMutator) -> OpenShiftClusterDocument: ...
+
+    def client_helper(self) -> KubeHelper: ...
+
+    def load_balancers_client(self) -> Any: ...
+
+    def interfaces_client(self) -> Any: ...
+
+    def private_link_services_client(self) -> Any: ...
+
+    def resource_skus_client(self) -> Any: ...
+
+    def tokens_client(self) -> Any: ...
+
+    def registries_client(self) -> Any: ...
+
+    def cluster_keyvault(self) -> Any: ...
+
+
+def get_task_context(obj: object) -> TaskContext:
+    """``obj`` as a TaskContext, or a :class:`TerminalError` when it is not one."""
+    if isinstance(obj, TaskContext):
+        return obj
+    raise TerminalError(f"not a TaskContext: {type(obj).__name__}")
+
+
+class _ContextLogAdapter(logging.LoggerAdapter):  # type: ignore[type-arg]
+    """Puts manifest, task and cluster on every record (as ``extra``) and in its text."""
+
+    def process(self, msg: Any, kwargs: MutableMapping[str, Any]) -> tuple[Any, MutableMapping[str, Any]]:
+        extra = dict(self.extra or {})
+        kwargs["extra"] = {**extra, **kwargs.get("extra", {})}
+        prefix = " ".join(f"{k}={extra[k]}" for k in ("manifest_id", "task_id", "cluster") if extra.get(k))
+        return (f"[{prefix}] {msg}" if prefix else msg), kwargs
+
+
+class BaseTaskContext:
+    """The parts of a TaskContext that do not talk to a backend.
+
+    Subclasses provide the clients and ``_save_cluster_document``.
+    """
+
+    def __init__(
+        self,
+        *,
+        clock: Clock,
+        environment: Environment,
+        cluster: OpenShiftClusterDocument | None,
+        subscription: SubscriptionDocument | None,
+        manifest: MaintenanceManifest | None = None,
+        deadline: datetime | None = None,
+        logger: logging.Logger | None = None,
+    ) -> None:
+        self._clock = clock
+        self._environment = environment
+        self._cluster = cluster
+        self._subscription = subscription
+        self._manifest = manifest
+        self._deadline = deadline if deadline is not None else clock.now() + TASK_TIMEOUT
+        self._result_message = ""
+        extra = {
+            "manifest_id": manifest.id if manifest else "",
+            "task_id": manifest.maintenance_task_id if manifest else "",
+            "cluster": cluster.resource_id if cluster else "",
+        }
+        self._log = _ContextLogAdapter(logger or logging.getLogger("mimo.task"), extra)
+
+    # -- time -----------------------------------------------------------------------------
+    @property
+    def deadline(self) -> datetime:
+        return self._deadline
+
+    def now(self) -> datetime:
+        return self._clock.now()
+
+    def sleep(self, seconds: float) -> None:
+        if seconds < 0:
+            raise ValueError("cannot sleep a negative time")
+        if self._clock.now() + timedelta(seconds=seconds) > self._deadline:
+            raise TransientError(f"sleeping {seconds:g}s would pass the task deadline")
+        self._clock.sleep(seconds)
+
+    # -- plain data -------------------------------------------------------------------------
+    def environment(self) -> Environment:
+        return self._environment
+
+    def log(self) -> logging.LoggerAdapter[logging.Logger]:
+        return self._log
+
+    def set_result_message(self, text: str) -> None:
+        self._result_message = str(text)
+
+    @property
+    def result_message(self) -> str:
+        return self._result_message
+
+    def _need_cluster(self) -> OpenShiftClusterDocument:
+        if self._cluster is None:
+            raise self._unavailable("cluster document", "cluster document")
+        return self._cluster
+
+    def get_cluster_uuid(self) -> str:
+        return self._need_cluster().id
+
+    def get_openshift_cluster_document(self) -> OpenShiftClusterDocument:
+        return self._need_cluster()
+
+    def get_openshift_cluster_properties(self) -> OpenShiftClusterProperties:
+        return self._need_cluster().properties
+
+    def get_subscription_document(self) -> SubscriptionDocument:
+        if self._subscription is None:
+            raise self._unavailable("subscription document", "subscription document")
+        return self._subscription
+
+    def patch_openshift_cluster_document(self, mutator: ClusterMutator) -> OpenShiftClusterDocument:
+        doc = self._save_cluster_document(self._need_cluster().resource_id, mutator)
+        self._cluster = doc
+        return doc
+
+    def _save_cluster_document(self, resource_id: str, mutator: ClusterMutator) -> OpenShiftClusterDocument:
+        raise self._unavailable("patch_openshift_cluster_document", "store")
+
+    def _unavailable(self, member: str, what: str) -> Unavailable:
+        return Unavailable(f"{member}: this TaskContext has no {what}")

@@ -1,0 +1,29 @@
+"""The runtime's plugin hooks (``pluggy``, project name and entry-point group ``mimo``).
+
+A package adds maintenance tasks by exposing, under the entry-point group
+``mimo``, a module with::
+
+    from mimo.hookspecs import hookimpl
+
+    @hookimpl
+    def mimo_register_tasks():
+        return {"<task UUID>": my_task}
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pluggy
+
+if TYPE_CHECKING:
+    from mimo.tasks.registry import MaintenanceTask
+
+PROJECT = "mimo"
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+@hookspec
+def mimo_register_tasks() -> dict[str, MaintenanceTask]:  # type: ignore[empty-body]
+    """Return task ID (a UUID string) → task function, to add to the registry."""

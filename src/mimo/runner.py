@@ -1,0 +1,114 @@
+"""Steps and the runner.
+
+A step is ``step(tc) -> None``. :func:`action` wraps a function run once;
+:func:`condition` wraps a predicate polled on the context's clock until it
+holds. :func:`run_steps` runs a task's steps in order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+
+from mimo.context import TaskContext
+from mimo.durations import as_seconds, format_duration
+from mimo.errors import TransientError
+
+__all__ = ["Step", "action", "condition", "run_steps", "DEFAULT_POLL_INTERVAL"]
+
+DEFAULT_POLL_INTERVAL = 10.0
+
+StepFunc = Callable[[TaskContext], None]
+ConditionFunc = Callable[[TaskContext], bool]
+
+
+def _name_of(fn: Callable[..., object]) -> str:
+    return getattr(fn, "__name__", None) or type(fn).__name__
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of a task: ``kind`` is ``action`` or ``condition``."""
+
+    kind: str
+    name: str
+    run: StepFunc
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind}.{self.name}"
+
+    def __call__(self, tc: TaskContext) -> None:
+        self.run(tc)
+
+
+def action(fn: StepFunc, *, name: str | None = None) -> Step:
+    """A step that runs ``fn(tc)`` once."""
+    return Step("action", name or _name_of(fn), fn)
+
+
+def condition(
+    fn: ConditionFunc,
+    timeout: float | timedelta,
+    fail: bool = True,
+    poll_interval: float | timedelta = DEFAULT_POLL_INTERVAL,
+    *,
+    name: str | None = None,
+) -> Step:
+    """A step that polls ``fn(tc)`` until it returns true.
+
+    ``fn`` runs at once, then every ``poll_interval`` on the context's clock.
+    After ``timeout`` it raises ``TransientError("condition <name> timed out after <timeout>")``,
+    or with ``fail=False`` logs a warning and lets the task go on. Errors
+    raised by ``fn`` pass through unchanged.
+    """
+    timeout_s = as_seconds(timeout)
+    interval = as_seconds(poll_interval)
+    if timeout_s < 0 or interval <= 0:
+        raise ValueError("condition needs timeout >= 0 and poll_interval > 0")
+    cname = name or _name_of(fn)
+
+    def poll(tc: TaskContext) -> None:
+        start = tc.now()
+        while True:
+            if fn(tc):
+                return
+            waited = (tc.now() - start).total_seconds()
+            if waited >= timeout_s:
+                msg = f"condition {cname} timed out after {format_duration(timeout_s)}"
+                if fail:
+                    raise TransientError(msg)
+                tc.log().warning(msg)
+                return
+            tc.sleep(min(interval, timeout_s - waited))
+
+    poll.__name__ = cname
+    return Step("condition", cname, poll)
+
+
+def run_steps(tc: TaskContext, steps: Sequence[Step | StepFunc]) -> dict[str, float]:
+    """Run ``steps`` in order; return each step's duration in seconds, keyed ``action.<name>``.
+
+    Stops at the first failure and re-raises it (logged first). Past
+    ``tc.deadline``, raises ``TransientError("task deadline exceeded")``
+    before starting the next step. Durations are read on the context's clock.
+    """
+    durations: dict[str, float] = {}
+    log = tc.log()
+    for raw in steps:
+        step = raw if isinstance(raw, Step) else action(raw)
+        if tc.now() > tc.deadline:
+            err = TransientError("task deadline exceeded")
+            log.error("step %s not started: %s", step.key, err)
+            raise err
+        log.info("running step %s", step.key)
+        start = tc.now()
+        try:
+            step.run(tc)
+        except Exception as e:
+            durations[step.key] = (tc.now() - start).total_seconds()
+            log.error("step %s failed: %s", step.key, e)
+            raise
+        durations[step.key] = (tc.now() - start).total_seconds()
+    return durations

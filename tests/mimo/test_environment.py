@@ -1,0 +1,48 @@
+import pytest
+
+from mimo.environment import CLOUDS, Environment, EnvironmentError_
+
+
+def test_defaults_are_valid():
+    env = Environment()
+    assert env.cloud is CLOUDS["AzureCloud"]
+    assert not env.feature_is_set("DisableSignedCertificates")
+    assert env.with_features("DisableSignedCertificates").feature_is_set("DisableSignedCertificates")
+
+
+def test_from_toml_and_env_override(tmp_path):
+    p = tmp_path / "env.toml"
+    p.write_text('region = "westeurope"\ndomain_suffix = "westeurope.aroapp.io"\nfeatures = ["A"]\ncloud = "AzureUSGovernment"\n')
+    env = Environment.from_toml(p, env={"MIMO_FEATURES": "A,B"})
+    assert env.region == "westeurope"
+    assert env.features == {"A", "B"}
+    assert env.cloud.resource_manager == "https://management.usgovcloudapi.net"
+
+
+@pytest.mark.parametrize(
+    "text, field",
+    [
+        ('region = "East US"', "region"),
+        ('acr_domain = "not a domain"', "acr_domain"),
+        ('cluster_keyvault_uri = "http://x"', "cluster_keyvault_uri"),
+        ('cloud = "Mars"', "cloud"),
+        ('colour = "blue"', "colour"),
+        ("features = [1]", "features"),
+    ],
+)
+def test_bad_fields_named(tmp_path, text, field):
+    p = tmp_path / "env.toml"
+    p.write_text(text + "\n")
+    with pytest.raises(EnvironmentError_) as info:
+        Environment.from_toml(p, env={})
+    assert repr(field) in str(info.value)
+    assert str(p) in str(info.value)
+
+
+def test_missing_and_malformed_file(tmp_path):
+    with pytest.raises(EnvironmentError_, match="not found"):
+        Environment.from_toml(tmp_path / "nope.toml", env={})
+    p = tmp_path / "bad.toml"
+    p.write_text("region = ")
+    with pytest.raises(EnvironmentError_, match="not valid TOML"):
+        Environment.from_toml(p, env={})
