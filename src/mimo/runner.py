@@ -10,12 +10,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Protocol
 
 from mimo.context import TaskContext
 from mimo.durations import as_seconds, format_duration
 from mimo.errors import TransientError
 
-__all__ = ["Step", "action", "condition", "run_steps", "DEFAULT_POLL_INTERVAL"]
+__all__ = ["Step", "StepObserver", "action", "condition", "run_steps", "DEFAULT_POLL_INTERVAL"]
 
 DEFAULT_POLL_INTERVAL = 10.0
 
@@ -87,6 +88,16 @@ def condition(
     return Step("condition", cname, poll)
 
 
+class StepObserver(Protocol):
+    """Watches step boundaries. A context may expose one as ``tc.step_observer``
+    (the harness does, to know the current step and to simulate a crash between
+    steps); production contexts have none."""
+
+    def step_started(self, index: int, step: Step) -> None: ...
+
+    def step_finished(self, index: int, step: Step, error: BaseException | None) -> None: ...
+
+
 def run_steps(tc: TaskContext, steps: Sequence[Step | StepFunc]) -> dict[str, float]:
     """Run ``steps`` in order; return each step's duration in seconds, keyed ``action.<name>``.
 
@@ -96,19 +107,26 @@ def run_steps(tc: TaskContext, steps: Sequence[Step | StepFunc]) -> dict[str, fl
     """
     durations: dict[str, float] = {}
     log = tc.log()
-    for raw in steps:
+    observer: StepObserver | None = getattr(tc, "step_observer", None)
+    for index, raw in enumerate(steps):
         step = raw if isinstance(raw, Step) else action(raw)
         if tc.now() > tc.deadline:
             err = TransientError("task deadline exceeded")
             log.error("step %s not started: %s", step.key, err)
             raise err
         log.info("running step %s", step.key)
+        if observer is not None:
+            observer.step_started(index, step)
         start = tc.now()
         try:
             step.run(tc)
         except Exception as e:
             durations[step.key] = (tc.now() - start).total_seconds()
             log.error("step %s failed: %s", step.key, e)
+            if observer is not None:
+                observer.step_finished(index, step, e)
             raise
         durations[step.key] = (tc.now() - start).total_seconds()
+        if observer is not None:
+            observer.step_finished(index, step, None)
     return durations

@@ -137,3 +137,27 @@ def test_condition_timeout_longer_than_deadline_raises_transient():
 def test_bad_condition_arguments():
     with pytest.raises(ValueError):
         condition(lambda tc: True, timeout=10, poll_interval=0)
+
+
+def test_step_observer_sees_boundaries_and_can_stop_the_run():
+    tc, _ = make_tc()
+    seen = []
+
+    class Crash(BaseException):
+        pass
+
+    class Observer:
+        def step_started(self, index, step):
+            seen.append(("start", index, step.key))
+
+        def step_finished(self, index, step, error):
+            seen.append(("end", index, step.key, type(error).__name__ if error else None))
+            if index == 0:
+                raise Crash()
+
+    tc.step_observer = Observer()
+    ran = []
+    with pytest.raises(Crash):
+        run_steps(tc, [action(lambda tc: ran.append(0), name="a"), action(lambda tc: ran.append(1), name="b")])
+    assert ran == [0]
+    assert seen == [("start", 0, "action.a"), ("end", 0, "action.a", None)]
