@@ -274,7 +274,7 @@ class Store(Protocol):
 
     def recover_expired_leases(self, now: int, cluster_resource_id: str | None = None) -> list[str]:
         """``InProgress`` manifests with ``leaseExpires < now`` go back to ``Pending``
-        (owner and expiry cleared, ``dequeues`` kept); returns their IDs."""
+        (owner and expiry cleared, ``dequeues`` kept); returns their IDs, sorted."""
         ...
 
     def cancel_manifest(self, manifest_id: str) -> bool:
@@ -283,7 +283,7 @@ class Store(Protocol):
         ...
 
     def cancel_schedule_manifests(self, schedule_id: str) -> list[str]:
-        """Cancel every ``Pending`` manifest created by the schedule; returns their IDs."""
+        """Cancel every ``Pending`` manifest created by the schedule; returns their IDs, sorted."""
         ...
 
     def delete_manifest(self, manifest_id: str) -> None:

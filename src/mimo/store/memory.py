@@ -1,0 +1,309 @@
+"""An in-memory :class:`~mimo.store.base.Store` for tests and replays.
+
+Same contract as :class:`~mimo.store.sqlite.SqliteStore`; every method runs
+under one lock, so it is safe to share between threads. ``snapshot()`` and
+``restore()`` copy the whole content, for replays that rewind the world.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+from collections.abc import Iterable
+from dataclasses import replace
+from typing import Any
+
+from mimo.api import (
+    MaintenanceManifest,
+    MaintenanceSchedule,
+    ManifestState,
+    OpenShiftClusterDocument,
+    SubscriptionDocument,
+)
+from mimo.store.base import (
+    PATCH_ATTEMPTS,
+    ClusterAccess,
+    ClusterMutator,
+    StoreAlreadyExists,
+    StoreConflict,
+    StoreNotFound,
+)
+from mimo.store.rules import check_finish_state, is_runnable, manifest_sort_key, norm_id
+
+__all__ = ["MemoryStore"]
+
+
+class MemoryStore:
+    """The store in a few dicts, guarded by a lock."""
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        # resource ID -> (document as dict, access, version)
+        self._clusters: dict[str, tuple[dict[str, Any], ClusterAccess | None, int]] = {}
+        self._subscriptions: dict[str, dict[str, Any]] = {}
+        self._manifests: dict[str, MaintenanceManifest] = {}
+        self._schedules: dict[str, dict[str, Any]] = {}
+
+    def __repr__(self) -> str:
+        return f"MemoryStore({len(self._clusters)} clusters, {len(self._manifests)} manifests)"
+
+    # -- whole-store copies -----------------------------------------------------------------
+    def snapshot(self) -> dict[str, Any]:
+        with self._lock:
+            return copy.deepcopy(
+                {
+                    "clusters": self._clusters,
+                    "subscriptions": self._subscriptions,
+                    "manifests": self._manifests,
+                    "schedules": self._schedules,
+                }
+            )
+
+    def restore(self, snap: dict[str, Any]) -> None:
+        snap = copy.deepcopy(snap)
+        with self._lock:
+            self._clusters = snap["clusters"]
+            self._subscriptions = snap["subscriptions"]
+            self._manifests = snap["manifests"]
+            self._schedules = snap["schedules"]
+
+    # -- clusters ---------------------------------------------------------------------------
+    def put_cluster(self, doc: OpenShiftClusterDocument, access: ClusterAccess | None = None) -> None:
+        data = doc.to_dict()
+        with self._lock:
+            old = self._clusters.get(doc.resource_id)
+            if access is None and old is not None:
+                access = old[1]
+            version = old[2] + 1 if old else 1
+            self._clusters[doc.resource_id] = (data, access, version)
+
+    def _cluster_row(self, resource_id: str) -> tuple[dict[str, Any], ClusterAccess | None, int]:
+        rid = norm_id(resource_id)
+        try:
+            return self._clusters[rid]
+        except KeyError:
+            raise StoreNotFound("cluster", rid) from None
+
+    def get_cluster(self, resource_id: str) -> OpenShiftClusterDocument:
+        with self._lock:
+            data = self._cluster_row(resource_id)[0]
+        return OpenShiftClusterDocument.from_dict(data)
+
+    def get_cluster_access(self, resource_id: str) -> ClusterAccess | None:
+        with self._lock:
+            return self._cluster_row(resource_id)[1]
+
+    def list_clusters(self) -> list[OpenShiftClusterDocument]:
+        with self._lock:
+            rows = [self._clusters[k][0] for k in sorted(self._clusters)]
+        return [OpenShiftClusterDocument.from_dict(d) for d in rows]
+
+    def patch_cluster(self, resource_id: str, mutator: ClusterMutator) -> OpenShiftClusterDocument:
+        rid = norm_id(resource_id)
+        for _ in range(PATCH_ATTEMPTS):
+            with self._lock:
+                data, _access, version = self._cluster_row(rid)
+            doc = OpenShiftClusterDocument.from_dict(data)
+            mutator(doc)  # outside the lock: a mutator may be slow or re-enter the store
+            if doc.resource_id != rid:
+                raise ValueError(f"patch_cluster: the mutator changed the resource ID of {rid}")
+            new = doc.to_dict()
+            OpenShiftClusterDocument.from_dict(new)  # validates
+            with self._lock:
+                cur = self._cluster_row(rid)
+                if cur[2] == version:
+                    self._clusters[rid] = (new, cur[1], version + 1)
+                    return OpenShiftClusterDocument.from_dict(new)
+        raise StoreConflict(f"cluster {rid!r}: document changed under {PATCH_ATTEMPTS} patch attempts in a row")
+
+    def delete_cluster(self, resource_id: str) -> None:
+        with self._lock:
+            rid = norm_id(resource_id)
+            if self._clusters.pop(rid, None) is None:
+                raise StoreNotFound("cluster", rid)
+
+    # -- subscriptions ----------------------------------------------------------------------
+    def put_subscription(self, doc: SubscriptionDocument) -> None:
+        with self._lock:
+            self._subscriptions[doc.id] = doc.to_dict()
+
+    def get_subscription(self, subscription_id: str) -> SubscriptionDocument:
+        with self._lock:
+            data = self._subscriptions.get(subscription_id.lower())
+        if data is None:
+            raise StoreNotFound("subscription", subscription_id)
+        return SubscriptionDocument.from_dict(data)
+
+    def list_subscriptions(self) -> list[SubscriptionDocument]:
+        with self._lock:
+            rows = [self._subscriptions[k] for k in sorted(self._subscriptions)]
+        return [SubscriptionDocument.from_dict(d) for d in rows]
+
+    # -- manifests --------------------------------------------------------------------------
+    def create_manifest(self, manifest: MaintenanceManifest) -> MaintenanceManifest:
+        m = replace(manifest)  # validates (normalises the resource ID) and copies
+        with self._lock:
+            if m.id in self._manifests:
+                raise StoreAlreadyExists(f"manifest {m.id!r} already exists")
+            self._manifests[m.id] = m
+        return replace(m)
+
+    def _get(self, manifest_id: str) -> MaintenanceManifest:
+        try:
+            return self._manifests[manifest_id]
+        except KeyError:
+            raise StoreNotFound("manifest", manifest_id) from None
+
+    def get_manifest(self, manifest_id: str) -> MaintenanceManifest:
+        with self._lock:
+            return replace(self._get(manifest_id))
+
+    def _select(self, pred: Any) -> list[MaintenanceManifest]:
+        with self._lock:
+            found = [replace(m) for m in self._manifests.values() if pred(m)]
+        found.sort(key=manifest_sort_key)
+        return found
+
+    def list_manifests(
+        self,
+        cluster_resource_id: str | None = None,
+        schedule_id: str | None = None,
+        states: Iterable[str] | None = None,
+    ) -> list[MaintenanceManifest]:
+        rid = norm_id(cluster_resource_id) if cluster_resource_id else None
+        wanted = set(states) if states is not None else None
+        return self._select(
+            lambda m: (rid is None or m.cluster_resource_id == rid)
+            and (schedule_id is None or m.created_by_schedule == schedule_id)
+            and (wanted is None or m.state in wanted)
+        )
+
+    def runnable_manifests(self, cluster_resource_id: str, now: int) -> list[MaintenanceManifest]:
+        rid = norm_id(cluster_resource_id)
+        return self._select(lambda m: m.cluster_resource_id == rid and is_runnable(m, now))
+
+    def clusters_with_runnable_work(self, now: int) -> list[str]:
+        with self._lock:
+            ids = {
+                m.cluster_resource_id
+                for m in self._manifests.values()
+                if is_runnable(m, now) or (m.state == ManifestState.IN_PROGRESS and m.lease_expires < now)
+            }
+        return sorted(ids)
+
+    def future_manifests(self, schedule_id: str, cluster_resource_id: str, now: int) -> list[MaintenanceManifest]:
+        rid = norm_id(cluster_resource_id)
+        return self._select(
+            lambda m: m.created_by_schedule == schedule_id
+            and m.cluster_resource_id == rid
+            and m.state == ManifestState.PENDING
+            and m.run_after > now
+        )
+
+    def lease_manifest(self, manifest_id: str, owner: str, expires: int, now: int) -> MaintenanceManifest | None:
+        if not owner:
+            raise ValueError("lease_manifest: owner must not be empty")
+        with self._lock:
+            m = self._manifests.get(manifest_id)
+            if m is None or not is_runnable(m, now):
+                return None
+            m.state = ManifestState.IN_PROGRESS
+            m.lease_owner = owner
+            m.lease_expires = int(expires)
+            m.dequeues += 1
+            return replace(m)
+
+    def renew_lease(self, manifest_id: str, owner: str, expires: int) -> bool:
+        with self._lock:
+            m = self._manifests.get(manifest_id)
+            if m is None or m.state != ManifestState.IN_PROGRESS or m.lease_owner != owner or not owner:
+                return False
+            m.lease_expires = int(expires)
+            return True
+
+    def finish_manifest(self, manifest_id: str, owner: str, state: str, status_text: str) -> bool:
+        check_finish_state(state)
+        with self._lock:
+            m = self._manifests.get(manifest_id)
+            if m is None or m.state != ManifestState.IN_PROGRESS or m.lease_owner != owner or not owner:
+                return False
+            m.state = state
+            m.status_text = status_text
+            m.lease_owner = ""
+            m.lease_expires = 0
+            return True
+
+    def set_state(
+        self,
+        manifest_id: str,
+        state: str,
+        status_text: str,
+        *,
+        expect_states: Iterable[str] = (ManifestState.PENDING,),
+    ) -> bool:
+        check_finish_state(state)
+        expect = set(expect_states)
+        with self._lock:
+            m = self._get(manifest_id)
+            if m.state not in expect:
+                return False
+            m.state = state
+            m.status_text = status_text
+            m.lease_owner = ""
+            m.lease_expires = 0
+            return True
+
+    def recover_expired_leases(self, now: int, cluster_resource_id: str | None = None) -> list[str]:
+        rid = norm_id(cluster_resource_id) if cluster_resource_id else None
+        out: list[str] = []
+        with self._lock:
+            for m in sorted(self._manifests.values(), key=manifest_sort_key):
+                if (
+                    m.state == ManifestState.IN_PROGRESS
+                    and m.lease_expires < now
+                    and (rid is None or m.cluster_resource_id == rid)
+                ):
+                    m.state = ManifestState.PENDING
+                    m.lease_owner = ""
+                    m.lease_expires = 0
+                    out.append(m.id)
+        return sorted(out)
+
+    def cancel_manifest(self, manifest_id: str) -> bool:
+        return self.set_state(manifest_id, ManifestState.CANCELLED, "", expect_states=(ManifestState.PENDING,))
+
+    def cancel_schedule_manifests(self, schedule_id: str) -> list[str]:
+        out: list[str] = []
+        with self._lock:
+            for m in sorted(self._manifests.values(), key=manifest_sort_key):
+                if m.created_by_schedule == schedule_id and m.state == ManifestState.PENDING:
+                    m.state = ManifestState.CANCELLED
+                    out.append(m.id)
+        return sorted(out)
+
+    def delete_manifest(self, manifest_id: str) -> None:
+        with self._lock:
+            if self._manifests.pop(manifest_id, None) is None:
+                raise StoreNotFound("manifest", manifest_id)
+
+    # -- schedules --------------------------------------------------------------------------
+    def put_schedule(self, schedule: MaintenanceSchedule) -> None:
+        schedule.validate()
+        with self._lock:
+            self._schedules[schedule.id] = schedule.to_dict()
+
+    def get_schedule(self, schedule_id: str) -> MaintenanceSchedule:
+        with self._lock:
+            data = self._schedules.get(schedule_id)
+        if data is None:
+            raise StoreNotFound("schedule", schedule_id)
+        return MaintenanceSchedule.from_dict(data)
+
+    def list_schedules(self) -> list[MaintenanceSchedule]:
+        with self._lock:
+            rows = [self._schedules[k] for k in sorted(self._schedules)]
+        return [MaintenanceSchedule.from_dict(d) for d in rows]
+
+    def close(self) -> None:
+        pass
+

@@ -1,0 +1,34 @@
+"""The store contract's rules that every implementation shares (pure functions)."""
+
+from __future__ import annotations
+
+from mimo.api import FINAL_STATES, MaintenanceManifest, ManifestState
+
+__all__ = ["is_runnable", "manifest_sort_key", "check_finish_state", "norm_id", "FINISH_STATES"]
+
+#: states a lease may end in: a final one, or ``Pending`` for a retry
+FINISH_STATES = frozenset(FINAL_STATES | {ManifestState.PENDING})
+
+
+def norm_id(resource_id: str) -> str:
+    """Resource IDs are compared lower-cased."""
+    return resource_id.strip().lower()
+
+
+def is_runnable(m: MaintenanceManifest, now: int) -> bool:
+    """``Pending``, ``runAfter`` passed, lease free (no owner, or expired)."""
+    return (
+        m.state == ManifestState.PENDING
+        and m.run_after <= now
+        and (not m.lease_owner or m.lease_expires < now)
+    )
+
+
+def manifest_sort_key(m: MaintenanceManifest) -> tuple[int, int, str]:
+    """``runAfter``, then ``priority`` (lower first), then ID for a stable order."""
+    return (m.run_after, m.priority, m.id)
+
+
+def check_finish_state(state: str) -> None:
+    if state not in FINISH_STATES:
+        raise ValueError(f"state: {state!r} is not a state a lease can end in ({', '.join(sorted(FINISH_STATES))})")

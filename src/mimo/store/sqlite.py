@@ -1,0 +1,423 @@
+"""The embedded default store: one SQLite file in WAL mode.
+
+* The schema is created on first use and versioned with ``PRAGMA user_version``
+  (:data:`SCHEMA_VERSION`); a file from a newer version is refused by name.
+* Each thread gets its own connection (``sqlite3`` connections are not shared
+  between threads); several processes may open one file at once: writers wait
+  for each other up to ``busy_timeout`` seconds.
+* Every state-changing manifest write is one conditional ``UPDATE … WHERE``
+  (state, lease owner, lease expiry in the condition), so it is atomic and a
+  lost race shows as zero rows changed. Multi-row writes run in
+  ``BEGIN IMMEDIATE`` transactions.
+* ``synchronous=NORMAL`` (the WAL default advice): a killed *process* loses no
+  committed write; only a power cut may lose the last commits, never corrupt.
+  Pass ``synchronous="FULL"`` for power-cut durability.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from mimo.api import (
+    MaintenanceManifest,
+    MaintenanceSchedule,
+    ManifestState,
+    OpenShiftClusterDocument,
+    SubscriptionDocument,
+)
+from mimo.store.base import (
+    PATCH_ATTEMPTS,
+    ClusterAccess,
+    ClusterMutator,
+    StoreAlreadyExists,
+    StoreConflict,
+    StoreError,
+    StoreNotFound,
+)
+from mimo.store.rules import check_finish_state, norm_id
+
+__all__ = ["SqliteStore", "SCHEMA_VERSION"]
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS clusters (
+    resource_id TEXT PRIMARY KEY,
+    doc         TEXT NOT NULL,
+    access      TEXT,
+    version     INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS subscriptions (
+    id  TEXT PRIMARY KEY,
+    doc TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS manifests (
+    id                  TEXT PRIMARY KEY,
+    cluster_resource_id TEXT NOT NULL,
+    maintenance_task_id TEXT NOT NULL,
+    state               TEXT NOT NULL,
+    status_text         TEXT NOT NULL DEFAULT '',
+    priority            INTEGER NOT NULL DEFAULT 0,
+    run_after           INTEGER NOT NULL,
+    run_before          INTEGER NOT NULL,
+    created_by_schedule TEXT NOT NULL DEFAULT '',
+    dequeues            INTEGER NOT NULL DEFAULT 0,
+    lease_owner         TEXT NOT NULL DEFAULT '',
+    lease_expires       INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS manifests_by_state ON manifests (state, cluster_resource_id, run_after, priority);
+CREATE INDEX IF NOT EXISTS manifests_by_cluster ON manifests (cluster_resource_id, run_after, priority);
+CREATE INDEX IF NOT EXISTS manifests_by_schedule ON manifests (created_by_schedule, cluster_resource_id);
+CREATE TABLE IF NOT EXISTS schedules (
+    id  TEXT PRIMARY KEY,
+    doc TEXT NOT NULL
+);
+"""
+
+_COLS = (
+    "id",
+    "cluster_resource_id",
+    "maintenance_task_id",
+    "state",
+    "status_text",
+    "priority",
+    "run_after",
+    "run_before",
+    "created_by_schedule",
+    "dequeues",
+    "lease_owner",
+    "lease_expires",
+)
+_SELECT = f"SELECT {', '.join(_COLS)} FROM manifests"
+_ORDER = " ORDER BY run_after, priority, id"
+_RUNNABLE = "state = 'Pending' AND run_after <= ? AND (lease_owner = '' OR lease_expires < ?)"
+
+
+def _row_to_manifest(row: tuple[Any, ...]) -> MaintenanceManifest:
+    # the row was validated on the way in; skip __post_init__ validation for speed
+    m = object.__new__(MaintenanceManifest)
+    for name, value in zip(_COLS, row, strict=True):
+        object.__setattr__(m, name, value)
+    return m
+
+
+class SqliteStore:
+    """A :class:`~mimo.store.base.Store` in one SQLite file."""
+
+    def __init__(self, path: str | os.PathLike[str], *, busy_timeout: float = 30.0, synchronous: str = "NORMAL") -> None:
+        if synchronous.upper() not in ("OFF", "NORMAL", "FULL", "EXTRA"):
+            raise ValueError(f"synchronous: {synchronous!r} is not OFF, NORMAL, FULL or EXTRA")
+        self.path = os.fspath(path)
+        self._busy_timeout = float(busy_timeout)
+        self._synchronous = synchronous.upper()
+        self._local = threading.local()
+        self._all: list[sqlite3.Connection] = []
+        self._all_lock = threading.Lock()
+        self._closed = False
+        self._init_schema()
+
+    def __repr__(self) -> str:
+        return f"SqliteStore({self.path!r})"
+
+    # -- connections ------------------------------------------------------------------------
+    def _conn(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is not None:
+            return conn
+        if self._closed:
+            raise StoreError(f"store {self.path!r} is closed")
+        conn = sqlite3.connect(
+            self.path, timeout=self._busy_timeout, isolation_level=None, check_same_thread=False
+        )
+        conn.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout * 1000)}")
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute(f"PRAGMA synchronous = {self._synchronous}")
+        self._local.conn = conn
+        with self._all_lock:
+            self._all.append(conn)
+        return conn
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        """``BEGIN IMMEDIATE`` … ``COMMIT`` (rolled back on any error)."""
+        conn = self._conn()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    def _init_schema(self) -> None:
+        with self._tx() as conn:
+            (version,) = conn.execute("PRAGMA user_version").fetchone()
+            if version > SCHEMA_VERSION:
+                raise StoreError(
+                    f"store {self.path!r} has schema version {version}; this mimo knows up to {SCHEMA_VERSION}"
+                )
+            if version < SCHEMA_VERSION:
+                for stmt in _SCHEMA.split(";"):
+                    if stmt.strip():
+                        conn.execute(stmt)
+                conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    def close(self) -> None:
+        self._closed = True
+        with self._all_lock:
+            conns, self._all = self._all, []
+        for c in conns:
+            c.close()
+        self._local = threading.local()
+
+    # -- clusters ---------------------------------------------------------------------------
+    def put_cluster(self, doc: OpenShiftClusterDocument, access: ClusterAccess | None = None) -> None:
+        data = json.dumps(doc.to_dict())
+        with self._tx() as conn:
+            row = conn.execute("SELECT access, version FROM clusters WHERE resource_id = ?", (doc.resource_id,)).fetchone()
+            acc = json.dumps(access.to_dict()) if access is not None else (row[0] if row else None)
+            version = row[1] + 1 if row else 1
+            conn.execute(
+                "INSERT OR REPLACE INTO clusters (resource_id, doc, access, version) VALUES (?, ?, ?, ?)",
+                (doc.resource_id, data, acc, version),
+            )
+
+    def _cluster_row(self, resource_id: str) -> tuple[str, str | None, int]:
+        rid = norm_id(resource_id)
+        row = self._conn().execute(
+            "SELECT doc, access, version FROM clusters WHERE resource_id = ?", (rid,)
+        ).fetchone()
+        if row is None:
+            raise StoreNotFound("cluster", rid)
+        return row[0], row[1], row[2]
+
+    def get_cluster(self, resource_id: str) -> OpenShiftClusterDocument:
+        return OpenShiftClusterDocument.from_dict(json.loads(self._cluster_row(resource_id)[0]))
+
+    def get_cluster_access(self, resource_id: str) -> ClusterAccess | None:
+        acc = self._cluster_row(resource_id)[1]
+        return ClusterAccess.from_dict(json.loads(acc)) if acc else None
+
+    def list_clusters(self) -> list[OpenShiftClusterDocument]:
+        rows = self._conn().execute("SELECT doc FROM clusters ORDER BY resource_id").fetchall()
+        return [OpenShiftClusterDocument.from_dict(json.loads(r[0])) for r in rows]
+
+    def patch_cluster(self, resource_id: str, mutator: ClusterMutator) -> OpenShiftClusterDocument:
+        rid = norm_id(resource_id)
+        for _ in range(PATCH_ATTEMPTS):
+            data, _acc, version = self._cluster_row(rid)
+            doc = OpenShiftClusterDocument.from_dict(json.loads(data))
+            mutator(doc)
+            if doc.resource_id != rid:
+                raise ValueError(f"patch_cluster: the mutator changed the resource ID of {rid}")
+            new = doc.to_dict()
+            OpenShiftClusterDocument.from_dict(new)  # validates
+            cur = self._conn().execute(
+                "UPDATE clusters SET doc = ?, version = version + 1 WHERE resource_id = ? AND version = ?",
+                (json.dumps(new), rid, version),
+            )
+            if cur.rowcount == 1:
+                return OpenShiftClusterDocument.from_dict(new)
+        raise StoreConflict(f"cluster {rid!r}: document changed under {PATCH_ATTEMPTS} patch attempts in a row")
+
+    def delete_cluster(self, resource_id: str) -> None:
+        rid = norm_id(resource_id)
+        cur = self._conn().execute("DELETE FROM clusters WHERE resource_id = ?", (rid,))
+        if cur.rowcount == 0:
+            raise StoreNotFound("cluster", rid)
+
+    # -- subscriptions ----------------------------------------------------------------------
+    def put_subscription(self, doc: SubscriptionDocument) -> None:
+        self._conn().execute(
+            "INSERT OR REPLACE INTO subscriptions (id, doc) VALUES (?, ?)", (doc.id, json.dumps(doc.to_dict()))
+        )
+
+    def get_subscription(self, subscription_id: str) -> SubscriptionDocument:
+        row = self._conn().execute(
+            "SELECT doc FROM subscriptions WHERE id = ?", (subscription_id.lower(),)
+        ).fetchone()
+        if row is None:
+            raise StoreNotFound("subscription", subscription_id)
+        return SubscriptionDocument.from_dict(json.loads(row[0]))
+
+    def list_subscriptions(self) -> list[SubscriptionDocument]:
+        rows = self._conn().execute("SELECT doc FROM subscriptions ORDER BY id").fetchall()
+        return [SubscriptionDocument.from_dict(json.loads(r[0])) for r in rows]
+
+    # -- manifests --------------------------------------------------------------------------
+    def create_manifest(self, manifest: MaintenanceManifest) -> MaintenanceManifest:
+        manifest.validate()
+        values = tuple(getattr(manifest, c) for c in _COLS)
+        try:
+            self._conn().execute(
+                f"INSERT INTO manifests ({', '.join(_COLS)}) VALUES ({', '.join('?' * len(_COLS))})", values
+            )
+        except sqlite3.IntegrityError:
+            raise StoreAlreadyExists(f"manifest {manifest.id!r} already exists") from None
+        return _row_to_manifest(values)
+
+    def get_manifest(self, manifest_id: str) -> MaintenanceManifest:
+        row = self._conn().execute(f"{_SELECT} WHERE id = ?", (manifest_id,)).fetchone()
+        if row is None:
+            raise StoreNotFound("manifest", manifest_id)
+        return _row_to_manifest(row)
+
+    def _query(self, where: str, args: Iterable[Any]) -> list[MaintenanceManifest]:
+        sql = _SELECT + (f" WHERE {where}" if where else "") + _ORDER
+        return [_row_to_manifest(r) for r in self._conn().execute(sql, tuple(args)).fetchall()]
+
+    def list_manifests(
+        self,
+        cluster_resource_id: str | None = None,
+        schedule_id: str | None = None,
+        states: Iterable[str] | None = None,
+    ) -> list[MaintenanceManifest]:
+        conds: list[str] = []
+        args: list[Any] = []
+        if cluster_resource_id is not None:
+            conds.append("cluster_resource_id = ?")
+            args.append(norm_id(cluster_resource_id))
+        if schedule_id is not None:
+            conds.append("created_by_schedule = ?")
+            args.append(schedule_id)
+        if states is not None:
+            st = list(states)
+            if not st:
+                return []
+            conds.append(f"state IN ({', '.join('?' * len(st))})")
+            args.extend(st)
+        return self._query(" AND ".join(conds), args)
+
+    def runnable_manifests(self, cluster_resource_id: str, now: int) -> list[MaintenanceManifest]:
+        return self._query(f"cluster_resource_id = ? AND {_RUNNABLE}", (norm_id(cluster_resource_id), now, now))
+
+    def clusters_with_runnable_work(self, now: int) -> list[str]:
+        rows = self._conn().execute(
+            f"SELECT DISTINCT cluster_resource_id FROM manifests WHERE ({_RUNNABLE})"
+            " OR (state = 'InProgress' AND lease_expires < ?) ORDER BY cluster_resource_id",
+            (now, now, now),
+        ).fetchall()
+        return [r[0] for r in rows]
+
+    def future_manifests(self, schedule_id: str, cluster_resource_id: str, now: int) -> list[MaintenanceManifest]:
+        return self._query(
+            "created_by_schedule = ? AND cluster_resource_id = ? AND state = 'Pending' AND run_after > ?",
+            (schedule_id, norm_id(cluster_resource_id), now),
+        )
+
+    def lease_manifest(self, manifest_id: str, owner: str, expires: int, now: int) -> MaintenanceManifest | None:
+        if not owner:
+            raise ValueError("lease_manifest: owner must not be empty")
+        with self._tx() as conn:
+            cur = conn.execute(
+                "UPDATE manifests SET state = 'InProgress', lease_owner = ?, lease_expires = ?,"
+                f" dequeues = dequeues + 1 WHERE id = ? AND {_RUNNABLE}",
+                (owner, int(expires), manifest_id, now, now),
+            )
+            if cur.rowcount != 1:
+                return None
+            row = conn.execute(f"{_SELECT} WHERE id = ?", (manifest_id,)).fetchone()
+        return _row_to_manifest(row)
+
+    def renew_lease(self, manifest_id: str, owner: str, expires: int) -> bool:
+        if not owner:
+            return False
+        cur = self._conn().execute(
+            "UPDATE manifests SET lease_expires = ? WHERE id = ? AND state = 'InProgress' AND lease_owner = ?",
+            (int(expires), manifest_id, owner),
+        )
+        return cur.rowcount == 1
+
+    def finish_manifest(self, manifest_id: str, owner: str, state: str, status_text: str) -> bool:
+        check_finish_state(state)
+        if not owner:
+            return False
+        cur = self._conn().execute(
+            "UPDATE manifests SET state = ?, status_text = ?, lease_owner = '', lease_expires = 0"
+            " WHERE id = ? AND state = 'InProgress' AND lease_owner = ?",
+            (state, status_text, manifest_id, owner),
+        )
+        return cur.rowcount == 1
+
+    def set_state(
+        self,
+        manifest_id: str,
+        state: str,
+        status_text: str,
+        *,
+        expect_states: Iterable[str] = (ManifestState.PENDING,),
+    ) -> bool:
+        check_finish_state(state)
+        expect = list(expect_states)
+        if not expect:
+            raise ValueError("set_state: expect_states must not be empty")
+        cur = self._conn().execute(
+            "UPDATE manifests SET state = ?, status_text = ?, lease_owner = '', lease_expires = 0"
+            f" WHERE id = ? AND state IN ({', '.join('?' * len(expect))})",
+            (state, status_text, manifest_id, *expect),
+        )
+        if cur.rowcount == 1:
+            return True
+        self.get_manifest(manifest_id)  # StoreNotFound when missing
+        return False
+
+    def recover_expired_leases(self, now: int, cluster_resource_id: str | None = None) -> list[str]:
+        cond = "state = 'InProgress' AND lease_expires < ?"
+        args: list[Any] = [now]
+        if cluster_resource_id is not None:
+            cond += " AND cluster_resource_id = ?"
+            args.append(norm_id(cluster_resource_id))
+        with self._tx() as conn:
+            ids = [r[0] for r in conn.execute(f"SELECT id FROM manifests WHERE {cond}", args).fetchall()]
+            conn.executemany(
+                "UPDATE manifests SET state = 'Pending', lease_owner = '', lease_expires = 0"
+                " WHERE id = ? AND state = 'InProgress'",
+                [(i,) for i in ids],
+            )
+        return sorted(ids)
+
+    def cancel_manifest(self, manifest_id: str) -> bool:
+        return self.set_state(manifest_id, ManifestState.CANCELLED, "", expect_states=(ManifestState.PENDING,))
+
+    def cancel_schedule_manifests(self, schedule_id: str) -> list[str]:
+        with self._tx() as conn:
+            ids = [
+                r[0]
+                for r in conn.execute(
+                    "SELECT id FROM manifests WHERE created_by_schedule = ? AND state = 'Pending'", (schedule_id,)
+                ).fetchall()
+            ]
+            conn.executemany(
+                "UPDATE manifests SET state = 'Cancelled', lease_owner = '', lease_expires = 0"
+                " WHERE id = ? AND state = 'Pending'",
+                [(i,) for i in ids],
+            )
+        return sorted(ids)
+
+    def delete_manifest(self, manifest_id: str) -> None:
+        cur = self._conn().execute("DELETE FROM manifests WHERE id = ?", (manifest_id,))
+        if cur.rowcount == 0:
+            raise StoreNotFound("manifest", manifest_id)
+
+    # -- schedules --------------------------------------------------------------------------
+    def put_schedule(self, schedule: MaintenanceSchedule) -> None:
+        schedule.validate()
+        self._conn().execute(
+            "INSERT OR REPLACE INTO schedules (id, doc) VALUES (?, ?)", (schedule.id, json.dumps(schedule.to_dict()))
+        )
+
+    def get_schedule(self, schedule_id: str) -> MaintenanceSchedule:
+        row = self._conn().execute("SELECT doc FROM schedules WHERE id = ?", (schedule_id,)).fetchone()
+        if row is None:
+            raise StoreNotFound("schedule", schedule_id)
+        return MaintenanceSchedule.from_dict(json.loads(row[0]))
+
+    def list_schedules(self) -> list[MaintenanceSchedule]:
+        rows = self._conn().execute("SELECT doc FROM schedules ORDER BY id").fetchall()
+        return [MaintenanceSchedule.from_dict(json.loads(r[0])) for r in rows]

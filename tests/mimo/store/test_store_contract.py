@@ -1,0 +1,366 @@
+"""One contract, two stores: every test runs against MemoryStore and SqliteStore."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from mimo.api import (
+    MaintenanceManifest,
+    MaintenanceSchedule,
+    ManifestState,
+    OpenShiftClusterDocument,
+    SubscriptionDocument,
+)
+from mimo.store import (
+    ClusterAccess,
+    MemoryStore,
+    SqliteStore,
+    StoreAlreadyExists,
+    StoreConflict,
+    StoreNotFound,
+    open_store,
+)
+
+SUB = "11111111-1111-1111-1111-111111111111"
+RID = f"/subscriptions/{SUB}/resourcegroups/rg/providers/microsoft.redhatopenshift/openshiftclusters/c1"
+RID2 = f"/subscriptions/{SUB}/resourcegroups/rg/providers/microsoft.redhatopenshift/openshiftclusters/c2"
+TASK = "9b741734-6505-447f-8510-85eb0ae561a2"
+SCHED = "33333333-3333-3333-3333-333333333333"
+NOW = 1_800_000_000
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+def store(request, tmp_path):
+    s = MemoryStore() if request.param == "memory" else SqliteStore(tmp_path / "mimo.db")
+    yield s
+    s.close()
+
+
+def cluster(rid: str = RID, uuid: str = "22222222-2222-2222-2222-222222222222") -> OpenShiftClusterDocument:
+    return OpenShiftClusterDocument(id=uuid, resource_id=rid)
+
+
+def manifest(**kw) -> MaintenanceManifest:
+    kw.setdefault("now", NOW)
+    rid = kw.pop("rid", RID)
+    return MaintenanceManifest.new(rid, TASK, **kw)
+
+
+# -- clusters and subscriptions -----------------------------------------------------------
+
+
+def test_cluster_round_trip_and_access(store):
+    acc = ClusterAccess(api_url="https://api.c1:6443", token_file="/t", ca_file="/ca", azure={"client_secret": "s3"})
+    store.put_cluster(cluster(), acc)
+    assert store.get_cluster(RID.upper().replace("SUBSCRIPTIONS", "subscriptions")) == cluster()
+    assert store.get_cluster_access(RID) == acc
+    # put without access keeps the stored access
+    store.put_cluster(cluster())
+    assert store.get_cluster_access(RID) == acc
+    assert [c.resource_id for c in store.list_clusters()] == [RID]
+
+
+def test_missing_objects_raise_not_found_naming_them(store):
+    with pytest.raises(StoreNotFound, match=r"cluster '/subscriptions/.*/c9' not found") as info:
+        store.get_cluster(RID.replace("c1", "c9"))
+    assert isinstance(info.value, KeyError)
+    with pytest.raises(StoreNotFound, match="manifest 'nope' not found"):
+        store.get_manifest("nope")
+    with pytest.raises(StoreNotFound, match="subscription"):
+        store.get_subscription(SUB)
+    with pytest.raises(StoreNotFound, match="schedule"):
+        store.get_schedule(SCHED)
+    with pytest.raises(StoreNotFound):
+        store.delete_manifest("nope")
+    with pytest.raises(StoreNotFound):
+        store.cancel_manifest("nope")
+
+
+def test_subscription_round_trip(store):
+    store.put_subscription(SubscriptionDocument(id=SUB, state="Warned"))
+    assert store.get_subscription(SUB).state == "Warned"
+    assert [s.id for s in store.list_subscriptions()] == [SUB]
+
+
+def test_patch_cluster_applies_mutator_and_returns_result(store):
+    store.put_cluster(cluster())
+
+    def mut(doc):
+        doc.properties.operator_flags["x"] = "true"
+
+    out = store.patch_cluster(RID, mut)
+    assert out.properties.operator_flags == {"x": "true"}
+    assert store.get_cluster(RID).properties.operator_flags == {"x": "true"}
+
+
+def test_patch_cluster_mutator_error_writes_nothing(store):
+    store.put_cluster(cluster())
+
+    def mut(doc):
+        doc.properties.operator_flags["x"] = "true"
+        raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError, match="boom"):
+        store.patch_cluster(RID, mut)
+    assert store.get_cluster(RID).properties.operator_flags == {}
+
+
+def test_patch_cluster_retries_a_lost_race_then_gives_up(store):
+    store.put_cluster(cluster())
+    calls = []
+
+    def racing(doc):
+        calls.append(1)
+        if len(calls) == 1:  # another writer lands between our read and our write
+            store.put_cluster(cluster())
+        doc.properties.operator_version = f"v{len(calls)}"
+
+    assert store.patch_cluster(RID, racing).properties.operator_version == "v2"
+    assert len(calls) == 2
+
+    def always_losing(doc):
+        store.put_cluster(cluster())
+
+    with pytest.raises(StoreConflict, match="changed under 5 patch attempts"):
+        store.patch_cluster(RID, always_losing)
+
+
+def test_patch_cluster_concurrent_increments_lose_nothing(store):
+    store.put_cluster(cluster())
+
+    def bump(doc):
+        doc.properties.operator_flags["n"] = str(int(doc.properties.operator_flags.get("n", "0")) + 1)
+
+    errors: list[BaseException] = []
+
+    def worker():
+        for _ in range(20):
+            try:
+                store.patch_cluster(RID, bump)
+            except StoreConflict:
+                continue
+            except BaseException as e:  # pragma: no cover - reported below
+                errors.append(e)
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert not errors
+    n = int(store.get_cluster(RID).properties.operator_flags["n"])
+    assert 1 <= n <= 80  # every increment that returned is in; none applied twice
+
+
+# -- manifests ------------------------------------------------------------------------------
+
+
+def test_create_refuses_duplicate_and_invalid(store):
+    m = store.create_manifest(manifest())
+    assert store.get_manifest(m.id) == m
+    with pytest.raises(StoreAlreadyExists, match=m.id):
+        store.create_manifest(manifest(id=m.id))
+    bad = manifest()
+    bad.run_before = bad.run_after - 1
+    with pytest.raises(ValueError, match="runBefore"):
+        store.create_manifest(bad)
+    assert len(store.list_manifests()) == 1
+
+
+def test_list_filters_and_order(store):
+    a = store.create_manifest(manifest(run_after=NOW + 10, priority=5))
+    b = store.create_manifest(manifest(run_after=NOW + 10, priority=1))
+    c = store.create_manifest(manifest(run_after=NOW, priority=9, created_by_schedule=SCHED))
+    d = store.create_manifest(manifest(rid=RID2))
+    assert [m.id for m in store.list_manifests(cluster_resource_id=RID)] == [c.id, b.id, a.id]
+    assert [m.id for m in store.list_manifests(schedule_id=SCHED)] == [c.id]
+    assert {m.id for m in store.list_manifests()} == {a.id, b.id, c.id, d.id}
+    store.cancel_manifest(a.id)
+    assert [m.id for m in store.list_manifests(states=["Cancelled"])] == [a.id]
+    assert store.list_manifests(states=[]) == []
+
+
+def test_runnable_and_clusters_with_work(store):
+    now_m = store.create_manifest(manifest(run_after=NOW, priority=2))
+    first = store.create_manifest(manifest(run_after=NOW - 5, priority=9))
+    store.create_manifest(manifest(run_after=NOW + 60))
+    done = store.create_manifest(manifest(run_after=NOW - 100))
+    store.set_state(done.id, ManifestState.CANCELLED, "")
+    assert [m.id for m in store.runnable_manifests(RID, NOW)] == [first.id, now_m.id]
+    assert store.clusters_with_runnable_work(NOW) == [RID]
+    assert store.clusters_with_runnable_work(NOW - 10) == []
+
+
+def test_future_manifests_of_a_schedule(store):
+    past = store.create_manifest(manifest(run_after=NOW - 1, created_by_schedule=SCHED))
+    fut = store.create_manifest(manifest(run_after=NOW + 100, created_by_schedule=SCHED))
+    store.create_manifest(manifest(run_after=NOW + 100))  # not from the schedule
+    store.create_manifest(manifest(rid=RID2, run_after=NOW + 100, created_by_schedule=SCHED))
+    cancelled = store.create_manifest(manifest(run_after=NOW + 200, created_by_schedule=SCHED))
+    store.cancel_manifest(cancelled.id)
+    assert [m.id for m in store.future_manifests(SCHED, RID, NOW)] == [fut.id]
+    assert past.id not in [m.id for m in store.future_manifests(SCHED, RID, NOW)]
+
+
+def test_lease_is_exclusive_and_counts_dequeues(store):
+    m = store.create_manifest(manifest())
+    got = store.lease_manifest(m.id, "a", NOW + 60, NOW)
+    assert got is not None
+    assert (got.state, got.lease_owner, got.lease_expires, got.dequeues) == ("InProgress", "a", NOW + 60, 1)
+    assert store.lease_manifest(m.id, "b", NOW + 60, NOW) is None
+    assert store.runnable_manifests(RID, NOW) == []
+
+
+def test_lease_refuses_not_yet_due_and_final(store):
+    later = store.create_manifest(manifest(run_after=NOW + 1))
+    assert store.lease_manifest(later.id, "a", NOW + 60, NOW) is None
+    gone = store.create_manifest(manifest())
+    store.cancel_manifest(gone.id)
+    assert store.lease_manifest(gone.id, "a", NOW + 60, NOW) is None
+    assert store.lease_manifest("missing", "a", NOW + 60, NOW) is None
+
+
+def test_renew_and_finish_need_the_owner(store):
+    m = store.create_manifest(manifest())
+    store.lease_manifest(m.id, "a", NOW + 60, NOW)
+    assert not store.renew_lease(m.id, "b", NOW + 120)
+    assert store.renew_lease(m.id, "a", NOW + 120)
+    assert store.get_manifest(m.id).lease_expires == NOW + 120
+    assert not store.finish_manifest(m.id, "b", "Completed", "x")
+    assert store.finish_manifest(m.id, "a", "Completed", "done")
+    got = store.get_manifest(m.id)
+    assert (got.state, got.status_text, got.lease_owner, got.lease_expires, got.dequeues) == (
+        "Completed", "done", "", 0, 1,
+    )
+    assert not store.finish_manifest(m.id, "a", "Failed", "again")
+    assert not store.renew_lease(m.id, "a", NOW + 180)
+    with pytest.raises(ValueError, match="InProgress"):
+        store.finish_manifest(m.id, "a", "InProgress", "")
+
+
+def test_finish_to_pending_allows_a_new_lease(store):
+    m = store.create_manifest(manifest())
+    store.lease_manifest(m.id, "a", NOW + 60, NOW)
+    assert store.finish_manifest(m.id, "a", "Pending", "TransientError: x")
+    again = store.lease_manifest(m.id, "b", NOW + 60, NOW)
+    assert again is not None and again.dequeues == 2 and again.lease_owner == "b"
+
+
+def test_set_state_is_conditional(store):
+    m = store.create_manifest(manifest())
+    assert store.set_state(m.id, "TimedOut", "timed out at x")
+    assert not store.set_state(m.id, "TimedOut", "again")
+    assert store.get_manifest(m.id).status_text == "timed out at x"
+
+
+def test_recover_expired_leases_keeps_dequeues(store):
+    m = store.create_manifest(manifest())
+    other = store.create_manifest(manifest(rid=RID2))
+    store.lease_manifest(m.id, "dead", NOW + 60, NOW)
+    store.lease_manifest(other.id, "alive", NOW + 600, NOW)
+    assert store.recover_expired_leases(NOW + 60) == []  # expiry itself is not past
+    assert store.clusters_with_runnable_work(NOW + 61) == [RID]
+    assert store.recover_expired_leases(NOW + 61, RID2) == []
+    assert store.recover_expired_leases(NOW + 61) == [m.id]
+    got = store.get_manifest(m.id)
+    assert (got.state, got.lease_owner, got.lease_expires, got.dequeues) == ("Pending", "", 0, 1)
+    assert store.get_manifest(other.id).state == "InProgress"
+    # the dead owner cannot finish it any more
+    assert not store.finish_manifest(m.id, "dead", "Completed", "")
+
+
+def test_cancel_only_pending_and_by_schedule(store):
+    a = store.create_manifest(manifest(created_by_schedule=SCHED))
+    b = store.create_manifest(manifest(created_by_schedule=SCHED, run_after=NOW + 5))
+    c = store.create_manifest(manifest(created_by_schedule=SCHED))
+    store.lease_manifest(c.id, "x", NOW + 60, NOW)
+    d = store.create_manifest(manifest())
+    assert store.cancel_schedule_manifests(SCHED) == sorted([a.id, b.id])
+    assert store.get_manifest(c.id).state == "InProgress"
+    assert store.get_manifest(d.id).state == "Pending"
+    assert not store.cancel_manifest(c.id)
+    assert store.cancel_manifest(d.id)
+    assert store.get_manifest(d.id).state == "Cancelled"
+    store.delete_manifest(d.id)
+    with pytest.raises(StoreNotFound):
+        store.get_manifest(d.id)
+
+
+def test_returned_objects_are_copies(store):
+    m = store.create_manifest(manifest())
+    m.state = "Completed"
+    assert store.get_manifest(m.id).state == "Pending"
+    store.put_cluster(cluster())
+    doc = store.get_cluster(RID)
+    doc.properties.operator_version = "changed"
+    assert store.get_cluster(RID).properties.operator_version == ""
+
+
+# -- schedules ------------------------------------------------------------------------------
+
+
+def test_schedule_round_trip(store):
+    s = MaintenanceSchedule(
+        id=SCHED, maintenance_task_id=TASK, schedule="Mon *-*-* 00:00",
+        selectors=[{"key": "resourceID", "operator": "eq", "value": RID}],
+    )
+    store.put_schedule(s)
+    assert store.get_schedule(SCHED) == s
+    s.state = "Disabled"
+    store.put_schedule(s)
+    assert [x.state for x in store.list_schedules()] == ["Disabled"]
+
+
+# -- sqlite specifics ------------------------------------------------------------------------
+
+
+def test_sqlite_file_is_wal_and_versioned(tmp_path):
+    import sqlite3
+
+    p = tmp_path / "s.db"
+    SqliteStore(p).close()
+    conn = sqlite3.connect(p)
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+    conn.execute("PRAGMA user_version = 99")
+    conn.commit()
+    conn.close()
+    from mimo.store import StoreError
+
+    with pytest.raises(StoreError, match="schema version 99"):
+        SqliteStore(p)
+
+
+def test_sqlite_two_handles_share_one_file(tmp_path):
+    p = tmp_path / "s.db"
+    a, b = SqliteStore(p), SqliteStore(p)
+    m = a.create_manifest(manifest())
+    assert b.lease_manifest(m.id, "b", NOW + 60, NOW) is not None
+    assert a.lease_manifest(m.id, "a", NOW + 60, NOW) is None
+    assert a.get_manifest(m.id).lease_owner == "b"
+
+
+def test_open_store(tmp_path):
+    assert isinstance(open_store(":memory:"), MemoryStore)
+    assert isinstance(open_store(str(tmp_path / "x.db")), SqliteStore)
+
+
+def test_memory_snapshot_restore():
+    s = MemoryStore()
+    m = s.create_manifest(manifest())
+    snap = s.snapshot()
+    s.cancel_manifest(m.id)
+    s.restore(snap)
+    assert s.get_manifest(m.id).state == "Pending"
+
+
+def test_access_never_shows_secrets():
+    acc = ClusterAccess(kubeconfig="/k", azure={"client_secret": "hunter2", "client_id": "abc"})
+    assert "hunter2" not in repr(acc)
+    assert acc.to_dict(redact=True)["azure"] == {"client_secret": "***", "client_id": "abc"}
+    with pytest.raises(ValueError, match="either kubeconfig or api_url"):
+        ClusterAccess(kubeconfig="/k", api_url="https://x", token_file="/t")
+    with pytest.raises(ValueError, match="api_url"):
+        ClusterAccess(token_file="/t")
