@@ -1,3 +1,373 @@
-"""The pytest plugin entry point (``pytest11``: ``mimo = pytest_mimo.plugin``)."""
+"""The pytest plugin (``pytest11`` entry point ``mimo = pytest_mimo.plugin``).
+
+Options, markers, the session header, the fixtures, and the CI gate. Each
+fixture is a few lines over a class that works without pytest
+(:class:`~pytest_mimo.clock.SimClock`, ``FakeKube``, ``FakeAzure``,
+:class:`~pytest_mimo.faults.FaultInjector`, :class:`~pytest_mimo.world.MimoWorld`,
+:class:`~pytest_mimo.replay.Replayer`).
+"""
 
 from __future__ import annotations
+
+import random
+import re
+import shlex
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from pytest_mimo import hookspecs
+from pytest_mimo.clock import SimClock, parse_start
+from pytest_mimo.context import FakeTaskContext
+from pytest_mimo.faults import FaultInjector, FaultKind
+from pytest_mimo.gate import Coverage
+from pytest_mimo.replay import Replayer, ReplayOutcome, derive_seed, pick_site
+from pytest_mimo.world import MimoWorld
+
+DEFAULT_REPLAYS = 5
+DEFAULT_FAULT_RATE = 0.2
+
+_SETTINGS = pytest.StashKey["Settings"]()
+_INJECTOR = pytest.StashKey[FaultInjector]()
+
+
+@dataclass(frozen=True)
+class Settings:
+    seed: int
+    seed_was_random: bool
+    replays: int
+    fault_rate: float
+    gate: bool
+    report: str | None
+    clock_start: str | None
+
+
+# -- registration -------------------------------------------------------------------------------
+
+
+def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
+    pluginmanager.add_hookspecs(hookspecs)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("mimo", "MIMO task harness (pytest-mimo)")
+    group.addoption("--mimo-seed", dest="mimo_seed", default=None,
+                    help="base seed of fault plans and replays: an integer, or 'random' (default: ini mimo_seed or 0)")
+    group.addoption("--mimo-replays", dest="mimo_replays", type=int, default=None,
+                    help=f"faulted replays per mimo_replay test, after the clean one (default: ini mimo_replays or {DEFAULT_REPLAYS})")
+    group.addoption("--mimo-fault-rate", dest="mimo_fault_rate", type=float, default=None,
+                    help=f"background fault rate per backend request in replays (default {DEFAULT_FAULT_RATE})")
+    group.addoption("--mimo-gate", dest="mimo_gate", action="store_true", default=False,
+                    help="fail the session when a registered task has no mimo_scenario test; print the coverage table")
+    group.addoption("--mimo-report", dest="mimo_report", default=None, metavar="PATH",
+                    help="write the coverage table as JSON to PATH")
+    parser.addini("mimo_seed", "default --mimo-seed", default="0")
+    parser.addini("mimo_replays", "default --mimo-replays", default=str(DEFAULT_REPLAYS))
+    parser.addini("mimo_fault_rate", "default --mimo-fault-rate", default=str(DEFAULT_FAULT_RATE))
+    parser.addini("mimo_clock_start", "start of the simulated clock (ISO 8601, UTC)", default="")
+
+
+def _parse_seed(value: str) -> tuple[int, bool]:
+    if value.strip().lower() == "random":
+        return random.SystemRandom().randrange(1, 2**31), True
+    try:
+        return int(value), False
+    except ValueError:
+        raise pytest.UsageError(f"--mimo-seed: {value!r} is not an integer or 'random'") from None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "mimo_clock(start): start the simulated clock at this ISO 8601 UTC time")
+    config.addinivalue_line(
+        "markers", "mimo_faults(rate=0.2, kinds=[...], seed=None): background faults injected by mimo_faults"
+    )
+    config.addinivalue_line("markers", "mimo_scenario(task_id): this test proves the task (checked by --mimo-gate)")
+
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput is not None and "mimo_seed" in workerinput:
+        seed, was_random = int(workerinput["mimo_seed"]), bool(workerinput["mimo_seed_random"])
+    else:
+        seed, was_random = _parse_seed(config.getoption("mimo_seed") or config.getini("mimo_seed") or "0")
+    replays = config.getoption("mimo_replays")
+    if replays is None:
+        replays = int(config.getini("mimo_replays"))
+    rate = config.getoption("mimo_fault_rate")
+    if rate is None:
+        rate = float(config.getini("mimo_fault_rate"))
+    if replays < 0:
+        raise pytest.UsageError("--mimo-replays must be >= 0")
+    if not 0 <= rate <= 1:
+        raise pytest.UsageError("--mimo-fault-rate must be between 0 and 1")
+    start = config.getini("mimo_clock_start") or None
+    if start:
+        try:
+            parse_start(start)
+        except ValueError as e:
+            raise pytest.UsageError(f"ini mimo_clock_start: {e}") from None
+    config.stash[_SETTINGS] = Settings(
+        seed, was_random, replays, rate, bool(config.getoption("mimo_gate")), config.getoption("mimo_report"), start
+    )
+    s = config.stash[_SETTINGS]
+    if (s.gate or s.report) and workerinput is None:
+        config.pluginmanager.register(GatePlugin(config), "mimo-gate")
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """xdist controller → workers: every worker uses the controller's (maybe random) seed."""
+    s = node.config.stash[_SETTINGS]
+    node.workerinput["mimo_seed"] = s.seed
+    node.workerinput["mimo_seed_random"] = s.seed_was_random
+
+
+def settings(config: pytest.Config) -> Settings:
+    return config.stash[_SETTINGS]
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    s = settings(config)
+    seed = f"{s.seed} (random)" if s.seed_was_random else str(s.seed)
+    return (
+        f"mimo: seed={seed} replays={s.replays} fault-rate={s.fault_rate:g} "
+        f"gate={'on' if s.gate else 'off'}{' report=' + s.report if s.report else ''}"
+    )
+
+
+# -- replays are parametrized: seed 0 is clean, then N faulted ones --------------------------
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "mimo_replay" in metafunc.fixturenames:
+        n = settings(metafunc.config).replays
+        metafunc.parametrize("mimo_replay_index", range(n + 1), ids=[f"replay{i}" for i in range(n + 1)])
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        for mark in item.iter_markers("mimo_scenario"):
+            if len(mark.args) != 1 or not isinstance(mark.args[0], str):
+                raise pytest.UsageError(f"{item.nodeid}: mimo_scenario takes one task ID string")
+            item.user_properties.append(("mimo_scenario", mark.args[0]))
+
+
+_REPLAY_ID = re.compile(r"(?:(?<=\[)|-)replay\d+(?=-|\])")
+
+
+def node_base(nodeid: str) -> str:
+    """The node ID without its ``replayN`` parameter (the same for every replay of one test)."""
+    base = _REPLAY_ID.sub("", nodeid).replace("[-", "[")
+    return base[:-2] if base.endswith("[]") else base
+
+
+# -- fixtures --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def mimo_clock(request: pytest.FixtureRequest) -> Iterator[SimClock]:
+    """The simulated clock, running: ``time.time``, ``datetime.now`` and ``time.sleep`` follow it."""
+    mark = request.node.get_closest_marker("mimo_clock")
+    start = mark.args[0] if mark and mark.args else settings(request.config).clock_start
+    try:
+        clock = SimClock(start)
+    except ValueError as e:
+        raise pytest.UsageError(str(e)) from None
+    with clock:
+        yield clock
+
+
+@pytest.fixture
+def mimo_faults(request: pytest.FixtureRequest) -> FaultInjector:
+    """The fault injector for this test's fakes and contexts (``inject``, ``trace``)."""
+    mark = request.node.get_closest_marker("mimo_faults")
+    kw = dict(mark.kwargs) if mark else {}
+    unknown = set(kw) - {"rate", "kinds", "seed"}
+    if unknown:
+        raise pytest.UsageError(f"{request.node.nodeid}: mimo_faults got unknown argument {sorted(unknown)[0]!r}")
+    s = settings(request.config)
+    seed = kw.get("seed")
+    if seed is None:
+        seed = derive_seed(s.seed, request.node.nodeid, "faults")
+    kinds = kw.get("kinds")
+    rate = float(kw.get("rate", 0.0 if mark is None else DEFAULT_FAULT_RATE))
+    try:
+        injector = FaultInjector(
+            seed=int(seed),
+            rate=rate,
+            kinds=tuple(kinds) if kinds else None,
+            crash_rate=rate / 2 if kinds is None or "crash_after_step" in kinds else 0.0,
+            extra_kinds=_extra_kinds(request.config),
+        )
+    except ValueError as e:
+        raise pytest.UsageError(f"{request.node.nodeid}: {e}") from None
+    request.node.stash[_INJECTOR] = injector
+    return injector
+
+
+def _extra_kinds(config: pytest.Config) -> tuple[FaultKind, ...]:
+    return tuple(k for result in config.hook.pytest_mimo_fault_kinds() for k in (result or ()))
+
+
+@pytest.fixture
+def fake_kube(request: pytest.FixtureRequest, mimo_faults: FaultInjector) -> Iterator[Any]:
+    """A fake Kubernetes API server for one cluster, on 127.0.0.1."""
+    from pytest_mimo.fakes.kube import FakeKube
+
+    fake = FakeKube()
+    for result in request.config.hook.pytest_mimo_kinds():
+        for api_version, kind, plural, namespaced in result or ():
+            fake.register_kind(api_version, kind, plural, namespaced)
+    mimo_faults.attach(kube=fake)
+    with fake:
+        yield fake
+
+
+@pytest.fixture
+def fake_azure(mimo_faults: FaultInjector) -> Iterator[Any]:
+    """Fake Azure Resource Manager, Key Vault and Entra ID endpoints (on ``responses``)."""
+    from pytest_mimo import defaults
+    from pytest_mimo.fakes.azure import FakeAzure
+
+    fake = FakeAzure(subscription_id=defaults.SUBSCRIPTION_ID, tenant_id=defaults.TENANT_ID)
+    mimo_faults.attach(azure=fake)
+    with fake:
+        yield fake
+
+
+@pytest.fixture
+def make_task_context(mimo_clock: SimClock, mimo_faults: FaultInjector) -> Callable[..., FakeTaskContext]:
+    """``make_task_context(**options)`` → a new ``FakeTaskContext`` on ``mimo_clock``."""
+
+    def make(**options: Any) -> FakeTaskContext:
+        options.setdefault("step_observer", mimo_faults)
+        return FakeTaskContext(mimo_clock, **options)
+
+    return make
+
+
+@pytest.fixture
+def fake_task_context(make_task_context: Callable[..., FakeTaskContext]) -> FakeTaskContext:
+    """A FakeTaskContext with a default environment, cluster and Registered subscription; nothing wired."""
+    return make_task_context()
+
+
+@pytest.fixture
+def mimo_world(mimo_clock: SimClock, fake_kube: Any, fake_azure: Any, mimo_faults: FaultInjector) -> MimoWorld:
+    """One cluster's whole world: clock, kube, azure, store, documents, environment."""
+    return MimoWorld(mimo_clock, kube=fake_kube, azure=fake_azure, faults=mimo_faults)
+
+
+@pytest.fixture
+def mimo_replay_index() -> int:
+    """Which replay of the test this is (0 = clean); parametrized by the plugin."""
+    return 0
+
+
+@pytest.fixture
+def mimo_replay(
+    request: pytest.FixtureRequest, mimo_world: MimoWorld, mimo_replay_index: int
+) -> Callable[..., ReplayOutcome]:
+    """``mimo_replay(task, *, ignore=(), max_dequeues=5)``: run a task under this replay's seeded fault plan."""
+    s = settings(request.config)
+    item = request.node
+    base = node_base(item.nodeid)
+    index = mimo_replay_index
+    seed = derive_seed(s.seed, base, index) if index else 0
+    order_seed = derive_seed(s.seed, base, "sites")
+    scenario = next((str(m.args[0]) for m in item.iter_markers("mimo_scenario") if m.args), None)
+
+    def replay(task: Any, *, ignore: Any = (), max_dequeues: int = 5) -> ReplayOutcome:
+        replayer = Replayer(
+            mimo_world,
+            seed=seed,
+            faulted=index > 0,
+            rate=s.fault_rate,
+            site_picker=lambda pairs: pick_site(pairs, order_seed, index),
+            extra_kinds=_extra_kinds(request.config),
+        )
+        outcome = replayer.replay(task, ignore=ignore, max_dequeues=max_dequeues)
+        outcome.command = " ".join([
+            "pytest", shlex.quote(item.nodeid), "-p", "no:xdist", f"--mimo-seed={s.seed}",
+            f"--mimo-replays={max(index, 1)}", f"--mimo-fault-rate={s.fault_rate:g}",
+        ])
+        data = outcome.to_dict()
+        data.update(
+            scenario=base,
+            site_id=outcome.site.describe() if outcome.site else None,
+            pair_ids=[p.describe() for p in outcome.pairs],
+        )
+        item.user_properties.append(("mimo_replay", {**data, "scenario_task": scenario}))
+        request.config.hook.pytest_mimo_replay_outcome(item=item, outcome=outcome)
+        if outcome.violations:
+            pytest.fail(outcome.report(), pytrace=False)
+        return outcome
+
+    return replay
+
+
+# -- failure sections and the gate -----------------------------------------------------------
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[Any]:
+    outcome: Any = yield
+    rep = outcome.get_result()
+    injector = item.stash.get(_INJECTOR, None)
+    if rep.failed and injector is not None and (injector.trace or injector.rate or injector.rules):
+        lines = [f"seed: {injector.seed}", *(str(e) for e in injector.trace)]
+        rep.sections.append(("mimo faults", "\n".join(lines)))
+
+
+class GatePlugin:
+    """Collects scenarios and replay outcomes from test reports (on the xdist controller too),
+    fails the session when a registered task has no scenario, prints and writes the table."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        from mimo import const
+        from mimo.tasks.registry import load_tasks
+
+        self.config = config
+        names = {v: k for k, v in const.ALL_TASK_IDS.items()}
+        self.coverage = Coverage(
+            {tid: names.get(tid, getattr(fn, "__name__", "")) for tid, fn in load_tasks().items()}
+        )
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        props = getattr(report, "user_properties", None) or []
+        if report.when == "setup":
+            for tid in Coverage.from_properties(props)[0]:
+                self.coverage.add_scenario(tid, report.nodeid)
+        elif report.when == "call":
+            for r in Coverage.from_properties(props)[1]:
+                self.coverage.add_replay(r.get("scenario_task"), r)
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        s = settings(self.config)
+        if s.report:
+            self.coverage.write(s.report)
+        if s.gate and self.coverage.missing() and session.exitstatus == 0:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        s = settings(self.config)
+        cov = self.coverage
+        tr = terminalreporter
+        tr.section("mimo gate: replay coverage")
+        for line in cov.render():
+            tr.write_line(line)
+        if s.gate:
+            missing = cov.missing()
+            if missing:
+                names = ", ".join(f"{cov.registry[t] or '?'} ({t})" for t in missing)
+                tr.write_line(f"mimo gate FAILED: tasks without a mimo_scenario test: {names}", red=True, bold=True)
+            else:
+                tr.write_line(
+                    f"mimo gate passed: every registered task ({len(cov.registry)}) has a mimo_scenario test",
+                    green=True,
+                )
+        if s.report:
+            tr.write_line(f"mimo report written to {s.report}")
+
+

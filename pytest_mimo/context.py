@@ -1,0 +1,168 @@
+"""``FakeTaskContext``: the whole TaskContext protocol, wired explicitly.
+
+Like the reference system's fake, it is built with the mandatory parts (a
+clock, an environment, the cluster and subscription documents) and wired
+with ``with_…`` calls, each returning the context::
+
+    tc = FakeTaskContext(clock).with_kube(fake_kube).with_features("DisableSignedCertificates")
+
+Asking for a part that was not wired raises :class:`NotWired` (a
+``TerminalError``) naming the ``with_…`` call that is missing. A cluster
+document patch goes through a real (in-memory) store, as in production.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from mimo.api import MaintenanceManifest, OpenShiftClusterDocument, SubscriptionDocument
+from mimo.clock import Clock
+from mimo.context import BaseTaskContext, ClusterMutator, Unavailable
+from mimo.environment import Environment
+from mimo.runner import StepObserver
+from pytest_mimo import defaults
+
+if TYPE_CHECKING:
+    from mimo.kube import KubeHelper
+
+    from mimo.store.base import Store
+
+__all__ = ["FakeTaskContext", "NotWired"]
+
+
+class NotWired(Unavailable):
+    """A TaskContext part the test did not wire; the message names the ``with_…`` call."""
+
+
+class FakeTaskContext(BaseTaskContext):
+    """A TaskContext for tests: every member of the protocol, nothing wired that was not asked for."""
+
+    def __init__(
+        self,
+        clock: Clock,
+        *,
+        environment: Environment | None = None,
+        cluster: OpenShiftClusterDocument | None = None,
+        subscription: SubscriptionDocument | None = None,
+        manifest: MaintenanceManifest | None = None,
+        deadline: datetime | None = None,
+        store: Store | None = None,
+        logger: logging.Logger | None = None,
+        step_observer: StepObserver | None = None,
+    ) -> None:
+        env = environment or defaults.default_environment()
+        super().__init__(
+            clock=clock,
+            environment=env,
+            cluster=cluster if cluster is not None else defaults.default_cluster_document(clock.now(), env),
+            subscription=subscription if subscription is not None else defaults.default_subscription_document(),
+            manifest=manifest,
+            deadline=deadline,
+            logger=logger,
+        )
+        self._store = store
+        self._helper: KubeHelper | None = None
+        self._fake_azure: Any = None
+        self._azure_clients: Any = None
+        self.step_observer = step_observer
+
+    # -- wiring -------------------------------------------------------------------------------
+    def with_client_helper(self, helper: KubeHelper) -> FakeTaskContext:
+        self._helper = helper
+        return self
+
+    def with_kube(self, fake_kube: Any) -> FakeTaskContext:
+        """Wire the Kubernetes helper of a ``FakeKube`` (the production helper over HTTP)."""
+        return self.with_client_helper(fake_kube.client_helper())
+
+    def with_azure(self, fake_azure: Any) -> FakeTaskContext:
+        """Wire the production Azure clients, talking to a ``FakeAzure``."""
+        self._fake_azure = fake_azure
+        self._azure_clients = None
+        return self
+
+    def with_cluster_document(self, doc: OpenShiftClusterDocument) -> FakeTaskContext:
+        self._cluster = doc
+        if self._store is not None:
+            self._store.put_cluster(doc)
+        return self
+
+    def with_subscription_document(self, doc: SubscriptionDocument) -> FakeTaskContext:
+        self._subscription = doc
+        return self
+
+    def with_environment(self, env: Environment) -> FakeTaskContext:
+        self._environment = env
+        self._azure_clients = None
+        return self
+
+    def with_features(self, *flags: str) -> FakeTaskContext:
+        return self.with_environment(self._environment.with_features(*flags))
+
+    def with_store(self, store: Store) -> FakeTaskContext:
+        self._store = store
+        return self
+
+    # -- store ----------------------------------------------------------------------------------
+    @property
+    def store(self) -> Store:
+        """The store behind ``patch_openshift_cluster_document`` (an in-memory one unless wired)."""
+        if self._store is None:
+            from mimo.store.memory import MemoryStore
+
+            self._store = MemoryStore()
+        return self._store
+
+    def _save_cluster_document(self, resource_id: str, mutator: ClusterMutator) -> OpenShiftClusterDocument:
+        store = self.store
+        from mimo.store.base import StoreNotFound
+
+        try:
+            store.get_cluster(resource_id)
+        except StoreNotFound:
+            if self._cluster is None:
+                raise
+            store.put_cluster(self._cluster)
+        return store.patch_cluster(resource_id, mutator)
+
+    # -- clients --------------------------------------------------------------------------------
+    def client_helper(self) -> KubeHelper:
+        if self._helper is None:
+            raise NotWired(
+                "client_helper: not wired: call with_client_helper(helper) or with_kube(fake_kube) on the FakeTaskContext"
+            )
+        return self._helper
+
+    def _azure(self, member: str) -> Any:
+        if self._fake_azure is None:
+            raise NotWired(f"{member}: not wired: call with_azure(fake_azure) on the FakeTaskContext")
+        if self._azure_clients is None:
+            self._azure_clients = self._fake_azure.clients(self._environment)
+        return self._azure_clients
+
+    def load_balancers_client(self) -> Any:
+        return self._azure("load_balancers_client").load_balancers_client()
+
+    def interfaces_client(self) -> Any:
+        return self._azure("interfaces_client").interfaces_client()
+
+    def private_link_services_client(self) -> Any:
+        return self._azure("private_link_services_client").private_link_services_client()
+
+    def resource_skus_client(self) -> Any:
+        return self._azure("resource_skus_client").resource_skus_client()
+
+    def tokens_client(self) -> Any:
+        return self._azure("tokens_client").tokens_client()
+
+    def registries_client(self) -> Any:
+        return self._azure("registries_client").registries_client()
+
+    def cluster_keyvault(self) -> Any:
+        return self._azure("cluster_keyvault").cluster_keyvault()
+
+
+ContextFactory = Callable[..., FakeTaskContext]

@@ -1,0 +1,396 @@
+"""Fault injection: which request or step boundary fails, how, and the trace of it.
+
+A :class:`FaultInjector` is the ``fault_hook`` of both fakes and the step
+observer of the task contexts it serves. It decides; the fakes play the
+fault on their own wire (see :mod:`pytest_mimo.fakes.base`), and step
+crashes are raised here as :class:`SimulatedCrash` — a ``BaseException``, so
+no step and no actuator catches it, just as nothing catches a killed process.
+
+Three sources of faults, checked in this order for every request:
+
+1. a **burst** in progress (the same request failing again and again),
+2. **rules** added with :meth:`FaultInjector.inject` or the ``mimo_faults`` marker,
+3. the **targeted site** of a replay, and the seeded **background** rate.
+
+Every random choice comes from ``random.Random(seed)``; the same seed and the
+same task give the same trace.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from pytest_mimo.fakes.base import AZURE_FAULT_KINDS, KUBE_FAULT_KINDS, FakeRequest, FaultAction
+
+__all__ = [
+    "FaultInjector",
+    "FaultRule",
+    "FaultKind",
+    "FaultSite",
+    "SimulatedCrash",
+    "TraceEntry",
+    "STEP_FAULT_KINDS",
+    "TARGETS",
+    "applicable_kinds",
+    "AZURE_SDK_RETRY_TOTAL",
+]
+
+STEP_FAULT_KINDS = ("crash_after_step",)
+TARGETS: dict[str, tuple[str, ...]] = {
+    "kube": KUBE_FAULT_KINDS,
+    "azure": AZURE_FAULT_KINDS,
+    "step": STEP_FAULT_KINDS,
+}
+
+#: azure-core's RetryPolicy default ``retry_total``: a burst must be longer to reach the step
+AZURE_SDK_RETRY_TOTAL = 3
+#: burst lengths that outlast each client's own retries
+BURST_LENGTH = {"kube": 2, "azure": AZURE_SDK_RETRY_TOTAL + 1}
+
+_KUBE_READ = ("throttle", "server_error", "unavailable", "timeout", "connection_reset")
+_AZURE_READ = ("throttle", "server_error", "unavailable")
+
+
+class SimulatedCrash(BaseException):  # noqa: N818 - it is not an error a step may handle
+    """The process running the task 'died' here. Deliberately not an ``Exception``."""
+
+
+@dataclass(frozen=True)
+class FaultKind:
+    """A fault kind added through ``pytest_mimo_fault_kinds``: played by the fake as ``plays_as``."""
+
+    name: str
+    target: str
+    plays_as: str
+    writes_only: bool = False
+
+
+def applicable_kinds(req: FakeRequest, extra: Sequence[FaultKind] = ()) -> tuple[str, ...]:
+    """The fault kinds that make sense for this request (empty for discovery)."""
+    kinds: tuple[str, ...]
+    if req.verb in ("discovery", "version", "openapi"):
+        return ()
+    if req.backend == "kube":
+        kinds = _KUBE_READ
+        if req.is_write:
+            kinds += ("lost_response",) if req.verb == "create" else ("conflict", "lost_response")
+    elif req.backend == "azure":
+        if req.verb == "token":
+            return ("token_error",)
+        kinds = _AZURE_READ
+        if req.is_write:
+            kinds += ("lost_response",)
+        if req.is_lro:
+            kinds += ("lro_failed",)
+    else:
+        return ()
+    for k in extra:
+        if k.target == req.backend and (req.is_write or not k.writes_only):
+            kinds += (k.name,)
+    return kinds
+
+
+def request_key(req: FakeRequest) -> tuple[str, str, str, str]:
+    return (req.backend, req.method, req.verb, req.resource)
+
+
+@dataclass(frozen=True)
+class FaultSite:
+    """Where a targeted fault lands: the n-th time a baseline request is made, or after step k."""
+
+    target: str  #: kube, azure or step
+    kind: str
+    method: str = ""
+    verb: str = ""
+    resource: str = ""
+    occurrence: int = 1  #: requests: 1-based count of this request in the run
+    step_index: int = -1  #: steps: 0-based index of the step
+
+    def describe(self) -> str:
+        if self.target == "step":
+            return f"{self.kind} after step #{self.step_index} ({self.resource})"
+        return f"{self.kind} on {self.target} {self.method} {self.verb} {self.resource} (occurrence {self.occurrence})"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "target": self.target,
+            "kind": self.kind,
+            "method": self.method,
+            "verb": self.verb,
+            "resource": self.resource,
+            "occurrence": self.occurrence,
+            "step_index": self.step_index,
+        }
+
+
+@dataclass
+class FaultRule:
+    """``inject(target, kind, match=…, times=…, rate=…)``: a standing instruction."""
+
+    target: str
+    kind: str
+    match: Callable[[FakeRequest], bool] | None = None
+    times: int | None = None
+    rate: float | None = None
+    fired: int = 0
+
+    def wants(self, req: FakeRequest, rng: random.Random) -> bool:
+        if self.times is not None and self.fired >= self.times:
+            return False
+        if self.match is not None and not self.match(req):
+            return False
+        return not (self.rate is not None and rng.random() >= self.rate)
+
+
+@dataclass(frozen=True)
+class TraceEntry:
+    time: str
+    attempt: int
+    step: str
+    target: str
+    request: str
+    kind: str
+    source: str  #: rule, targeted, background, burst
+
+    def __str__(self) -> str:
+        return f"{self.time} attempt={self.attempt} step={self.step or '-'} {self.target} {self.request}: {self.kind} [{self.source}]"
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def _matcher(match: str | Callable[[FakeRequest], bool] | None) -> Callable[[FakeRequest], bool] | None:
+    if match is None or callable(match):
+        return match
+    rx = re.compile(match)
+    return lambda r: bool(rx.search(f"{r.method} {r.path}") or rx.search(r.resource) or rx.search(r.verb))
+
+
+@dataclass
+class _Burst:
+    kind: str
+    remaining: int
+    source: str
+
+
+@dataclass
+class FaultInjector:
+    """Decides faults for both fakes and between steps; records every one in ``trace``."""
+
+    seed: int = 0
+    rate: float = 0.0  #: background rate per request (0 = none)
+    kinds: tuple[str, ...] | None = None  #: background kinds allowed (None = all transient kinds)
+    crash_rate: float = 0.0  #: background chance of a crash after each step
+    burst_chance: float = 0.25  #: share of background faults that come as bursts
+    extra_kinds: tuple[FaultKind, ...] = ()
+    clean_attempts: frozenset[int] = frozenset()  #: attempts that get no fault at all
+    target_site: FaultSite | None = None
+    trace: list[TraceEntry] = field(default_factory=list)
+    rules: list[FaultRule] = field(default_factory=list)
+    attempt: int = 1
+    step: str = ""
+    enabled: bool = True
+
+    def __post_init__(self) -> None:
+        self.rng = random.Random(self.seed)
+        self._bursts: dict[tuple[str, str, str, str], _Burst] = {}
+        self._counts: dict[tuple[str, str, str, str], int] = {}
+        self.requests_seen: list[FakeRequest] = []
+        self.steps_seen: list[tuple[int, str]] = []
+        self.target_hit = False
+        for k in self.kinds or ():
+            if not any(k in v for v in TARGETS.values()) and k not in {x.name for x in self.extra_kinds}:
+                raise ValueError(f"mimo_faults: unknown fault kind {k!r}")
+
+    # -- public API --------------------------------------------------------------------------
+    def inject(
+        self,
+        target: str,
+        kind: str,
+        *,
+        match: str | Callable[[FakeRequest], bool] | None = None,
+        times: int | None = None,
+        rate: float | None = None,
+    ) -> FaultRule:
+        """Fail matching ``target`` requests (``kube``/``azure``) or step boundaries (``step``) with ``kind``.
+
+        ``match`` is a regex searched in ``"<METHOD> <path>"``, the resource and the verb, or a
+        predicate on the :class:`~pytest_mimo.fakes.base.FakeRequest` (for ``step``: a regex on the
+        step key such as ``action.rotate``). ``times`` caps how often it fires; ``rate`` is a chance
+        per matching request, drawn from the injector's seed.
+        """
+        known = TARGETS.get(target)
+        if known is None:
+            raise ValueError(f"mimo_faults.inject: unknown target {target!r} (kube, azure, step)")
+        extra = {k.name for k in self.extra_kinds if k.target == target}
+        if kind not in known and kind not in extra:
+            raise ValueError(
+                f"mimo_faults.inject: {kind!r} is not a {target} fault kind ({', '.join(known + tuple(sorted(extra)))})"
+            )
+        if rate is not None and not 0 <= rate <= 1:
+            raise ValueError(f"mimo_faults.inject: rate {rate!r} must be between 0 and 1")
+        if target == "step" and isinstance(match, str):
+            rx = re.compile(match)
+            rule = FaultRule(target, kind, lambda r: bool(rx.search(r.resource)), times, rate)
+        else:
+            rule = FaultRule(target, kind, _matcher(match), times, rate)
+        self.rules.append(rule)
+        return rule
+
+    def attach(self, kube: Any = None, azure: Any = None) -> FaultInjector:
+        """Become the ``fault_hook`` of the given fakes."""
+        if kube is not None:
+            kube.fault_hook = self.hook
+        if azure is not None:
+            azure.fault_hook = self.hook
+        return self
+
+    def kinds_injected(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for e in self.trace:
+            out[e.kind] = out.get(e.kind, 0) + 1
+        return out
+
+    def reset_run(self, *, attempt: int = 1) -> None:
+        """Forget per-run counters (a new run of the task starts)."""
+        self._bursts.clear()
+        self._counts.clear()
+        self.attempt = attempt
+        self.step = ""
+
+    # -- the fakes' hook ---------------------------------------------------------------------
+    def hook(self, req: FakeRequest) -> FaultAction | None:
+        kinds = applicable_kinds(req, self.extra_kinds)
+        key = request_key(req)
+        if kinds:
+            self.requests_seen.append(req)
+            self._counts[key] = self._counts.get(key, 0) + 1
+        if not kinds or not self.enabled or self.attempt in self.clean_attempts:
+            return None
+        kind, source = self._decide(req, key, kinds)
+        if kind is None:
+            return None
+        return self._play(req, kind, source)
+
+    def _decide(self, req: FakeRequest, key: tuple[str, str, str, str], kinds: tuple[str, ...]) -> tuple[str | None, str]:
+        burst = self._bursts.get(key)
+        if burst is not None:
+            burst.remaining -= 1
+            if burst.remaining <= 0:
+                del self._bursts[key]
+            return burst.kind, "burst"
+        for rule in self.rules:
+            if rule.target == req.backend and rule.kind in kinds and rule.wants(req, self.rng):
+                rule.fired += 1
+                return rule.kind, "rule"
+        site = self.target_site
+        if (
+            site is not None
+            and not self.target_hit
+            and site.target == req.backend
+            and (site.method, site.verb, site.resource) == key[1:]
+            and self._counts[key] == site.occurrence
+            and site.kind in kinds
+        ):
+            self.target_hit = True
+            self._start_burst(req, key, site.kind, "targeted")
+            return site.kind, "targeted"
+        if self.rate > 0 and self.rng.random() < self.rate:
+            allowed = [k for k in kinds if self.kinds is None or k in self.kinds]
+            if allowed:
+                kind = self.rng.choice(allowed)
+                if self.rng.random() < self.burst_chance:
+                    self._start_burst(req, key, kind, "background")
+                return kind, "background"
+        return None, ""
+
+    def _start_burst(self, req: FakeRequest, key: tuple[str, str, str, str], kind: str, source: str) -> None:
+        # A fault the client retries by itself (the Azure SDK on 429/5xx) must outlast those retries.
+        if kind in ("lost_response", "lro_failed", "token_error", "conflict"):
+            return
+        length = BURST_LENGTH.get(req.backend, 1)
+        if length > 1:
+            self._bursts[key] = _Burst(kind, length - 1, "burst")
+
+    def _play(self, req: FakeRequest, kind: str, source: str) -> FaultAction:
+        plays_as = kind
+        for k in self.extra_kinds:
+            if k.name == kind:
+                plays_as = k.plays_as
+        retry_after = self.rng.randint(1, 5) if plays_as == "throttle" else 1
+        self._record(req.backend, f"{req.method} {req.path}", kind, source)
+        return FaultAction(plays_as, retry_after=retry_after)
+
+    def _record(self, target: str, request: str, kind: str, source: str) -> None:
+        from time import time
+
+        when = datetime.fromtimestamp(time(), tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        self.trace.append(TraceEntry(when, self.attempt, self.step, target, request, kind, source))
+
+    # -- the step observer (mimo.runner.StepObserver) ----------------------------------------
+    def step_started(self, index: int, step: Any) -> None:
+        self.step = step.key
+
+    def step_finished(self, index: int, step: Any, error: BaseException | None) -> None:
+        if error is not None:
+            return
+        self.steps_seen.append((index, step.key))
+        if not self.enabled or self.attempt in self.clean_attempts:
+            return
+        req = FakeRequest("step", "", step.key, "step", step.key, False)
+        fire, source = False, ""
+        for rule in self.rules:
+            if rule.target == "step" and rule.wants(req, self.rng):
+                rule.fired += 1
+                fire, source = True, "rule"
+                break
+        site = self.target_site
+        if not fire and site is not None and site.target == "step" and not self.target_hit and site.step_index == index:
+            self.target_hit = True
+            fire, source = True, "targeted"
+        if (
+            not fire
+            and self.crash_rate > 0
+            and (self.kinds is None or "crash_after_step" in self.kinds)
+            and self.rng.random() < self.crash_rate
+        ):
+            fire, source = True, "background"
+        if fire:
+            self._record("step", f"after step #{index} {step.key}", "crash_after_step", source)
+            raise SimulatedCrash(f"simulated crash after step #{index} {step.key}")
+
+
+def sites_from(requests: Iterable[FakeRequest], steps: Iterable[tuple[int, str]],
+               extra: Sequence[FaultKind] = (), max_occurrences: int = 2) -> list[FaultSite]:
+    """Every (site × applicable kind) pair of a baseline run, in a stable order.
+
+    A request repeated many times (a condition polling) gives at most
+    ``max_occurrences`` sites; each step that completed gives a crash site.
+    """
+    counts: dict[tuple[str, str, str, str], int] = {}
+    out: list[FaultSite] = []
+    seen: set[FaultSite] = set()
+    for req in requests:
+        kinds = applicable_kinds(req, extra)
+        if not kinds:
+            continue
+        key = request_key(req)
+        counts[key] = counts.get(key, 0) + 1
+        if counts[key] > max_occurrences:
+            continue
+        for kind in kinds:
+            site = FaultSite(req.backend, kind, req.method, req.verb, req.resource, counts[key])
+            if site not in seen:
+                seen.add(site)
+                out.append(site)
+    for index, step_key in sorted(set(steps)):
+        site = FaultSite("step", "crash_after_step", resource=step_key, step_index=index)
+        if site not in seen:
+            seen.add(site)
+            out.append(site)
+    return out

@@ -1,0 +1,450 @@
+"""Chaos replays of one task: a clean baseline, a faulted run, and the checks between them.
+
+:class:`Replayer` works without pytest (the ``mimo_replay`` fixture and the
+simulator use it directly)::
+
+    outcome = Replayer(world, seed=7, site=site).replay(TASK_ID)
+    assert not outcome.violations, outcome.report()
+
+1. snapshot the world;
+2. **baseline**: run the task through the real actuator on the world's
+   in-memory store with no faults, re-running after each transient failure
+   until a final state; between attempts the clock advances by the actuator's
+   poll interval (90 s), and after a crash also by the lease time (60 s);
+3. restore the snapshot and run again under the seeded **fault plan**
+   (background faults at ``rate``, crashes between steps, bursts, and one
+   **targeted** fault site), every attempt faulted but the last allowed one;
+4. check: same final state, same world (modulo server metadata and
+   ``ignore``), no transient fault turned terminal and no exception escaping
+   unclassified, no attempt past its deadline, and idempotence (one more
+   clean run changes nothing);
+5. return a :class:`ReplayOutcome`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from mimo.api import MaintenanceManifest
+from mimo.errors import MIMOError, TerminalError
+from pytest_mimo.faults import (
+    FaultInjector,
+    FaultKind,
+    FaultSite,
+    SimulatedCrash,
+    TraceEntry,
+    sites_from,
+)
+from pytest_mimo.world import MimoWorld
+
+__all__ = [
+    "AttemptRecord",
+    "ReplayOutcome",
+    "Replayer",
+    "RunResult",
+    "derive_seed",
+    "pick_site",
+    "world_diff",
+    "POLL_INTERVAL",
+    "LEASE_SECONDS",
+]
+
+POLL_INTERVAL = 90.0
+LEASE_SECONDS = 60.0
+MAX_PASSES = 100
+REPLAY_OWNER = "mimo-replay"
+
+
+def derive_seed(*parts: object) -> int:
+    """A stable 32-bit seed from any parts (same on every machine and xdist worker)."""
+    text = "\x1f".join(str(p) for p in parts)
+    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:4], "big")
+
+
+def pick_site(pairs: Sequence[FaultSite], order_seed: int, index: int) -> FaultSite | None:
+    """The fault site replay ``index`` (1-based) targets: the pairs walked in a seed-shuffled order."""
+    if not pairs or index < 1:
+        return None
+    order = list(pairs)
+    random.Random(order_seed).shuffle(order)
+    return order[(index - 1) % len(order)]
+
+
+@dataclass
+class AttemptRecord:
+    attempt: int
+    start: datetime
+    deadline: datetime
+    end: datetime | None = None
+    step: str = ""
+    error: BaseException | None = None
+    crashed: bool = False
+
+    def describe_error(self) -> str:
+        if self.error is None:
+            return "ok"
+        return f"{type(self.error).__module__}.{type(self.error).__qualname__}: {self.error}"
+
+
+@dataclass
+class RunResult:
+    label: str
+    state: str
+    status_text: str
+    dequeues: int
+    attempts: list[AttemptRecord]
+    world: dict[str, Any]
+    trace: list[TraceEntry]
+    requests: list[Any]
+    steps: list[tuple[int, str]]
+    virtual: timedelta
+    finished: bool
+
+
+@dataclass
+class ReplayOutcome:
+    """What a replay found. ``violations`` empty means the task survived."""
+
+    task_id: str
+    seed: int
+    faulted: bool
+    site: FaultSite | None
+    state: str
+    attempts: int
+    trace: list[TraceEntry]
+    virtual_time: timedelta
+    wall_time: timedelta
+    violations: list[str] = field(default_factory=list)
+    diff: list[str] = field(default_factory=list)
+    pairs: list[FaultSite] = field(default_factory=list)
+    baseline: RunResult | None = None
+    run: RunResult | None = None
+    command: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.violations
+
+    @property
+    def site_hit(self) -> bool:
+        return self.site is not None and any(e.source == "targeted" for e in self.trace)
+
+    def faults_by_kind(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for e in self.trace:
+            out[e.kind] = out.get(e.kind, 0) + 1
+        return out
+
+    def crash_points(self) -> list[str]:
+        return sorted({e.request for e in self.trace if e.kind == "crash_after_step"})
+
+    def report(self) -> str:
+        lines = [
+            f"mimo replay of task {self.task_id} failed: {len(self.violations)} violation(s)",
+            f"  seed: {self.seed}{'' if self.faulted else ' (clean replay)'}",
+            f"  targeted site: {self.site.describe() if self.site else '-'}"
+            + ("" if self.site is None or self.site_hit else " (not reached)"),
+            f"  final state: {self.state} (baseline: {self.baseline.state if self.baseline else '?'}),"
+            f" attempts: {self.attempts}, virtual time: {self.virtual_time}, wall: {self.wall_time.total_seconds():.3f}s",
+            "  violations:",
+            *(f"    - {v}" for v in self.violations),
+        ]
+        if self.run is not None:
+            lines.append("  attempts:")
+            for a in self.run.attempts:
+                lines.append(
+                    f"    #{a.attempt} {a.start:%H:%M:%S}-{a.end:%H:%M:%S} step={a.step or '-'} "
+                    f"{'CRASH' if a.crashed else a.describe_error()}"
+                    if a.end
+                    else f"    #{a.attempt} (did not end)"
+                )
+        lines.append(f"  fault trace ({len(self.trace)}):")
+        lines.extend(f"    {e}" for e in self.trace[:60])
+        if len(self.trace) > 60:
+            lines.append(f"    … {len(self.trace) - 60} more")
+        if self.diff:
+            lines.append("  world diff (baseline → this run):")
+            lines.extend(f"    {d}" for d in self.diff[:40])
+        if self.command:
+            lines.append(f"  replay this case: {self.command}")
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "task": self.task_id,
+            "seed": self.seed,
+            "faulted": self.faulted,
+            "site": self.site.to_dict() if self.site else None,
+            "site_hit": self.site_hit,
+            "pairs": len(self.pairs),
+            "state": self.state,
+            "attempts": self.attempts,
+            "faults": self.faults_by_kind(),
+            "crash_points": self.crash_points(),
+            "violations": list(self.violations),
+            "virtual_seconds": self.virtual_time.total_seconds(),
+            "wall_seconds": self.wall_time.total_seconds(),
+        }
+
+
+def _flatten(prefix: str, value: Any, out: dict[str, Any]) -> None:
+    if isinstance(value, dict) and value:
+        for k, v in value.items():
+            _flatten(f"{prefix}.{k}" if prefix else str(k), v, out)
+    elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+        for i, v in enumerate(value):
+            _flatten(f"{prefix}[{i}]", v, out)
+    else:
+        out[prefix] = value
+
+
+def _ignored(path: str, ignore: Iterable[str]) -> bool:
+    return any(path == p or path.startswith(p + ".") or path.startswith(p + "[") for p in ignore)
+
+
+def world_diff(before: dict[str, Any], after: dict[str, Any], ignore: Iterable[str] = ()) -> list[str]:
+    """Differences between two world states as ``path: before → after`` lines."""
+    a: dict[str, Any] = {}
+    b: dict[str, Any] = {}
+    _flatten("", before, a)
+    _flatten("", after, b)
+    ignore = tuple(ignore)
+    lines = []
+    for path in sorted(set(a) | set(b)):
+        if _ignored(path, ignore):
+            continue
+        va, vb = a.get(path, "<absent>"), b.get(path, "<absent>")
+        if va != vb:
+            lines.append(f"{path}: {json.dumps(va, default=str)[:200]} → {json.dumps(vb, default=str)[:200]}")
+    return lines
+
+
+class Replayer:
+    """Runs one task in a :class:`MimoWorld` through the real actuator, clean and under faults."""
+
+    def __init__(
+        self,
+        world: MimoWorld,
+        *,
+        seed: int = 0,
+        faulted: bool = True,
+        rate: float = 0.2,
+        site: FaultSite | None = None,
+        site_picker: Callable[[list[FaultSite]], FaultSite | None] | None = None,
+        extra_kinds: Sequence[FaultKind] = (),
+        poll_interval: float = POLL_INTERVAL,
+        lease_seconds: float = LEASE_SECONDS,
+        max_passes: int = MAX_PASSES,
+        tasks: dict[str, Any] | None = None,
+    ) -> None:
+        self.world = world
+        self.seed = seed
+        self.faulted = faulted
+        self.rate = rate
+        self.site = site
+        self.site_picker = site_picker
+        self.extra_kinds = tuple(extra_kinds)
+        self.poll_interval = poll_interval
+        self.lease_seconds = lease_seconds
+        self.max_passes = max_passes
+        self._tasks = tasks
+
+    # -- resolving the task ---------------------------------------------------------------------
+    def _resolve(self, task: str | Callable[..., None]) -> tuple[str, Callable[..., None]]:
+        if isinstance(task, str):
+            tasks = self._tasks
+            if tasks is None:
+                from mimo.tasks.registry import load_tasks
+
+                tasks = load_tasks()
+            if task not in tasks:
+                raise KeyError(f"mimo_replay: task ID {task!r} is not registered")
+            return task, tasks[task]
+        task_id = getattr(task, "mimo_task_id", None) or f"00000000-0000-4000-8000-{derive_seed(task.__qualname__):012x}"
+        return task_id, task
+
+    # -- one run through the actuator -----------------------------------------------------------
+    def run_once(
+        self, label: str, task_id: str, fn: Callable[..., None], injector: FaultInjector, max_dequeues: int
+    ) -> RunResult:
+        from mimo.actuator import Actuator
+
+        world = self.world
+        clock = world.clock
+        old = world.faults
+        world.faults = injector
+        injector.attach(kube=world.kube, azure=world.azure)
+        start = clock.now()
+        attempts: list[AttemptRecord] = []
+
+        def observed(tc: Any, manifest: MaintenanceManifest, cluster: Any) -> None:
+            rec = AttemptRecord(attempt=manifest.dequeues, start=clock.now(), deadline=tc.deadline)
+            attempts.append(rec)
+            try:
+                fn(tc, manifest, cluster)
+            except SimulatedCrash:
+                rec.crashed = True
+                rec.step = injector.step
+                raise
+            except BaseException as e:
+                rec.error = e
+                rec.step = injector.step
+                raise
+            finally:
+                rec.end = clock.now()
+
+        manifest = MaintenanceManifest.new(world.cluster_resource_id, task_id, now=int(clock.now().timestamp()))
+        world.store.create_manifest(manifest)
+        actuator = Actuator(
+            world.store,
+            {task_id: observed},
+            clock=clock,
+            owner=REPLAY_OWNER,
+            lease_seconds=self.lease_seconds,
+            max_dequeues=max_dequeues,
+            context_factory=world.context_factory,
+            renew_leases=False,
+        )
+        finished = False
+        try:
+            for _ in range(self.max_passes):
+                try:
+                    actuator.process(world.cluster_resource_id)
+                except SimulatedCrash:
+                    clock.advance(self.lease_seconds)
+                m = world.store.get_manifest(manifest.id)
+                if m.is_final:
+                    finished = True
+                    break
+                clock.advance(self.poll_interval)
+        finally:
+            world.faults = old
+            old.attach(kube=world.kube, azure=world.azure)
+        final = world.store.get_manifest(manifest.id)
+        return RunResult(
+            label=label,
+            state=final.state,
+            status_text=final.status_text,
+            dequeues=final.dequeues,
+            attempts=attempts,
+            world=world.state(),
+            trace=list(injector.trace),
+            requests=list(injector.requests_seen),
+            steps=list(injector.steps_seen),
+            virtual=clock.now() - start,
+            finished=finished,
+        )
+
+    # -- the replay -----------------------------------------------------------------------------
+    def replay(
+        self, task: str | Callable[..., None], *, ignore: Iterable[str] = (), max_dequeues: int = 5
+    ) -> ReplayOutcome:
+        task_id, fn = self._resolve(task)
+        ignore = tuple(ignore)
+        wall0 = time.perf_counter()
+        world = self.world
+        snap = world.snapshot()
+
+        baseline = self.run_once("baseline", task_id, fn, FaultInjector(seed=self.seed), max_dequeues)
+        pairs = sites_from(baseline.requests, baseline.steps, self.extra_kinds)
+        site = self.site
+        if site is None and self.site_picker is not None and self.faulted:
+            site = self.site_picker(pairs)
+
+        violations: list[str] = []
+        diff: list[str] = []
+        if self.faulted:
+            world.restore(snap)
+            injector = FaultInjector(
+                seed=self.seed,
+                rate=self.rate,
+                crash_rate=self.rate / 2,
+                extra_kinds=self.extra_kinds,
+                clean_attempts=frozenset({max_dequeues}),
+                target_site=site,
+            )
+            run = self.run_once("faulted", task_id, fn, injector, max_dequeues)
+        else:
+            run = baseline
+
+        violations += self._check_attempts(baseline, "baseline")
+        if run is not baseline:
+            violations += self._check_attempts(run, "faulted run")
+            violations += self._check_terminal(baseline, run)
+            if run.state != baseline.state:
+                violations.append(
+                    f"final state {run.state} ({run.status_text or 'no status text'}) differs from the baseline's "
+                    f"{baseline.state} ({baseline.status_text or 'no status text'})"
+                )
+            diff = world_diff(baseline.world, run.world, ignore)
+            if diff:
+                violations.append(f"final world differs from the baseline's in {len(diff)} place(s): {diff[0]}")
+        if not baseline.finished:
+            violations.append(f"baseline did not reach a final state in {self.max_passes} actuator passes")
+
+        # idempotence: one more clean run changes nothing
+        before = world.state()
+        again = self.run_once("idempotence", task_id, fn, FaultInjector(seed=self.seed), max_dequeues)
+        idem = world_diff(before, again.world, ignore)
+        if idem:
+            violations.append(
+                f"not idempotent: one more clean run changed the world in {len(idem)} place(s): {idem[0]}"
+            )
+            diff = diff + [f"(idempotence) {d}" for d in idem]
+
+        return ReplayOutcome(
+            task_id=task_id,
+            seed=self.seed,
+            faulted=self.faulted,
+            site=site,
+            state=run.state,
+            attempts=run.dequeues,
+            trace=run.trace,
+            virtual_time=run.virtual,
+            wall_time=timedelta(seconds=time.perf_counter() - wall0),
+            violations=violations,
+            diff=diff,
+            pairs=pairs,
+            baseline=baseline,
+            run=run,
+        )
+
+    # -- checks ---------------------------------------------------------------------------------
+    @staticmethod
+    def _check_attempts(run: RunResult, label: str) -> list[str]:
+        out = []
+        for a in run.attempts:
+            if a.end is not None and a.end > a.deadline:
+                out.append(
+                    f"{label}: attempt {a.attempt} ran past its deadline ({a.deadline:%H:%M:%S}) until "
+                    f"{a.end:%H:%M:%S} (step {a.step or '-'}): a step waited or slept past the 60-minute task deadline"
+                )
+            if a.error is not None and not isinstance(a.error, MIMOError):
+                out.append(
+                    f"{label}: attempt {a.attempt}: step {a.step or '-'} let {a.describe_error()} escape unclassified "
+                    "(raise mimo.TransientError or mimo.TerminalError)"
+                )
+        if not run.finished:
+            out.append(f"{label}: no final state after {MAX_PASSES} actuator passes")
+        return out
+
+    @staticmethod
+    def _check_terminal(baseline: RunResult, run: RunResult) -> list[str]:
+        base_terminal = any(isinstance(a.error, TerminalError) for a in baseline.attempts)
+        if base_terminal:
+            return []
+        out = []
+        for a in run.attempts:
+            if isinstance(a.error, TerminalError):
+                out.append(
+                    f"an injected transient fault turned terminal: attempt {a.attempt}, step {a.step or '-'} raised "
+                    f"{a.describe_error()}"
+                )
+        return out

@@ -1,0 +1,192 @@
+"""``MimoWorld``: one cluster's whole world — clock, fake Kubernetes, fake Azure,
+store, cluster and subscription documents, environment — and its comparable state.
+
+Works without pytest; the ``mimo_world`` fixture is a few lines over it.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from mimo.api import MaintenanceManifest, OpenShiftClusterDocument, SubscriptionDocument
+from mimo.environment import Environment
+from pytest_mimo import defaults
+from pytest_mimo.clock import SimClock
+from pytest_mimo.context import FakeTaskContext
+from pytest_mimo.faults import FaultInjector
+
+if TYPE_CHECKING:
+    from mimo.store.memory import MemoryStore
+
+__all__ = ["MimoWorld", "WorldSnapshot", "normalize_kube_object", "SERVER_METADATA"]
+
+#: Kubernetes metadata the server manages: not part of a world's meaning
+SERVER_METADATA = ("resourceVersion", "uid", "creationTimestamp", "generation", "managedFields", "selfLink")
+#: ARM fields the service manages
+ARM_SERVER_FIELDS = ("etag", "systemData")
+
+
+def normalize_kube_object(obj: dict[str, Any]) -> dict[str, Any]:
+    o = copy.deepcopy(obj)
+    meta = o.get("metadata") or {}
+    for k in SERVER_METADATA:
+        meta.pop(k, None)
+    return o
+
+
+def _kube_key(o: dict[str, Any]) -> str:
+    meta = o.get("metadata") or {}
+    ns = meta.get("namespace") or "-"
+    return f"{o.get('apiVersion')}/{o.get('kind')}/{ns}/{meta.get('name')}"
+
+
+def _strip_arm(body: Any) -> Any:
+    if isinstance(body, dict):
+        return {k: _strip_arm(v) for k, v in body.items() if k not in ARM_SERVER_FIELDS}
+    if isinstance(body, list):
+        return [_strip_arm(v) for v in body]
+    return body
+
+
+@dataclass
+class WorldSnapshot:
+    time: datetime
+    kube: Any
+    azure: Any
+    store: Any
+
+
+class MimoWorld:
+    """Everything one cluster's tasks can touch, on one simulated clock."""
+
+    def __init__(
+        self,
+        clock: SimClock,
+        *,
+        kube: Any = None,
+        azure: Any = None,
+        store: MemoryStore | None = None,
+        environment: Environment | None = None,
+        cluster: OpenShiftClusterDocument | None = None,
+        subscription: SubscriptionDocument | None = None,
+        faults: FaultInjector | None = None,
+    ) -> None:
+        from mimo.store.memory import MemoryStore
+
+        self.clock = clock
+        self.kube = kube
+        self.azure = azure
+        self.environment = environment or defaults.default_environment()
+        self.store: MemoryStore = store or MemoryStore()
+        self.faults = faults or FaultInjector()
+        self.faults.attach(kube=kube, azure=azure)
+        self.store.put_cluster(cluster or defaults.default_cluster_document(clock.now(), self.environment))
+        self.store.put_subscription(subscription or defaults.default_subscription_document())
+        if azure is not None:
+            vault = self.environment.cluster_keyvault_uri.split("//", 1)[1].split(".", 1)[0]
+            azure.keyvault(vault)
+
+    # -- documents ------------------------------------------------------------------------------
+    @property
+    def cluster_resource_id(self) -> str:
+        return self.cluster.resource_id
+
+    @property
+    def cluster(self) -> OpenShiftClusterDocument:
+        docs = self.store.list_clusters()
+        if len(docs) != 1:
+            raise RuntimeError(f"a MimoWorld holds one cluster, found {len(docs)}")
+        return docs[0]
+
+    @cluster.setter
+    def cluster(self, doc: OpenShiftClusterDocument) -> None:
+        for old in self.store.list_clusters():
+            if old.resource_id != doc.resource_id:
+                self.store.delete_cluster(old.resource_id)
+        self.store.put_cluster(doc)
+
+    @property
+    def subscription(self) -> SubscriptionDocument:
+        return self.store.get_subscription(self.cluster.subscription_id)
+
+    @subscription.setter
+    def subscription(self, doc: SubscriptionDocument) -> None:
+        self.store.put_subscription(doc)
+
+    def patch_cluster(self, mutator: Any) -> OpenShiftClusterDocument:
+        return self.store.patch_cluster(self.cluster_resource_id, mutator)
+
+    def with_features(self, *flags: str) -> MimoWorld:
+        self.environment = self.environment.with_features(*flags)
+        return self
+
+    # -- contexts -------------------------------------------------------------------------------
+    def context(
+        self,
+        manifest: MaintenanceManifest | None = None,
+        deadline: datetime | None = None,
+        *,
+        cluster: OpenShiftClusterDocument | None = None,
+        subscription: SubscriptionDocument | None = None,
+    ) -> FakeTaskContext:
+        """A FakeTaskContext wired to every part of this world (faults included)."""
+        tc = FakeTaskContext(
+            self.clock,
+            environment=self.environment,
+            cluster=cluster or self.cluster,
+            subscription=subscription or self.subscription,
+            manifest=manifest,
+            deadline=deadline,
+            store=self.store,
+            step_observer=self.faults,
+        )
+        if self.kube is not None:
+            tc.with_kube(self.kube)
+        if self.azure is not None:
+            tc.with_azure(self.azure)
+        return tc
+
+    def context_factory(self, req: Any) -> FakeTaskContext:
+        """The actuator's ``context_factory``: a fresh wired context per attempt."""
+        self.faults.attempt = req.manifest.dequeues
+        self.faults.step = ""
+        return self.context(req.manifest, req.deadline, cluster=req.cluster, subscription=req.subscription)
+
+    # -- snapshot and comparable state ----------------------------------------------------------
+    def snapshot(self) -> WorldSnapshot:
+        return WorldSnapshot(
+            time=self.clock.now(),
+            kube=self.kube.snapshot() if self.kube is not None else None,
+            azure=self.azure.snapshot() if self.azure is not None else None,
+            store=self.store.snapshot(),
+        )
+
+    def restore(self, snap: WorldSnapshot) -> None:
+        self.clock.move_to(snap.time)
+        if self.kube is not None:
+            self.kube.restore(snap.kube)
+        if self.azure is not None:
+            self.azure.restore(snap.azure)
+        self.store.restore(snap.store)
+
+    def state(self) -> dict[str, Any]:
+        """The world as a plain dict, without server-managed metadata, for comparison."""
+        out: dict[str, Any] = {"cluster": self.cluster.to_dict()}
+        if self.kube is not None:
+            out["kube"] = {_kube_key(o): normalize_kube_object(o) for o in self.kube.objects()}
+        if self.azure is not None:
+            out["azure"] = self.azure_state()
+        return out
+
+    def azure_state(self) -> dict[str, Any]:
+        az = self.azure
+        resources = az.resources()
+        items = resources.items() if isinstance(resources, dict) else ((r.get("id", ""), r) for r in resources)
+        state: dict[str, Any] = {str(rid).lower(): _strip_arm(body) for rid, body in items}
+        for name, vault in sorted(getattr(az, "vaults", {}).items()):
+            for secret in vault.secret_names():
+                state[f"keyvault:{name}/{secret}"] = vault.get_secret(secret)
+        return state
