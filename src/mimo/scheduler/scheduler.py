@@ -1,0 +1,342 @@
+"""The scheduler: one pass turns every enabled schedule into ``Pending`` manifests.
+
+For each ``Enabled`` schedule (runtime.md, "The scheduler"):
+
+* **Periods.** The next ``lookForwardCount`` period starts at or after ``now``
+  (a start equal to ``now`` is not in the past), plus the past starts whose
+  spreading window ``[start, start + scheduleAcross)`` still holds ``now``.
+  When windows do not overlap (``scheduleAcross`` no longer than the gap
+  between starts) that is at most one: "the previous one". When they do
+  overlap, every in-window start is kept, so no manifest still waiting inside
+  its window is cancelled.
+* **Create.** For each cluster matching the selectors, a ``Pending`` manifest
+  for every *future* period (start ``>= now``) that has none yet, with
+  ``createdBySchedule`` = schedule ID, ``runAfter`` = start + the cluster's
+  spread offset and ``runBefore`` = ``runAfter`` + ``run_window`` (1 hour by
+  default, as the reference system does). Never for a period whose start is
+  in the past, the in-window previous one included: a schedule written in the
+  middle of a window begins at its next period.
+* **Cancel.** This schedule's ``Pending`` manifests for the cluster with
+  ``runAfter`` after ``now`` whose ``runAfter`` is no longer ``start + offset``
+  for any period above (the calendar, ``lookForwardCount`` or
+  ``scheduleAcross`` was edited), or whose task is no longer the schedule's
+  task **(ours)**, become ``Cancelled`` with :data:`CANCELLED_BY_SCHEDULER`.
+  Cancelling comes before creating, so a pass cut between the two leaves a
+  gap the next pass fills, never a duplicate.
+
+"Has none yet" counts a manifest of this schedule and cluster with that
+``runAfter`` in any state except those this scheduler cancelled itself: an
+operator's cancellation sticks, and a period cancelled by an edit comes back
+if the edit is undone. Manifest IDs are deterministic (UUIDv5 of schedule,
+cluster, ``runAfter`` and a generation), so a pass that is interrupted and
+re-run, or two schedulers racing on one store, meet the store's
+``StoreAlreadyExists`` instead of writing a duplicate; the same store and
+clock always give the same manifest IDs.
+
+Clusters whose selectors cannot be evaluated (an unknown key, a selector that
+breaks the rules, no subscription document) are skipped with a logged error;
+an error while writing one cluster's manifests is logged and the pass goes on
+with the next cluster. Clusters that stop matching keep their manifests, as
+in the spec and the reference system; ``mimo manifests cancel --schedule``
+removes them.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from mimo.api import MaintenanceManifest, MaintenanceSchedule, ManifestState
+from mimo.clock import Clock, SystemClock
+from mimo.durations import parse_duration
+from mimo.environment import Environment
+from mimo.scheduler.calendar import Calendar
+from mimo.scheduler.selectors import SelectorError, cluster_selector_values, matches
+from mimo.scheduler.spread import spread_offset
+from mimo.store.base import Store, StoreAlreadyExists, StoreNotFound
+
+__all__ = [
+    "CANCELLED_BY_SCHEDULER",
+    "DEFAULT_RUN_WINDOW",
+    "MANIFEST_ID_NAMESPACE",
+    "PassResult",
+    "Scheduler",
+    "manifest_id_for",
+]
+
+#: status text of a manifest the scheduler cancels (the reference system's words)
+CANCELLED_BY_SCHEDULER = "Cancelled by Scheduler as did not match current schedule settings"
+#: ``runBefore - runAfter`` of a scheduled manifest (the reference system uses one hour)
+DEFAULT_RUN_WINDOW = timedelta(hours=1)
+#: namespace of the deterministic manifest IDs
+MANIFEST_ID_NAMESPACE = uuid.UUID("5d3c8b9e-4f0a-5b7e-9c1d-6a2f3e4b5c6d")
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_TINY = timedelta(microseconds=1)
+
+
+def manifest_id_for(schedule_id: str, cluster_resource_id: str, run_after: int, generation: int = 0) -> str:
+    """The deterministic ID of the scheduled manifest for one period (``generation`` > 0 after a re-creation)."""
+    name = f"{schedule_id}/{cluster_resource_id.lower()}/{run_after}"
+    if generation:
+        name += f"/{generation}"
+    return str(uuid.uuid5(MANIFEST_ID_NAMESPACE, name))
+
+
+@dataclass
+class PassResult:
+    """What one :meth:`Scheduler.process` did."""
+
+    #: the manifests created, in creation order
+    created: list[MaintenanceManifest] = field(default_factory=list)
+    #: IDs of the manifests cancelled
+    cancelled: list[str] = field(default_factory=list)
+    #: one line per problem (a schedule or cluster skipped, a failed write)
+    errors: list[str] = field(default_factory=list)
+    #: how many enabled schedules were processed
+    schedules: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def summary(self) -> str:
+        return (
+            f"{self.schedules} schedule(s): created {len(self.created)}, "
+            f"cancelled {len(self.cancelled)}, errors {len(self.errors)}"
+        )
+
+    def __str__(self) -> str:
+        return self.summary()
+
+
+def _ts(t: datetime) -> int:
+    """Unix seconds of an aware instant on a whole second."""
+    return (t - _EPOCH) // timedelta(seconds=1)
+
+
+class Scheduler:
+    """Turns schedules into manifests; :meth:`process` runs one pass.
+
+    ``tasks``, when given, is the task registry: a schedule whose task ID is
+    not in it is skipped with a logged error (without it every schedule is
+    processed, and the actuator fails an unknown task with ``task ID not
+    registered``). ``environment`` gives the managed-domain suffix used by the
+    ``isManagedDomain`` selector.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        clock: Clock | None = None,
+        environment: Environment | None = None,
+        logger: logging.Logger | logging.LoggerAdapter[Any] | None = None,
+        tasks: Mapping[str, Any] | None = None,
+        run_window: timedelta = DEFAULT_RUN_WINDOW,
+    ) -> None:
+        if run_window < timedelta(0):
+            raise ValueError("run_window: must not be negative")
+        self.store = store
+        self.clock: Clock = clock if clock is not None else SystemClock()
+        self.environment = environment if environment is not None else Environment()
+        self.log = logger if logger is not None else logging.getLogger("mimo.scheduler")
+        self.tasks = tasks
+        self.run_window = run_window
+
+    # -- one pass ---------------------------------------------------------------------------
+
+    def process(self) -> PassResult:
+        """One pass over every enabled schedule; see the module documentation."""
+        result = PassResult()
+        now = self.clock.now()
+        if now.tzinfo is None:
+            raise ValueError("clock: now() must return an aware datetime")
+        now = now.astimezone(timezone.utc)
+        try:
+            schedules = self.store.list_schedules()
+            clusters = self.store.list_clusters()
+        except Exception as e:
+            self._error(result, f"cannot read schedules and clusters: {e}")
+            return result
+        subscriptions: dict[str, Any] = {}
+        for schedule in schedules:
+            if schedule.state != "Enabled":
+                continue
+            result.schedules += 1
+            try:
+                self._process_schedule(schedule, clusters, subscriptions, now, result)
+            except Exception as e:  # one bad schedule never stops the others
+                self._error(result, f"schedule {schedule.id}: {type(e).__name__}: {e}")
+        self.log.info("scheduler pass at %s: %s", now.isoformat(), result.summary())
+        return result
+
+    def _error(self, result: PassResult, message: str) -> None:
+        self.log.error("%s", message)
+        result.errors.append(message)
+
+    def _process_schedule(
+        self,
+        schedule: MaintenanceSchedule,
+        clusters: list[Any],
+        subscriptions: dict[str, Any],
+        now: datetime,
+        result: PassResult,
+    ) -> None:
+        sid = schedule.id
+        if self.tasks is not None and schedule.maintenance_task_id not in self.tasks:
+            self._error(result, f"schedule {sid}: maintenanceTaskID {schedule.maintenance_task_id} is not registered, skipped")
+            return
+        try:
+            cal = Calendar.parse(schedule.schedule)
+            across = parse_duration(schedule.schedule_across)
+        except ValueError as e:
+            self._error(result, f"schedule {sid}: {e}; skipped")
+            return
+        if not schedule.selectors:
+            self.log.warning("schedule %s has no selectors: it matches no cluster", sid)
+            return
+
+        future = cal.iter_from(now - _TINY, schedule.look_forward_count)  # starts >= now
+        if not future:
+            self.log.warning("schedule %s (%r) will never trigger again", sid, schedule.schedule)
+        elif len(future) < schedule.look_forward_count:
+            self.log.info(
+                "schedule %s (%r) triggers only %d more time(s), lookForwardCount is %d",
+                sid, schedule.schedule, len(future), schedule.look_forward_count,
+            )
+        self.log.info(
+            "schedule %s (task %s): next periods %s",
+            sid, schedule.maintenance_task_id, ", ".join(t.strftime("%Y-%m-%dT%H:%MZ") for t in future) or "none",
+        )
+        future_ts = [_ts(t) for t in future]
+        now_f = (now - _EPOCH) / timedelta(seconds=1)
+        across_s = across / timedelta(seconds=1)
+
+        def in_window_past_period(start_ts: int) -> bool:
+            if not (start_ts < now_f < start_ts + across_s):
+                return False
+            return cal.matches(_EPOCH + timedelta(seconds=start_ts))
+
+        existing: dict[str, list[MaintenanceManifest]] = {}
+        for m in self.store.list_manifests(
+            schedule_id=sid, states=(ManifestState.PENDING, ManifestState.IN_PROGRESS, ManifestState.CANCELLED)
+        ):
+            existing.setdefault(m.cluster_resource_id, []).append(m)
+
+        now_ts = math.floor(now_f)
+        for cluster in clusters:
+            rid = cluster.resource_id
+            sub_id = cluster.subscription_id
+            try:
+                if sub_id not in subscriptions:
+                    try:
+                        subscriptions[sub_id] = self.store.get_subscription(sub_id)
+                    except StoreNotFound:
+                        subscriptions[sub_id] = None
+                sub = subscriptions[sub_id]
+                if sub is None:
+                    self._error(result, f"schedule {sid}: cluster {rid}: subscription {sub_id} not found, skipped")
+                    continue
+                values = cluster_selector_values(cluster, sub, domain_suffix=self.environment.domain_suffix)
+                if not matches(values, schedule.selectors):
+                    continue
+            except SelectorError as e:
+                self._error(result, f"schedule {sid}: cluster {rid}: {e}; cluster skipped")
+                continue
+            except Exception as e:
+                self._error(result, f"schedule {sid}: cluster {rid}: {type(e).__name__}: {e}; cluster skipped")
+                continue
+            try:
+                self._reconcile_cluster(
+                    schedule, rid, spread_offset(rid, across), future_ts, in_window_past_period,
+                    existing.get(rid, []), now_ts, result,
+                )
+            except Exception as e:
+                self._error(result, f"schedule {sid}: cluster {rid}: {type(e).__name__}: {e}; cluster skipped")
+
+    def _reconcile_cluster(
+        self,
+        schedule: MaintenanceSchedule,
+        rid: str,
+        offset: timedelta,
+        future_ts: list[int],
+        in_window_past_period: Any,
+        mine: list[MaintenanceManifest],
+        now_ts: int,
+        result: PassResult,
+    ) -> None:
+        sid = schedule.id
+        task = schedule.maintenance_task_id
+        off = int(offset.total_seconds())
+        wanted = {start + off for start in future_ts}
+        created = cancelled = found = 0
+
+        # cancel first: a pass cut here leaves a gap the next pass fills, never a duplicate
+        dropped: set[str] = set()
+        for m in mine:
+            if m.state != ManifestState.PENDING or m.run_after <= now_ts:
+                continue
+            keep = m.run_after in wanted or in_window_past_period(m.run_after - off)
+            if keep and m.maintenance_task_id == task:
+                continue
+            if self.store.set_state(
+                m.id, ManifestState.CANCELLED, CANCELLED_BY_SCHEDULER, expect_states=(ManifestState.PENDING,)
+            ):
+                dropped.add(m.id)
+                cancelled += 1
+                result.cancelled.append(m.id)
+                self.log.info(
+                    "cancelled manifest %s of schedule %s on %s (runAfter %s): %s",
+                    m.id, sid, rid, _fmt(m.run_after),
+                    "task changed" if keep else "no longer matches the schedule",
+                )
+
+        taken = {m.id for m in mine}
+        blocking = {
+            m.run_after
+            for m in mine
+            if m.id not in dropped
+            and not (m.state == ManifestState.CANCELLED and m.status_text == CANCELLED_BY_SCHEDULER)
+        }
+        for start in future_ts:
+            run_after = start + off
+            if run_after in blocking:
+                found += 1
+                continue
+            gen = 0
+            mid = manifest_id_for(sid, rid, run_after)
+            while mid in taken:
+                gen += 1
+                mid = manifest_id_for(sid, rid, run_after, gen)
+            manifest = MaintenanceManifest(
+                id=mid,
+                cluster_resource_id=rid,
+                maintenance_task_id=task,
+                run_after=run_after,
+                run_before=run_after + int(self.run_window.total_seconds()),
+                created_by_schedule=sid,
+            )
+            try:
+                stored = self.store.create_manifest(manifest)
+            except StoreAlreadyExists:
+                # written by an earlier, interrupted pass or a concurrent scheduler, and since run
+                found += 1
+                continue
+            created += 1
+            taken.add(mid)
+            result.created.append(stored)
+            self.log.info(
+                "created manifest %s of schedule %s on %s for the %s period (runAfter %s)",
+                mid, sid, rid, _fmt(start), _fmt(run_after),
+            )
+        self.log.debug("schedule %s on %s: created=%d found=%d cancelled=%d", sid, rid, created, found, cancelled)
+
+
+def _fmt(ts: int) -> str:
+    return (_EPOCH + timedelta(seconds=ts)).strftime("%Y-%m-%dT%H:%M:%SZ")
