@@ -1,0 +1,238 @@
+"""Fix SSH: put every control-plane NIC back into the load balancer pools it belongs to.
+
+Each master NIC (name matching ``.*master.*([0-2])-nic``, in the cluster
+resource group) must be, through its first IP configuration:
+
+* in the internal load balancer's API pool,
+* in exactly its own SSH pool ``ssh-<n>`` of the internal load balancer,
+* and, unless the cluster routes outbound traffic itself
+  (``UserDefinedRouting``), in the public load balancer's control-plane pool.
+
+=====================  ============================  ==================================
+architecture version   internal LB / API pool        public LB / control-plane pool
+=====================  ============================  ==================================
+1                      ``<infra>-internal-lb`` /     ``<infra>-public-lb`` /
+                       ``<infra>-internal-           ``<infra>-public-lb-control-plane-v4``
+                       controlplane-v4``
+2                      ``<infra>-internal`` /        ``<infra>`` / ``<infra>``
+                       ``<infra>``
+=====================  ============================  ==================================
+
+The internal load balancer gets the three SSH pools, their rules (frontend
+port ``2200 + n`` to port 22) and the ``ssh`` probe if it lacks them. A NIC
+attached to no VM that sits in the master subnet is a leftover of a replaced
+master and is deleted; NICs outside the master subnet are left alone. Every
+resource is written only when something changed, so a second run writes
+nothing. Any Azure error is transient.
+
+Resources are handled as the plain JSON dicts the Azure REST API speaks
+(``model.as_dict()``), so comparing before writing is a dict comparison.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from typing import Any
+
+from mimo.context import TaskContext, get_task_context
+from mimo.errors import TerminalError
+from mimo.steps.errors import azure_error
+
+__all__ = ["MASTER_NIC", "fix_ssh", "load_balancer_names"]
+
+MASTER_NIC = re.compile(r".*master.*([0-2])-nic")
+SSH_POOLS = ("ssh-0", "ssh-1", "ssh-2")
+
+Resource = dict[str, Any]
+
+
+def load_balancer_names(arch_version: int, infra_id: str) -> dict[str, str]:
+    """The load balancer and pool names of one architecture version (terminal for an unknown one)."""
+    if arch_version == 1:
+        return {
+            "internal_lb": f"{infra_id}-internal-lb",
+            "api_pool": f"{infra_id}-internal-controlplane-v4",
+            "public_lb": f"{infra_id}-public-lb",
+            "public_pool": f"{infra_id}-public-lb-control-plane-v4",
+        }
+    if arch_version == 2:
+        return {
+            "internal_lb": f"{infra_id}-internal",
+            "api_pool": infra_id,
+            "public_lb": infra_id,
+            "public_pool": infra_id,
+        }
+    raise TerminalError(f"unknown architecture version {arch_version}")
+
+
+def _as_dict(model: Any) -> Resource:
+    return dict(model.as_dict()) if hasattr(model, "as_dict") else copy.deepcopy(dict(model))
+
+
+def _props(resource: Resource) -> Resource:
+    props = resource.get("properties")
+    if props is None:
+        props = resource["properties"] = {}
+    return props  # type: ignore[no-any-return]
+
+
+def _last(resource_id: str) -> str:
+    return resource_id.rstrip("/").rsplit("/", 1)[-1]
+
+
+def _same_id(a: str, b: str) -> bool:
+    return a.lower() == b.lower()
+
+
+# -- the internal load balancer ----------------------------------------------------------------
+
+
+def _ensure_ssh_on_internal_lb(tc: TaskContext, lb: Resource) -> bool:
+    """Add the SSH pools, rules and probe the internal load balancer lacks; True if it changed."""
+    log = tc.log()
+    name = lb.get("name", "")
+    lb_id = lb["id"]
+    props = _props(lb)
+    pools = props.setdefault("backendAddressPools", [])
+    rules = props.setdefault("loadBalancingRules", [])
+    probes = props.setdefault("probes", [])
+    frontends = props.get("frontendIPConfigurations") or []
+    changed = False
+
+    for pool in SSH_POOLS:
+        if not any(str(p.get("name", "")).lower() == pool for p in pools):
+            log.info("Adding SSH Backend Address Pool %s to Internal Load Balancer %s", pool, name)
+            pools.append({"name": pool})
+            changed = True
+
+    for i, rule in enumerate(SSH_POOLS):
+        if any(str(r.get("name", "")).lower() == rule for r in rules):
+            continue
+        if not frontends or not frontends[0].get("id"):
+            raise TerminalError(f"internal load balancer {name} has no frontend IP configuration")
+        log.info("Adding SSH Load Balancing Rule for %s to Internal Load Balancer %s", rule, name)
+        rules.append(
+            {
+                "name": rule,
+                "properties": {
+                    "frontendIPConfiguration": {"id": frontends[0]["id"]},
+                    "backendAddressPool": {"id": f"{lb_id}/backendAddressPools/{rule}"},
+                    "probe": {"id": f"{lb_id}/probes/ssh"},
+                    "protocol": "Tcp",
+                    "loadDistribution": "Default",
+                    "frontendPort": 2200 + i,
+                    "backendPort": 22,
+                    "idleTimeoutInMinutes": 30,
+                    "disableOutboundSnat": True,
+                },
+            }
+        )
+        changed = True
+
+    if not any(str(p.get("name", "")).lower() == "ssh" for p in probes):
+        log.info("Adding ssh Health Probe to Internal Load Balancer %s", name)
+        probes.append(
+            {
+                "name": "ssh",
+                "properties": {
+                    "protocol": "Tcp",
+                    "port": 22,
+                    "intervalInSeconds": 5,
+                    "numberOfProbes": 2,
+                },
+            }
+        )
+        changed = True
+    return changed
+
+
+# -- the NICs ----------------------------------------------------------------------------------
+
+
+def _wanted_pools(current: list[str], n: str, required: list[str]) -> list[str]:
+    """``current`` without foreign ``ssh-*`` pools, plus whatever of ``required`` is missing."""
+    own_ssh = f"ssh-{n}"
+    kept = [
+        p
+        for p in current
+        if not (_last(p).lower().startswith("ssh-") and _last(p).lower() != own_ssh)
+    ]
+    for pool in required:
+        if not any(_same_id(p, pool) for p in kept):
+            kept.append(pool)
+    return kept
+
+
+def fix_ssh(tc: TaskContext) -> None:
+    """Make the control-plane NICs' load balancer pools right (see the module docstring)."""
+    tc = get_task_context(tc)
+    props = tc.get_openshift_cluster_properties()
+    infra_id = props.infra_id or "aro"
+    names = load_balancer_names(props.arch_version, infra_id)
+    resource_group = _last(props.cluster_profile.resource_group_id or "")
+    if not resource_group:
+        raise TerminalError(
+            "the cluster document has no cluster resource group (clusterProfile.resourceGroupId)"
+        )
+    master_subnet = props.master_profile.subnet_id
+    if not master_subnet:
+        raise TerminalError("the cluster document has no master subnet (masterProfile.subnetId)")
+    udr = props.network_profile.outbound_type == "UserDefinedRouting"
+    log = tc.log()
+
+    try:
+        lbs = tc.load_balancers_client()
+        nics = tc.interfaces_client()
+
+        internal = _as_dict(lbs.get(resource_group, names["internal_lb"]))
+        if _ensure_ssh_on_internal_lb(tc, internal):
+            log.info("Updating Load Balancer %s", names["internal_lb"])
+            internal = _as_dict(
+                lbs.begin_create_or_update(resource_group, names["internal_lb"], internal).result()
+            )
+        required = [f"{internal['id']}/backendAddressPools/{names['api_pool']}"]
+        if udr:
+            log.info("not updating external LB address pool assignment as this is a UDR cluster")
+        else:
+            public = _as_dict(lbs.get(resource_group, names["public_lb"]))
+            required.append(f"{public['id']}/backendAddressPools/{names['public_pool']}")
+
+        for nic in [_as_dict(x) for x in nics.list(resource_group)]:
+            name = str(nic.get("name", ""))
+            match = MASTER_NIC.fullmatch(name)
+            if not match:
+                continue
+            log.info("Checking NIC %s", name)
+            nic_props = _props(nic)
+            ip_configs = nic_props.get("ipConfigurations") or []
+            if not ip_configs:
+                raise TerminalError(f"network interface {name} has no IP configuration")
+            ip_props = _props(ip_configs[0])
+            subnet = str((ip_props.get("subnet") or {}).get("id", ""))
+            in_master_subnet = _same_id(subnet, master_subnet)
+
+            if not nic_props.get("virtualMachine") and in_master_subnet:
+                log.info("Deleting NIC %s: attached to no VM", name)
+                nics.begin_delete(resource_group, name).result()
+                continue
+            if not in_master_subnet:
+                log.info("Skipping NIC %s: not in the master subnet", name)
+                continue
+
+            n = match.group(1)
+            current = [
+                str(p.get("id", "")) for p in ip_props.get("loadBalancerBackendAddressPools") or []
+            ]
+            wanted = _wanted_pools(
+                current,
+                n,
+                [required[0], f"{internal['id']}/backendAddressPools/ssh-{n}", *required[1:]],
+            )
+            if [p.lower() for p in wanted] == [p.lower() for p in current]:
+                continue
+            ip_props["loadBalancerBackendAddressPools"] = [{"id": p} for p in wanted]
+            log.info("Updating Network Interface %s", name)
+            nics.begin_create_or_update(resource_group, name, nic).result()
+    except Exception as e:
+        raise azure_error(e) from e

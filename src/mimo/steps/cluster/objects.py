@@ -1,0 +1,109 @@
+"""Retry-safe writes of Kubernetes objects, shared by the cluster steps.
+
+Both functions compare before they write, so running a step twice changes
+nothing the second time, and both survive the two things a retried write
+meets: a ``409 Conflict`` (another writer came first: re-read and re-apply,
+through :func:`mimo.kube.retry_on_conflict`) and a create whose response was
+lost (``409 AlreadyExists`` on the retry: fall back to an update).
+
+They raise the client's own exceptions; the calling step classifies them
+with :func:`mimo.steps.errors.kube_error`.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mimo.kube import KubeHelper
+
+__all__ = ["get_or_none", "modify", "ensure"]
+
+Obj = dict[str, Any]
+
+
+def get_or_none(
+    helper: KubeHelper, api_version: str, kind: str, name: str, namespace: str | None = None
+) -> Obj | None:
+    """The object, or ``None`` when the server says ``404``."""
+    from mimo.kube import is_not_found
+
+    try:
+        return helper.get_one(api_version, kind, name, namespace)
+    except Exception as e:
+        if is_not_found(e):
+            return None
+        raise
+
+
+def modify(
+    helper: KubeHelper,
+    api_version: str,
+    kind: str,
+    name: str,
+    mutate: Callable[[Obj], None],
+    namespace: str | None = None,
+) -> bool:
+    """Read the object, apply ``mutate`` to a copy, and update it only if that changed it.
+
+    Returns whether it wrote. A missing object raises the server's ``404``.
+    """
+    from mimo.kube import retry_on_conflict
+
+    wrote = False
+
+    def attempt() -> None:
+        nonlocal wrote
+        current = helper.get_one(api_version, kind, name, namespace)
+        desired = copy.deepcopy(current)
+        mutate(desired)
+        if desired == current:
+            wrote = False
+            return
+        helper.update(desired)
+        wrote = True
+
+    retry_on_conflict(attempt)
+    return wrote
+
+
+def ensure(helper: KubeHelper, desired: Obj, fields: tuple[str, ...] = ("data",)) -> bool:
+    """Create ``desired``, or update the top-level ``fields`` of the existing object to match.
+
+    Returns whether it wrote.
+    """
+    from mimo.kube import is_already_exists, retry_on_conflict
+
+    api_version = desired["apiVersion"]
+    kind = desired["kind"]
+    meta = desired["metadata"]
+    name, namespace = meta["name"], meta.get("namespace")
+    wrote = False
+
+    def attempt() -> None:
+        nonlocal wrote
+        wrote = False
+        current = get_or_none(helper, api_version, kind, name, namespace)
+        if current is None:
+            try:
+                helper.create(copy.deepcopy(desired))
+                wrote = True
+                return
+            except Exception as e:
+                if not is_already_exists(e):
+                    raise
+            # our earlier create landed but its answer was lost, or another writer came first
+            current = helper.get_one(api_version, kind, name, namespace)
+        updated = copy.deepcopy(current)
+        for f in fields:
+            if f in desired:
+                updated[f] = copy.deepcopy(desired[f])
+        if updated == current:
+            return
+        helper.update(updated)
+        wrote = True
+
+    retry_on_conflict(attempt)
+    return wrote

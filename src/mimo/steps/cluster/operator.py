@@ -1,0 +1,228 @@
+"""The ARO operator: its flags, its version, its Deployments and the ``Cluster`` object.
+
+The operator runs as two Deployments in ``openshift-azure-operator``
+(``aro-operator-master`` and ``aro-operator-worker``, container
+``aro-operator``) and reads its configuration from the cluster-scoped
+``aro.openshift.io/v1alpha1`` ``Cluster`` named ``cluster``.
+
+**Which version.** The cluster document's ``operatorVersion`` pins a version;
+empty means "the runtime's default", :data:`DEFAULT_OPERATOR_VERSION`.
+The image of a version is ``<ACR domain>/aro:<version>``, from the region's
+Azure Container Registry (as in the reference system); a rolled Deployment
+also carries the label ``version: <version>``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from mimo.api import OpenShiftClusterDocument
+from mimo.context import TaskContext, get_task_context
+from mimo.errors import TerminalError
+from mimo.runner import StepFunc
+from mimo.steps.cluster import objects
+from mimo.steps.errors import kube_error, store_error
+
+__all__ = [
+    "DEFAULT_OPERATOR_VERSION",
+    "OPERATOR_NAMESPACE",
+    "OPERATOR_DEPLOYMENTS",
+    "OPERATOR_CONTAINER",
+    "desired_operator_version",
+    "operator_image",
+    "deployment_is_ready",
+    "update_cluster_operator_flags",
+    "set_operator_flags",
+    "reset_operator_version",
+    "roll_operator_deployments",
+    "aro_operator_ready",
+    "aro_operator_running_desired_version",
+    "sync_cluster_object",
+]
+
+#: the operator version the runtime deploys when the document pins none
+DEFAULT_OPERATOR_VERSION = "v20260105.0"
+OPERATOR_NAMESPACE = "openshift-azure-operator"
+OPERATOR_DEPLOYMENTS = ("aro-operator-master", "aro-operator-worker")
+OPERATOR_CONTAINER = "aro-operator"
+
+_CLUSTER = ("aro.openshift.io/v1alpha1", "Cluster", "cluster")
+_IMAGE_TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
+
+
+def desired_operator_version(tc: TaskContext) -> str:
+    """The document's pinned version, or the runtime default; terminal if it cannot be an image tag."""
+    version = tc.get_openshift_cluster_properties().operator_version or DEFAULT_OPERATOR_VERSION
+    if not _IMAGE_TAG.match(version):
+        raise TerminalError(f"operator version {version!r} is not a valid image tag")
+    return version
+
+
+def operator_image(tc: TaskContext) -> str:
+    """``<ACR domain>/aro:<desired version>``."""
+    return f"{tc.environment().acr_domain}/aro:{desired_operator_version(tc)}"
+
+
+# -- the Cluster object ------------------------------------------------------------------------
+
+
+def _modify_cluster_object(tc: TaskContext, spec_fields: Mapping[str, Any]) -> None:
+    def apply(cluster: dict[str, Any]) -> None:
+        spec = cluster.setdefault("spec", {})
+        for key, value in spec_fields.items():
+            spec[key] = value
+
+    try:
+        objects.modify(tc.client_helper(), *_CLUSTER, apply)
+    except Exception as e:
+        raise kube_error(e) from e
+
+
+def update_cluster_operator_flags(tc: TaskContext) -> None:
+    """Set the ``Cluster`` object's ``spec.operatorFlags`` to the document's flags (replace, not merge)."""
+    tc = get_task_context(tc)
+    flags = dict(tc.get_openshift_cluster_properties().operator_flags)
+    _modify_cluster_object(tc, {"operatorFlags": flags})
+
+
+def sync_cluster_object(tc: TaskContext) -> None:
+    """Write the document's operator flags and the desired operator version into the ``Cluster`` object."""
+    tc = get_task_context(tc)
+    flags = dict(tc.get_openshift_cluster_properties().operator_flags)
+    _modify_cluster_object(
+        tc, {"operatorFlags": flags, "operatorVersion": desired_operator_version(tc)}
+    )
+
+
+# -- the cluster document ----------------------------------------------------------------------
+
+
+def _patch_document(tc: TaskContext, mutate: Any) -> None:
+    try:
+        tc.patch_openshift_cluster_document(mutate)
+    except Exception as e:
+        raise store_error(e) from e
+
+
+def set_operator_flags(flags: Mapping[str, str], *, name: str = "set_operator_flags") -> StepFunc:
+    """A step that sets ``flags`` in the cluster document (other flags kept); no write if already set."""
+    wanted = dict(flags)
+
+    def step(tc: TaskContext) -> None:
+        tc = get_task_context(tc)
+        current = tc.get_openshift_cluster_properties().operator_flags
+        if all(current.get(k) == v for k, v in wanted.items()):
+            return
+
+        def apply(doc: OpenShiftClusterDocument) -> None:
+            doc.properties.operator_flags.update(wanted)
+
+        _patch_document(tc, apply)
+
+    step.__name__ = step.__qualname__ = name
+    return step
+
+
+def reset_operator_version(tc: TaskContext) -> None:
+    """Clear the document's operator version, so the operator follows the runtime's default."""
+    tc = get_task_context(tc)
+    if not tc.get_openshift_cluster_properties().operator_version:
+        return
+
+    def apply(doc: OpenShiftClusterDocument) -> None:
+        doc.properties.operator_version = ""
+
+    _patch_document(tc, apply)
+
+
+# -- the Deployments ---------------------------------------------------------------------------
+
+
+def deployment_is_ready(deployment: dict[str, Any]) -> bool:
+    """Rolled out: the controller saw this generation and every replica is updated and available."""
+    spec_replicas = (deployment.get("spec") or {}).get("replicas")
+    replicas = 1 if spec_replicas is None else int(spec_replicas)
+    status = deployment.get("status") or {}
+    generation = (deployment.get("metadata") or {}).get("generation")
+    return (
+        status.get("observedGeneration") == generation
+        and int(status.get("updatedReplicas") or 0) == replicas
+        and int(status.get("availableReplicas") or 0) == replicas
+    )
+
+
+def _operator_container(deployment: dict[str, Any], name: str) -> dict[str, Any]:
+    containers = (((deployment.get("spec") or {}).get("template") or {}).get("spec") or {}).get(
+        "containers"
+    ) or []
+    for c in containers:
+        if c.get("name") == OPERATOR_CONTAINER:
+            return dict(c)
+    raise TerminalError(
+        f"deployment {OPERATOR_NAMESPACE}/{name} has no container {OPERATOR_CONTAINER}"
+    )
+
+
+def roll_operator_deployments(tc: TaskContext) -> None:
+    """Point both operator Deployments at the image of the desired version.
+
+    A missing Deployment, or one without the ``aro-operator`` container, is
+    terminal: the operator is not installed as MIMO expects.
+    """
+    tc = get_task_context(tc)
+    version = desired_operator_version(tc)
+    image = operator_image(tc)
+
+    try:
+        helper = tc.client_helper()
+        for name in OPERATOR_DEPLOYMENTS:
+
+            def roll(deployment: dict[str, Any], name: str = name) -> None:
+                _operator_container(deployment, name)  # terminal when absent
+                meta = deployment.setdefault("metadata", {})
+                meta["labels"] = {**(meta.get("labels") or {}), "version": version}
+                for c in deployment["spec"]["template"]["spec"]["containers"]:
+                    if c.get("name") == OPERATOR_CONTAINER:
+                        c["image"] = image
+
+            if objects.modify(
+                helper, "apps/v1", "Deployment", name, roll, namespace=OPERATOR_NAMESPACE
+            ):
+                tc.log().info("rolled %s/%s to %s", OPERATOR_NAMESPACE, name, image)
+    except Exception as e:
+        raise kube_error(e) from e
+
+
+def _operator_deployments(tc: TaskContext) -> list[tuple[str, dict[str, Any] | None]]:
+    try:
+        helper = tc.client_helper()
+        return [
+            (name, objects.get_or_none(helper, "apps/v1", "Deployment", name, OPERATOR_NAMESPACE))
+            for name in OPERATOR_DEPLOYMENTS
+        ]
+    except Exception as e:
+        raise kube_error(e) from e
+
+
+def aro_operator_ready(tc: TaskContext) -> bool:
+    """Condition: both operator Deployments exist and are rolled out."""
+    tc = get_task_context(tc)
+    return all(d is not None and deployment_is_ready(d) for _, d in _operator_deployments(tc))
+
+
+def aro_operator_running_desired_version(tc: TaskContext) -> bool:
+    """Condition: both operator Deployments run the desired version's image, fully rolled out."""
+    tc = get_task_context(tc)
+    version = desired_operator_version(tc)
+    image = operator_image(tc)
+    for name, d in _operator_deployments(tc):
+        if d is None:
+            return False
+        labels = (d.get("metadata") or {}).get("labels") or {}
+        if labels.get("version") != version or _operator_container(d, name).get("image") != image:
+            return False
+        if not deployment_is_ready(d):
+            return False
+    return True

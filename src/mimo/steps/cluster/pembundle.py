@@ -1,0 +1,97 @@
+"""A Key Vault certificate secret: one PEM bundle holding a private key and its chain.
+
+Key Vault stores a certificate's secret as ``application/x-pem-file``: the
+private key and the certificates, in any order. :func:`parse_pem_bundle`
+reads it with ``cryptography`` and returns what a ``kubernetes.io/tls``
+Secret wants: ``tls.key`` (the key) and ``tls.crt`` (the leaf — the
+certificate whose public key matches the private key — then the rest of the
+chain in bundle order). Anything it cannot read raises :class:`PEMBundleError`,
+whose message never contains key material.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
+__all__ = ["PEMBundle", "PEMBundleError", "parse_pem_bundle"]
+
+_KEY_BLOCK = re.compile(
+    r"-----BEGIN (?P<label>(?:RSA |EC |ENCRYPTED )?PRIVATE KEY)-----.+?-----END (?P=label)-----",
+    re.DOTALL,
+)
+_CERT_BLOCK = re.compile(r"-----BEGIN CERTIFICATE-----.+?-----END CERTIFICATE-----", re.DOTALL)
+
+
+class PEMBundleError(ValueError):
+    """The bundle does not hold exactly one usable private key and its certificate."""
+
+
+@dataclass(frozen=True)
+class PEMBundle:
+    """What a ``kubernetes.io/tls`` Secret needs. ``repr`` never shows the key."""
+
+    key_pem: bytes
+    chain_pem: bytes
+    leaf: x509.Certificate
+    chain: tuple[x509.Certificate, ...]
+
+    def __repr__(self) -> str:
+        return f"PEMBundle(leaf={self.leaf.subject.rfc4514_string()!r}, chain={len(self.chain)} certificate(s))"
+
+
+def _public_bytes(key: object) -> bytes:
+    return key.public_bytes(  # type: ignore[attr-defined, no-any-return]
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+
+
+def parse_pem_bundle(data: str | bytes) -> PEMBundle:
+    """Split a PEM bundle into its private key and certificate chain (leaf first)."""
+    text = data.decode("ascii", "replace") if isinstance(data, bytes) else data
+    if not isinstance(text, str) or not text.strip():
+        raise PEMBundleError("the bundle is empty")
+
+    keys = list(_KEY_BLOCK.finditer(text))
+    if not keys:
+        raise PEMBundleError("no private key in the bundle")
+    if len(keys) > 1:
+        raise PEMBundleError(f"{len(keys)} private keys in the bundle, expected 1")
+    if keys[0].group("label").startswith("ENCRYPTED"):
+        raise PEMBundleError("the private key is encrypted")
+    try:
+        key = serialization.load_pem_private_key(keys[0].group(0).encode("ascii"), password=None)
+    except (ValueError, TypeError, UnicodeEncodeError):
+        raise PEMBundleError("the private key does not parse") from None
+
+    blocks = [m.group(0) for m in _CERT_BLOCK.finditer(text)]
+    if not blocks:
+        raise PEMBundleError("no certificate in the bundle")
+    certs: list[x509.Certificate] = []
+    for i, block in enumerate(blocks):
+        try:
+            certs.append(x509.load_pem_x509_certificate(block.encode("ascii")))
+        except (ValueError, UnicodeEncodeError):
+            raise PEMBundleError(f"certificate {i + 1} of {len(blocks)} does not parse") from None
+
+    key_public = _public_bytes(key.public_key())
+    leaves = [c for c in certs if _public_bytes(c.public_key()) == key_public]
+    if not leaves:
+        raise PEMBundleError("no certificate in the bundle matches the private key")
+    leaf = leaves[0]
+    chain = (leaf, *[c for c in certs if c is not leaf])
+
+    # tls.key as OpenSSL's traditional format for RSA and EC keys (what
+    # Kubernetes tooling and the reference system write), PKCS#8 otherwise.
+    fmt = (
+        serialization.PrivateFormat.TraditionalOpenSSL
+        if isinstance(key, (rsa.RSAPrivateKey, ec.EllipticCurvePrivateKey))
+        else serialization.PrivateFormat.PKCS8
+    )
+    key_pem = key.private_bytes(serialization.Encoding.PEM, fmt, serialization.NoEncryption())
+    chain_pem = b"".join(c.public_bytes(serialization.Encoding.PEM) for c in chain)
+    return PEMBundle(key_pem=key_pem, chain_pem=chain_pem, leaf=leaf, chain=chain)
