@@ -1,0 +1,44 @@
+import time
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+
+from pytest_mimo.clock import DEFAULT_START, SimClock, parse_start
+
+
+def test_sleep_is_virtual_and_restored():
+    real_sleep = time.sleep
+    with SimClock() as clock:
+        wall = time.perf_counter()
+        time.sleep(20 * 60)
+        assert time.perf_counter() - wall < 1.0
+        assert clock.elapsed == timedelta(minutes=20)
+        assert datetime.now(timezone.utc) == DEFAULT_START + timedelta(minutes=20)
+        assert time.time() == (DEFAULT_START + timedelta(minutes=20)).timestamp()
+        assert date.today() == date(2026, 1, 5)
+    assert time.sleep is real_sleep
+
+
+def test_advance_move_to_and_now():
+    with SimClock("2026-03-02T09:00:00Z") as clock:
+        assert clock.now() == datetime(2026, 3, 2, 9, tzinfo=timezone.utc)
+        clock.advance(timedelta(hours=1))
+        assert clock.now().hour == 10
+        clock.move_to("2026-03-02T09:00:00Z")
+        assert clock.elapsed == timedelta(0)
+        with pytest.raises(ValueError):
+            clock.advance(-1)
+
+
+def test_not_running_is_an_error():
+    with pytest.raises(RuntimeError, match="not running"):
+        SimClock().now()
+
+
+def test_bad_start_named():
+    with pytest.raises(ValueError, match="'yesterday'"):
+        parse_start("yesterday")
+
+
+def test_default_start_is_a_monday():
+    assert DEFAULT_START.weekday() == 0
