@@ -82,7 +82,7 @@ class StoreConflict(StoreError):
 
 
 #: words that mark an Azure credential setting as secret (never shown)
-SECRET_SETTING_WORDS = ("secret", "password", "token", "key", "certificate")
+SECRET_SETTING_WORDS = ("secret", "password", "privatekey", "certificatedata")
 
 
 @dataclass(frozen=True)
@@ -272,9 +272,20 @@ class Store(Protocol):
         :class:`StoreNotFound` when there is no such manifest."""
         ...
 
-    def recover_expired_leases(self, now: int, cluster_resource_id: str | None = None) -> list[str]:
+    def recover_expired_leases(
+        self,
+        now: int,
+        cluster_resource_id: str | None = None,
+        *,
+        max_dequeues: int | None = None,
+        exhausted_text: str = "",
+    ) -> list[str]:
         """``InProgress`` manifests with ``leaseExpires < now`` go back to ``Pending``
-        (owner and expiry cleared, ``dequeues`` kept); returns their IDs, sorted."""
+        (owner and expiry cleared, ``dequeues`` kept); returns their IDs, sorted.
+
+        With ``max_dequeues``, one whose ``dequeues >= max_dequeues`` becomes
+        ``RetriesExceeded`` with ``exhausted_text`` instead (its last attempt died).
+        """
         ...
 
     def cancel_manifest(self, manifest_id: str) -> bool:

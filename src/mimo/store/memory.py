@@ -253,17 +253,28 @@ class MemoryStore:
             m.lease_expires = 0
             return True
 
-    def recover_expired_leases(self, now: int, cluster_resource_id: str | None = None) -> list[str]:
+    def recover_expired_leases(
+        self,
+        now: int,
+        cluster_resource_id: str | None = None,
+        *,
+        max_dequeues: int | None = None,
+        exhausted_text: str = "",
+    ) -> list[str]:
         rid = norm_id(cluster_resource_id) if cluster_resource_id else None
         out: list[str] = []
         with self._lock:
-            for m in sorted(self._manifests.values(), key=manifest_sort_key):
+            for m in self._manifests.values():
                 if (
                     m.state == ManifestState.IN_PROGRESS
                     and m.lease_expires < now
                     and (rid is None or m.cluster_resource_id == rid)
                 ):
-                    m.state = ManifestState.PENDING
+                    if max_dequeues is not None and m.dequeues >= max_dequeues:
+                        m.state = ManifestState.RETRIES_EXCEEDED
+                        m.status_text = exhausted_text
+                    else:
+                        m.state = ManifestState.PENDING
                     m.lease_owner = ""
                     m.lease_expires = 0
                     out.append(m.id)

@@ -367,20 +367,36 @@ class SqliteStore:
         self.get_manifest(manifest_id)  # StoreNotFound when missing
         return False
 
-    def recover_expired_leases(self, now: int, cluster_resource_id: str | None = None) -> list[str]:
+    def recover_expired_leases(
+        self,
+        now: int,
+        cluster_resource_id: str | None = None,
+        *,
+        max_dequeues: int | None = None,
+        exhausted_text: str = "",
+    ) -> list[str]:
         cond = "state = 'InProgress' AND lease_expires < ?"
         args: list[Any] = [now]
         if cluster_resource_id is not None:
             cond += " AND cluster_resource_id = ?"
             args.append(norm_id(cluster_resource_id))
+        limit = max_dequeues if max_dequeues is not None else 2**62
+        # a cheap read first: most passes find nothing and should not take the write lock
+        if self._conn().execute(f"SELECT 1 FROM manifests WHERE {cond} LIMIT 1", args).fetchone() is None:
+            return []
         with self._tx() as conn:
-            ids = [r[0] for r in conn.execute(f"SELECT id FROM manifests WHERE {cond}", args).fetchall()]
+            rows = conn.execute(f"SELECT id, dequeues FROM manifests WHERE {cond}", args).fetchall()
             conn.executemany(
                 "UPDATE manifests SET state = 'Pending', lease_owner = '', lease_expires = 0"
                 " WHERE id = ? AND state = 'InProgress'",
-                [(i,) for i in ids],
+                [(i,) for i, d in rows if d < limit],
             )
-        return sorted(ids)
+            conn.executemany(
+                "UPDATE manifests SET state = 'RetriesExceeded', status_text = ?, lease_owner = '', lease_expires = 0"
+                " WHERE id = ? AND state = 'InProgress'",
+                [(exhausted_text, i) for i, d in rows if d >= limit],
+            )
+        return sorted(r[0] for r in rows)
 
     def cancel_manifest(self, manifest_id: str) -> bool:
         return self.set_state(manifest_id, ManifestState.CANCELLED, "", expect_states=(ManifestState.PENDING,))
