@@ -1,0 +1,623 @@
+"""The fake API server's state: kinds, objects, resourceVersions, and the write rules.
+
+Nothing here knows about HTTP. Every operation raises :class:`ApiError` (code,
+reason, message, details) in the API server's words, and the wire layer turns
+it into a ``Status`` body. One reentrant lock guards the whole store, so
+reactions (simulated controllers) run atomically with the write that woke them.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import hashlib
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from .labels import SelectorError, parse_selector
+from .patching import PatchError, json_patch, merge_patch
+
+__all__ = [
+    "ApiError",
+    "KindInfo",
+    "KubeModel",
+    "WriteEvent",
+    "BUILTIN_KINDS",
+    "MERGE_PATCH",
+    "JSON_PATCH",
+    "STRATEGIC_PATCH",
+    "APPLY_PATCH",
+]
+
+MERGE_PATCH = "application/merge-patch+json"
+JSON_PATCH = "application/json-patch+json"
+STRATEGIC_PATCH = "application/strategic-merge-patch+json"
+APPLY_PATCH = "application/apply-patch+yaml"
+
+Obj = dict[str, Any]
+Key = tuple[str, str]  # (namespace, name); namespace "" for cluster-scoped
+
+
+@dataclass(frozen=True)
+class KindInfo:
+    """One served resource type."""
+
+    api_version: str
+    kind: str
+    plural: str
+    namespaced: bool
+    #: has a ``status`` subresource (main-resource writes keep the old status)
+    has_status: bool = True
+    #: ``metadata.generation`` is kept (bumped on changes outside metadata/status)
+    generation: bool = True
+    #: compiled into the API server (not a CRD): strategic merge patch and
+    #: unconditional updates (no resourceVersion) are allowed
+    builtin: bool = False
+    short_names: tuple[str, ...] = ()
+
+    @property
+    def group(self) -> str:
+        return self.api_version.rpartition("/")[0]
+
+    @property
+    def version(self) -> str:
+        return self.api_version.rpartition("/")[2]
+
+    @property
+    def group_resource(self) -> str:
+        """``secrets`` or ``clusteroperators.config.openshift.io``, as in error messages."""
+        return f"{self.plural}.{self.group}" if self.group else self.plural
+
+    @property
+    def singular(self) -> str:
+        return self.kind.lower()
+
+
+BUILTIN_KINDS: tuple[KindInfo, ...] = (
+    KindInfo("v1", "Namespace", "namespaces", False, has_status=True, generation=False, builtin=True, short_names=("ns",)),
+    KindInfo("v1", "Secret", "secrets", True, has_status=False, generation=False, builtin=True),
+    KindInfo("v1", "ConfigMap", "configmaps", True, has_status=False, generation=False, builtin=True, short_names=("cm",)),
+    KindInfo("apps/v1", "Deployment", "deployments", True, builtin=True, short_names=("deploy",)),
+    KindInfo("config.openshift.io/v1", "ClusterOperator", "clusteroperators", False, short_names=("co",)),
+    KindInfo("config.openshift.io/v1", "ClusterVersion", "clusterversions", False),
+    KindInfo("config.openshift.io/v1", "APIServer", "apiservers", False),
+    KindInfo("operator.openshift.io/v1", "IngressController", "ingresscontrollers", True),
+    KindInfo("aro.openshift.io/v1alpha1", "Cluster", "clusters", False),
+)
+
+_NAMESPACE = BUILTIN_KINDS[0]
+
+
+class ApiError(Exception):
+    """An API error as a real server reports it (becomes a ``Status`` body)."""
+
+    def __init__(
+        self,
+        code: int,
+        reason: str,
+        message: str,
+        details: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.code = code
+        self.reason = reason
+        self.message = message
+        self.details = details
+        self.headers = headers or {}
+
+    def status(self) -> Obj:
+        body: Obj = {
+            "kind": "Status",
+            "apiVersion": "v1",
+            "metadata": {},
+            "status": "Failure",
+            "message": self.message,
+            "reason": self.reason,
+        }
+        if self.details is not None:
+            body["details"] = self.details
+        body["code"] = self.code
+        return body
+
+    # -- the errors a real API server gives (k8s.io/apimachinery/pkg/api/errors) --
+
+    @classmethod
+    def _for(cls, code: int, reason: str, info: KindInfo, name: str, message: str) -> ApiError:
+        details: Obj = {"name": name}
+        if info.group:
+            details["group"] = info.group
+        details["kind"] = info.plural
+        return cls(code, reason, message, details)
+
+    @classmethod
+    def not_found(cls, info: KindInfo, name: str) -> ApiError:
+        return cls._for(404, "NotFound", info, name, f'{info.group_resource} "{name}" not found')
+
+    @classmethod
+    def already_exists(cls, info: KindInfo, name: str) -> ApiError:
+        return cls._for(409, "AlreadyExists", info, name, f'{info.group_resource} "{name}" already exists')
+
+    @classmethod
+    def conflict(cls, info: KindInfo, name: str) -> ApiError:
+        return cls._for(
+            409,
+            "Conflict",
+            info,
+            name,
+            f'Operation cannot be fulfilled on {info.group_resource} "{name}": the object has been '
+            "modified; please apply your changes to the latest version and try again",
+        )
+
+    @classmethod
+    def invalid(cls, info: KindInfo, name: str, field_path: str, detail: str) -> ApiError:
+        err = cls._for(422, "Invalid", info, name, f'{info.kind} "{name}" is invalid: {field_path}: {detail}')
+        assert err.details is not None
+        err.details["kind"] = info.kind
+        err.details["causes"] = [{"reason": "FieldValueInvalid", "message": detail, "field": field_path}]
+        return err
+
+    @classmethod
+    def bad_request(cls, message: str) -> ApiError:
+        return cls(400, "BadRequest", message, {})
+
+    @classmethod
+    def unsupported_media_type(cls, content_type: str) -> ApiError:
+        return cls(
+            415,
+            "UnsupportedMediaType",
+            f"the body of the request was in an unknown format - accepted media types include: "
+            f"{JSON_PATCH}, {MERGE_PATCH}, {APPLY_PATCH}",
+            {},
+        )
+
+
+@dataclass
+class WriteEvent:
+    """What a reaction sees after a successful write."""
+
+    verb: str  #: create, update, patch, delete, status
+    api_version: str
+    kind: str
+    namespace: str | None
+    name: str
+    object: Obj | None  #: the object as stored after the write (None after a delete)
+    old: Obj | None  #: the object before the write (None after a create)
+    model: KubeModel = field(repr=False)
+    #: the ``FakeKube`` serving the model (set by ``FakeKube.add_reaction``): ``add``/``get``/``list``/``delete``
+    kube: Any = field(default=None, repr=False)
+
+
+Reaction = Callable[[WriteEvent], None]
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _content(obj: Obj) -> Obj:
+    """What ``generation`` tracks: everything but metadata and status."""
+    return {k: v for k, v in obj.items() if k not in ("metadata", "status", "apiVersion", "kind")}
+
+
+def _b64(value: Any) -> str:
+    return base64.b64encode(str(value).encode()).decode()
+
+
+class KubeModel:
+    """All objects of one fake cluster, by kind and (namespace, name)."""
+
+    def __init__(self, kinds: tuple[KindInfo, ...] = BUILTIN_KINDS, *, seed: int = 0) -> None:
+        self.lock = threading.RLock()
+        self.kinds: dict[tuple[str, str], KindInfo] = {}
+        self.by_plural: dict[tuple[str, str], KindInfo] = {}  # (api_version, plural)
+        self._store: dict[tuple[str, str], dict[Key, Obj]] = {}
+        self._rv = 1000
+        self._uids = 0
+        self._seed = seed
+        self._reactions: list[Reaction] = []
+        self._reacting = threading.local()
+        for info in kinds:
+            self.register(info)
+
+    # -- kinds -------------------------------------------------------------
+
+    def register(self, info: KindInfo) -> None:
+        with self.lock:
+            self.kinds[(info.api_version, info.kind)] = info
+            self.by_plural[(info.api_version, info.plural)] = info
+            self._store.setdefault((info.api_version, info.kind), {})
+
+    def kind(self, api_version: str, kind: str) -> KindInfo:
+        try:
+            return self.kinds[(api_version, kind)]
+        except KeyError:
+            raise KeyError(f"kind {kind} in {api_version} is not registered in the fake") from None
+
+    def add_reaction(self, fn: Reaction) -> None:
+        self._reactions.append(fn)
+
+    # -- snapshot ----------------------------------------------------------
+
+    def snapshot(self) -> Any:
+        with self.lock:
+            return (copy.deepcopy(self._store), self._rv, self._uids)
+
+    def restore(self, snap: Any) -> None:
+        store, rv, uids = snap
+        with self.lock:
+            self._store = copy.deepcopy(store)
+            for info in self.kinds.values():
+                self._store.setdefault((info.api_version, info.kind), {})
+            self._rv, self._uids = rv, uids
+
+    # -- helpers -----------------------------------------------------------
+
+    def _next_rv(self) -> str:
+        self._rv += 1
+        return str(self._rv)
+
+    def _uid(self) -> str:
+        self._uids += 1
+        digest = hashlib.sha256(f"{self._seed}:{self._uids}".encode()).digest()[:16]
+        return str(uuid.UUID(bytes=digest, version=4))
+
+    @property
+    def resource_version(self) -> str:
+        return str(self._rv)
+
+    def _bucket(self, info: KindInfo) -> dict[Key, Obj]:
+        return self._store[(info.api_version, info.kind)]
+
+    @staticmethod
+    def _key(info: KindInfo, namespace: str | None, name: str) -> Key:
+        return ((namespace or "") if info.namespaced else "", name)
+
+    def _namespace_exists(self, namespace: str) -> bool:
+        return ("", namespace) in self._bucket(_NAMESPACE)
+
+    def _emit(self, verb: str, info: KindInfo, key: Key, new: Obj | None, old: Obj | None) -> None:
+        if not self._reactions or getattr(self._reacting, "on", False):
+            return
+        event = WriteEvent(
+            verb,
+            info.api_version,
+            info.kind,
+            key[0] or None,
+            key[1],
+            copy.deepcopy(new),
+            copy.deepcopy(old),
+            self,
+        )
+        self._reacting.on = True
+        try:
+            for fn in list(self._reactions):
+                fn(event)
+        finally:
+            self._reacting.on = False
+
+    @staticmethod
+    def _fold_string_data(info: KindInfo, obj: Obj) -> None:
+        if info.api_version == "v1" and info.kind == "Secret" and "stringData" in obj:
+            string_data = obj.pop("stringData") or {}
+            data = dict(obj.get("data") or {})
+            for k, v in string_data.items():
+                data[k] = _b64(v)
+            obj["data"] = data
+
+    def _check_body(self, info: KindInfo, body: Any) -> Obj:
+        if not isinstance(body, dict):
+            raise ApiError.bad_request(
+                f"the body of the request was in an unknown format - expected an object for {info.kind}"
+            )
+        api_version = body.get("apiVersion") or info.api_version
+        kind = body.get("kind") or info.kind
+        if api_version != info.api_version:
+            raise ApiError.bad_request(
+                f"the API version in the data ({api_version}) does not match the expected API version ({info.api_version})"
+            )
+        if kind != info.kind:
+            raise ApiError.bad_request(f"the kind in the data ({kind}) does not match the expected kind ({info.kind})")
+        if not isinstance(body.get("metadata", {}), dict):
+            raise ApiError.bad_request("metadata must be an object")
+        obj = copy.deepcopy(body)
+        obj["apiVersion"], obj["kind"] = info.api_version, info.kind
+        obj.setdefault("metadata", {})
+        return obj
+
+    # -- the REST verbs (what the HTTP layer calls) --------------------------
+
+    def get(self, info: KindInfo, namespace: str | None, name: str) -> Obj:
+        with self.lock:
+            obj = self._bucket(info).get(self._key(info, namespace, name))
+            if obj is None:
+                raise ApiError.not_found(info, name)
+            return obj  # callers serialize under the lock or copy
+
+    def list(self, info: KindInfo, namespace: str | None, label_selector: str | None = None) -> list[Obj]:
+        try:
+            matches = parse_selector(label_selector)
+        except SelectorError as e:
+            raise ApiError.bad_request(str(e)) from None
+        with self.lock:
+            items = [
+                obj
+                for (ns, _), obj in sorted(self._bucket(info).items())
+                if (not namespace or not info.namespaced or ns == namespace)
+                and matches(obj.get("metadata", {}).get("labels") or {})
+            ]
+            return items
+
+    def create(self, info: KindInfo, namespace: str | None, body: Any) -> Obj:
+        obj = self._check_body(info, body)
+        meta = obj["metadata"]
+        if info.namespaced:
+            if meta.get("namespace") and namespace and meta["namespace"] != namespace:
+                raise ApiError.bad_request(
+                    "the namespace of the provided object does not match the namespace sent on the request"
+                )
+            meta["namespace"] = namespace or meta.get("namespace")
+        else:
+            meta.pop("namespace", None)
+        with self.lock:
+            if not meta.get("name") and meta.get("generateName"):
+                meta["name"] = f"{meta['generateName']}{hashlib.sha256(str(self._rv + 1).encode()).hexdigest()[:5]}"
+            name = meta.get("name")
+            if not name or not isinstance(name, str):
+                raise ApiError.invalid(info, "", "metadata.name", "Required value: name or generateName is required")
+            if info.namespaced and not self._namespace_exists(meta["namespace"]):
+                raise ApiError.not_found(_NAMESPACE, meta["namespace"])
+            key = self._key(info, meta.get("namespace"), name)
+            if key in self._bucket(info):
+                raise ApiError.already_exists(info, name)
+            if info.has_status:
+                obj.pop("status", None)
+                if info.kind == "Namespace" and info.api_version == "v1":
+                    obj["status"] = {"phase": "Active"}
+                elif info.builtin:
+                    obj["status"] = {}
+            self._stamp_new(info, obj)
+            self._bucket(info)[key] = obj
+            self._emit("create", info, key, obj, None)
+            return obj
+
+    def _stamp_new(self, info: KindInfo, obj: Obj) -> None:
+        meta = obj["metadata"]
+        for k in ("deletionTimestamp", "deletionGracePeriodSeconds", "managedFields", "selfLink"):
+            meta.pop(k, None)
+        self._fold_string_data(info, obj)
+        if info.api_version == "v1" and info.kind == "Secret":
+            obj.setdefault("type", "Opaque")
+        meta["uid"] = self._uid()
+        meta["creationTimestamp"] = _now()
+        meta["resourceVersion"] = self._next_rv()
+        if info.generation:
+            meta["generation"] = 1
+        else:
+            meta.pop("generation", None)
+
+    def update(
+        self, info: KindInfo, namespace: str | None, name: str, body: Any, *, status: bool = False
+    ) -> Obj:
+        obj = self._check_body(info, body)
+        meta = obj["metadata"]
+        if meta.get("name") != name:
+            raise ApiError.bad_request(
+                f"the name of the object ({meta.get('name') or ''}) does not match the name on the URL ({name})"
+            )
+        if info.namespaced:
+            if meta.get("namespace") and meta["namespace"] != namespace:
+                raise ApiError.bad_request(
+                    "the namespace of the provided object does not match the namespace sent on the request"
+                )
+            meta["namespace"] = namespace
+        with self.lock:
+            key = self._key(info, namespace, name)
+            old = self._bucket(info).get(key)
+            if old is None:
+                raise ApiError.not_found(info, name)
+            rv = meta.get("resourceVersion")
+            if rv:
+                if rv != old["metadata"]["resourceVersion"]:
+                    raise ApiError.conflict(info, name)
+            elif not info.builtin:
+                raise ApiError.invalid(
+                    info, name, "metadata.resourceVersion", "Invalid value: 0x0: must be specified for an update"
+                )
+            return self._replace(info, key, old, obj, verb="status" if status else "update")
+
+    def _replace(self, info: KindInfo, key: Key, old: Obj, obj: Obj, *, verb: str, emit: bool = True) -> Obj:
+        """Store ``obj`` over ``old`` with server-managed fields carried over; no-op if nothing changed."""
+        if verb == "status":
+            new = copy.deepcopy(old)
+            if "status" in obj:
+                new["status"] = obj["status"]
+            else:
+                new.pop("status", None)
+            obj = new
+        else:
+            if info.has_status:
+                if "status" in old:
+                    obj["status"] = copy.deepcopy(old["status"])
+                else:
+                    obj.pop("status", None)
+            self._fold_string_data(info, obj)
+            if info.api_version == "v1" and info.kind == "Secret":
+                obj.setdefault("type", old.get("type", "Opaque"))
+        meta, old_meta = obj["metadata"], old["metadata"]
+        for k in ("uid", "creationTimestamp", "deletionTimestamp", "generation", "resourceVersion"):
+            if k in old_meta:
+                meta[k] = old_meta[k]
+            else:
+                meta.pop(k, None)
+        meta.pop("managedFields", None)
+        if info.generation and _content(obj) != _content(old):
+            meta["generation"] = int(old_meta.get("generation", 0)) + 1
+        if obj == old:
+            return old  # no-op: nothing stored, resourceVersion unchanged
+        if meta.get("deletionTimestamp") and not meta.get("finalizers"):
+            del self._bucket(info)[key]
+            self._next_rv()
+            if emit:
+                self._emit("delete", info, key, None, old)
+            return obj
+        meta["resourceVersion"] = self._next_rv()
+        self._bucket(info)[key] = obj
+        if emit:
+            self._emit(verb, info, key, obj, old)
+        return obj
+
+    def patch(
+        self,
+        info: KindInfo,
+        namespace: str | None,
+        name: str,
+        content_type: str,
+        patch: Any,
+        *,
+        status: bool = False,
+    ) -> Obj:
+        ctype = content_type.split(";")[0].strip().lower()
+        if ctype not in (MERGE_PATCH, JSON_PATCH) and not (ctype == STRATEGIC_PATCH and info.builtin):
+            raise ApiError.unsupported_media_type(ctype)
+        if ctype != JSON_PATCH and not isinstance(patch, dict):
+            raise ApiError.bad_request("the body of the request was in an unknown format - expected a JSON object")
+        with self.lock:
+            key = self._key(info, namespace, name)
+            old = self._bucket(info).get(key)
+            if old is None:
+                raise ApiError.not_found(info, name)
+            if ctype == JSON_PATCH:
+                try:
+                    patched = json_patch(old, patch)
+                except PatchError as e:
+                    raise ApiError(422, "Invalid", str(e), {}) from None
+            else:
+                if ctype == STRATEGIC_PATCH:
+                    patch = {k: v for k, v in patch.items() if not k.startswith("$")}
+                patched = merge_patch(old, patch)
+            if not isinstance(patched, dict):
+                raise ApiError.bad_request("the patched object is not a JSON object")
+            obj = self._check_body(info, patched)
+            meta = obj["metadata"]
+            if meta.get("name") != name:
+                raise ApiError.bad_request(
+                    f"the name of the object ({meta.get('name') or ''}) does not match the name on the URL ({name})"
+                )
+            rv = meta.get("resourceVersion")
+            if rv and rv != old["metadata"]["resourceVersion"]:
+                raise ApiError.conflict(info, name)
+            if info.namespaced:
+                meta["namespace"] = namespace
+            return self._replace(info, key, old, obj, verb="status" if status else "patch")
+
+    def delete(self, info: KindInfo, namespace: str | None, name: str) -> tuple[Obj, bool]:
+        """Delete; returns (object, gone). An object with finalizers only gets a deletionTimestamp."""
+        with self.lock:
+            key = self._key(info, namespace, name)
+            old = self._bucket(info).get(key)
+            if old is None:
+                raise ApiError.not_found(info, name)
+            if old["metadata"].get("finalizers"):
+                if old["metadata"].get("deletionTimestamp"):
+                    return old, False
+                obj = copy.deepcopy(old)
+                obj["metadata"]["deletionTimestamp"] = _now()
+                obj["metadata"]["deletionGracePeriodSeconds"] = 0
+                obj["metadata"]["resourceVersion"] = self._next_rv()
+                self._bucket(info)[key] = obj
+                self._emit("update", info, key, obj, old)
+                return obj, False
+            del self._bucket(info)[key]
+            self._next_rv()
+            if info is _NAMESPACE or (info.api_version, info.kind) == ("v1", "Namespace"):
+                for (api_version, kind), bucket in self._store.items():
+                    if self.kinds[(api_version, kind)].namespaced:
+                        for k in [k for k in bucket if k[0] == name]:
+                            del bucket[k]
+            self._emit("delete", info, key, None, old)
+            return old, True
+
+    # -- Python-side access (fixtures, reactions, tickers) -------------------
+
+    def put(self, obj: Obj) -> Obj:
+        """Create or overwrite ``obj`` as given (status included), bumping resourceVersion.
+
+        A namespaced object's namespace is created if missing. No precondition,
+        no reactions. Returns a copy of what is stored.
+        """
+        if not isinstance(obj, dict) or "apiVersion" not in obj or "kind" not in obj:
+            raise ValueError(f"an object needs apiVersion and kind: {obj!r}")
+        info = self.kind(obj["apiVersion"], obj["kind"])
+        new = copy.deepcopy(obj)
+        meta = new.setdefault("metadata", {})
+        if not meta.get("name"):
+            raise ValueError(f"{info.kind} needs metadata.name")
+        if info.namespaced and not meta.get("namespace"):
+            raise ValueError(f"{info.kind} {meta['name']} is namespaced: give metadata.namespace")
+        if not info.namespaced:
+            meta.pop("namespace", None)
+        with self.lock:
+            if info.namespaced and not self._namespace_exists(meta["namespace"]):
+                self.put({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": meta["namespace"]}})
+            key = self._key(info, meta.get("namespace"), meta["name"])
+            old = self._bucket(info).get(key)
+            if old is None:
+                self._stamp_new(info, new)
+                if info.kind == "Namespace" and info.api_version == "v1":
+                    new.setdefault("status", {"phase": "Active"})
+                self._bucket(info)[key] = new
+                return copy.deepcopy(new)
+            self._fold_string_data(info, new)
+            merged_meta = dict(old["metadata"])
+            merged_meta.update({k: v for k, v in meta.items() if k not in ("resourceVersion",)})
+            new["metadata"] = merged_meta
+            new["metadata"]["resourceVersion"] = old["metadata"]["resourceVersion"]
+            new["metadata"].pop("generation", None)
+            if "generation" in old["metadata"]:
+                new["metadata"]["generation"] = old["metadata"]["generation"]
+            if info.generation and _content(new) != _content(old):
+                new["metadata"]["generation"] = int(old["metadata"].get("generation", 0)) + 1
+            if new != old:
+                new["metadata"]["resourceVersion"] = self._next_rv()
+                self._bucket(info)[key] = new
+            return copy.deepcopy(self._bucket(info)[key])
+
+    def find(self, api_version: str, kind: str, name: str, namespace: str | None = None) -> Obj | None:
+        info = self.kind(api_version, kind)
+        with self.lock:
+            obj = self._bucket(info).get(self._key(info, namespace, name))
+            return copy.deepcopy(obj) if obj is not None else None
+
+    def find_all(
+        self, api_version: str, kind: str, namespace: str | None = None, label_selector: str | None = None
+    ) -> list[Obj]:
+        info = self.kind(api_version, kind)
+        with self.lock:
+            return copy.deepcopy(self.list(info, namespace, label_selector))
+
+    def remove(self, api_version: str, kind: str, name: str, namespace: str | None = None) -> bool:
+        """Delete at once (finalizers ignored); True if it existed."""
+        info = self.kind(api_version, kind)
+        with self.lock:
+            gone = self._bucket(info).pop(self._key(info, namespace, name), None)
+            if gone is not None:
+                self._next_rv()
+            return gone is not None
+
+    def objects(self) -> list[Obj]:
+        with self.lock:
+            return [copy.deepcopy(o) for bucket in self._store.values() for _, o in sorted(bucket.items())]
+
+    def iter_kinds(self) -> Iterator[KindInfo]:
+        return iter(list(self.kinds.values()))
+
+    @contextmanager
+    def locked(self) -> Iterator[KubeModel]:
+        with self.lock:
+            yield self

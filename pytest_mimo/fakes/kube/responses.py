@@ -1,0 +1,296 @@
+"""The wire protocol: one HTTP/1.1 request in, one Kubernetes response out.
+
+The handler authenticates (bearer token), routes (:mod:`.urls`), asks the
+fault hook, calls the model (:mod:`.models`) and writes each response in a
+single send with Nagle off (see measured-facts: 44 ms per request otherwise).
+Every failure is a ``Status`` body with the real server's code and reason;
+a bug in the fake is a 500 ``InternalError``, never a traceback on the wire.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import struct
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler
+from typing import TYPE_CHECKING, Any
+
+from ..base import FakeRequest, FaultAction, RequestRecord
+from . import discovery
+from .models import ApiError, KindInfo, KubeModel
+from .urls import Discovery, Resource, route, split_path
+
+if TYPE_CHECKING:
+    from .server import FakeKube
+
+__all__ = ["KubeHandler", "fault_status"]
+
+_WRITE_VERBS = frozenset({"create", "update", "patch", "delete", "status"})
+_CONTENT_PLAYED = frozenset({"throttle", "server_error", "unavailable", "timeout", "conflict"})
+
+
+def _dumps(obj: Any) -> bytes:
+    return json.dumps(obj, separators=(",", ":")).encode()
+
+
+def _with_type(info: KindInfo, obj: dict[str, Any]) -> dict[str, Any]:
+    if obj.get("apiVersion") == info.api_version and obj.get("kind") == info.kind:
+        return obj
+    return {"apiVersion": info.api_version, "kind": info.kind, **obj}
+
+
+def fault_status(kind: str, target: Resource | None, retry_after: int) -> ApiError | None:
+    """The error a real server gives for a fault kind (None: kind is not played as a response)."""
+    if kind == "throttle":
+        return ApiError(
+            429,
+            "TooManyRequests",
+            "Too many requests, please try again later.",
+            {"retryAfterSeconds": retry_after},
+            {"Retry-After": str(retry_after)},
+        )
+    if kind == "server_error":
+        msg = "etcdserver: leader changed"
+        return ApiError(500, "InternalError", f"Internal error occurred: {msg}", {"causes": [{"message": msg}]})
+    if kind == "unavailable":
+        return ApiError(503, "ServiceUnavailable", "the server is currently unable to handle the request", {})
+    if kind == "timeout":
+        return ApiError(
+            504,
+            "Timeout",
+            "Timeout: request did not complete within requested timeout - context deadline exceeded",
+            {},
+        )
+    if kind == "conflict" and target is not None:
+        return ApiError.conflict(target.info, target.name or "")
+    return None
+
+
+class KubeHandler(BaseHTTPRequestHandler):
+    """Serves one connection of a :class:`~pytest_mimo.fakes.kube.server.FakeKube`."""
+
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
+    server_version = "fake-kube/1.32"
+    sys_version = ""
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet: requests are in fake.requests
+        return
+
+    @property
+    def fake(self) -> FakeKube:
+        return self.server.fake  # type: ignore[attr-defined, no-any-return]
+
+    # every method goes the same way
+    def do_GET(self) -> None:
+        self._serve()
+
+    do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = do_GET
+
+    # -- writing -----------------------------------------------------------
+
+    def _send(self, code: int, body: bytes, content_type: str = "application/json", headers: dict[str, str] | None = None) -> None:
+        try:
+            phrase = HTTPStatus(code).phrase
+        except ValueError:
+            phrase = ""
+        head = [f"HTTP/1.1 {code} {phrase}", f"Content-Type: {content_type}", f"Content-Length: {len(body)}", "Cache-Control: no-cache, private"]
+        for k, v in (headers or {}).items():
+            head.append(f"{k}: {v}")
+        if self.close_connection:
+            head.append("Connection: close")
+        self.wfile.write(("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body)
+
+    def _send_error(self, err: ApiError) -> int:
+        self._send(err.code, _dumps(err.status()), headers=err.headers)
+        return err.code
+
+    def _drop(self, reset: bool) -> None:
+        """Close the connection with no response (RST when ``reset``)."""
+        self.close_connection = True
+        conn = self.connection
+        try:
+            if reset:
+                conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            else:
+                conn.shutdown(socket.SHUT_RDWR)
+            conn.close()
+        except OSError:
+            pass
+
+    # -- reading -----------------------------------------------------------
+
+    def _body(self) -> bytes:
+        length = int(self.headers.get("Content-Length") or 0)
+        if length:
+            return self.rfile.read(length)
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            chunks = []
+            while True:
+                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+                if size == 0:
+                    self.rfile.readline()
+                    break
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline()
+            return b"".join(chunks)
+        return b""
+
+    def _authorized(self) -> bool:
+        auth = self.headers.get("Authorization", "")
+        return auth == f"Bearer {self.fake.token}"
+
+    # -- the request -------------------------------------------------------
+
+    def _serve(self) -> None:
+        fake = self.fake
+        record = RequestRecord(self.command, self.path, 0)
+        try:
+            raw = self._body()
+            fake._tick()
+            path, query = split_path(self.path)
+            target = route(path, fake.model.by_plural)
+            record.verb, record.resource, record.is_write = self._classify(target, path)
+            if not self._authorized():
+                record.status = self._send_error(ApiError(401, "Unauthorized", "Unauthorized"))
+                return
+            action: FaultAction | None = fake.fault_hook(
+                FakeRequest("kube", self.command, self.path, record.verb, record.resource, record.is_write)
+            ) if fake.fault_hook is not None else None
+            kind = action.kind if action is not None else None
+            if kind in ("conflict", "lost_response") and not record.is_write:
+                kind = None
+            if kind == "connection_reset":
+                record.fault = kind
+                self._drop(reset=True)
+                return
+            if kind in _CONTENT_PLAYED:
+                assert action is not None
+                err = fault_status(kind, target if isinstance(target, Resource) else None, action.retry_after)
+                if err is not None:
+                    record.fault = kind
+                    record.status = self._send_error(err)
+                    return
+            code, payload, ctype = self._dispatch(target, query, raw)
+            if kind == "lost_response":
+                record.fault = kind
+                self._drop(reset=False)
+                return
+            record.status = code
+            self._send(code, payload, ctype)
+        except ApiError as err:  # pragma: no cover - _dispatch turns these into responses
+            record.status = self._send_error(err)
+        except (ConnectionError, TimeoutError, OSError):
+            record.status = 0
+            self.close_connection = True
+        except Exception as exc:  # a bug in the fake: a 500 Status, never a traceback
+            err = ApiError(500, "InternalError", f"Internal error occurred: {type(exc).__name__}: {exc}", {})
+            try:
+                record.status = self._send_error(err)
+            except OSError:
+                self.close_connection = True
+        finally:
+            fake.requests.append(record)
+
+    def _classify(self, target: Discovery | Resource | None, path: str) -> tuple[str, str, bool]:
+        if isinstance(target, Resource):
+            m = self.command
+            if m == "GET":
+                verb = "get" if target.name else "list"
+            elif target.subresource == "status" and m in ("PUT", "PATCH"):
+                verb = "status"
+            else:
+                verb = {"POST": "create", "PUT": "update", "PATCH": "patch", "DELETE": "delete"}.get(m, m.lower())
+            return verb, target.resource, verb in _WRITE_VERBS
+        if isinstance(target, Discovery):
+            return "discovery", path, False
+        return "unknown", path, self.command not in ("GET", "HEAD")
+
+    def _dispatch(self, target: Discovery | Resource | None, query: dict[str, list[str]], raw: bytes) -> tuple[int, bytes, str]:
+        if target is None:
+            return 404, b"404 page not found\n", "text/plain; charset=utf-8"
+        if isinstance(target, Discovery):
+            doc = self._discovery(target)
+            if doc is None:
+                return 404, b"404 page not found\n", "text/plain; charset=utf-8"
+            return 200, _dumps(doc), "application/json"
+        try:
+            code, obj = self._resource(target, query, raw)
+        except ApiError as err:
+            return err.code, _dumps(err.status()), "application/json"
+        return code, obj, "application/json"
+
+    def _discovery(self, d: Discovery) -> dict[str, Any] | None:
+        kinds = list(self.fake.model.iter_kinds())
+        if d.what == "version":
+            return discovery.version()
+        if d.what == "core":
+            return discovery.core_versions(f"{self.server.server_address[0]}:{self.server.server_address[1]}")
+        if d.what == "groups":
+            return discovery.group_list(kinds)
+        if d.what == "group":
+            return discovery.group(kinds, d.arg)
+        if d.what == "resources":
+            return discovery.resource_list(kinds, d.arg)
+        if d.what == "openapi":
+            return discovery.openapi_index(kinds)
+        if d.what == "openapi-gv":
+            return discovery.openapi_doc(kinds, d.arg)
+        return None
+
+    @staticmethod
+    def _json(raw: bytes, what: str) -> Any:
+        try:
+            return json.loads(raw.decode("utf-8") or "null")
+        except (UnicodeDecodeError, ValueError) as e:
+            raise ApiError.bad_request(f"{what}: {e}") from None
+
+    def _resource(self, t: Resource, query: dict[str, list[str]], raw: bytes) -> tuple[int, bytes]:
+        model: KubeModel = self.fake.model
+        info, m = t.info, self.command
+        if m == "GET":
+            with model.lock:
+                if t.name is None:
+                    selector = (query.get("labelSelector") or [None])[0]
+                    items = model.list(info, t.namespace, selector)
+                    typed = [_with_type(info, o) for o in items]
+                    return 200, _dumps(
+                        {
+                            "kind": f"{info.kind}List",
+                            "apiVersion": info.api_version,
+                            "metadata": {"resourceVersion": model.resource_version},
+                            "items": typed,
+                        }
+                    )
+                return 200, _dumps(model.get(info, t.namespace, t.name))
+        if info.namespaced and t.namespace is None and m in ("POST", "PUT", "PATCH", "DELETE"):
+            raise ApiError(405, "MethodNotAllowed", "the server does not allow this method on the requested resource", {})
+        if m == "POST" and t.name is None:
+            body = self._json(raw, "couldn't get version/kind; json parse error")
+            with model.lock:
+                return 201, _dumps(model.create(info, t.namespace, body))
+        if t.name is None or m not in ("PUT", "PATCH", "DELETE"):
+            raise ApiError(405, "MethodNotAllowed", "the server does not allow this method on the requested resource", {})
+        status = t.subresource == "status"
+        if m == "PUT":
+            body = self._json(raw, "couldn't get version/kind; json parse error")
+            with model.lock:
+                return 200, _dumps(model.update(info, t.namespace, t.name, body, status=status))
+        if m == "PATCH":
+            patch = self._json(raw, "error decoding patch")
+            ctype = self.headers.get("Content-Type", "")
+            with model.lock:
+                return 200, _dumps(model.patch(info, t.namespace, t.name, ctype, patch, status=status))
+        if status:
+            raise ApiError(405, "MethodNotAllowed", "the server does not allow this method on the requested resource", {})
+        with model.lock:
+            obj, gone = model.delete(info, t.namespace, t.name)
+            if not gone or not info.builtin:
+                return 200, _dumps(obj)
+            details: dict[str, Any] = {"name": t.name}
+            if info.group:
+                details["group"] = info.group
+            details["kind"] = info.plural
+            details["uid"] = obj["metadata"].get("uid", "")
+            return 200, _dumps({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "details": details})

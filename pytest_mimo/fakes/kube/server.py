@@ -1,0 +1,259 @@
+"""``FakeKube``: a real HTTP(S) server on 127.0.0.1 speaking the Kubernetes REST protocol.
+
+Works without pytest: ``with FakeKube() as kube: helper = kube.client_helper()``.
+State lives in :class:`~.models.KubeModel`, the wire in :mod:`.responses`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import secrets
+import shutil
+import socket
+import ssl
+import tempfile
+import threading
+from collections.abc import Callable, Iterable
+from http.server import ThreadingHTTPServer
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..base import FaultHook, RequestRecord
+from .models import BUILTIN_KINDS, KindInfo, KubeModel, WriteEvent
+from .responses import KubeHandler
+
+if TYPE_CHECKING:
+    from mimo.kube import KubeHelper
+
+__all__ = ["FakeKube"]
+
+Obj = dict[str, Any]
+Ticker = Callable[["FakeKube"], None]
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = False
+
+    def __init__(self, fake: FakeKube, ssl_context: ssl.SSLContext | None) -> None:
+        self.fake = fake
+        self.ssl_context = ssl_context
+        self.open_sockets: set[socket.socket] = set()
+        self._sockets_lock = threading.Lock()
+        super().__init__(("127.0.0.1", 0), KubeHandler)
+
+    def get_request(self) -> tuple[socket.socket, Any]:
+        sock, addr = super().get_request()
+        if self.ssl_context is not None:
+            # handshake later, in the handler's thread, so a stalled client cannot block accept()
+            sock = self.ssl_context.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
+        with self._sockets_lock:
+            self.open_sockets.add(sock)
+        return sock, addr
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._sockets_lock:
+            self.open_sockets.discard(request)
+        super().shutdown_request(request)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        return  # a client that went away (or a failed TLS handshake) is not our error
+
+    def drop_all(self) -> None:
+        with self._sockets_lock:
+            socks = list(self.open_sockets)
+            self.open_sockets.clear()
+        for s in socks:
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            try:
+                s.close()
+            except OSError:
+                pass
+
+
+def _as_kind(k: KindInfo | tuple[Any, ...]) -> KindInfo:
+    return k if isinstance(k, KindInfo) else KindInfo(*k)
+
+
+class FakeKube:
+    """A fake Kubernetes API server for one cluster.
+
+    ``kinds`` adds kinds to the built-in ones (``KindInfo`` or
+    ``(api_version, kind, plural, namespaced)`` tuples). ``token`` is the
+    bearer token it accepts (random if not given; never printed). ``seed``
+    makes object UIDs reproducible.
+    """
+
+    def __init__(
+        self,
+        *,
+        tls: bool = False,
+        token: str | None = None,
+        kinds: Iterable[KindInfo | tuple[Any, ...]] | None = None,
+        seed: int = 0,
+    ) -> None:
+        self.model = KubeModel(BUILTIN_KINDS + tuple(_as_kind(k) for k in (kinds or ())), seed=seed)
+        self.token = token or secrets.token_hex(24)
+        self.tls = tls
+        self.requests: list[RequestRecord] = []
+        self.fault_hook: FaultHook | None = None
+        self._tickers: list[Ticker] = []
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+        self._dir: Path | None = None
+        self._ca_file: Path | None = None
+        self._helper: KubeHelper | None = None
+
+    def __repr__(self) -> str:
+        where = self._server and self.url
+        return f"FakeKube({where or 'stopped'}, {len(self.model.objects())} objects)"
+
+    # -- life cycle ----------------------------------------------------------
+
+    def start(self) -> FakeKube:
+        if self._server is not None:
+            return self
+        self._dir = Path(tempfile.mkdtemp(prefix="fake-kube-"))
+        ctx = None
+        if self.tls:
+            from .tls import write_ca_and_cert
+
+            self._ca_file, cert, key = write_ca_and_cert(self._dir)
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ctx.load_cert_chain(cert, key)
+        self._server = _Server(self, ctx)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-kube", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._helper is not None:
+            self._helper.close()
+            self._helper = None
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.drop_all()
+            self._server.server_close()
+            self._server = None
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+        if self._dir is not None:
+            shutil.rmtree(self._dir, ignore_errors=True)
+            self._dir = None
+
+    def __enter__(self) -> FakeKube:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def _running(self) -> _Server:
+        if self._server is None:
+            raise RuntimeError("FakeKube is not started: call start() or use it as a context manager")
+        return self._server
+
+    @property
+    def url(self) -> str:
+        host, port = self._running().server_address[:2]
+        return f"{'https' if self.tls else 'http'}://{host}:{port}"
+
+    @property
+    def ca_file(self) -> str | None:
+        """PEM file of the CA that signed the serving certificate (TLS mode only)."""
+        return str(self._ca_file) if self._ca_file else None
+
+    def kubeconfig(self) -> str:
+        """Path of a kubeconfig (for kubectl or ``KubeHelper.from_kubeconfig``) pointing here."""
+        self._running()
+        assert self._dir is not None
+        path = self._dir / "kubeconfig"
+        cluster: Obj = {"server": self.url}
+        if self.ca_file:
+            cluster["certificate-authority"] = self.ca_file
+        config = {
+            "apiVersion": "v1",
+            "kind": "Config",
+            "clusters": [{"name": "fake", "cluster": cluster}],
+            "users": [{"name": "fake", "user": {"token": self.token}}],
+            "contexts": [{"name": "fake", "context": {"cluster": "fake", "user": "fake"}}],
+            "current-context": "fake",
+        }
+        path.write_text(json.dumps(config, indent=2))
+        path.chmod(0o600)
+        return str(path)
+
+    def client_helper(self) -> KubeHelper:
+        """The production helper (``mimo.kube.KubeHelper``) pointed at this server, one per fake."""
+        if self._helper is None:
+            from mimo.kube import KubeHelper
+
+            self._running()
+            assert self._dir is not None
+            self._helper = KubeHelper.from_token(
+                self.url, self.token, ca_file=self.ca_file, cache_dir=str(self._dir / "discovery")
+            )
+        return self._helper
+
+    # -- kinds, reactions, tickers -------------------------------------------
+
+    def register_kind(
+        self,
+        api_version: str,
+        kind: str,
+        plural: str,
+        namespaced: bool,
+        *,
+        has_status: bool = True,
+        generation: bool = True,
+        builtin: bool = False,
+    ) -> KindInfo:
+        info = KindInfo(api_version, kind, plural, namespaced, has_status=has_status, generation=generation, builtin=builtin)
+        self.model.register(info)
+        return info
+
+    def add_reaction(self, fn: Callable[[WriteEvent], None]) -> None:
+        """Call ``fn(event)`` after every successful write over HTTP (``event.kube`` is this fake)."""
+        self.model.add_reaction(lambda ev: fn(dataclasses.replace(ev, kube=self)))
+
+    def add_ticker(self, fn: Ticker) -> None:
+        """Call ``fn(self)`` before serving each HTTP request (e.g. when virtual time has passed)."""
+        self._tickers.append(fn)
+
+    def _tick(self) -> None:
+        if self._tickers:
+            with self.model.lock:
+                for fn in list(self._tickers):
+                    fn(self)
+
+    # -- Python-side access: straight to the model, not logged, no faults ------
+
+    def add(self, *objs: Obj) -> list[Obj]:
+        """Create or overwrite objects as given (status too); missing namespaces are created."""
+        return [self.model.put(o) for o in objs]
+
+    def get(self, api_version: str, kind: str, name: str, namespace: str | None = None) -> Obj | None:
+        return self.model.find(api_version, kind, name, namespace)
+
+    def list(
+        self, api_version: str, kind: str, namespace: str | None = None, label_selector: str | None = None
+    ) -> list[Obj]:
+        return self.model.find_all(api_version, kind, namespace, label_selector)
+
+    def delete(self, api_version: str, kind: str, name: str, namespace: str | None = None) -> bool:
+        return self.model.remove(api_version, kind, name, namespace)
+
+    def objects(self) -> list[Obj]:
+        return self.model.objects()
+
+    def snapshot(self) -> Any:
+        return self.model.snapshot()
+
+    def restore(self, snap: Any) -> None:
+        self.model.restore(snap)

@@ -1,0 +1,89 @@
+"""URL routing: from a request path to what it addresses.
+
+A path is either a discovery document (``/version``, ``/api``, ``/apis/...``,
+``/openapi/...``) or a resource path
+``/api/v1|/apis/<group>/<version>[/namespaces/<ns>]/<plural>[/<name>[/<subresource>]]``.
+Anything else is ``None`` (404 page not found).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from .models import KindInfo
+
+__all__ = ["Discovery", "Resource", "route", "split_path"]
+
+
+@dataclass(frozen=True)
+class Discovery:
+    """A discovery or OpenAPI document: ``what`` is version, core, groups, group, resources, openapi, openapi-gv."""
+
+    what: str
+    arg: str = ""
+
+
+@dataclass(frozen=True)
+class Resource:
+    info: KindInfo
+    namespace: str | None
+    name: str | None
+    subresource: str | None
+
+    @property
+    def resource(self) -> str:
+        """``<plural>.<group>/<namespace>/<name>``, as the fault hook sees it."""
+        return f"{self.info.group_resource}/{self.namespace or ''}/{self.name or ''}"
+
+
+def split_path(raw: str) -> tuple[str, dict[str, list[str]]]:
+    parts = urlsplit(raw)
+    return parts.path, parse_qs(parts.query)
+
+
+def route(path: str, kinds: Mapping[tuple[str, str], KindInfo]) -> Discovery | Resource | None:
+    """``kinds`` maps (api_version, plural) to the served kind."""
+    segs = [unquote(s) for s in path.strip("/").split("/")] if path.strip("/") else []
+    if segs == ["version"]:
+        return Discovery("version")
+    if segs and segs[0] == "openapi":
+        if segs == ["openapi", "v3"]:
+            return Discovery("openapi")
+        if len(segs) >= 4 and segs[1] == "v3":
+            api_version = "v1" if segs[2:] == ["api", "v1"] else "/".join(segs[3:]) if segs[2] == "apis" else ""
+            return Discovery("openapi-gv", api_version) if api_version else None
+        return None
+    if segs == ["api"]:
+        return Discovery("core")
+    if segs == ["apis"]:
+        return Discovery("groups")
+    if len(segs) >= 2 and segs[:2] == ["api", "v1"]:
+        api_version, rest = "v1", segs[2:]
+    elif len(segs) == 2 and segs[0] == "apis":
+        return Discovery("group", segs[1])
+    elif len(segs) >= 3 and segs[0] == "apis":
+        api_version, rest = f"{segs[1]}/{segs[2]}", segs[3:]
+    else:
+        return None
+    if not rest:
+        return Discovery("resources", api_version)
+
+    namespace: str | None = None
+    if rest[0] == "namespaces" and len(rest) >= 3 and not (len(rest) == 3 and rest[2] in ("status", "finalize")):
+        namespace, rest = rest[1], rest[2:]
+    if len(rest) > 3:
+        return None
+    info = kinds.get((api_version, rest[0]))
+    if info is None:
+        return None
+    if namespace is not None and not info.namespaced:
+        return None
+    name = rest[1] if len(rest) >= 2 else None
+    sub = rest[2] if len(rest) == 3 else None
+    if sub is not None and not (sub == "status" and info.has_status):
+        return None
+    if name == "":
+        return None
+    return Resource(info, namespace, name, sub)

@@ -1,0 +1,317 @@
+"""The Kubernetes helper steps use: ``tc.client_helper()``.
+
+A thin layer over the official ``kubernetes`` client (dynamic client over
+discovery) that works on plain ``dict`` objects. Errors are the client's own
+exceptions, never wrapped: API errors are the ``kubernetes.dynamic.exceptions``
+subclasses of ``ApiException`` (``NotFoundError``, ``ConflictError``, …), so a
+step classifies them with :func:`is_not_found`, :func:`is_conflict`,
+:func:`is_already_exists` or :func:`is_transient`; a dropped connection is the
+``urllib3`` error the client raised.
+
+Discovery is done once per helper, lazily on the first call, and cached in a
+``cache_file`` inside a directory the helper owns (the client's default is a
+file shared by every process on the machine, see measured-facts).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import shutil
+import tempfile
+import threading
+import weakref
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import urllib3
+from kubernetes import client as k8s_client
+from kubernetes import config as k8s_config
+from kubernetes.client.rest import ApiException
+from kubernetes.dynamic import DynamicClient
+from kubernetes.dynamic.exceptions import ConflictError, NotFoundError
+from urllib3.util.retry import Retry
+
+__all__ = [
+    "KubeHelper",
+    "is_not_found",
+    "is_conflict",
+    "is_already_exists",
+    "is_transient",
+    "retry_on_conflict",
+    "MERGE_PATCH",
+]
+
+T = TypeVar("T")
+Obj = dict[str, Any]
+
+MERGE_PATCH = "application/merge-patch+json"
+
+#: urllib3 retries: connection failures (nothing sent) and reads of GET/HEAD only,
+#: like client-go; never on a status code, so 429/5xx reach the step as ApiException.
+_RETRIES = Retry(
+    total=3,
+    connect=3,
+    read=3,
+    status=0,
+    redirect=0,
+    other=0,
+    allowed_methods=frozenset({"GET", "HEAD"}),
+    respect_retry_after_header=False,
+    raise_on_status=False,
+)
+
+
+def _status_reason(e: BaseException) -> tuple[int | None, str]:
+    """(HTTP code, Status reason) of an API error; reason "" when the body is not a Status."""
+    if not isinstance(e, ApiException):
+        return None, ""
+    reason = ""
+    body = e.body
+    if isinstance(body, bytes):
+        body = body.decode("utf-8", "replace")
+    if isinstance(body, str) and body.startswith("{"):
+        try:
+            status = json.loads(body)
+        except ValueError:
+            status = None
+        if isinstance(status, dict) and status.get("kind") == "Status":
+            reason = str(status.get("reason") or "")
+    return e.status, reason
+
+
+def is_not_found(e: BaseException) -> bool:
+    """404 NotFound (also a bare 404 without a Status reason), as ``apierrors.IsNotFound``."""
+    code, reason = _status_reason(e)
+    return reason == "NotFound" or (reason == "" and code == 404)
+
+
+def is_conflict(e: BaseException) -> bool:
+    """409 Conflict (stale resourceVersion). Not AlreadyExists, as ``apierrors.IsConflict``."""
+    code, reason = _status_reason(e)
+    return reason == "Conflict" or (reason == "" and code == 409)
+
+
+def is_already_exists(e: BaseException) -> bool:
+    """409 AlreadyExists (a create of a name that is taken)."""
+    return _status_reason(e)[1] == "AlreadyExists"
+
+
+def is_transient(e: BaseException) -> bool:
+    """May heal by itself: 429, 5xx, conflicts, timeouts, or a connection that failed or dropped."""
+    if isinstance(e, ApiException):
+        code = e.status or 0
+        return code == 0 or code == 429 or code >= 500 or is_conflict(e)
+    return isinstance(e, (urllib3.exceptions.HTTPError, ConnectionError, TimeoutError))
+
+
+def retry_on_conflict(fn: Callable[[], T], attempts: int = 5) -> T:
+    """Run ``fn`` again when it raises a 409 Conflict, up to ``attempts`` runs in all.
+
+    Only ``Conflict`` is retried (not ``AlreadyExists``, nothing else); the last
+    conflict is re-raised when every attempt lost the race. ``fn`` must re-read
+    the object it updates, as with client-go's ``retry.RetryOnConflict``.
+    """
+    if attempts < 1:
+        raise ValueError(f"attempts must be at least 1, got {attempts}")
+    for attempt in range(1, attempts + 1):
+        try:
+            return fn()
+        except Exception as e:
+            if attempt == attempts or not is_conflict(e):
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _meta(obj: Obj) -> tuple[str, str, str, str | None]:
+    if not isinstance(obj, dict):
+        raise TypeError(f"a Kubernetes object must be a dict, got {type(obj).__name__}")
+    try:
+        api_version, kind = obj["apiVersion"], obj["kind"]
+        name = obj["metadata"]["name"]
+    except (KeyError, TypeError):
+        raise ValueError("a Kubernetes object needs apiVersion, kind and metadata.name") from None
+    return api_version, kind, name, (obj.get("metadata") or {}).get("namespace")
+
+
+class KubeHelper:
+    """Get, list, create, update, patch, delete and ensure plain-dict objects on one cluster."""
+
+    #: seconds before a request is abandoned (connect, read)
+    request_timeout: tuple[float, float] = (10.0, 60.0)
+
+    def __init__(self, api_client: k8s_client.ApiClient, *, cache_dir: str | None = None) -> None:
+        self._api = api_client
+        self._server = str(api_client.configuration.host)
+        if cache_dir is None:
+            cache_dir = tempfile.mkdtemp(prefix="mimo-kube-discovery-")
+            self._finalizer: weakref.finalize[Any, Any] | None = weakref.finalize(
+                self, shutil.rmtree, cache_dir, True
+            )
+        else:
+            os.makedirs(cache_dir, exist_ok=True)
+            self._finalizer = None
+        self._cache_file = os.path.join(cache_dir, "discovery.json")
+        self._dyn: DynamicClient | None = None
+        self._resources: dict[tuple[str, str], Any] = {}
+        self._lock = threading.Lock()
+
+    # -- construction --------------------------------------------------------
+
+    @classmethod
+    def from_kubeconfig(cls, path: str, *, context: str | None = None, cache_dir: str | None = None) -> KubeHelper:
+        """From a kubeconfig file (its current context, or ``context``)."""
+        if not os.path.isfile(path):
+            raise FileNotFoundError(f"kubeconfig not found: {path}")
+        cfg = k8s_client.Configuration()
+        k8s_config.load_kube_config(config_file=path, context=context, client_configuration=cfg, persist_config=False)
+        cfg.retries = _RETRIES
+        return cls(k8s_client.ApiClient(configuration=cfg), cache_dir=cache_dir)
+
+    @classmethod
+    def from_token(
+        cls,
+        server: str,
+        token: str,
+        *,
+        ca_file: str | None = None,
+        verify: bool = True,
+        cache_dir: str | None = None,
+    ) -> KubeHelper:
+        """From the API server URL and a bearer token; ``ca_file`` is the CA bundle to trust."""
+        if not server.startswith(("https://", "http://")):
+            raise ValueError(f"server must be an http(s) URL, got {server!r}")
+        if not token:
+            raise ValueError("token is empty")
+        cfg = k8s_client.Configuration(host=server.rstrip("/"))
+        cfg.api_key = {"authorization": token}
+        cfg.api_key_prefix = {"authorization": "Bearer"}
+        cfg.verify_ssl = verify
+        if ca_file:
+            cfg.ssl_ca_cert = ca_file
+        cfg.retries = _RETRIES
+        return cls(k8s_client.ApiClient(configuration=cfg), cache_dir=cache_dir)
+
+    def __repr__(self) -> str:  # never the token
+        return f"KubeHelper(server={self._server!r})"
+
+    def close(self) -> None:
+        """Close pooled connections; the helper reconnects if used again."""
+        self._api.rest_client.pool_manager.clear()
+
+    # -- plumbing ------------------------------------------------------------
+
+    @property
+    def dynamic(self) -> DynamicClient:
+        """The underlying dynamic client (discovery happens on first use)."""
+        with self._lock:
+            if self._dyn is None:
+                self._dyn = DynamicClient(self._api, cache_file=self._cache_file)
+            return self._dyn
+
+    def _resource(self, api_version: str, kind: str) -> Any:
+        key = (api_version, kind)
+        res = self._resources.get(key)
+        if res is None:
+            dyn = self.dynamic
+            with self._lock:
+                res = dyn.resources.get(api_version=api_version, kind=kind)
+                self._resources[key] = res
+        return res
+
+    def _path(self, api_version: str, kind: str, name: str | None, namespace: str | None) -> str:
+        res = self._resource(api_version, kind)
+        if res.namespaced and not namespace and name is not None:
+            raise ValueError(f"{kind} {name!r} is namespaced: give its namespace")
+        return str(res.path(name=name, namespace=namespace if res.namespaced else None))
+
+    def _call(self, method: str, path: str, body: Any = None, **params: Any) -> Any:
+        resp = self.dynamic.request(method, path, body=body, serialize=False, _request_timeout=self.request_timeout, **params)
+        data = resp.data
+        return json.loads(data) if data else None
+
+    # -- verbs -----------------------------------------------------------------
+
+    def get_one(self, api_version: str, kind: str, name: str, namespace: str | None = None) -> Obj:
+        obj: Obj = self._call("get", self._path(api_version, kind, name, namespace))
+        return obj
+
+    def list(
+        self, api_version: str, kind: str, namespace: str | None = None, label_selector: str | None = None
+    ) -> list[Obj]:
+        res = self._resource(api_version, kind)
+        path = str(res.path(namespace=namespace if res.namespaced else None))
+        doc = self._call("get", path, label_selector=label_selector)
+        items: list[Obj] = []
+        for item in doc.get("items") or []:
+            item.setdefault("apiVersion", api_version)
+            item.setdefault("kind", kind)
+            items.append(item)
+        return items
+
+    def create(self, obj: Obj) -> Obj:
+        api_version, kind, _, namespace = _meta(obj)
+        res = self._resource(api_version, kind)
+        if res.namespaced and not namespace:
+            raise ValueError(f"{kind} {obj['metadata']['name']!r} is namespaced: set metadata.namespace")
+        created: Obj = self._call("post", str(res.path(namespace=namespace if res.namespaced else None)), body=obj)
+        return created
+
+    def update(self, obj: Obj) -> Obj:
+        """PUT; with ``metadata.resourceVersion`` set, a stale object gets 409 Conflict."""
+        api_version, kind, name, namespace = _meta(obj)
+        updated: Obj = self._call("put", self._path(api_version, kind, name, namespace), body=obj)
+        return updated
+
+    def update_status(self, obj: Obj) -> Obj:
+        """PUT to the ``status`` subresource."""
+        api_version, kind, name, namespace = _meta(obj)
+        updated: Obj = self._call("put", self._path(api_version, kind, name, namespace) + "/status", body=obj)
+        return updated
+
+    def patch(self, api_version: str, kind: str, name: str, patch: Obj, namespace: str | None = None) -> Obj:
+        """JSON merge patch (RFC 7386): ``None`` removes a key, lists are replaced."""
+        patched: Obj = self._call(
+            "patch", self._path(api_version, kind, name, namespace), body=patch, content_type=MERGE_PATCH
+        )
+        return patched
+
+    def delete(self, api_version: str, kind: str, name: str, namespace: str | None = None) -> None:
+        self._call("delete", self._path(api_version, kind, name, namespace))
+
+    def ensure(self, *objs: Obj) -> None:
+        """Create each object, or update it when it exists (carrying over the live resourceVersion).
+
+        A race with another writer (409 Conflict on update, AlreadyExists on
+        create) is retried from a fresh read, up to 5 times.
+        """
+        for obj in objs:
+            self._ensure_one(obj)
+
+    def _ensure_one(self, obj: Obj, attempts: int = 5) -> None:
+        api_version, kind, name, namespace = _meta(obj)
+        last: Exception | None = None
+        for _ in range(attempts):
+            try:
+                live = self.get_one(api_version, kind, name, namespace)
+            except NotFoundError:
+                try:
+                    self.create(obj)
+                    return
+                except ConflictError as e:
+                    if not is_already_exists(e):
+                        raise
+                    last = e
+                    continue
+            body = copy.deepcopy(obj)
+            body["metadata"]["resourceVersion"] = live["metadata"]["resourceVersion"]
+            try:
+                self.update(body)
+                return
+            except ConflictError as e:
+                if not is_conflict(e):
+                    raise
+                last = e
+        assert last is not None
+        raise last
