@@ -50,7 +50,7 @@ _MINUTE = timedelta(minutes=1)
 _TINY = timedelta(microseconds=1)
 
 _ZONE_TOKEN = re.compile(r"^(?:[A-Za-z][A-Za-z0-9_/+-]*|[+-]\d{1,2}(?::?\d{2})?)$")
-_ZONE_SUFFIX = re.compile(r"(?:\d(?P<letters>[A-Za-z]+)|(?P<offset>[+-]\d{1,2}(?::?\d{2})?))$")
+_ZONE_SUFFIX = re.compile(r"(?:\d(?P<letters>[A-Za-z]+)|\d(?P<offset>[+-]\d{1,2}(?::?\d{2})?))$")
 
 
 class CalendarError(ValueError):

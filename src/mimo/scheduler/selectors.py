@@ -69,10 +69,12 @@ def _as_selector(obj: Any, index: int) -> Selector:
     if isinstance(obj, Selector):
         return obj
     if isinstance(obj, Mapping):
+        where = f"selectors[{index}]."
         try:
-            return Selector.from_dict(dict(obj), f"selectors[{index}].")
+            return Selector.from_dict(dict(obj), where)
         except ValueError as e:
-            raise SelectorError(index, obj.get("key"), str(e).split(": ", 1)[-1]) from None
+            text = str(e)
+            raise SelectorError(index, obj.get("key"), text[len(where):] if text.startswith(where) else text) from None
     raise SelectorError(index, None, f"must be a selector object, not {type(obj).__name__}")
 
 

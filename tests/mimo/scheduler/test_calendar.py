@@ -1,0 +1,344 @@
+from __future__ import annotations
+
+import calendar as stdcal
+import os
+import random
+import time
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+
+from mimo.scheduler.calendar import Calendar, CalendarError
+
+UTC = timezone.utc
+
+
+def at(*args: int) -> datetime:
+    return datetime(*args, tzinfo=UTC)  # type: ignore[misc]
+
+
+# -- the spec's examples, hand-computed (2026-11-27 is a Friday) ----------------------------------
+
+NOW = at(2026, 11, 27, 5, 3, 17)
+
+
+@pytest.mark.parametrize(
+    ("expr", "expected"),
+    [
+        ("Mon *-*-* 00:00", [at(2026, 11, 30), at(2026, 12, 7), at(2026, 12, 14), at(2026, 12, 21)]),
+        ("*-*-1,15 06:00", [at(2026, 12, 1, 6), at(2026, 12, 15, 6), at(2027, 1, 1, 6), at(2027, 1, 15, 6)]),
+        ("*-3,6,9,12-1 00:00", [at(2026, 12, 1), at(2027, 3, 1), at(2027, 6, 1), at(2027, 9, 1)]),
+        ("*-*-* *:0,30", [at(2026, 11, 27, 5, 30), at(2026, 11, 27, 6), at(2026, 11, 27, 6, 30), at(2026, 11, 27, 7)]),
+        ("Sat,Sun *-*-* 02:00", [at(2026, 11, 28, 2), at(2026, 11, 29, 2), at(2026, 12, 5, 2), at(2026, 12, 6, 2)]),
+        # rare ones
+        ("*-2-29 00:00", [at(2028, 2, 29), at(2032, 2, 29), at(2036, 2, 29), at(2040, 2, 29)]),
+        ("2027-*-* 12:15", [at(2027, 1, 1, 12, 15), at(2027, 1, 2, 12, 15), at(2027, 1, 3, 12, 15), at(2027, 1, 4, 12, 15)]),
+        ("*-*-31 00:00", [at(2026, 12, 31), at(2027, 1, 31), at(2027, 3, 31), at(2027, 5, 31)]),
+        # Friday the 13th: Aug 2027, Oct 2028, Apr 2029, Jul 2029
+        ("Fri *-*-13 00:00", [at(2027, 8, 13), at(2028, 10, 13), at(2029, 4, 13), at(2029, 7, 13)]),
+        # Feb 29 that is a Monday: 2044, 2072, 2112, 2140
+        ("Mon *-2-29 23:45", [at(2044, 2, 29, 23, 45), at(2072, 2, 29, 23, 45), at(2112, 2, 29, 23, 45), at(2140, 2, 29, 23, 45)]),
+    ],
+)
+def test_next_of_examples(expr: str, expected: list[datetime]) -> None:
+    cal = Calendar.parse(expr)
+    got = cal.iter_from(NOW, len(expected))
+    assert got == expected
+    for t in expected:
+        assert cal.matches(t)
+        assert t.tzinfo is not None and t.utcoffset() == timedelta(0)
+    # previous() walks the same instants backwards
+    for earlier, later in zip(expected, expected[1:]):
+        assert cal.previous(later) == earlier
+
+
+def test_next_is_strictly_after() -> None:
+    cal = Calendar.parse("*-*-* 06:00")
+    assert cal.next(at(2026, 12, 1, 6)) == at(2026, 12, 2, 6)
+    assert cal.next(at(2026, 12, 1, 5, 59, 59, 999999)) == at(2026, 12, 1, 6)
+    assert cal.next(at(2026, 12, 1, 6, 0, 0, 1)) == at(2026, 12, 2, 6)
+    assert cal.previous(at(2026, 12, 1, 6)) == at(2026, 11, 30, 6)
+    assert cal.previous(at(2026, 12, 1, 6, 0, 0, 1)) == at(2026, 12, 1, 6)
+
+
+def test_month_ends_and_leap_days() -> None:
+    cal = Calendar.parse("*-*-29,30,31 00:00")
+    # Feb 2027 has 28 days: from Jan 31 straight to Mar 29
+    assert cal.next(at(2027, 1, 31)) == at(2027, 3, 29)
+    # Feb 2028 has 29
+    assert cal.next(at(2028, 1, 31)) == at(2028, 2, 29)
+    assert cal.next(at(2028, 2, 29)) == at(2028, 3, 29)
+    # April has no 31st
+    assert Calendar.parse("*-4-31 00:00").next(NOW) is None
+    assert Calendar.parse("*-2-30,31 00:00").next(NOW) is None
+    assert Calendar.parse("*-2-30,31 00:00").previous(NOW) is None
+    # a 31st-only calendar skips short months
+    assert Calendar.parse("*-*-31 00:00").next(at(2027, 3, 31)) == at(2027, 5, 31)
+
+
+def test_year_list_ending_gives_none() -> None:
+    cal = Calendar.parse("2026,2027-12-31 23:45")
+    assert cal.next(NOW) == at(2026, 12, 31, 23, 45)
+    assert cal.next(at(2026, 12, 31, 23, 45)) == at(2027, 12, 31, 23, 45)
+    assert cal.next(at(2027, 12, 31, 23, 45)) is None
+    assert cal.previous(at(2026, 12, 31, 23, 45)) is None
+    assert Calendar.parse("2026-1-1 00:00").next(NOW) is None
+
+
+def test_year_9999_end_is_none_not_overflow() -> None:
+    cal = Calendar.parse("*-12-31 23:45")
+    assert cal.next(datetime(9999, 12, 31, 23, 45, tzinfo=UTC)) is None
+    assert cal.next(datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)) is None
+    assert cal.next(datetime(9999, 12, 30, tzinfo=UTC)) == datetime(9999, 12, 31, 23, 45, tzinfo=UTC)
+
+
+def test_weekday_and_day_must_both_hold() -> None:
+    cal = Calendar.parse("Mon *-*-1 00:00")
+    # first of a month that is a Monday, after Nov 27 2026: Feb 1 2027, Mar 1 2027, Nov 1 2027
+    assert cal.iter_from(NOW, 3) == [at(2027, 2, 1), at(2027, 3, 1), at(2027, 11, 1)]
+    assert not cal.matches(at(2026, 12, 1))  # a Tuesday
+    assert not cal.matches(at(2026, 11, 30))  # a Monday, not the 1st
+
+
+def test_other_time_zones_are_converted_to_utc() -> None:
+    cal = Calendar.parse("*-*-* 06:00")
+    plus2 = timezone(timedelta(hours=2))
+    assert cal.matches(datetime(2026, 12, 1, 8, 0, tzinfo=plus2))
+    assert cal.next(datetime(2026, 12, 1, 7, 0, tzinfo=plus2)) == at(2026, 12, 1, 6)
+
+
+def test_naive_datetime_refused() -> None:
+    cal = Calendar.parse("*-*-* 06:00")
+    with pytest.raises(ValueError, match="after: must be an aware datetime"):
+        cal.next(datetime(2026, 12, 1))
+    with pytest.raises(ValueError, match="instant: must be an aware datetime"):
+        cal.matches(datetime(2026, 12, 1))
+
+
+def test_matches_needs_whole_minute() -> None:
+    cal = Calendar.parse("*-*-* *:*")
+    assert cal.matches(at(2026, 12, 1, 6, 15))
+    assert not cal.matches(at(2026, 12, 1, 6, 15, 1))
+    assert not cal.matches(datetime(2026, 12, 1, 6, 15, 0, 5, tzinfo=UTC))
+    assert not cal.matches(at(2026, 12, 1, 6, 10))
+
+
+@pytest.mark.parametrize(
+    "expr",
+    ["mon *-*-* 00:00", "MONDAY *-*-* 00:00", "Monday,tuesday,WED *-*-* 00:00:00", "  Sun   2026-12-06   02:00:0  "],
+)
+def test_weekday_spellings_and_whitespace(expr: str) -> None:
+    Calendar.parse(expr)
+
+
+def test_canonical_form() -> None:
+    assert Calendar.parse("sunday,mon *-12,3-1 6:0").canonical == "Mon,Sun *-03,12-01 06:00:00"
+    assert Calendar.parse("*-*-* *:0,15,30,45:00").canonical == "*-*-* *:*:00"
+
+
+def test_rare_calendars_answer_fast() -> None:
+    cal = Calendar.parse("Mon *-2-29 00:00")
+    t0 = time.perf_counter()
+    for _ in range(50):
+        assert cal.next(NOW) == at(2044, 2, 29)
+        assert Calendar.parse("*-2-30 00:00").next(NOW) is None
+        assert Calendar.parse("2027-*-* 00:00").next(NOW) == at(2027, 1, 1)
+    elapsed = time.perf_counter() - t0
+    # a minute-by-minute walk to 2044 would be ~9 million steps per call
+    assert elapsed < 2.0, f"150 rare next() calls took {elapsed:.2f}s"
+
+
+# -- rejected expressions: the error names the field and the bad text ----------------------------
+
+
+@pytest.mark.parametrize(
+    ("expr", "field", "text"),
+    [
+        ("Mon..Fri *-*-* 00:00", "weekday", "Mon..Fri"),
+        ("*-*-1..7 00:00", "day", "1..7"),
+        ("2026..2027-*-* 00:00", "year", "2026..2027"),
+        ("*-1..3-* 00:00", "month", "1..3"),
+        ("*-*-* 0..6:00", "hour", "0..6"),
+        ("*-*-* */2:00", "hour", "*/2"),
+        ("*-*-* 00:00/15", "minute", "00/15"),
+        ("*-*-1/7 00:00", "day", "1/7"),
+        ("*-02~03 00:00", "day", "*-02~03"),
+        ("*-*-* 00:00; *-*-* 12:00", "minute", "00:00;"),
+        ("*-*-* 00:00;Mon", "minute", "00;Mon"),
+        ("Mon;Tue *-*-* 00:00", "weekday", "Mon;Tue"),
+        ("*-*-* 00:00 UTC", "time zone", "UTC"),
+        ("*-*-* 00:00 Europe/Berlin", "time zone", "Europe/Berlin"),
+        ("*-*-* 00:00Z", "time zone", "Z"),
+        ("*-*-* 00:00+01:00", "time zone", "+01:00"),
+        ("*-*-* 00:00:00 +0100", "time zone", "+0100"),
+        ("*-*-* 00:05", "minute", "05"),
+        ("*-*-* 00:0,10", "minute", "0,10"),
+        ("*-*-* 00:60", "minute", "60"),
+        ("*-*-* 00:00:30", "second", "30"),
+        ("*-*-* 00:00:*", "second", "*"),
+        ("*-*-* 00:00:00:00", "second", "00:00:00:00"),
+        ("2025-*-* 00:00", "year", "2025"),
+        ("26-*-* 00:00", "year", "26"),
+        ("10000-*-* 00:00", "year", "10000"),
+        ("*-0-* 00:00", "month", "0"),
+        ("*-13-* 00:00", "month", "13"),
+        ("*-*-0 00:00", "day", "0"),
+        ("*-*-32 00:00", "day", "32"),
+        ("*-*-* 24:00", "hour", "24"),
+        ("*-*-* -1:00", "hour", "-1"),
+        ("Mo *-*-* 00:00", "weekday", "Mo"),
+        ("Mon,Funday *-*-* 00:00", "weekday", "Funday"),
+        ("Mon, *-*-* 00:00", "weekday", "Mon,"),
+        ("* *-*-* 00:00", "weekday", "*"),
+        ("*-*-1,,15 00:00", "day", "1,,15"),
+        ("*-*-x 00:00", "day", "x"),
+        ("*-*-1,* 00:00", "day", "1,*"),
+        ("*-*- 00:00", "day", ""),
+        ("2-29 00:00", "year", "2-29"),
+        ("*-*-*-* 00:00", "day", "*-*-*-*"),
+        ("Mon 00:00", "year", "Mon"),
+        ("*-*-* 0000", "hour", "0000"),
+        ("Mon *-*-* 0000", "minute", "0000"),
+        ("daily", "expression", "daily"),
+        ("", "expression", ""),
+        ("Mon *-*-* 00:00 extra words", "expression", "Mon *-*-* 00:00 extra words"),
+    ],
+)
+def test_rejected_with_field_named(expr: str, field: str, text: str) -> None:
+    with pytest.raises(CalendarError) as ei:
+        Calendar.parse(expr)
+    err = ei.value
+    assert isinstance(err, ValueError)
+    assert (err.field, err.text) == (field, text), str(err)
+    assert f"{field} {text!r}" in str(err)
+    assert str(err).startswith(f"calendar {expr!r}: ")
+
+
+def test_non_string_refused() -> None:
+    with pytest.raises(CalendarError, match="must be a string"):
+        Calendar.parse(5)  # type: ignore[arg-type]
+
+
+# -- property check against a brute-force scan -----------------------------------------------------
+
+SEED = int(os.environ.get("MIMO_TEST_SEED", "20261127"))
+WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+
+
+def _random_fields(rng: random.Random) -> dict[str, list[int] | None]:
+    def pick(pool: list[int], p_star: float, kmax: int) -> list[int] | None:
+        if rng.random() < p_star:
+            return None
+        return sorted(rng.sample(pool, rng.randint(1, min(kmax, len(pool)))))
+
+    return {
+        "weekdays": pick(list(range(7)), 0.6, 3),
+        "years": pick(list(range(2026, 2031)), 0.7, 3),
+        "months": pick(list(range(1, 13)), 0.5, 4),
+        "days": pick(list(range(1, 32)), 0.4, 4),
+        "hours": pick(list(range(24)), 0.3, 3),
+        "minutes": pick([0, 15, 30, 45], 0.3, 2),
+    }
+
+
+def _expr(f: dict[str, list[int] | None]) -> str:
+    def nums(v: list[int] | None) -> str:
+        return "*" if v is None else ",".join(str(x) for x in v)
+
+    wd = ",".join(WEEKDAYS[i] for i in f["weekdays"]) + " " if f["weekdays"] is not None else ""
+    sec = ":00" if (f["hours"] or [0])[0] % 2 else ""
+    return f"{wd}{nums(f['years'])}-{nums(f['months'])}-{nums(f['days'])} {nums(f['hours'])}:{nums(f['minutes'])}{sec}"
+
+
+def _ref_day_ok(f: dict[str, list[int] | None], d: date) -> bool:
+    return (
+        (f["years"] is None or d.year in f["years"])
+        and (f["months"] is None or d.month in f["months"])
+        and (f["days"] is None or d.day in f["days"])
+        and (f["weekdays"] is None or d.weekday() in f["weekdays"])
+    )
+
+
+def _ref_times(f: dict[str, list[int] | None]) -> list[tuple[int, int]]:
+    hours = f["hours"] if f["hours"] is not None else list(range(24))
+    minutes = f["minutes"] if f["minutes"] is not None else [0, 15, 30, 45]
+    return [(h, m) for h in hours for m in minutes]
+
+
+def _brute_next(f: dict[str, list[int] | None], after: datetime, horizon_days: int) -> datetime | None:
+    """Walk day by day, then every minute of a matching day (independent of the code under test)."""
+    d = after.date()
+    times = set(_ref_times(f))
+    for _ in range(horizon_days):
+        if _ref_day_ok(f, d):
+            for minute_of_day in range(24 * 60):
+                h, m = divmod(minute_of_day, 60)
+                t = datetime(d.year, d.month, d.day, h, m, tzinfo=UTC)
+                if t > after and (h, m) in times:
+                    return t
+        d += timedelta(days=1)
+    return None
+
+
+def _brute_prev(f: dict[str, list[int] | None], before: datetime, horizon_days: int) -> datetime | None:
+    d = before.date()
+    times = set(_ref_times(f))
+    for _ in range(horizon_days):
+        if _ref_day_ok(f, d):
+            for minute_of_day in reversed(range(24 * 60)):
+                h, m = divmod(minute_of_day, 60)
+                t = datetime(d.year, d.month, d.day, h, m, tzinfo=UTC)
+                if t < before and (h, m) in times:
+                    return t
+        d -= timedelta(days=1)
+    return None
+
+
+def test_next_and_previous_match_brute_force() -> None:
+    print(f"seed={SEED} (set MIMO_TEST_SEED to replay)")
+    rng = random.Random(SEED)
+    horizon = 3 * 366
+    checked = 0
+    for case in range(150):
+        f = _random_fields(rng)
+        expr = _expr(f)
+        cal = Calendar.parse(expr)
+        start = datetime(2026, 1, 1, tzinfo=UTC)
+        after = start + timedelta(seconds=rng.randrange(0, 365 * 86400), microseconds=rng.choice([0, 1, 500000]))
+        if rng.random() < 0.2:  # land exactly on a boundary sometimes
+            after = after.replace(minute=rng.choice([0, 15, 30, 45]), second=0, microsecond=0)
+        ctx = f"seed={SEED} case={case} expr={expr!r} after={after.isoformat()}"
+        want = _brute_next(f, after, horizon)
+        got = cal.next(after)
+        if want is None:
+            assert got is None or got > after + timedelta(days=horizon - 2), ctx
+        else:
+            assert got == want, ctx
+            assert cal.matches(got), ctx
+            checked += 1
+        # previous(), over the horizon back to the start of 2026 (no year before 2026 is listed)
+        before = after + timedelta(days=rng.randrange(0, 400))
+        want_p = _brute_prev(f, before, (before.date() - date(2023, 1, 1)).days)
+        got_p = cal.previous(before)
+        if f["years"] is not None or want_p is not None:
+            assert got_p == want_p, f"{ctx} before={before.isoformat()}"
+        # matches() agrees with the reference on arbitrary minutes
+        for _ in range(20):
+            t = start + timedelta(minutes=rng.randrange(0, 5 * 366 * 24 * 60))
+            ref = _ref_day_ok(f, t.date()) and (t.hour, t.minute) in set(_ref_times(f))
+            assert cal.matches(t) == ref, f"{ctx} t={t.isoformat()}"
+    assert checked > 60  # most random calendars fire within three years
+
+
+def test_month_lengths_agree_with_stdlib() -> None:
+    # every month end over a 4-year cycle, via the 31/30/29/28 days
+    cal = Calendar.parse("*-*-28,29,30,31 00:00")
+    t = at(2027, 1, 1)
+    for _ in range(4 * 12):
+        ends = []
+        cur = cal.next(t)
+        while cur is not None and (cur.year, cur.month) == (t.year, t.month):
+            ends.append(cur.day)
+            cur = cal.next(cur)
+        assert ends[-1] == stdcal.monthrange(t.year, t.month)[1]
+        t = cur.replace(day=1) if cur is not None else t

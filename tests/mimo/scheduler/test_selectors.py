@@ -1,0 +1,170 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from mimo.api import OpenShiftClusterDocument, Selector, SubscriptionDocument
+from mimo.environment import Environment
+from mimo.scheduler.selectors import (
+    KEYS,
+    SelectorError,
+    UnknownSelectorKey,
+    cluster_selector_values,
+    is_managed_domain,
+    matches,
+    validate,
+)
+
+SUB = "11111111-1111-1111-1111-111111111111"
+
+
+def S(key: str, operator: str, value: str | None = None, values: list[str] | None = None) -> Selector:
+    return Selector(key=key, operator=operator, value=value, values=values)
+
+
+VALUES = {
+    "resourceID": "/subscriptions/11111111-1111-1111-1111-111111111111/resourcegroups/rg/providers/"
+    "microsoft.redhatopenshift/openshiftclusters/c1",
+    "subscriptionID": SUB,
+    "subscriptionState": "Registered",
+    "authenticationType": "ServicePrincipal",
+    "architectureVersion": "2",
+    "provisioningState": "Succeeded",
+    "outboundType": "Loadbalancer",
+    "APIServerVisibility": "Public",
+    "isManagedDomain": "true",
+}
+
+
+# -- validate ---------------------------------------------------------------------------------------
+
+
+def test_valid_selectors_pass() -> None:
+    validate([S("subscriptionState", "eq", "Registered")])
+    validate([S("provisioningState", "in", values=["Succeeded", "Updating"]), S("outboundType", "notin", values=["x"])])
+    validate([{"key": "isManagedDomain", "operator": "eq", "value": "true"}])
+    validate([S("subscriptionState", "eq", "")])  # an empty value is a value
+
+
+@pytest.mark.parametrize(
+    ("selectors", "message"),
+    [
+        ([], "selectors: must not be empty"),
+        ([S("subscriptionState", "eq")], "selectors[0] (key 'subscriptionState'): operator 'eq' needs 'value'"),
+        (
+            [S("subscriptionState", "eq", "a"), S("resourceID", "eq", "x", ["y"])],
+            "selectors[1] (key 'resourceID'): operator 'eq' forbids 'values'",
+        ),
+        ([S("outboundType", "in")], "selectors[0] (key 'outboundType'): operator 'in' needs a non-empty 'values' list"),
+        ([S("outboundType", "in", values=[])], "selectors[0] (key 'outboundType'): operator 'in' needs a non-empty"),
+        ([S("outboundType", "notin", values=[])], "selectors[0] (key 'outboundType'): operator 'notin' needs a non-empty"),
+        ([S("outboundType", "in", "x", ["x"])], "selectors[0] (key 'outboundType'): operator 'in' forbids 'value'"),
+        ([S("outboundType", "notin", "x")], "selectors[0] (key 'outboundType'): operator 'notin' forbids 'value'"),
+        ([S("outboundType", "ne", "x")], "selectors[0] (key 'outboundType'): unknown operator 'ne'"),
+        ([S("outboundType", "EQ", "x")], "selectors[0] (key 'outboundType'): unknown operator 'EQ'"),
+        (
+            [S("outboundType", "eq", "x"), S("region", "eq", "eastus")],
+            "selectors[1] (key 'region'): unknown key; known keys: resourceID,",
+        ),
+        ([S("resourceid", "eq", "x")], "selectors[0] (key 'resourceid'): unknown key"),
+        ([S("", "eq", "x")], "selectors[0]: key: missing"),
+        ([{"key": "outboundType", "operator": "eq", "value": 5}], "selectors[0] (key 'outboundType'): value: must be a string"),
+        ([{"key": "outboundType", "operator": "in", "values": "abc"}], "selectors[0] (key 'outboundType'): values: must be a list"),
+        (["resourceID=x"], "selectors[0]: must be a selector object, not str"),
+        ("resourceID", "selectors: must be a list of selectors, not str"),
+    ],
+)
+def test_bad_selectors_refused_naming_index_and_key(selectors: Any, message: str) -> None:
+    with pytest.raises(SelectorError) as ei:
+        validate(selectors)
+    assert isinstance(ei.value, ValueError)
+    assert str(ei.value).startswith(message), str(ei.value)
+
+
+# -- matches ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("selectors", "want"),
+    [
+        ([S("subscriptionState", "eq", "Registered")], True),
+        ([S("subscriptionState", "eq", "registered")], False),  # case-sensitive
+        ([S("subscriptionState", "eq", "Registered ")], False),  # exact
+        ([S("provisioningState", "in", values=["Updating", "Succeeded"])], True),
+        ([S("provisioningState", "in", values=["Updating"])], False),
+        ([S("provisioningState", "notin", values=["Updating"])], True),
+        ([S("provisioningState", "notin", values=["Updating", "Succeeded"])], False),
+        ([S("isManagedDomain", "eq", "true"), S("architectureVersion", "eq", "2")], True),
+        ([S("isManagedDomain", "eq", "true"), S("architectureVersion", "eq", "1")], False),  # AND
+        ([S("architectureVersion", "eq", "1"), S("isManagedDomain", "eq", "true")], False),
+        ([], False),  # an empty list matches nothing
+    ],
+)
+def test_matches(selectors: list[Selector], want: bool) -> None:
+    assert matches(VALUES, selectors) is want
+
+
+def test_unknown_key_raises_even_after_a_failing_selector() -> None:
+    # the answer does not depend on the order: the bad key is reported, not silently skipped
+    with pytest.raises(UnknownSelectorKey, match=r"selectors\[1\] \(key 'region'\): unknown key"):
+        matches(VALUES, [S("subscriptionState", "eq", "Suspended"), S("region", "eq", "eastus")])
+
+
+def test_bad_operator_at_match_time_raises() -> None:
+    with pytest.raises(SelectorError, match=r"selectors\[0\] \(key 'outboundType'\): unknown operator 'like'"):
+        matches(VALUES, [S("outboundType", "like", "Load%")])
+
+
+# -- cluster values -------------------------------------------------------------------------------
+
+
+def test_cluster_selector_values(make_cluster: Callable[..., OpenShiftClusterDocument], sub_a: SubscriptionDocument) -> None:
+    c = make_cluster("MyCluster", outbound_type="UserDefinedRouting", provisioning_state="AdminUpdating", arch_version=1)
+    c.properties.apiserver_profile.visibility = "Private"
+    vals = cluster_selector_values(c, sub_a, domain_suffix="eastus.aroapp.io")
+    assert set(vals) == set(KEYS)
+    assert vals == {
+        "resourceID": f"/subscriptions/{SUB}/resourcegroups/rg/providers/microsoft.redhatopenshift/openshiftclusters/mycluster",
+        "subscriptionID": SUB,
+        "subscriptionState": "Registered",
+        "authenticationType": "ServicePrincipal",
+        "architectureVersion": "1",
+        "provisioningState": "AdminUpdating",
+        "outboundType": "UserDefinedRouting",
+        "APIServerVisibility": "Private",
+        "isManagedDomain": "true",
+    }
+
+
+def test_workload_identity_and_subscription_state(make_cluster: Callable[..., OpenShiftClusterDocument]) -> None:
+    c = make_cluster("wi", platform_workload_identity_profile={"cloud-controller-manager": {}})
+    vals = cluster_selector_values(c, SubscriptionDocument(id=SUB, state="Suspended"))
+    assert vals["authenticationType"] == "WorkloadIdentity"
+    assert vals["subscriptionState"] == "Suspended"
+
+
+@pytest.mark.parametrize(
+    ("domain", "managed"),
+    [
+        ("mycluster", "true"),
+        ("mycluster.eastus.aroapp.io", "true"),
+        ("MyCluster.EastUS.AroApp.IO", "true"),
+        ("apps.example.com", "false"),
+        ("a.b.eastus.aroapp.io", "false"),
+        ("mycluster.westus.aroapp.io", "false"),
+        ("example.com", "false"),
+    ],
+)
+def test_is_managed_domain(make_cluster: Callable[..., OpenShiftClusterDocument], sub_a: SubscriptionDocument, domain: str, managed: str) -> None:
+    c = make_cluster("c", domain=domain)
+    assert cluster_selector_values(c, sub_a, domain_suffix="eastus.aroapp.io")["isManagedDomain"] == managed
+    assert is_managed_domain(domain, "eastus.aroapp.io") is (managed == "true")
+
+
+def test_domain_suffix_defaults_to_the_environment(make_cluster: Callable[..., OpenShiftClusterDocument], sub_a: SubscriptionDocument) -> None:
+    suffix = Environment().domain_suffix
+    c = make_cluster("c", domain=f"c.{suffix}")
+    assert cluster_selector_values(c, sub_a)["isManagedDomain"] == "true"
+    assert cluster_selector_values(c, sub_a, domain_suffix="other.example.net")["isManagedDomain"] == "false"
