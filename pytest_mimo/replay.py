@@ -90,7 +90,9 @@ class AttemptRecord:
     def describe_error(self) -> str:
         if self.error is None:
             return "ok"
-        return f"{type(self.error).__module__}.{type(self.error).__qualname__}: {self.error}"
+        text = str(self.error).strip().splitlines()
+        first = " ".join(line.strip() for line in text[:2])[:300] if text else ""
+        return f"{type(self.error).__module__}.{type(self.error).__qualname__}: {first}"
 
 
 @dataclass
@@ -299,6 +301,7 @@ class Replayer:
                 raise
             finally:
                 rec.end = clock.now()
+                rec.step = rec.step or injector.step
 
         manifest = MaintenanceManifest.new(world.cluster_resource_id, task_id, now=int(clock.now().timestamp()))
         world.store.create_manifest(manifest)

@@ -1,0 +1,180 @@
+"""Tasks with planted bugs, and their correct versions, for the replay tests.
+
+Written as a task author would, against the TaskContext only. Loaded into
+pytester runs with ``pytester.copy_example``-like text copies (see test_replay).
+"""
+
+from __future__ import annotations
+
+import base64
+import time
+
+from kubernetes.client.exceptions import ApiException
+
+from mimo import TerminalError, TransientError, action, condition, get_task_context, run_steps
+from mimo.kube import is_already_exists, is_conflict, is_not_found, retry_on_conflict
+
+CO = ("config.openshift.io/v1", "ClusterOperator", "kube-apiserver")
+
+
+def _classify(e: Exception, what: str) -> Exception:
+    if isinstance(e, ApiException) and is_not_found(e):
+        return TerminalError(f"{what}: {e.reason}")
+    return TransientError(e)
+
+
+# -- (a) create without handling AlreadyExists ------------------------------------------------
+MARKER = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "marker", "namespace": "openshift-config"},
+          "data": {"owner": "mimo"}}
+
+
+def create_marker_buggy(tc: object) -> None:
+    tc = get_task_context(tc)
+    try:
+        tc.client_helper().create(dict(MARKER))
+    except Exception as e:  # AlreadyExists after a lost response is retried for ever
+        raise TransientError(e) from e
+
+
+def create_marker(tc: object) -> None:
+    tc = get_task_context(tc)
+    try:
+        tc.client_helper().create(dict(MARKER))
+    except Exception as e:
+        if isinstance(e, ApiException) and is_already_exists(e):
+            return
+        raise _classify(e, "marker") from e
+
+
+# -- (b) a 503 called terminal ------------------------------------------------------------------
+def check_apiserver_strict(tc: object) -> None:
+    tc = get_task_context(tc)
+    try:
+        tc.client_helper().get_one(*CO)
+    except ApiException as e:
+        raise TerminalError(e) from e  # every API error terminal: a 503 too
+    except Exception as e:
+        raise TransientError(e) from e
+
+
+def check_apiserver(tc: object) -> None:
+    tc = get_task_context(tc)
+    try:
+        tc.client_helper().get_one(*CO)
+    except Exception as e:
+        raise _classify(e, "kube-apiserver") from e
+
+
+# -- (c) a raw ApiException escapes -------------------------------------------------------------
+def check_apiserver_raw(tc: object) -> None:
+    get_task_context(tc).client_helper().get_one(*CO)
+
+
+# -- (d) not idempotent: appends on every run -------------------------------------------------
+def append_run(tc: object) -> None:
+    tc = get_task_context(tc)
+    kube = tc.client_helper()
+
+    def once() -> None:
+        cm = kube.get_one("v1", "ConfigMap", "runs", "openshift-config")
+        cm.setdefault("data", {})["runs"] = cm.get("data", {}).get("runs", "") + "x"
+        kube.update(cm)
+
+    try:
+        retry_on_conflict(once)
+    except Exception as e:
+        raise _classify(e, "runs") from e
+
+
+def set_run(tc: object) -> None:
+    tc = get_task_context(tc)
+    kube = tc.client_helper()
+
+    def once() -> None:
+        cm = kube.get_one("v1", "ConfigMap", "runs", "openshift-config")
+        if cm.get("data", {}).get("runs") == "x":
+            return
+        cm.setdefault("data", {})["runs"] = "x"
+        kube.update(cm)
+
+    try:
+        retry_on_conflict(once)
+    except Exception as e:
+        if isinstance(e, ApiException) and is_conflict(e):
+            raise TransientError(e) from e
+        raise _classify(e, "runs") from e
+
+
+# -- (e) really sleeps / waits past the deadline -----------------------------------------------
+def wait_too_long(tc: object) -> None:
+    get_task_context(tc)
+    time.sleep(2 * 3600)  # a real sleep, not tc.sleep: nothing stops it at the deadline
+
+
+def wait_briefly(tc: object) -> None:
+    get_task_context(tc).sleep(30)
+
+
+# -- a representative three-step Kubernetes + Key Vault task ----------------------------------
+def copy_secret(tc: object) -> None:
+    tc = get_task_context(tc)
+    try:
+        value = tc.cluster_keyvault().get_secret("pull-secret").value
+    except Exception as e:
+        from azure.core.exceptions import ResourceNotFoundError
+
+        if isinstance(e, ResourceNotFoundError):
+            raise TerminalError("key vault secret pull-secret not found") from e
+        raise TransientError(e) from e
+    want = {"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
+            "metadata": {"name": "pull-secret", "namespace": "openshift-config"},
+            "data": {"token": base64.b64encode(value.encode()).decode()}}
+    kube = tc.client_helper()
+    try:
+        retry_on_conflict(lambda: kube.ensure(want))
+    except Exception as e:
+        raise _classify(e, "pull-secret") from e
+
+
+def apiserver_ready(tc: object) -> bool:
+    tc = get_task_context(tc)
+    try:
+        co = tc.client_helper().get_one(*CO)
+    except Exception as e:
+        raise _classify(e, "kube-apiserver") from e
+    conds = {c["type"]: c["status"] for c in co.get("status", {}).get("conditions", [])}
+    return conds.get("Available") == "True"
+
+
+def three_step_task(tc, manifest, cluster) -> None:
+    run_steps(tc, [action(check_apiserver), action(copy_secret), condition(apiserver_ready, timeout=300)])
+
+
+def one_step(fn):
+    def task(tc, manifest, cluster) -> None:
+        run_steps(tc, [action(fn)])
+
+    task.__name__ = task.__qualname__ = f"task_{fn.__name__}"
+    return task
+
+
+def two_steps(first, second):
+    def task(tc, manifest, cluster) -> None:
+        run_steps(tc, [action(first), action(second)])
+
+    task.__name__ = task.__qualname__ = f"task_{first.__name__}_{second.__name__}"
+    return task
+
+
+def seed_world(world) -> None:
+    """The objects the planted tasks read."""
+    world.kube.add(
+        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "openshift-config"}},
+        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "runs", "namespace": "openshift-config"},
+         "data": {"runs": ""}},
+        {"apiVersion": "config.openshift.io/v1", "kind": "ClusterOperator", "metadata": {"name": "kube-apiserver"},
+         "status": {"conditions": [{"type": "Available", "status": "True"},
+                                   {"type": "Progressing", "status": "False"}]}},
+    )
+    vault = world.environment.cluster_keyvault_uri.split("//")[1].split(".")[0]
+    world.azure.keyvault(vault).set_secret("pull-secret", "s3cr3t-value")

@@ -1,0 +1,151 @@
+"""Replays catch planted bugs, pass correct tasks, and reproduce from their printed command."""
+
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+
+pytest_plugins = ["pytester"]
+
+PLANTED = Path(__file__).with_name("planted_tasks.py").read_text()
+
+
+def suite(pytester, *tests):
+    """A test module with one mimo_replay test per (name, task expression)."""
+    pytester.makepyfile(planted_tasks=PLANTED)
+    body = ["import planted_tasks as p", ""]
+    for name, expr in tests:
+        body += [
+            f"def test_{name}(mimo_world, mimo_replay):",
+            "    p.seed_world(mimo_world)",
+            f"    mimo_replay({expr})",
+            "",
+        ]
+    pytester.makepyfile(test_scenario="\n".join(body))
+
+
+def failures(result):
+    return [line for line in result.outlines if line.startswith("FAILED")]
+
+
+def test_a_create_without_already_exists_is_caught_after_lost_response(pytester):
+    suite(pytester, ("buggy", "p.one_step(p.create_marker_buggy)"))
+    result = pytester.runpytest("--mimo-replays=14", "-p", "no:xdist")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    out = result.stdout.str()
+    assert "targeted site: lost_response on kube POST create" in out
+    assert "final state RetriesExceeded" in out
+    assert "differs from the baseline's Completed" in out
+    assert "replay this case: pytest" in out
+
+
+def test_b_503_called_terminal_is_named(pytester):
+    suite(pytester, ("buggy", "p.one_step(p.check_apiserver_strict)"))
+    result = pytester.runpytest("--mimo-replays=7", "-p", "no:xdist")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    out = result.stdout.str()
+    assert "an injected transient fault turned terminal: attempt 1, step action.check_apiserver_strict" in out
+    assert "mimo.errors.TerminalError" in out
+
+
+def test_c_raw_api_exception_escaping_is_named(pytester):
+    suite(pytester, ("buggy", "p.one_step(p.check_apiserver_raw)"))
+    result = pytester.runpytest("--mimo-replays=5", "-p", "no:xdist")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines(["*step action.check_apiserver_raw let kubernetes.dynamic.exceptions.* escape unclassified*"])
+
+
+def test_d_not_idempotent_is_caught_even_on_the_clean_replay(pytester):
+    suite(pytester, ("buggy", "p.one_step(p.append_run)"))
+    result = pytester.runpytest("--mimo-replays=0", "-p", "no:xdist")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines(["*not idempotent: one more clean run changed the world*data.runs*"])
+
+
+def test_e_real_sleep_past_deadline_is_caught(pytester):
+    suite(pytester, ("buggy", "p.one_step(p.wait_too_long)"))
+    result = pytester.runpytest("--mimo-replays=0", "-p", "no:xdist")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines(["*ran past its deadline*the 60-minute task deadline*"])
+
+
+def test_correct_versions_pass_50_seeded_replays(pytester):
+    suite(
+        pytester,
+        ("create", "p.one_step(p.create_marker)"),
+        ("check", "p.one_step(p.check_apiserver)"),
+        ("set_run", "p.one_step(p.set_run)"),
+        ("wait", "p.one_step(p.wait_briefly)"),
+        ("three_steps", "p.three_step_task"),
+    )
+    result = pytester.runpytest("--mimo-replays=50", "--mimo-seed=1", "-p", "no:xdist")
+    assert failures(result) == []
+    result.assert_outcomes(passed=5 * 51)
+
+
+def test_printed_command_reproduces_the_same_trace(pytester):
+    suite(pytester, ("buggy", "p.one_step(p.create_marker_buggy)"))
+    first = pytester.runpytest("--mimo-replays=14", "--mimo-seed=5", "-p", "no:xdist")
+    out = first.stdout.str()
+    commands = re.findall(r"replay this case: (pytest .+)", out)
+    assert commands, out
+    cmd = shlex.split(commands[0])
+    assert cmd[0] == "pytest"
+    again = pytester.runpytest(*cmd[1:])
+    assert again.ret == pytest.ExitCode.TESTS_FAILED
+
+    def trace_of(text, nodeid):
+        block = text.split(nodeid, 1)[1] if nodeid in text else text
+        part = block.split("fault trace", 1)[1].split("replay this case", 1)[0]
+        return [line.strip() for line in part.splitlines()[1:] if line.strip() and not line.strip().startswith("world diff")]
+
+    nodeid = cmd[1]
+    assert trace_of(again.stdout.str(), nodeid.split("::")[-1]) == trace_of(out, nodeid.split("::")[-1])
+
+
+def test_gate_table_counts_replays_faults_and_sites(pytester, tmp_path):
+    suite(pytester, ("three", "p.three_step_task"))
+    report = tmp_path / "r.json"
+    result = pytester.runpytest("--mimo-replays=6", f"--mimo-report={report}", "-p", "no:xdist")
+    assert result.ret == 0
+    import json
+
+    data = json.loads(report.read_text())
+    row = next(t for t in data["tasks"] if t["replays"])
+    assert row["replays"] == 7
+    assert row["sites_existing"] > 6
+    assert 1 <= row["sites_tried"] <= 6
+    assert sum(row["faults"].values()) >= 6
+
+
+def test_outcome_hook_is_called(pytester):
+    suite(pytester, ("check", "p.one_step(p.check_apiserver)"))
+    pytester.makeconftest(
+        """
+        seen = []
+        def pytest_mimo_replay_outcome(item, outcome):
+            seen.append((item.name, outcome.seed, outcome.state))
+        def pytest_sessionfinish(session):
+            print("OUTCOMES", len(seen), sorted({s for _, _, s in seen}))
+        """
+    )
+    result = pytester.runpytest("--mimo-replays=3", "-s", "-p", "no:xdist")
+    result.stdout.fnmatch_lines(["*OUTCOMES 4 ['Completed']*"])
+
+
+def test_xdist_gives_the_same_outcomes(pytester):
+    suite(
+        pytester,
+        ("buggy", "p.one_step(p.create_marker_buggy)"),
+        ("ok", "p.one_step(p.create_marker)"),
+    )
+    serial = pytester.runpytest_subprocess("--mimo-replays=10", "--mimo-seed=3", "-p", "no:xdist", "-rf")
+    parallel = pytester.runpytest_subprocess("--mimo-replays=10", "--mimo-seed=3", "-n", "2", "-rf")
+
+    def failed_ids(result):
+        return sorted(re.findall(r"FAILED (\S+)", result.stdout.str()))
+
+    assert failed_ids(serial) == failed_ids(parallel)
+    assert failed_ids(serial), "the buggy task must fail somewhere"
+    assert serial.parseoutcomes()["passed"] == parallel.parseoutcomes()["passed"]
