@@ -1,0 +1,286 @@
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from mimo import TerminalError, TransientError
+from mimo.store.base import StoreError
+from mimo.steps.cluster.operator import (
+    DEFAULT_OPERATOR_VERSION,
+    aro_operator_ready,
+    aro_operator_running_desired_version,
+    deployment_is_ready,
+    desired_operator_version,
+    operator_image,
+    reset_operator_version,
+    roll_operator_deployments,
+    set_operator_flags,
+    sync_cluster_object,
+    update_cluster_operator_flags,
+)
+
+from .builders import OLD_OPERATOR_VERSION, aro_cluster, operator_deployment
+
+ARO = ("aro.openshift.io/v1alpha1", "Cluster", "cluster")
+NS = "openshift-azure-operator"
+DEPLOYMENTS = ("aro-operator-master", "aro-operator-worker")
+
+
+def _pin(tc: Any, version: str) -> Any:
+    doc = tc.get_openshift_cluster_document().copy()
+    doc.properties.operator_version = version
+    return tc.with_cluster_document(doc)
+
+
+def _flags(tc: Any, flags: dict[str, str]) -> Any:
+    doc = tc.get_openshift_cluster_document().copy()
+    doc.properties.operator_flags = dict(flags)
+    return tc.with_cluster_document(doc)
+
+
+def _deployment(fake_kube: Any, name: str) -> dict[str, Any]:
+    d = fake_kube.get("apps/v1", "Deployment", name, NS)
+    assert d is not None
+    return d  # type: ignore[no-any-return]
+
+
+# -- versions and images -----------------------------------------------------------------------
+
+
+def test_desired_version_defaults_to_the_runtime_default(fake_task_context: Any) -> None:
+    assert desired_operator_version(fake_task_context) == DEFAULT_OPERATOR_VERSION
+    assert operator_image(fake_task_context) == f"arointsvc.azurecr.io/aro:{DEFAULT_OPERATOR_VERSION}"
+
+
+def test_pinned_version(fake_task_context: Any) -> None:
+    tc = _pin(fake_task_context, "v20260201.3")
+    assert operator_image(tc) == "arointsvc.azurecr.io/aro:v20260201.3"
+
+
+def test_version_that_cannot_be_a_tag_is_terminal(fake_task_context: Any) -> None:
+    tc = _pin(fake_task_context, "v1:bad")
+    with pytest.raises(TerminalError) as e:
+        desired_operator_version(tc)
+    assert str(e.value) == "TerminalError: operator version 'v1:bad' is not a valid image tag"
+
+
+# -- operator flags into the Cluster object ----------------------------------------------------
+
+
+def test_flags_replace_not_merge(kube_tc: Any, fake_kube: Any) -> None:
+    fake_kube.add(aro_cluster({"aro.stale": "true", "aro.imageconfig.enabled": "false"}))
+    tc = _flags(kube_tc, {"aro.imageconfig.enabled": "true", "aro.genevalogging.enabled": "true"})
+    update_cluster_operator_flags(tc)
+    spec = fake_kube.get(*ARO)["spec"]
+    assert spec["operatorFlags"] == {"aro.imageconfig.enabled": "true", "aro.genevalogging.enabled": "true"}
+    assert spec["domain"] == "mycluster.eastus.aroapp.io"
+    rv = fake_kube.get(*ARO)["metadata"]["resourceVersion"]
+    update_cluster_operator_flags(tc)
+    assert fake_kube.get(*ARO)["metadata"]["resourceVersion"] == rv
+
+
+def test_flags_cluster_object_missing_is_terminal(kube_tc: Any) -> None:
+    with pytest.raises(TerminalError) as e:
+        update_cluster_operator_flags(kube_tc)
+    assert str(e.value) == 'TerminalError: clusters.aro.openshift.io "cluster" not found'
+
+
+def test_flags_conflict_is_retried(kube_tc: Any, fake_kube: Any, mimo_faults: Any) -> None:
+    fake_kube.add(aro_cluster({}))
+    mimo_faults.inject("kube", "conflict", match="PUT .*clusters", times=4)
+    update_cluster_operator_flags(kube_tc)
+    assert fake_kube.get(*ARO)["spec"]["operatorFlags"] == kube_tc.get_openshift_cluster_properties().operator_flags
+
+
+@pytest.mark.parametrize("kind", ["server_error", "unavailable", "throttle", "timeout", "connection_reset", "lost_response"])
+def test_flags_other_errors_are_transient(kube_tc: Any, fake_kube: Any, mimo_faults: Any, kind: str) -> None:
+    fake_kube.add(aro_cluster({}))
+    mimo_faults.inject("kube", kind, match="PUT .*clusters")
+    with pytest.raises(TransientError):
+        update_cluster_operator_flags(kube_tc)
+
+
+# -- flags and version in the cluster document -------------------------------------------------
+
+
+def test_set_flags_in_the_document_keeps_others(fake_task_context: Any) -> None:
+    step = set_operator_flags({"aro.genevalogging.otel.profile": "max-logs"}, name="set_profile")
+    assert step.__name__ == "set_profile"
+    step(fake_task_context)
+    flags = fake_task_context.get_openshift_cluster_properties().operator_flags
+    assert flags["aro.genevalogging.otel.profile"] == "max-logs"
+    assert flags["aro.imageconfig.enabled"] == "true"
+    stored = fake_task_context.store.get_cluster(fake_task_context.get_openshift_cluster_document().resource_id)
+    assert stored.properties.operator_flags == flags
+
+
+def test_set_flags_already_set_writes_nothing(fake_task_context: Any) -> None:
+    calls = []
+    real = fake_task_context.patch_openshift_cluster_document
+    fake_task_context.patch_openshift_cluster_document = lambda m: calls.append(m) or real(m)
+    set_operator_flags({"aro.imageconfig.enabled": "true"})(fake_task_context)
+    assert calls == []
+
+
+def test_set_flags_document_gone_is_terminal(fake_task_context: Any) -> None:
+    store = fake_task_context.store
+    fake_task_context.with_store(store)
+    rid = fake_task_context.get_openshift_cluster_document().resource_id
+
+    def gone(mutator: Any) -> Any:
+        store.put_cluster(fake_task_context.get_openshift_cluster_document())
+        store.delete_cluster(rid)
+        return store.patch_cluster(rid, mutator)
+
+    fake_task_context.patch_openshift_cluster_document = gone
+    with pytest.raises(TerminalError, match="not found"):
+        set_operator_flags({"x": "y"})(fake_task_context)
+
+
+def test_set_flags_other_store_errors_are_transient(fake_task_context: Any) -> None:
+    def broken(mutator: Any) -> Any:
+        raise StoreError("database is locked")
+
+    fake_task_context.patch_openshift_cluster_document = broken
+    with pytest.raises(TransientError) as e:
+        set_operator_flags({"x": "y"})(fake_task_context)
+    assert str(e.value) == "TransientError: database is locked"
+
+
+def test_reset_operator_version(fake_task_context: Any) -> None:
+    tc = _pin(fake_task_context, "v20260201.3")
+    reset_operator_version(tc)
+    assert tc.get_openshift_cluster_properties().operator_version == ""
+    rid = tc.get_openshift_cluster_document().resource_id
+    assert tc.store.get_cluster(rid).properties.operator_version == ""
+    reset_operator_version(tc)  # nothing to do the second time
+
+
+# -- rolling the Deployments -------------------------------------------------------------------
+
+
+@pytest.fixture
+def operator_tc(kube_tc: Any, fake_kube: Any) -> Any:
+    fake_kube.add(*(operator_deployment(n) for n in DEPLOYMENTS))
+    return kube_tc
+
+
+def test_roll_points_both_deployments_at_the_desired_image(operator_tc: Any, fake_kube: Any) -> None:
+    assert aro_operator_ready(operator_tc)
+    assert not aro_operator_running_desired_version(operator_tc)
+    roll_operator_deployments(operator_tc)
+    for name in DEPLOYMENTS:
+        d = _deployment(fake_kube, name)
+        assert d["spec"]["template"]["spec"]["containers"][0]["image"] == operator_image(operator_tc)
+        assert d["metadata"]["labels"] == {"app": name, "version": DEFAULT_OPERATOR_VERSION}
+        assert d["metadata"]["generation"] == 2
+        assert not deployment_is_ready(d)
+    assert not aro_operator_ready(operator_tc)
+    assert not aro_operator_running_desired_version(operator_tc)
+
+
+def test_roll_twice_writes_nothing_the_second_time(operator_tc: Any, fake_kube: Any) -> None:
+    roll_operator_deployments(operator_tc)
+    rvs = [_deployment(fake_kube, n)["metadata"]["resourceVersion"] for n in DEPLOYMENTS]
+    roll_operator_deployments(operator_tc)
+    assert [_deployment(fake_kube, n)["metadata"]["resourceVersion"] for n in DEPLOYMENTS] == rvs
+
+
+def test_running_desired_version_once_rolled_out(operator_tc: Any, fake_kube: Any) -> None:
+    roll_operator_deployments(operator_tc)
+    for name in DEPLOYMENTS:  # what the deployment controller does
+        d = _deployment(fake_kube, name)
+        d["status"].update(observedGeneration=d["metadata"]["generation"])
+        fake_kube.add(d)
+    assert aro_operator_ready(operator_tc)
+    assert aro_operator_running_desired_version(operator_tc)
+
+
+def test_deployment_missing_is_terminal(kube_tc: Any, fake_kube: Any) -> None:
+    fake_kube.add(operator_deployment("aro-operator-master"))
+    with pytest.raises(TerminalError) as e:
+        roll_operator_deployments(kube_tc)
+    assert str(e.value) == 'TerminalError: deployments.apps "aro-operator-worker" not found'
+    assert not aro_operator_ready(kube_tc)
+    assert not aro_operator_running_desired_version(kube_tc)
+
+
+def test_deployment_without_the_operator_container_is_terminal(kube_tc: Any, fake_kube: Any) -> None:
+    d = operator_deployment("aro-operator-master")
+    d["spec"]["template"]["spec"]["containers"][0]["name"] = "something-else"
+    fake_kube.add(d, operator_deployment("aro-operator-worker"))
+    with pytest.raises(TerminalError) as e:
+        roll_operator_deployments(kube_tc)
+    assert str(e.value) == (
+        "TerminalError: deployment openshift-azure-operator/aro-operator-master has no container aro-operator"
+    )
+
+
+def test_roll_conflict_is_retried(operator_tc: Any, fake_kube: Any, mimo_faults: Any) -> None:
+    mimo_faults.inject("kube", "conflict", match="PUT .*deployments", times=2)
+    roll_operator_deployments(operator_tc)
+    assert _deployment(fake_kube, "aro-operator-worker")["metadata"]["labels"]["version"] == DEFAULT_OPERATOR_VERSION
+
+
+@pytest.mark.parametrize("kind", ["server_error", "throttle", "connection_reset", "lost_response"])
+def test_roll_other_errors_are_transient(operator_tc: Any, mimo_faults: Any, kind: str) -> None:
+    mimo_faults.inject("kube", kind, match="PUT .*deployments")
+    with pytest.raises(TransientError):
+        roll_operator_deployments(operator_tc)
+
+
+@pytest.mark.parametrize("kind", ["server_error", "timeout", "connection_reset"])
+def test_condition_read_errors_are_transient(operator_tc: Any, mimo_faults: Any, kind: str) -> None:
+    mimo_faults.inject("kube", kind, match="deployments")
+    with pytest.raises(TransientError):
+        aro_operator_ready(operator_tc)
+    with pytest.raises(TransientError):
+        aro_operator_running_desired_version(operator_tc)
+
+
+def test_deployment_readiness_rules() -> None:
+    d = operator_deployment("aro-operator-master", replicas=2)
+    d["metadata"]["generation"] = 1
+    assert deployment_is_ready(d)
+    d["status"]["availableReplicas"] = 1
+    assert not deployment_is_ready(d)
+    d["status"]["availableReplicas"] = 2
+    d["metadata"]["generation"] = 2
+    assert not deployment_is_ready(d)
+    del d["spec"]["replicas"]
+    d["status"] = {"observedGeneration": 2, "updatedReplicas": 1, "availableReplicas": 1}
+    assert deployment_is_ready(d)
+
+
+# -- the Cluster object sync -------------------------------------------------------------------
+
+
+def test_sync_writes_flags_and_version(kube_tc: Any, fake_kube: Any) -> None:
+    fake_kube.add(aro_cluster({"aro.stale": "true"}, version=OLD_OPERATOR_VERSION))
+    tc = _pin(kube_tc, "v20260201.3")
+    sync_cluster_object(tc)
+    spec = fake_kube.get(*ARO)["spec"]
+    assert spec["operatorFlags"] == tc.get_openshift_cluster_properties().operator_flags
+    assert spec["operatorVersion"] == "v20260201.3"
+    rv = fake_kube.get(*ARO)["metadata"]["resourceVersion"]
+    sync_cluster_object(tc)
+    assert fake_kube.get(*ARO)["metadata"]["resourceVersion"] == rv
+
+
+def test_sync_unpinned_writes_the_default_version(kube_tc: Any, fake_kube: Any) -> None:
+    fake_kube.add(aro_cluster())
+    sync_cluster_object(kube_tc)
+    assert fake_kube.get(*ARO)["spec"]["operatorVersion"] == DEFAULT_OPERATOR_VERSION
+
+
+def test_sync_cluster_object_missing_is_terminal(kube_tc: Any) -> None:
+    with pytest.raises(TerminalError, match='clusters.aro.openshift.io "cluster" not found'):
+        sync_cluster_object(kube_tc)
+
+
+def test_sync_errors_are_transient(kube_tc: Any, fake_kube: Any, mimo_faults: Any) -> None:
+    fake_kube.add(aro_cluster())
+    mimo_faults.inject("kube", "unavailable", match="clusters")
+    with pytest.raises(TransientError):
+        sync_cluster_object(kube_tc)
