@@ -5,7 +5,6 @@ from typing import Any
 import pytest
 
 from mimo import TerminalError, TransientError
-from mimo.store.base import StoreError
 from mimo.steps.cluster.operator import (
     DEFAULT_OPERATOR_VERSION,
     aro_operator_ready,
@@ -19,6 +18,7 @@ from mimo.steps.cluster.operator import (
     sync_cluster_object,
     update_cluster_operator_flags,
 )
+from mimo.store.base import StoreError
 
 from .builders import OLD_OPERATOR_VERSION, aro_cluster, operator_deployment
 
