@@ -1,0 +1,375 @@
+"""``FakeAzure``: Entra ID, Azure Resource Manager and Key Vault, in memory, over ``responses``.
+
+While started, every HTTP request made through ``requests`` (which the Azure
+SDKs and ``azure-identity`` use) goes to :meth:`FakeAzure._dispatch`. A request
+to a host the fake does not serve raises :class:`UnservedRequestError` at once,
+naming the URL: nothing leaves the machine.
+
+Each request is classified (:class:`~pytest_mimo.fakes.base.FakeRequest`),
+offered to ``fault_hook``, then handled by the service it belongs to, and
+logged in ``requests``. State lives in ``models/``, the wire format in
+``responses/``, routing in ``urls``.
+"""
+
+from __future__ import annotations
+
+import copy
+import random
+import threading
+import time
+import uuid
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+
+import requests
+import responses as responses_lib
+from responses.registries import FirstMatchRegistry
+from urllib3.exceptions import ProtocolError
+
+from mimo.environment import CLOUDS, AzureCloud
+from pytest_mimo.fakes.azure.models.arm import ArmState
+from pytest_mimo.fakes.azure.models.compute import SkuCatalog
+from pytest_mimo.fakes.azure.models.identity import Directory
+from pytest_mimo.fakes.azure.models.keyvault import FakeVault
+from pytest_mimo.fakes.azure.responses import (
+    arm,
+    compute,
+    containerregistry,
+    identity,
+    keyvault,
+    network,
+)
+from pytest_mimo.fakes.azure.responses.common import Incoming, Reply, aad_error, arm_error
+from pytest_mimo.fakes.azure.urls import parse_url, split_resource_id
+from pytest_mimo.fakes.base import FakeRequest, FaultAction, FaultHook, RequestRecord
+
+if TYPE_CHECKING:
+    from requests import PreparedRequest
+
+    from mimo.azure import AzureClients
+    from mimo.environment import Environment
+
+__all__ = ["FakeAzure", "UnservedRequestError", "DEFAULT_SUBSCRIPTION_ID", "DEFAULT_TENANT_ID",
+           "DEFAULT_CLIENT_ID", "DEFAULT_CLIENT_SECRET"]
+
+_ = (compute, containerregistry, network)  # resource providers register themselves on import
+
+DEFAULT_SUBSCRIPTION_ID = "00000000-0000-0000-0000-000000000000"
+DEFAULT_TENANT_ID = "11111111-1111-1111-1111-111111111111"
+DEFAULT_CLIENT_ID = "22222222-2222-2222-2222-222222222222"
+DEFAULT_CLIENT_SECRET = "fake-azure-client-secret"  # noqa: S105 - a fake's well-known secret
+
+
+class UnservedRequestError(RuntimeError):
+    """A request to a host or route the fake does not serve; the message names the URL.
+
+    Not a ``requests`` exception, so the Azure SDK's retry policy does not retry it.
+    """
+
+
+class _OneRouteRegistry(FirstMatchRegistry):
+    """Every request goes to the fake's single callback: no URL matching in ``responses``."""
+
+    def find(self, request: PreparedRequest) -> tuple[Any, list[str]]:
+        return (self.registered[0] if self.registered else None), []
+
+
+class FakeAzure:
+    """Fake Entra ID, Resource Manager and Key Vault for one tenant and subscription."""
+
+    def __init__(
+        self,
+        *,
+        subscription_id: str = DEFAULT_SUBSCRIPTION_ID,
+        tenant_id: str = DEFAULT_TENANT_ID,
+        lro_seconds: float = 30,
+        page_size: int = 100,
+        cloud: AzureCloud | None = None,
+        seed: int = 0,
+    ) -> None:
+        for name, value in (("subscription_id", subscription_id), ("tenant_id", tenant_id)):
+            try:
+                uuid.UUID(value)
+            except (ValueError, TypeError, AttributeError):
+                raise ValueError(f"FakeAzure: {name} {value!r} is not a UUID") from None
+        if not isinstance(page_size, int) or page_size < 1:
+            raise ValueError(f"FakeAzure: page_size must be a positive integer, got {page_size!r}")
+        if lro_seconds < 0:
+            raise ValueError(f"FakeAzure: lro_seconds must not be negative, got {lro_seconds!r}")
+        self.subscription_id = subscription_id.lower()
+        self.tenant_id = tenant_id.lower()
+        self.lro_seconds = float(lro_seconds)
+        self.page_size = page_size
+        self.cloud = cloud or CLOUDS["AzureCloud"]
+        self.seed = seed
+        self.rng = random.Random(seed)  #: draws etags, operation IDs, versions, passwords
+        self._token_rng = random.Random(f"tokens-{seed}")  # tokens are not world state
+        self.client_id = DEFAULT_CLIENT_ID
+        self.client_secret = DEFAULT_CLIENT_SECRET
+        self.directory = Directory(self.tenant_id)
+        self.directory.add_application(self.client_id, self.client_secret)
+        self.arm = ArmState(self.subscription_id)
+        self.skus = SkuCatalog()
+        self.vaults: dict[str, FakeVault] = {}
+        self.requests: list[RequestRecord] = []
+        self.fault_hook: FaultHook | None = None
+        self._lock = threading.RLock()
+        self._mock: responses_lib.RequestsMock | None = None
+        self._authority_host = _host(self.cloud.authority_host)
+        self._arm_host = _host(self.cloud.resource_manager)
+        self._kv_suffix = "." + self.cloud.keyvault_dns_suffix.lower().strip(".")
+        self.keyvault_resource = "https://" + self.cloud.keyvault_dns_suffix.strip(".")
+
+    def __repr__(self) -> str:
+        return (
+            f"FakeAzure(subscription_id={self.subscription_id!r}, tenant_id={self.tenant_id!r}, "
+            f"seed={self.seed}, resources={len(self.arm.resources)}, vaults={sorted(self.vaults)}, "
+            f"active={self._mock is not None})"
+        )
+
+    # -- lifecycle ------------------------------------------------------------------------------
+    def start(self) -> FakeAzure:
+        if self._mock is not None:
+            return self
+        mock = responses_lib.RequestsMock(assert_all_requests_are_fired=False, registry=_OneRouteRegistry)
+        mock.add_callback(responses_lib.GET, "https://fake-azure.invalid/", callback=self._callback, content_type=None)
+        mock.start()
+        self._mock = mock
+        return self
+
+    def stop(self) -> None:
+        mock, self._mock = self._mock, None
+        if mock is not None:
+            mock.stop()
+            mock.reset()
+
+    def __enter__(self) -> FakeAzure:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- credentials and clients --------------------------------------------------------------------
+    def credential(self) -> Any:
+        """A real ``azure.identity.ClientSecretCredential`` for the fake tenant."""
+        from azure.identity import ClientSecretCredential
+
+        return ClientSecretCredential(
+            self.tenant_id, self.client_id, self.client_secret, authority=self.cloud.authority_host
+        )
+
+    def add_application(self, client_id: str, client_secret: str = "", *, federated_assertion: str = "") -> None:
+        """Registers another app: a client secret, or the assertion a workload identity presents."""
+        self.directory.add_application(client_id, client_secret, federated_assertion)
+
+    def clients(self, environment: Environment, **client_kwargs: Any) -> AzureClients:
+        """``mimo.azure.AzureClients`` for the fake subscription; creates the cluster vault it names."""
+        from mimo.azure import AzureClients
+
+        vault_host = _host(environment.cluster_keyvault_uri)
+        if vault_host.endswith(self._kv_suffix):
+            self.keyvault(vault_host[: -len(self._kv_suffix)])
+        return AzureClients(self.subscription_id, self.credential(), environment, **client_kwargs)
+
+    # -- Python-side state ---------------------------------------------------------------------------
+    def add_resource_group(self, name: str, location: str = "eastus") -> None:
+        with self._lock:
+            self.arm.add_group(name, location)
+
+    def put_resource(self, resource_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Stores a resource as the service would after a successful PUT (no LRO); creates its group."""
+        p = split_resource_id(resource_id)
+        if not isinstance(body, dict):
+            raise TypeError(f"put_resource({resource_id!r}): body must be a dict")
+        with self._lock:
+            self.arm.settle()
+            assert p.resource_group is not None
+            self.arm.add_group(p.resource_group, str(body.get("location") or "eastus"))
+            kind = arm.KINDS.get(p.type_key)
+            old = self.arm.get(resource_id)
+            if kind is not None:
+                stored = kind.build(self, resource_id, body, old, "Succeeded")
+            else:
+                stored = {"id": old["id"] if old else resource_id, "name": p.names[-1],
+                          "type": "/".join([p.namespace or "", *p.types]), **copy.deepcopy(body)}
+            self.arm.put(resource_id, stored)
+            return copy.deepcopy(stored)
+
+    def get_resource(self, resource_id: str) -> dict[str, Any] | None:
+        with self._lock:
+            self.arm.settle()
+            body = self.arm.get(resource_id)
+            return copy.deepcopy(body) if body is not None else None
+
+    def delete_resource(self, resource_id: str) -> bool:
+        with self._lock:
+            self.arm.settle()
+            return self.arm.delete(resource_id) is not None
+
+    def resources(self) -> dict[str, dict[str, Any]]:
+        """Every resource, by lower-cased ID (copies)."""
+        with self._lock:
+            self.arm.settle()
+            return copy.deepcopy(self.arm.resources)
+
+    def add_resource_skus(self, *skus: dict[str, Any]) -> None:
+        with self._lock:
+            self.skus.add(*copy.deepcopy(skus))
+
+    def token_passwords(self, token_id: str) -> dict[str, str]:
+        """The password values ``generateCredentials`` last made for an ACR token, by name."""
+        with self._lock:
+            return dict(self.arm.hidden.get(token_id.lower(), {}))
+
+    def keyvault(self, name: str) -> FakeVault:
+        """The vault ``name`` (created on first call), served at ``https://<name>.vault.azure.net``."""
+        key = name.lower()
+        with self._lock:
+            vault = self.vaults.get(key)
+            if vault is None:
+                vault = self.vaults[key] = FakeVault(key, self._kv_suffix.lstrip("."), self._new_version)
+            return vault
+
+    # -- snapshots --------------------------------------------------------------------------------------
+    def snapshot(self) -> Any:
+        """Opaque copy of the world: resources, groups, operations, SKUs, vault contents, RNG state."""
+        with self._lock:
+            return copy.deepcopy({
+                "arm": self.arm,
+                "skus": self.skus.skus,
+                "vaults": {k: v.state() for k, v in self.vaults.items()},
+                "rng": self.rng.getstate(),
+            })
+
+    def restore(self, snap: Any) -> None:
+        """Puts the world back as :meth:`snapshot` saw it (issued tokens stay valid)."""
+        snap = copy.deepcopy(snap)
+        with self._lock:
+            self.arm = snap["arm"]
+            self.skus.skus = snap["skus"]
+            for key in list(self.vaults):
+                if key not in snap["vaults"]:
+                    del self.vaults[key]
+            for key, state in snap["vaults"].items():
+                self.keyvault(key).load(state)
+            self.rng.setstate(snap["rng"])
+
+    # -- internals shared with the handlers ----------------------------------------------------------------
+    @staticmethod
+    def _now() -> float:
+        return time.time()
+
+    def _new_uuid(self) -> str:
+        return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
+
+    def _new_version(self) -> str:
+        return f"{self.rng.getrandbits(128):032x}"
+
+    def _new_token(self) -> str:
+        return "fake." + f"{self._token_rng.getrandbits(256):064x}"
+
+    def _aad_stamp(self) -> tuple[str, str]:
+        now = datetime.fromtimestamp(self._now(), timezone.utc).strftime("%Y-%m-%d %H:%M:%SZ")
+        return now, str(uuid.UUID(int=self._token_rng.getrandbits(128), version=4))
+
+    # -- the wire ---------------------------------------------------------------------------------------------
+    def _callback(self, request: PreparedRequest) -> tuple[int, dict[str, str], bytes]:
+        mock = self._mock
+        if mock is not None and len(mock.calls) > 512:  # responses keeps every call: keep memory flat
+            mock.calls.reset()
+            for r in mock.registered():
+                r.calls.reset()
+        reply = self._dispatch(str(request.method or "GET"), str(request.url), request.headers, request.body)
+        return reply.status, reply.headers, reply.body
+
+    def _dispatch(self, method: str, url_text: str, headers: Any, body: Any) -> Reply:
+        url = parse_url(url_text)
+        inc = Incoming(method.upper(), url, headers, body)
+        host = url.host
+        with self._lock:
+            vault: FakeVault | None = None
+            if url.scheme == "https" and host == self._arm_host:
+                service = "arm"
+                verb, resource, is_write, is_lro = arm.classify(inc)
+            elif url.scheme == "https" and host == self._authority_host:
+                service = "identity"
+                verb, resource, is_write = identity.classify(inc)
+                is_lro = False
+            elif url.scheme == "https" and host.endswith(self._kv_suffix) and host[: -len(self._kv_suffix)] in self.vaults:
+                service = "keyvault"
+                vault = self.vaults[host[: -len(self._kv_suffix)]]
+                verb, resource, is_write = keyvault.classify(inc, vault.name)
+                is_lro = False
+            else:
+                why = "unknown host"
+                if host.endswith(self._kv_suffix):
+                    why = f"no vault {host[: -len(self._kv_suffix)]!r} (create it with FakeAzure.keyvault(name))"
+                raise UnservedRequestError(f"FakeAzure does not serve {method} {url_text}: {why}; nothing leaves the machine")
+
+            fault: FaultAction | None = None
+            if self.fault_hook is not None:
+                fault = self.fault_hook(FakeRequest("azure", inc.method, url_text, verb, resource, is_write, is_lro))
+            kind = fault.kind if fault is not None else None
+            if kind == "lro_failed" and not is_lro:
+                kind = None
+            if kind == "token_error" and verb != "token":
+                kind = None
+            if kind is not None and kind not in ("lro_failed", "lost_response", "token_error", "throttle",
+                                                 "server_error", "unavailable"):
+                kind = None
+            record = RequestRecord(inc.method, url_text, 0, kind, verb, resource, is_write, {"is_lro": is_lro, "service": service})
+            self.requests.append(record)
+
+            if kind in ("throttle", "server_error", "unavailable", "token_error"):
+                assert fault is not None
+                reply = self._fault_reply(service, kind, fault)
+            else:
+                try:
+                    if service == "arm":
+                        reply = arm.handle(self, inc, kind == "lro_failed")
+                    elif service == "identity":
+                        reply = identity.handle(self, inc)
+                    else:
+                        assert vault is not None
+                        reply = keyvault.handle(self, inc, vault)
+                except UnservedRequestError:
+                    self.requests.pop()
+                    raise
+            if kind == "lost_response":
+                record.status = 0
+                raise requests.exceptions.ConnectionError(
+                    ProtocolError("Connection aborted.", ConnectionResetError(
+                        104, f"Connection reset by peer (fault lost_response injected by pytest_mimo on {method} {url_text})")),
+                )
+            record.status = reply.status
+            return reply
+
+    def _fault_reply(self, service: str, kind: str, fault: FaultAction) -> Reply:
+        now, trace = self._aad_stamp()
+        if service == "identity":
+            if kind == "throttle":
+                r = aad_error(429, "temporarily_unavailable", 90033,
+                              "A transient error has occurred. Please try again.", now=now, trace_id=trace)
+                r.headers["Retry-After"] = str(fault.retry_after)
+                return r
+            status = 500 if kind == "server_error" else 503
+            return aad_error(status, "temporarily_unavailable", 90033,
+                             "A transient error has occurred. Please try again.", now=now, trace_id=trace)
+        if kind == "throttle":
+            if service == "keyvault":
+                return arm_error(429, "Throttled", "Request was not processed because too many requests were "
+                                 "received. Reason: VaultRequestTypeLimitReached", {"Retry-After": str(fault.retry_after)})
+            return arm_error(429, "TooManyRequests", "The request is being throttled as the limit has been reached "
+                             "for operation type - Read_ObservationWindow_00:05:00. For more information, refer to "
+                             "https://aka.ms/srpthrottlinglimits", {"Retry-After": str(fault.retry_after)})
+        if kind == "server_error":
+            return arm_error(500, "InternalServerError", f"Encountered internal server error. Diagnostic information: "
+                             f"timestamp '{now}', tracking id '{trace}' (fault injected by pytest_mimo).")
+        return arm_error(503, "ServiceUnavailable", "The server is currently unable to handle the request. "
+                         f"Please retry later. Tracking id '{trace}' (fault injected by pytest_mimo).")
+
+
+def _host(url: str) -> str:
+    return parse_url(url if "://" in url else f"https://{url}").host
+
+

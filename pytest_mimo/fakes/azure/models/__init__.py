@@ -1,0 +1,1 @@
+"""State of the fake Azure services, apart from the wire format: one module per service."""

@@ -1,0 +1,136 @@
+"""Azure Resource Manager state shared by every resource provider.
+
+Resources are kept by lower-cased resource ID (ARM IDs are case-insensitive;
+the casing of the first write is kept in the body). Resource groups must exist
+before anything is put in them. Long-running operations are plain data
+(:class:`Operation`): they finish when ``time.time()`` reaches ``done_at``,
+checked lazily by :meth:`ArmState.settle` before every read or write.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["ArmState", "Operation", "ResourceGroup"]
+
+
+@dataclass
+class ResourceGroup:
+    name: str
+    location: str = "eastus"
+
+
+@dataclass
+class Operation:
+    """A long-running operation: ``kind`` is ``put``, ``delete`` or ``action``."""
+
+    id: str
+    kind: str
+    resource_id: str  #: lower-cased
+    done_at: float
+    location: str
+    namespace: str
+    outcome: str = "Succeeded"  #: final status: Succeeded or Failed
+    result: Any = None  #: body served on the Location URL once done (actions)
+    settled: bool = False
+
+    def status(self, now: float) -> str:
+        return self.outcome if now >= self.done_at else "InProgress"
+
+
+@dataclass
+class ArmState:
+    subscription_id: str
+    resources: dict[str, dict[str, Any]] = field(default_factory=dict)
+    groups: dict[str, ResourceGroup] = field(default_factory=dict)
+    operations: dict[str, Operation] = field(default_factory=dict)
+    pending: list[str] = field(default_factory=list)  #: IDs of operations not settled yet
+    hidden: dict[str, Any] = field(default_factory=dict)  #: per-resource data ARM never returns
+
+    # -- resource groups ----------------------------------------------------------------
+    def add_group(self, name: str, location: str = "eastus") -> ResourceGroup:
+        g = self.groups.get(name.lower())
+        if g is None:
+            g = self.groups[name.lower()] = ResourceGroup(name, location)
+        return g
+
+    def group(self, name: str) -> ResourceGroup | None:
+        return self.groups.get(name.lower())
+
+    # -- resources ----------------------------------------------------------------------
+    def get(self, resource_id: str) -> dict[str, Any] | None:
+        return self.resources.get(resource_id.lower())
+
+    def put(self, resource_id: str, body: dict[str, Any]) -> None:
+        self.resources[resource_id.lower()] = body
+
+    def delete(self, resource_id: str) -> dict[str, Any] | None:
+        key = resource_id.lower()
+        for k in [k for k in self.resources if k.startswith(key + "/")]:  # children go with the parent
+            del self.resources[k]
+        self.hidden.pop(key, None)
+        return self.resources.pop(key, None)
+
+    def children(self, parent_id: str, type_segment: str) -> list[dict[str, Any]]:
+        """Direct children ``<parent>/<type_segment>/<name>``, sorted by ID."""
+        prefix = f"{parent_id.lower()}/{type_segment.lower()}/"
+        return [
+            self.resources[k]
+            for k in sorted(self.resources)
+            if k.startswith(prefix) and "/" not in k[len(prefix) :]
+        ]
+
+    def in_group(self, group: str, full_type: str) -> list[dict[str, Any]]:
+        """Resources of ``full_type`` (e.g. ``microsoft.network/loadbalancers``) in a group."""
+        prefix = f"/subscriptions/{self.subscription_id}/resourcegroups/{group}/providers/".lower()
+        t = full_type.lower().split("/")
+        out = []
+        for k in sorted(self.resources):
+            if not k.startswith(prefix):
+                continue
+            segs = k[len(prefix) :].split("/")
+            if len(segs) == 2 * len(t) - 1 and segs[0] == t[0] and segs[1::2] == t[1:]:
+                out.append(self.resources[k])
+        return out
+
+    def of_type(self, full_type: str) -> list[dict[str, Any]]:
+        out = []
+        for g in sorted(self.groups):
+            out.extend(self.in_group(g, full_type))
+        return out
+
+    # -- long-running operations -----------------------------------------------------------
+    def start(self, op: Operation) -> Operation:
+        self.operations[op.id] = op
+        self.pending.append(op.id)
+        return op
+
+    def settle(self) -> None:
+        """Finish every operation whose time has come."""
+        if not self.pending:
+            return
+        now = time.time()
+        still = []
+        for op_id in self.pending:
+            op = self.operations[op_id]
+            if now < op.done_at:
+                still.append(op_id)
+                continue
+            op.settled = True
+            if op.outcome != "Succeeded":
+                continue
+            body = self.resources.get(op.resource_id)
+            if op.kind == "delete":
+                if body is not None:
+                    self.delete(op.resource_id)
+            elif op.kind == "put" and body is not None:
+                props = body.setdefault("properties", {})
+                props["provisioningState"] = "Succeeded"
+                for value in props.values():  # sub-resources (frontend IPs, pools, ip configs…)
+                    if isinstance(value, list):
+                        for item in value:
+                            if isinstance(item, dict) and isinstance(item.get("properties"), dict):
+                                item["properties"]["provisioningState"] = "Succeeded"
+        self.pending = still

@@ -1,0 +1,1 @@
+"""Wire format of the fake Azure services: one module per service, over the models."""

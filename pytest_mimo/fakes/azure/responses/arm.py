@@ -1,0 +1,359 @@
+"""Azure Resource Manager's front door: authentication, api-version, subscription,
+resource group, routing to the resource providers, long-running operations, paging.
+
+Resource providers (``network``, ``compute``, ``containerregistry``) register
+their resource :class:`Kind` s, actions and subscription-level lists here.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, urlencode
+
+from pytest_mimo.fakes.azure.models.arm import Operation
+from pytest_mimo.fakes.azure.responses.common import (
+    ArmError,
+    Incoming,
+    Reply,
+    json_reply,
+    parse_json_body,
+)
+from pytest_mimo.fakes.azure.urls import ArmPath, parse_arm_path
+
+if TYPE_CHECKING:
+    from pytest_mimo.fakes.azure.fake import FakeAzure
+
+__all__ = ["Kind", "KINDS", "ACTIONS", "SUBSCRIPTION_LISTS", "classify", "handle", "not_found", "start_operation"]
+
+Builder = Callable[["FakeAzure", str, dict[str, Any], "dict[str, Any] | None", str], dict[str, Any]]
+ActionHandler = Callable[["FakeAzure", Incoming, ArmPath, bool], Reply]
+ListHandler = Callable[["FakeAzure", Incoming, ArmPath], Reply]
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A resource type the fake serves."""
+
+    full_type: str  #: canonical, e.g. Microsoft.Network/loadBalancers
+    build: Builder  #: stored form of a PUT body: (fake, id, body, old, provisioningState)
+    methods: frozenset[str] = frozenset({"GET", "PUT", "DELETE"})
+    lro_put: bool = True
+    lro_delete: bool = True
+    put_state: str = "Updating"  #: provisioningState while the PUT runs
+    requires_location: bool = True
+    retry_after: int = 10
+
+
+KINDS: dict[str, Kind] = {}  #: lower-cased type (nested types joined with /) -> Kind
+ACTIONS: dict[str, tuple[ActionHandler, bool]] = {}  #: "<type>/<action>" -> (handler, is_lro)
+SUBSCRIPTION_LISTS: dict[str, ListHandler] = {}  #: lower-cased type -> list handler
+
+_ARM_AUDIENCES_EXTRA = ("https://management.core.windows.net",)
+
+
+def _unserved(inc: Incoming, why: str) -> Exception:
+    from pytest_mimo.fakes.azure.fake import UnservedRequestError
+
+    return UnservedRequestError(f"FakeAzure does not serve {inc.method} {inc.url.raw}: {why}")
+
+
+# -- classification (for the fault hook and the request log) ----------------------------------
+def classify(inc: Incoming) -> tuple[str, str, bool, bool]:
+    """(verb, resource, is_write, is_lro) of an ARM request."""
+    p = parse_arm_path(inc.url.path)
+    if p is None:
+        return inc.method.lower(), inc.url.path.lower(), inc.method != "GET", False
+    if p.namespace is not None and p.types[:1] and p.types[0].lower() == "locations" and len(p.types) == 2:
+        return "lro_poll", inc.url.path.lower(), False, False
+    rid = (p.collection_id() if p.is_collection else p.resource_id()).lower()
+    m = inc.method
+    if m == "GET":
+        return ("list" if p.is_collection or p.namespace is None and p.resource_group is None else "get"), rid, False, False
+    if m == "POST" and p.is_collection and p.namespace is not None:
+        entry = ACTIONS.get(p.type_key)
+        parent = p.resource_id().lower()
+        return "action", parent, True, bool(entry and entry[1])
+    kind = KINDS.get(p.type_key)
+    if m == "PUT":
+        return "create_or_update", rid, True, bool(kind and kind.lro_put)
+    if m == "DELETE":
+        return "delete", rid, True, bool(kind and kind.lro_delete)
+    return m.lower(), rid, m != "HEAD", False
+
+
+# -- errors ---------------------------------------------------------------------------------
+def not_found(p: ArmPath, upto: int | None = None) -> ArmError:
+    n = len(p.names) if upto is None else upto
+    parts = [p.namespace or ""]
+    for t, name in zip(p.types[:n], p.names[:n], strict=False):
+        parts += [t, name]
+    return ArmError(
+        404,
+        "ResourceNotFound",
+        f"The Resource '{'/'.join(parts)}' under resource group '{p.resource_group}' was not found. "
+        "For more details please go to https://aka.ms/ARMResourceNotFoundFix",
+    )
+
+
+def _group_not_found(name: str) -> ArmError:
+    return ArmError(404, "ResourceGroupNotFound", f"Resource group '{name}' could not be found.")
+
+
+def _check_auth(fake: FakeAzure, inc: Incoming) -> None:
+    issued, why = fake.directory.lookup(inc.headers.get("Authorization"))
+    challenge = 'Bearer authorization_uri="{}", error="invalid_token", error_description="{}"'
+    auth_uri = f"{fake.cloud.authority_host.rstrip('/')}/{fake.tenant_id}"
+    if why == "missing":
+        raise ArmError(
+            401, "AuthenticationFailed", "Authentication failed. The 'Authorization' header is missing.",
+            {"WWW-Authenticate": challenge.format(auth_uri, "The authentication failed because of missing 'Authorization' header.")},
+        )
+    if issued is None:
+        raise ArmError(401, "InvalidAuthenticationToken", "The access token is invalid.",
+                       {"WWW-Authenticate": challenge.format(auth_uri, "The access token is invalid.")})
+    if why == "expired":
+        raise ArmError(401, "ExpiredAuthenticationToken",
+                       "The access token expiry UTC time has passed: the token is expired.",
+                       {"WWW-Authenticate": challenge.format(auth_uri, "The access token has expired.")})
+    allowed = {fake.cloud.resource_manager.rstrip("/"), *_ARM_AUDIENCES_EXTRA}
+    if issued.audience.rstrip("/") not in allowed:
+        raise ArmError(
+            401, "InvalidAuthenticationTokenAudience",
+            f"The access token has been obtained for wrong audience or resource '{issued.audience}'. It should "
+            f"exactly match with one of the allowed audiences {', '.join(repr(a) for a in sorted(allowed))}.",
+        )
+
+
+# -- the front door -----------------------------------------------------------------------------
+def handle(fake: FakeAzure, inc: Incoming, lro_failed: bool) -> Reply:
+    try:
+        _check_auth(fake, inc)
+        if not inc.url.query.get("api-version"):
+            raise ArmError(400, "MissingApiVersionParameter",
+                           "The api-version query parameter (?api-version=) is required for all requests.")
+        p = parse_arm_path(inc.url.path)
+        if p is None:
+            raise ArmError(404, "InvalidResourceType",
+                           f"The resource type '{inc.url.path.strip('/').split('/')[0]}' could not be found "
+                           f"for api version '{inc.url.query['api-version']}'.")
+        if p.subscription.lower() != fake.subscription_id:
+            raise ArmError(404, "SubscriptionNotFound", f"The subscription '{p.subscription}' could not be found.")
+        fake.arm.settle()
+        return _route(fake, inc, p, lro_failed)
+    except ArmError as e:
+        return e.reply()
+
+
+def _route(fake: FakeAzure, inc: Incoming, p: ArmPath, lro_failed: bool) -> Reply:
+    m = inc.method
+    if p.namespace is None:
+        if p.resource_group is not None and not p.extra:
+            return _resource_group(fake, inc, p)
+        raise _unserved(inc, "only resource groups and provider resources are faked")
+    if p.types[:1] and p.types[0].lower() == "locations" and len(p.types) == 2 and len(p.names) == 2:
+        return _operation(fake, inc, p)
+    if p.resource_group is None:
+        if m == "GET" and p.is_collection and len(p.types) == 1:
+            handler = SUBSCRIPTION_LISTS.get(p.type_key)
+            if handler is not None:
+                return handler(fake, inc, p)
+            if p.type_key in KINDS:
+                return page(fake, inc, fake.arm.of_type(p.type_key))
+        raise _invalid_type(inc, p)
+    if fake.arm.group(p.resource_group) is None:
+        raise _group_not_found(p.resource_group)
+    if m == "POST" and p.is_collection and len(p.types) >= 2:
+        entry = ACTIONS.get(p.type_key)
+        if entry is None:
+            raise _invalid_type(inc, p)
+        return entry[0](fake, inc, p, lro_failed)
+    kind = KINDS.get(p.type_key)
+    if kind is None:
+        raise _invalid_type(inc, p)
+    if m not in kind.methods and not (m == "GET"):
+        raise _unserved(inc, f"{m} on {kind.full_type} is not implemented by the fake")
+    if p.is_collection:
+        if m != "GET":
+            raise ArmError(405, "MethodNotAllowed", f"The requested method {m} is not allowed on a collection.")
+        if len(p.types) > 1:
+            if fake.arm.get(p.resource_id()) is None:
+                raise not_found(p)
+            return page(fake, inc, fake.arm.children(p.resource_id(), p.types[-1]))
+        return page(fake, inc, fake.arm.in_group(p.resource_group, p.type_key))
+    rid = p.resource_id()
+    if m == "GET":
+        body = fake.arm.get(rid)
+        if body is None:
+            raise not_found(p)
+        return json_reply(200, body)
+    if m == "PUT":
+        return _put(fake, inc, p, kind, lro_failed)
+    if m == "DELETE":
+        return _delete(fake, inc, p, kind, lro_failed)
+    raise _unserved(inc, f"{m} on {kind.full_type} is not implemented by the fake")
+
+
+def _invalid_type(inc: Incoming, p: ArmPath) -> ArmError:
+    return ArmError(
+        404, "InvalidResourceType",
+        f"The resource type '{'/'.join(p.types)}' could not be found in the namespace '{p.namespace}' "
+        f"for api version '{inc.url.query.get('api-version', '')}'.",
+    )
+
+
+def _resource_group(fake: FakeAzure, inc: Incoming, p: ArmPath) -> Reply:
+    assert p.resource_group is not None
+    rg_id = f"/subscriptions/{fake.subscription_id}/resourceGroups/{p.resource_group}"
+    if inc.method == "GET":
+        g = fake.arm.group(p.resource_group)
+        if g is None:
+            raise _group_not_found(p.resource_group)
+        return json_reply(200, {"id": rg_id, "name": g.name, "type": "Microsoft.Resources/resourceGroups",
+                                "location": g.location, "properties": {"provisioningState": "Succeeded"}})
+    if inc.method == "PUT":
+        body = parse_json_body(inc.body)
+        if not isinstance(body, dict) or not body.get("location"):
+            raise ArmError(400, "LocationRequired", "The location property is required for this definition.")
+        existed = fake.arm.group(p.resource_group) is not None
+        g = fake.arm.add_group(p.resource_group, str(body["location"]))
+        return json_reply(200 if existed else 201, {"id": rg_id, "name": g.name, "type": "Microsoft.Resources/resourceGroups",
+                                                     "location": g.location, "properties": {"provisioningState": "Succeeded"}})
+    raise _unserved(inc, "only GET and PUT of resource groups are faked")
+
+
+# -- writes -------------------------------------------------------------------------------------
+def _check_if_match(inc: Incoming, old: dict[str, Any] | None) -> None:
+    want = inc.headers.get("If-Match")
+    if want is None:
+        return
+    have = (old or {}).get("etag")
+    if want == "*" and old is not None:
+        return
+    if have is None or want != have:
+        raise ArmError(412, "PreconditionFailed",
+                       "The condition specified using HTTP conditional header(s) is not met.")
+
+
+def _put(fake: FakeAzure, inc: Incoming, p: ArmPath, kind: Kind, lro_failed: bool) -> Reply:
+    body = parse_json_body(inc.body)
+    if not isinstance(body, dict):
+        raise ArmError(400, "InvalidRequestContent",
+                       "The request content was invalid and could not be deserialized: 'The JSON value could not "
+                       "be converted to a resource definition: expected an object.'.")
+    if len(p.names) > 1 and fake.arm.get(p.resource_id(len(p.names) - 1)) is None:
+        raise ArmError(404, "ParentResourceNotFound",
+                       f"Can not perform requested operation on nested resource. Parent resource "
+                       f"'{'/'.join(p.names[:-1])}' not found.")
+    if kind.requires_location and not body.get("location"):
+        raise ArmError(400, "LocationRequired", "The location property is required for this definition.")
+    rid = p.resource_id()
+    old = fake.arm.get(rid)
+    _check_if_match(inc, old)
+    state = kind.put_state if kind.lro_put else "Succeeded"
+    new = kind.build(fake, rid, body, old, state)
+    status = 201 if old is None else 200
+    if not kind.lro_put:
+        fake.arm.put(rid, new)
+        return json_reply(status, new)
+    if not lro_failed:
+        fake.arm.put(rid, new)
+    op = start_operation(fake, "put", rid, p, failed=lro_failed)
+    return json_reply(status, new, {
+        "Azure-AsyncOperation": op_url(fake, inc, p, op, "operations"),
+        "Retry-After": str(kind.retry_after),
+    })
+
+
+def _delete(fake: FakeAzure, inc: Incoming, p: ArmPath, kind: Kind, lro_failed: bool) -> Reply:
+    rid = p.resource_id()
+    old = fake.arm.get(rid)
+    if old is None:
+        return Reply(204, {})
+    _check_if_match(inc, old)
+    if not kind.lro_delete:
+        fake.arm.delete(rid)
+        return Reply(200, {})
+    if not lro_failed:
+        old.setdefault("properties", {})["provisioningState"] = "Deleting"
+    op = start_operation(fake, "delete", rid, p, failed=lro_failed)
+    return Reply(202, {
+        "Azure-AsyncOperation": op_url(fake, inc, p, op, "operations"),
+        "Location": op_url(fake, inc, p, op, "operationResults"),
+        "Retry-After": str(kind.retry_after),
+        "Content-Length": "0",
+    })
+
+
+# -- long-running operations ----------------------------------------------------------------------
+def start_operation(fake: FakeAzure, kind: str, rid: str, p: ArmPath, *, failed: bool, result: Any = None) -> Operation:
+    g = fake.arm.group(p.resource_group or "")
+    op = Operation(
+        id=fake._new_uuid(),
+        kind=kind,
+        resource_id=rid.lower(),
+        done_at=fake._now() + fake.lro_seconds,
+        location=(g.location if g else "eastus"),
+        namespace=p.namespace or "",
+        outcome="Failed" if failed else "Succeeded",
+        result=result,
+    )
+    return fake.arm.start(op)
+
+
+def op_url(fake: FakeAzure, inc: Incoming, p: ArmPath, op: Operation, what: str) -> str:
+    return (
+        f"{fake.cloud.resource_manager.rstrip('/')}/subscriptions/{fake.subscription_id}/providers/"
+        f"{p.namespace}/locations/{op.location}/{what}/{op.id}?api-version={inc.url.query.get('api-version', '')}"
+    )
+
+
+def _operation(fake: FakeAzure, inc: Incoming, p: ArmPath) -> Reply:
+    what = p.types[1].lower()
+    op = fake.arm.operations.get(p.names[1].lower())
+    if inc.method != "GET" or what not in ("operations", "operationresults") or op is None:
+        raise ArmError(404, "OperationNotFound" if op is None else "InvalidResourceType",
+                       f"The operation '{p.names[1]}' could not be found.")
+    status = op.status(fake._now())
+    if what == "operations":
+        body: dict[str, Any] = {"id": inc.url.path, "name": op.id, "status": status}
+        if status == "InProgress":
+            return json_reply(200, body, {"Retry-After": "10"})
+        if status == "Failed":
+            body["error"] = {"code": "InternalServerError",
+                             "message": "The long-running operation failed (fault lro_failed injected by pytest_mimo)."}
+        return json_reply(200, body)
+    if status == "InProgress":
+        return Reply(202, {"Location": inc.url.raw, "Retry-After": "10", "Content-Length": "0"})
+    if status == "Failed":
+        raise ArmError(500, "InternalServerError",
+                       "The long-running operation failed (fault lro_failed injected by pytest_mimo).")
+    if op.kind == "action":
+        return json_reply(200, op.result)
+    if op.kind == "put":
+        body2 = fake.arm.get(op.resource_id)
+        if body2 is not None:
+            return json_reply(200, body2)
+    return Reply(204, {})
+
+
+# -- paging -------------------------------------------------------------------------------------
+def page(fake: FakeAzure, inc: Incoming, items: list[dict[str, Any]]) -> Reply:
+    try:
+        start = int(inc.url.query.get("$skiptoken", "0") or 0)
+    except ValueError:
+        raise ArmError(400, "InvalidSkipToken", "The skip token is not valid.") from None
+    size = fake.page_size
+    out: dict[str, Any] = {"value": items[start : start + size]}
+    if start + size < len(items):
+        base = inc.url.raw.split("?", 1)[0]
+        q = {k: v for k, v in inc.url.query.items() if k != "$skiptoken"}
+        q["$skiptoken"] = str(start + size)
+        out["nextLink"] = f"{base}?{urlencode(q, quote_via=quote)}"
+    return json_reply(200, out)
+
+
+def deep(body: Any) -> Any:
+    return copy.deepcopy(body)

@@ -1,0 +1,97 @@
+"""What every fake Azure service answers with: a :class:`Reply`, and Azure's error bodies."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["Incoming", "Reply", "json_reply", "arm_error", "kv_error", "aad_error", "ArmError", "parse_json_body"]
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes = b""
+
+
+def json_reply(status: int, body: Any, headers: dict[str, str] | None = None) -> Reply:
+    h = {"Content-Type": "application/json; charset=utf-8"}
+    if headers:
+        h.update(headers)
+    return Reply(status, h, json.dumps(body, separators=(",", ":")).encode())
+
+
+def arm_error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> Reply:
+    """ARM's error body: ``{"error": {"code", "message"}}``."""
+    return json_reply(status, {"error": {"code": code, "message": message}}, headers)
+
+
+kv_error = arm_error  # Key Vault uses the same envelope: {"error": {"code", "message"}}
+
+
+def aad_error(status: int, error: str, code: int, description: str, *, now: str, trace_id: str) -> Reply:
+    """Entra ID's OAuth error body."""
+    return json_reply(
+        status,
+        {
+            "error": error,
+            "error_description": f"AADSTS{code}: {description} Trace ID: {trace_id} "
+            f"Correlation ID: {trace_id} Timestamp: {now}",
+            "error_codes": [code],
+            "timestamp": now,
+            "trace_id": trace_id,
+            "correlation_id": trace_id,
+        },
+    )
+
+
+class ArmError(Exception):
+    """Raised inside a handler to answer with an ARM (or Key Vault) error body."""
+
+    def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(f"{status} {code}: {message}")
+        self.status = status
+        self.code = code
+        self.message = message
+        self.headers = headers or {}
+
+    def reply(self) -> Reply:
+        return arm_error(self.status, self.code, self.message, self.headers)
+
+
+def _json_error_text(err: json.JSONDecodeError, text: str) -> str:
+    ch = text[err.pos] if err.pos < len(text) else ""
+    return (
+        f"Unexpected character encountered while parsing value: {ch}. Path '', line {err.lineno}, "
+        f"position {err.colno - 1}."
+    )
+
+
+def parse_json_body(body: bytes | str | None, *, required: bool = True) -> Any:
+    """The JSON request body, or :class:`ArmError` 400 ``InvalidRequestContent`` as ARM answers."""
+    if body is None or body in (b"", ""):
+        if required:
+            raise ArmError(400, "InvalidRequestContent", "The request content was invalid and could not be deserialized: "
+                           "'Request body is empty.'.")
+        return None
+    text = body.decode("utf-8", errors="replace") if isinstance(body, bytes) else body
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as e:
+        raise ArmError(
+            400,
+            "InvalidRequestContent",
+            f"The request content was invalid and could not be deserialized: '{_json_error_text(e, text)}'.",
+        ) from None
+
+
+@dataclass
+class Incoming:
+    """One request as the fake's handlers see it."""
+
+    method: str
+    url: Any  #: :class:`pytest_mimo.fakes.azure.urls.Url`
+    headers: Any  #: case-insensitive mapping
+    body: bytes | str | None
