@@ -144,8 +144,28 @@ class KubeHandler(BaseHTTPRequestHandler):
     # -- the request -------------------------------------------------------
 
     def _serve(self) -> None:
+        """Handle one request. The record is logged *before* the response leaves, so a
+        client that has its answer always finds the request in ``fake.requests``."""
         fake = self.fake
         record = RequestRecord(self.command, self.path, 0)
+        logged = False
+
+        def log() -> None:
+            nonlocal logged
+            if not logged:
+                fake.requests.append(record)
+                logged = True
+
+        def reply(code: int, payload: bytes, ctype: str = "application/json", headers: dict[str, str] | None = None) -> None:
+            record.status = code
+            log()
+            self._send(code, payload, ctype, headers)
+
+        def drop(kind: str, reset: bool) -> None:
+            record.fault, record.status = kind, 0
+            log()
+            self._drop(reset)
+
         try:
             raw = self._body()
             fake._tick()
@@ -153,45 +173,37 @@ class KubeHandler(BaseHTTPRequestHandler):
             target = route(path, fake.model.by_plural)
             record.verb, record.resource, record.is_write = self._classify(target, path)
             if not self._authorized():
-                record.status = self._send_error(ApiError(401, "Unauthorized", "Unauthorized"))
-                return
-            action: FaultAction | None = fake.fault_hook(
-                FakeRequest("kube", self.command, self.path, record.verb, record.resource, record.is_write)
-            ) if fake.fault_hook is not None else None
+                err = ApiError(401, "Unauthorized", "Unauthorized")
+                return reply(err.code, _dumps(err.status()), headers=err.headers)
+            hook = fake.fault_hook
+            action: FaultAction | None = None
+            if hook is not None:
+                action = hook(FakeRequest("kube", self.command, self.path, record.verb, record.resource, record.is_write))
             kind = action.kind if action is not None else None
             if kind in ("conflict", "lost_response") and not record.is_write:
                 kind = None
             if kind == "connection_reset":
-                record.fault = kind
-                self._drop(reset=True)
-                return
+                return drop(kind, reset=True)
             if kind in _CONTENT_PLAYED:
                 assert action is not None
-                err = fault_status(kind, target if isinstance(target, Resource) else None, action.retry_after)
+                err = fault_status(kind, target if isinstance(target, Resource) else None, action.retry_after)  # type: ignore[assignment]
                 if err is not None:
                     record.fault = kind
-                    record.status = self._send_error(err)
-                    return
+                    return reply(err.code, _dumps(err.status()), headers=err.headers)
             code, payload, ctype = self._dispatch(target, query, raw)
             if kind == "lost_response":
-                record.fault = kind
-                self._drop(reset=False)
-                return
-            record.status = code
-            self._send(code, payload, ctype)
-        except ApiError as err:  # pragma: no cover - _dispatch turns these into responses
-            record.status = self._send_error(err)
-        except (ConnectionError, TimeoutError, OSError):
-            record.status = 0
+                return drop(kind, reset=False)
+            reply(code, payload, ctype)
+        except OSError:
             self.close_connection = True
         except Exception as exc:  # a bug in the fake: a 500 Status, never a traceback
             err = ApiError(500, "InternalError", f"Internal error occurred: {type(exc).__name__}: {exc}", {})
             try:
-                record.status = self._send_error(err)
+                reply(err.code, _dumps(err.status()))
             except OSError:
                 self.close_connection = True
         finally:
-            fake.requests.append(record)
+            log()
 
     def _classify(self, target: Discovery | Resource | None, path: str) -> tuple[str, str, bool]:
         if isinstance(target, Resource):

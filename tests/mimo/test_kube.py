@@ -1,0 +1,559 @@
+"""The production Kubernetes helper against the fake API server: every verb and error path."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import urllib3
+from kubernetes.dynamic.exceptions import (
+    ConflictError,
+    InternalServerError,
+    NotFoundError,
+    ServerTimeoutError,
+    ServiceUnavailableError,
+    TooManyRequestsError,
+    UnauthorizedError,
+    UnprocessibleEntityError,
+)
+
+from mimo.kube import (
+    KubeHelper,
+    is_already_exists,
+    is_conflict,
+    is_not_found,
+    is_transient,
+    retry_on_conflict,
+)
+from pytest_mimo.fakes.base import KUBE_FAULT_KINDS, FakeRequest, FaultAction
+from pytest_mimo.fakes.kube import FakeKube
+
+CO = ("config.openshift.io/v1", "ClusterOperator")
+
+
+@pytest.fixture
+def kube() -> Iterator[FakeKube]:
+    with FakeKube() as fake:
+        fake.add({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "openshift-config"}})
+        yield fake
+
+
+@pytest.fixture
+def helper(kube: FakeKube) -> KubeHelper:
+    return kube.client_helper()
+
+
+def secret(name: str = "s", ns: str = "openshift-config", **data: str) -> dict[str, Any]:
+    return {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": name, "namespace": ns}, "stringData": data}
+
+
+def cluster_operator(name: str = "kube-apiserver", **status: str) -> dict[str, Any]:
+    conditions = [{"type": t, "status": s} for t, s in status.items()]
+    return {
+        "apiVersion": "config.openshift.io/v1",
+        "kind": "ClusterOperator",
+        "metadata": {"name": name},
+        "spec": {},
+        "status": {"conditions": conditions},
+    }
+
+
+def status_of(e: BaseException) -> dict[str, Any]:
+    import json
+
+    return dict(json.loads(e.body))  # type: ignore[attr-defined]
+
+
+# -- reads ---------------------------------------------------------------------
+
+
+def test_get_one_cluster_scoped_and_namespaced(kube: FakeKube, helper: KubeHelper) -> None:
+    kube.add(cluster_operator(Available="True"), secret("tls", a="b"))
+    co = helper.get_one(*CO, "kube-apiserver")
+    assert co["status"]["conditions"] == [{"type": "Available", "status": "True"}]
+    assert co["kind"] == "ClusterOperator" and co["metadata"]["uid"]
+    s = helper.get_one("v1", "Secret", "tls", "openshift-config")
+    assert s["data"] == {"a": "Yg=="} and "stringData" not in s
+
+
+def test_get_missing_is_not_found_with_the_real_message(helper: KubeHelper) -> None:
+    with pytest.raises(NotFoundError) as ei:
+        helper.get_one(*CO, "kube-apiserver")
+    assert is_not_found(ei.value) and not is_conflict(ei.value) and not is_transient(ei.value)
+    st = status_of(ei.value)
+    assert st["message"] == 'clusteroperators.config.openshift.io "kube-apiserver" not found'
+    assert st["reason"] == "NotFound" and st["code"] == 404 and st["status"] == "Failure"
+    assert st["details"] == {"name": "kube-apiserver", "group": "config.openshift.io", "kind": "clusteroperators"}
+    with pytest.raises(NotFoundError) as ei:
+        helper.get_one("v1", "Secret", "x", "openshift-config")
+    assert status_of(ei.value)["message"] == 'secrets "x" not found'
+    assert status_of(ei.value)["details"] == {"name": "x", "kind": "secrets"}
+
+
+def test_list_with_label_selector_and_namespace(kube: FakeKube, helper: KubeHelper) -> None:
+    kube.add(
+        {**secret("a"), "metadata": {"name": "a", "namespace": "openshift-config", "labels": {"app": "x", "tier": "1"}}},
+        {**secret("b"), "metadata": {"name": "b", "namespace": "openshift-config", "labels": {"app": "y"}}},
+        {**secret("c", ns="other"), "metadata": {"name": "c", "namespace": "other", "labels": {"app": "x"}}},
+    )
+    names = lambda items: sorted(i["metadata"]["name"] for i in items)  # noqa: E731
+    assert names(helper.list("v1", "Secret")) == ["a", "b", "c"]
+    assert names(helper.list("v1", "Secret", "openshift-config")) == ["a", "b"]
+    assert names(helper.list("v1", "Secret", label_selector="app=x")) == ["a", "c"]
+    assert names(helper.list("v1", "Secret", label_selector="app in (y),!tier")) == ["b"]
+    assert names(helper.list("v1", "Secret", label_selector="app!=x")) == ["b"]
+    assert names(helper.list("v1", "Secret", "openshift-config", label_selector="app=x,tier")) == ["a"]
+    items = helper.list("v1", "Secret", "openshift-config")
+    assert all(i["apiVersion"] == "v1" and i["kind"] == "Secret" for i in items)
+    kube.add(cluster_operator("a"), cluster_operator("b"))
+    assert names(helper.list(*CO)) == ["a", "b"]
+
+
+# -- create --------------------------------------------------------------------
+
+
+def test_create_stamps_server_fields_and_folds_string_data(helper: KubeHelper) -> None:
+    s = helper.create(secret("tls", **{"tls.key": "k", "tls.crt": "c"}))
+    meta = s["metadata"]
+    assert meta["uid"] and meta["resourceVersion"] and meta["creationTimestamp"].endswith("Z")
+    assert "generation" not in meta  # secrets have no generation
+    assert s["data"] == {"tls.key": "aw==", "tls.crt": "Yw=="} and s["type"] == "Opaque"
+    co = helper.create(cluster_operator("x", Available="True"))
+    assert co["metadata"]["generation"] == 1
+    assert "status" not in co  # a create cannot set status on a kind with a status subresource
+
+
+def test_create_twice_is_already_exists_not_conflict(helper: KubeHelper) -> None:
+    helper.create(cluster_operator())
+    with pytest.raises(ConflictError) as ei:
+        helper.create(cluster_operator())
+    assert is_already_exists(ei.value) and not is_conflict(ei.value)
+    st = status_of(ei.value)
+    assert (st["reason"], st["code"]) == ("AlreadyExists", 409)
+    assert st["message"] == 'clusteroperators.config.openshift.io "kube-apiserver" already exists'
+
+
+def test_create_in_missing_namespace_is_namespace_not_found(kube: FakeKube, helper: KubeHelper) -> None:
+    with pytest.raises(NotFoundError) as ei:
+        helper.create(secret("s", ns="nope"))
+    st = status_of(ei.value)
+    assert st["message"] == 'namespaces "nope" not found'
+    assert st["details"] == {"name": "nope", "kind": "namespaces"}
+    assert kube.get("v1", "Secret", "s", "nope") is None
+
+
+def test_namespaced_kind_without_namespace_is_refused_before_sending(helper: KubeHelper) -> None:
+    with pytest.raises(ValueError, match="namespaced"):
+        helper.create({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s"}})
+    with pytest.raises(ValueError, match="namespaced"):
+        helper.get_one("v1", "Secret", "s")
+
+
+# -- update --------------------------------------------------------------------
+
+
+def test_update_changes_resource_version_and_noop_does_not(helper: KubeHelper) -> None:
+    s = helper.create(secret("s", a="1"))
+    s["data"]["b"] = "Mg=="
+    s2 = helper.update(s)
+    assert int(s2["metadata"]["resourceVersion"]) > int(s["metadata"]["resourceVersion"])
+    s3 = helper.update(s2)
+    assert s3["metadata"]["resourceVersion"] == s2["metadata"]["resourceVersion"]
+
+
+def test_update_with_stale_resource_version_is_conflict(helper: KubeHelper) -> None:
+    co = helper.create(cluster_operator())
+    fresh = dict(co, spec={"x": 1})
+    helper.update(fresh)
+    with pytest.raises(ConflictError) as ei:
+        helper.update(dict(co, spec={"x": 2}))
+    assert is_conflict(ei.value) and not is_already_exists(ei.value) and is_transient(ei.value)
+    assert status_of(ei.value)["message"] == (
+        'Operation cannot be fulfilled on clusteroperators.config.openshift.io "kube-apiserver": '
+        "the object has been modified; please apply your changes to the latest version and try again"
+    )
+
+
+def test_update_missing_is_not_found(helper: KubeHelper) -> None:
+    with pytest.raises(NotFoundError):
+        helper.update(secret("ghost"))
+
+
+def test_custom_resource_update_needs_a_resource_version(helper: KubeHelper) -> None:
+    helper.create(cluster_operator())
+    with pytest.raises(UnprocessibleEntityError) as ei:
+        helper.update(cluster_operator())
+    assert "metadata.resourceVersion" in status_of(ei.value)["message"]
+
+
+def test_generation_bumps_on_spec_only_and_status_is_a_subresource(kube: FakeKube, helper: KubeHelper) -> None:
+    co = helper.create(cluster_operator())
+    co["metadata"]["labels"] = {"a": "b"}
+    co = helper.update(co)
+    assert co["metadata"]["generation"] == 1  # metadata change
+    co["spec"] = {"x": 1}
+    co["status"] = {"conditions": [{"type": "Available", "status": "True"}]}
+    co = helper.update(co)
+    assert co["metadata"]["generation"] == 2
+    assert "status" not in co  # a PUT on the main resource keeps the (absent) status
+    co["status"] = {"conditions": [{"type": "Available", "status": "True"}]}
+    co2 = helper.update_status(co)
+    assert co2["status"]["conditions"][0]["status"] == "True"
+    assert co2["metadata"]["generation"] == 2
+    assert co2["metadata"]["resourceVersion"] != co["metadata"]["resourceVersion"]
+
+
+# -- patch / delete --------------------------------------------------------------
+
+
+def test_merge_patch(kube: FakeKube, helper: KubeHelper) -> None:
+    kube.add({**cluster_operator(), "spec": {"a": 1, "b": {"c": 2, "d": 3}}})
+    out = helper.patch(*CO, "kube-apiserver", {"spec": {"a": None, "b": {"c": 5}, "l": [1]}})
+    assert out["spec"] == {"b": {"c": 5, "d": 3}, "l": [1]}
+    assert out["metadata"]["generation"] == 2
+    assert kube.get(*CO, "kube-apiserver")["spec"] == out["spec"]  # type: ignore[index]
+    with pytest.raises(NotFoundError):
+        helper.patch(*CO, "ghost", {"spec": {}})
+    s = helper.create(secret("s", a="1"))
+    out = helper.patch("v1", "Secret", "s", {"stringData": {"b": "2"}}, "openshift-config")
+    assert out["data"] == {"a": "MQ==", "b": "Mg=="}
+    assert out["metadata"]["resourceVersion"] != s["metadata"]["resourceVersion"]
+
+
+def test_delete(kube: FakeKube, helper: KubeHelper) -> None:
+    kube.add(cluster_operator(), secret("s"))
+    assert helper.delete(*CO, "kube-apiserver") is None
+    assert helper.delete("v1", "Secret", "s", "openshift-config") is None
+    assert kube.get(*CO, "kube-apiserver") is None and kube.get("v1", "Secret", "s", "openshift-config") is None
+    with pytest.raises(NotFoundError) as ei:
+        helper.delete("v1", "Secret", "s", "openshift-config")
+    assert is_not_found(ei.value)
+
+
+# -- ensure ----------------------------------------------------------------------
+
+
+def test_ensure_creates_then_updates_carrying_the_live_resource_version(kube: FakeKube, helper: KubeHelper) -> None:
+    helper.ensure(secret("a", x="1"), secret("b", x="1"))
+    rv = kube.get("v1", "Secret", "a", "openshift-config")["metadata"]["resourceVersion"]  # type: ignore[index]
+    helper.ensure(secret("a", x="1"))  # same content: a no-op
+    assert kube.get("v1", "Secret", "a", "openshift-config")["metadata"]["resourceVersion"] == rv  # type: ignore[index]
+    kube.add(cluster_operator())
+    desired = cluster_operator()
+    desired["spec"] = {"wanted": True}
+    helper.ensure(desired)  # a custom resource needs the live resourceVersion, which ensure carries
+    assert kube.get(*CO, "kube-apiserver")["spec"] == {"wanted": True}  # type: ignore[index]
+    helper.ensure(secret("a", x="2"))
+    assert kube.get("v1", "Secret", "a", "openshift-config")["data"] == {"x": "Mg=="}  # type: ignore[index]
+
+
+# -- races -----------------------------------------------------------------------
+
+
+def test_two_writers_race_one_gets_conflict(kube: FakeKube) -> None:
+    kube.add(cluster_operator())
+    a = KubeHelper.from_kubeconfig(kube.kubeconfig())
+    b = kube.client_helper()
+    mine, theirs = a.get_one(*CO, "kube-apiserver"), b.get_one(*CO, "kube-apiserver")
+    mine["spec"] = {"writer": "a"}
+    theirs["spec"] = {"writer": "b"}
+    a.update(mine)
+    with pytest.raises(ConflictError) as ei:
+        b.update(theirs)
+    assert is_conflict(ei.value)
+    assert kube.get(*CO, "kube-apiserver")["spec"] == {"writer": "a"}  # type: ignore[index]
+
+
+def test_retry_on_conflict_wins_the_race(kube: FakeKube, helper: KubeHelper) -> None:
+    kube.add(cluster_operator())
+    calls = []
+
+    def set_flag() -> dict[str, Any]:
+        co = helper.get_one(*CO, "kube-apiserver")
+        calls.append(co["metadata"]["resourceVersion"])
+        if len(calls) == 1:  # another writer slips in between our read and our write
+            kube.add({**kube.get(*CO, "kube-apiserver"), "spec": {"other": 1}})  # type: ignore[dict-item]
+        co["spec"] = {**co["spec"], "flag": True}
+        return helper.update(co)
+
+    out = retry_on_conflict(set_flag)
+    assert len(calls) == 2 and calls[0] != calls[1]
+    assert out["spec"] == {"other": 1, "flag": True}
+
+
+def test_retry_on_conflict_does_not_retry_already_exists_or_other_errors(helper: KubeHelper) -> None:
+    helper.create(cluster_operator())
+    calls = []
+
+    def create() -> None:
+        calls.append(1)
+        helper.create(cluster_operator())
+
+    with pytest.raises(ConflictError) as ei:
+        retry_on_conflict(create)
+    assert is_already_exists(ei.value) and len(calls) == 1
+
+    def missing() -> None:
+        calls.append(2)
+        helper.get_one(*CO, "ghost")
+
+    with pytest.raises(NotFoundError):
+        retry_on_conflict(missing)
+    assert calls == [1, 2]
+
+
+def test_retry_on_conflict_gives_up_after_attempts(kube: FakeKube, helper: KubeHelper) -> None:
+    kube.add(cluster_operator())
+    kube.fault_hook = lambda req: FaultAction("conflict") if req.verb == "update" else None
+    calls = []
+
+    def bump() -> None:
+        calls.append(1)
+        co = helper.get_one(*CO, "kube-apiserver")
+        helper.update(co)
+
+    with pytest.raises(ConflictError):
+        retry_on_conflict(bump, attempts=3)
+    assert len(calls) == 3
+    with pytest.raises(ValueError, match="attempts"):
+        retry_on_conflict(bump, attempts=0)
+
+
+def test_many_threads_incrementing_one_counter_lose_no_update(kube: FakeKube) -> None:
+    kube.add({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c", "namespace": "openshift-config"}, "data": {"n": "0"}})
+    helpers = [KubeHelper.from_kubeconfig(kube.kubeconfig()) for _ in range(4)]
+    errors: list[BaseException] = []
+
+    def work(h: KubeHelper) -> None:
+        def inc() -> None:
+            cm = h.get_one("v1", "ConfigMap", "c", "openshift-config")
+            cm["data"]["n"] = str(int(cm["data"]["n"]) + 1)
+            h.update(cm)
+
+        try:
+            for _ in range(10):
+                retry_on_conflict(inc, attempts=200)
+        except BaseException as e:  # pragma: no cover - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=work, args=(h,)) for h in helpers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert not errors
+    assert kube.get("v1", "ConfigMap", "c", "openshift-config")["data"]["n"] == "40"  # type: ignore[index]
+
+
+# -- faults, played on the wire as base.py says ------------------------------------
+
+
+def once(kind: str, verb: str, retry_after: int = 1) -> Any:
+    """A hook that plays ``kind`` on the first request with ``verb``, and records what it saw."""
+    seen: list[FakeRequest] = []
+
+    def hook(req: FakeRequest) -> FaultAction | None:
+        seen.append(req)
+        if req.verb == verb and not any(r.verb == verb for r in seen[:-1]):
+            return FaultAction(kind, retry_after=retry_after)
+        return None
+
+    hook.seen = seen  # type: ignore[attr-defined]
+    return hook
+
+
+@pytest.mark.parametrize(
+    ("kind", "exc", "code", "reason"),
+    [
+        ("throttle", TooManyRequestsError, 429, "TooManyRequests"),
+        ("server_error", InternalServerError, 500, "InternalError"),
+        ("unavailable", ServiceUnavailableError, 503, "ServiceUnavailable"),
+        ("timeout", ServerTimeoutError, 504, "Timeout"),
+        ("conflict", ConflictError, 409, "Conflict"),
+    ],
+)
+def test_error_faults_on_a_write_apply_nothing(
+    kube: FakeKube, helper: KubeHelper, kind: str, exc: type, code: int, reason: str
+) -> None:
+    helper.get_one("v1", "Namespace", "openshift-config")  # discovery done, outside the fault
+    kube.fault_hook = once(kind, "create", retry_after=7)
+    with pytest.raises(exc) as ei:
+        helper.create(secret("s"))
+    st = status_of(ei.value)
+    assert (st["code"], st["reason"], st["kind"]) == (code, reason, "Status")
+    assert is_transient(ei.value)
+    assert kube.get("v1", "Secret", "s", "openshift-config") is None
+    last = kube.requests[-1]
+    assert (last.verb, last.status, last.fault, last.is_write) == ("create", code, kind, True)
+    assert last.resource == "secrets/openshift-config/"
+    if kind == "throttle":
+        assert ei.value.headers["Retry-After"] == "7"  # type: ignore[attr-defined]
+        assert st["details"]["retryAfterSeconds"] == 7
+    helper.create(secret("s"))  # the next request is served
+    assert kube.get("v1", "Secret", "s", "openshift-config") is not None
+
+
+def test_throttle_on_a_read_is_not_retried_silently(kube: FakeKube, helper: KubeHelper) -> None:
+    kube.add(cluster_operator())
+    helper.get_one(*CO, "kube-apiserver")
+    kube.fault_hook = once("throttle", "get")
+    with pytest.raises(TooManyRequestsError):
+        helper.get_one(*CO, "kube-apiserver")
+    assert [r.fault for r in kube.requests[-1:]] == ["throttle"]
+
+
+def test_conflict_and_lost_response_on_a_read_are_served_normally(kube: FakeKube, helper: KubeHelper) -> None:
+    kube.add(cluster_operator())
+    for kind in ("conflict", "lost_response"):
+        kube.fault_hook = lambda req, kind=kind: FaultAction(kind)  # type: ignore[misc]
+        assert helper.get_one(*CO, "kube-apiserver")["metadata"]["name"] == "kube-apiserver"
+        assert (kube.requests[-1].status, kube.requests[-1].fault) == (200, None)
+
+
+def test_lost_response_applies_the_write_then_drops_the_connection(kube: FakeKube, helper: KubeHelper) -> None:
+    helper.get_one("v1", "Namespace", "openshift-config")
+    kube.fault_hook = once("lost_response", "create")
+    with pytest.raises(urllib3.exceptions.ProtocolError) as ei:
+        helper.create(secret("s", a="1"))
+    assert is_transient(ei.value)
+    assert kube.get("v1", "Secret", "s", "openshift-config") is not None  # applied
+    assert (kube.requests[-1].status, kube.requests[-1].fault) == (0, "lost_response")
+    # the step's retry sees the effect of its lost write: ensure is idempotent
+    helper.ensure(secret("s", a="1"))
+    with pytest.raises(ConflictError) as e2:
+        helper.create(secret("s", a="1"))
+    assert is_already_exists(e2.value)
+
+
+def test_lost_response_on_update_and_delete(kube: FakeKube, helper: KubeHelper) -> None:
+    kube.add(cluster_operator())
+    co = helper.get_one(*CO, "kube-apiserver")
+    kube.fault_hook = once("lost_response", "update")
+    co["spec"] = {"x": 1}
+    with pytest.raises(urllib3.exceptions.ProtocolError):
+        helper.update(co)
+    assert kube.get(*CO, "kube-apiserver")["spec"] == {"x": 1}  # type: ignore[index]
+    kube.fault_hook = once("lost_response", "delete")
+    with pytest.raises(urllib3.exceptions.ProtocolError):
+        helper.delete(*CO, "kube-apiserver")
+    assert kube.get(*CO, "kube-apiserver") is None
+
+
+def test_connection_reset_applies_nothing(kube: FakeKube, helper: KubeHelper) -> None:
+    helper.get_one("v1", "Namespace", "openshift-config")
+    kube.fault_hook = once("connection_reset", "create")
+    with pytest.raises(urllib3.exceptions.ProtocolError) as ei:
+        helper.create(secret("s"))
+    assert is_transient(ei.value)
+    assert kube.get("v1", "Secret", "s", "openshift-config") is None
+    assert (kube.requests[-1].status, kube.requests[-1].fault) == (0, "connection_reset")
+
+
+def test_connection_reset_on_a_read_is_retried_by_the_client(kube: FakeKube, helper: KubeHelper) -> None:
+    kube.add(cluster_operator())
+    helper.get_one(*CO, "kube-apiserver")
+    hook = once("connection_reset", "get")
+    kube.fault_hook = hook
+    assert helper.get_one(*CO, "kube-apiserver")["metadata"]["name"] == "kube-apiserver"
+    assert [(r.fault, r.status) for r in kube.requests[-2:]] == [("connection_reset", 0), (None, 200)]
+    kube.fault_hook = lambda req: FaultAction("connection_reset")
+    with pytest.raises(urllib3.exceptions.MaxRetryError) as ei:
+        helper.get_one(*CO, "kube-apiserver")
+    assert is_transient(ei.value)
+
+
+def test_every_kube_fault_kind_is_played(kube: FakeKube, helper: KubeHelper) -> None:
+    helper.get_one("v1", "Namespace", "openshift-config")
+    played = set()
+    for i, kind in enumerate(KUBE_FAULT_KINDS):
+        kube.fault_hook = once(kind, "create")
+        with pytest.raises(Exception):  # noqa: B017 - each kind has its own test above
+            helper.create(secret(f"s{i}"))
+        played.add(kube.requests[-1].fault)
+    assert played == set(KUBE_FAULT_KINDS)
+
+
+def test_discovery_passes_the_hook_as_discovery_and_is_paid_once(kube: FakeKube) -> None:
+    kube.add(cluster_operator())
+    seen: list[FakeRequest] = []
+    kube.fault_hook = lambda req: seen.append(req)  # type: ignore[func-returns-value]
+    helper = kube.client_helper()
+    for _ in range(5):
+        helper.get_one(*CO, "kube-apiserver")
+        helper.list("v1", "Secret")
+    discovery = [r for r in seen if r.verb == "discovery"]
+    assert discovery and all(not r.is_write and r.backend == "kube" for r in discovery)
+    assert [r.verb for r in seen if r.verb != "discovery"] == ["get", "list"] * 5
+    first_data = next(i for i, r in enumerate(seen) if r.verb != "discovery")
+    assert all(r.verb != "discovery" for r in seen[first_data + 1 :] if r.path.startswith("/apis/config"))
+
+
+def test_discovery_cache_file_is_per_helper(kube: FakeKube, tmp_path: Any) -> None:
+    kube.add(cluster_operator())
+    a = KubeHelper.from_token(kube.url, kube.token, cache_dir=str(tmp_path / "a"))
+    a.get_one(*CO, "kube-apiserver")
+    assert (tmp_path / "a" / "discovery.json").is_file()
+    n = len(kube.requests)
+    b = KubeHelper.from_token(kube.url, kube.token, cache_dir=str(tmp_path / "a"))  # reuses the file
+    b.get_one(*CO, "kube-apiserver")
+    assert [r.verb for r in kube.requests[n:]].count("discovery") <= 1  # /version only
+
+
+def test_faults_from_the_hook_can_be_a_burst(kube: FakeKube, helper: KubeHelper) -> None:
+    kube.add(cluster_operator())
+    helper.get_one(*CO, "kube-apiserver")
+    kube.fault_hook = lambda req: FaultAction("unavailable") if req.verb == "get" else None
+    for _ in range(3):
+        with pytest.raises(ServiceUnavailableError):
+            helper.get_one(*CO, "kube-apiserver")
+    kube.fault_hook = None
+    assert helper.get_one(*CO, "kube-apiserver")
+
+
+# -- auth, TLS, construction ---------------------------------------------------------
+
+
+def test_wrong_token_is_unauthorized(kube: FakeKube) -> None:
+    h = KubeHelper.from_token(kube.url, "not-the-token")
+    with pytest.raises(UnauthorizedError) as ei:
+        h.get_one(*CO, "x")
+    st = status_of(ei.value)
+    assert (st["code"], st["reason"], st["message"]) == (401, "Unauthorized", "Unauthorized")
+
+
+def test_repr_never_shows_the_token(kube: FakeKube, helper: KubeHelper) -> None:
+    assert kube.token not in repr(helper) and kube.url in repr(helper)
+    assert kube.token not in repr(kube)
+
+
+def test_bad_construction_arguments_are_named() -> None:
+    with pytest.raises(ValueError, match="server must be an http"):
+        KubeHelper.from_token("127.0.0.1:1", "t")
+    with pytest.raises(ValueError, match="token is empty"):
+        KubeHelper.from_token("https://127.0.0.1:1", "")
+    with pytest.raises(FileNotFoundError, match="kubeconfig not found"):
+        KubeHelper.from_kubeconfig("/nonexistent/kubeconfig")
+
+
+@pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning")
+def test_tls_with_generated_ca_is_verified() -> None:
+    with FakeKube(tls=True) as kube:
+        kube.add(cluster_operator())
+        assert kube.url.startswith("https://127.0.0.1:")
+        assert kube.client_helper().get_one(*CO, "kube-apiserver")["metadata"]["name"] == "kube-apiserver"
+        via_config = KubeHelper.from_kubeconfig(kube.kubeconfig())
+        assert via_config.get_one(*CO, "kube-apiserver")
+        untrusting = KubeHelper.from_token(kube.url, kube.token)  # system CAs only
+        with pytest.raises(Exception) as ei:  # noqa: B017 - the client's SSL error type varies
+            untrusting.get_one(*CO, "kube-apiserver")
+        assert "CERTIFICATE_VERIFY_FAILED" in str(ei.value) or "certificate verify failed" in str(ei.value)
+        insecure = KubeHelper.from_token(kube.url, kube.token, verify=False)
+        assert insecure.get_one(*CO, "kube-apiserver")
+
+
+def test_from_kubeconfig_with_context(kube: FakeKube) -> None:
+    kube.add(cluster_operator())
+    h = KubeHelper.from_kubeconfig(kube.kubeconfig(), context="fake")
+    assert h.get_one(*CO, "kube-apiserver")["metadata"]["name"] == "kube-apiserver"
