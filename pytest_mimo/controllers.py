@@ -1,0 +1,147 @@
+"""Simulated controllers for the fake Kubernetes server.
+
+The fake API server stores objects and nothing more: no controller ever
+reacts to a write. A task that changes a Deployment and then waits for it to
+roll out would wait for ever. :class:`DeploymentController` plays the part of
+the kube-controller-manager's deployment controller, in virtual time: a
+Deployment whose spec changed (its ``metadata.generation`` moved past
+``status.observedGeneration``) is marked rolled out ``delay_seconds`` later,
+as read from ``time.time()`` (the simulated clock when one is running)::
+
+    DeploymentController(delay_seconds=120).install(fake_kube)
+
+Like client-go's fake reactors, it hooks the fake: a *reaction* notes the
+time of every write that rolls a Deployment, and a *ticker* (called before
+each HTTP request) writes the status of those whose delay has passed. The
+status it writes is what a finished rollout shows::
+
+    observedGeneration: <generation>
+    replicas / updatedReplicas / readyReplicas / availableReplicas: <spec.replicas, default 1>
+    conditions: Available=True (MinimumReplicasAvailable),
+                Progressing=True (NewReplicaSetAvailable)
+
+Conditions carry no timestamps, so two runs of one scenario that end in the
+same place compare equal (the replay's world comparison). The controller keeps
+no state that can go stale: a world restored from a snapshot, or a clock moved
+back, is re-read from the objects themselves on the next tick.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+__all__ = ["DeploymentController", "rolled_out_status"]
+
+Key = tuple[str, str, str, int]  # namespace, name, uid, generation
+
+
+def rolled_out_status(deployment: dict[str, Any]) -> dict[str, Any]:
+    """The ``status`` of ``deployment`` once its current generation has fully rolled out."""
+    spec_replicas = (deployment.get("spec") or {}).get("replicas")
+    replicas = 1 if spec_replicas is None else int(spec_replicas)
+    generation = int((deployment.get("metadata") or {}).get("generation") or 1)
+    return {
+        "observedGeneration": generation,
+        "replicas": replicas,
+        "updatedReplicas": replicas,
+        "readyReplicas": replicas,
+        "availableReplicas": replicas,
+        "conditions": [
+            {
+                "type": "Available",
+                "status": "True",
+                "reason": "MinimumReplicasAvailable",
+                "message": "Deployment has minimum availability.",
+            },
+            {
+                "type": "Progressing",
+                "status": "True",
+                "reason": "NewReplicaSetAvailable",
+                "message": f'ReplicaSet "{deployment["metadata"]["name"]}" has successfully progressed.',
+            },
+        ],
+    }
+
+
+def _rolling(deployment: dict[str, Any]) -> bool:
+    meta = deployment.get("metadata") or {}
+    status = deployment.get("status") or {}
+    return meta.get("generation") is not None and status.get("observedGeneration") != meta.get(
+        "generation"
+    )
+
+
+def _key(deployment: dict[str, Any]) -> Key:
+    meta = deployment["metadata"]
+    return (
+        meta.get("namespace", ""),
+        meta["name"],
+        str(meta.get("uid", "")),
+        int(meta.get("generation") or 0),
+    )
+
+
+class DeploymentController:
+    """Marks a rolled Deployment available ``delay_seconds`` (virtual time) after its rollout began."""
+
+    def __init__(self, delay_seconds: float = 60.0, *, namespace: str | None = None) -> None:
+        if delay_seconds < 0:
+            raise ValueError(
+                f"DeploymentController: delay_seconds must be >= 0, got {delay_seconds!r}"
+            )
+        self.delay_seconds = float(delay_seconds)
+        self.namespace = namespace
+        self._seen: dict[Key, float] = {}
+        self._lock = threading.Lock()
+        self.completed: list[
+            tuple[str, str, int]
+        ] = []  #: (namespace, name, generation) rolled out, in order
+
+    def __repr__(self) -> str:
+        return (
+            f"DeploymentController(delay_seconds={self.delay_seconds:g}, rolling={len(self._seen)})"
+        )
+
+    def install(self, fake_kube: Any) -> DeploymentController:
+        """Hook into ``fake_kube`` (a reaction and a ticker); returns the controller."""
+        fake_kube.add_reaction(self._on_write)
+        fake_kube.add_ticker(self.tick)
+        return self
+
+    def _watched(self, deployment: dict[str, Any]) -> bool:
+        return (
+            self.namespace is None
+            or (deployment.get("metadata") or {}).get("namespace") == self.namespace
+        )
+
+    # -- reaction: a write that starts a rollout --------------------------------------------------
+    def _on_write(self, event: Any) -> None:
+        if (event.api_version, event.kind) != ("apps/v1", "Deployment") or event.object is None:
+            return
+        if self._watched(event.object) and _rolling(event.object):
+            with self._lock:
+                self._seen.setdefault(_key(event.object), time.time())
+
+    # -- ticker: finish the rollouts whose time has come ------------------------------------------
+    def tick(self, fake_kube: Any) -> None:
+        """Write the rolled-out status of every Deployment whose delay has passed."""
+        now = time.time()
+        live: set[Key] = set()
+        for d in fake_kube.list("apps/v1", "Deployment", self.namespace):
+            if not (self._watched(d) and _rolling(d)):
+                continue
+            key = _key(d)
+            live.add(key)
+            with self._lock:
+                started = self._seen.get(key)
+                if started is None or started > now:  # first sight, or the clock went back
+                    self._seen[key] = started = now
+            if now - started >= self.delay_seconds:
+                d["status"] = rolled_out_status(d)
+                fake_kube.add(d)
+                self.completed.append((key[0], key[1], key[3]))
+        with self._lock:
+            for key in [k for k in self._seen if k not in live]:
+                del self._seen[key]
