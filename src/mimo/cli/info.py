@@ -1,19 +1,15 @@
-"""The ``mimo`` command line: the admin surface over the store."""
+"""``mimo tasks`` and ``mimo env``."""
 
 from __future__ import annotations
 
-import json
-import sys
 from typing import Any
 
 import click
-from rich.console import Console
-from rich.table import Table
 
+from mimo.cli.common import load_cli_tasks, print_json, print_table
 from mimo.environment import Environment, EnvironmentError_
-from mimo.tasks.registry import RegistryError, load_tasks
 
-__all__ = ["main", "cli"]
+__all__ = ["tasks_cmd", "env_cmd"]
 
 
 def _task_names() -> dict[str, str]:
@@ -22,47 +18,30 @@ def _task_names() -> dict[str, str]:
     return {v: k for k, v in const.ALL_TASK_IDS.items()}
 
 
-def fail(message: str) -> None:
-    """One clear line on stderr, exit code 2."""
-    click.echo(f"mimo: error: {message}", err=True)
-    sys.exit(2)
-
-
-@click.group()
-@click.version_option(package_name="pymimo")
-def cli() -> None:
-    """MIMO: run maintenance tasks against managed OpenShift clusters."""
-
-
-@cli.command("tasks")
+@click.command("tasks")
 @click.option("--json", "as_json", is_flag=True, help="print JSON instead of a table")
 def tasks_cmd(as_json: bool) -> None:
     """List the registered maintenance tasks."""
-    try:
-        tasks = load_tasks()
-    except RegistryError as e:
-        fail(str(e))
+    tasks = load_cli_tasks()
     names = _task_names()
     rows = [
         {"id": tid, "name": names.get(tid, ""), "function": f"{fn.__module__}.{getattr(fn, '__qualname__', fn)}"}
         for tid, fn in sorted(tasks.items(), key=lambda kv: names.get(kv[0], kv[0]))
     ]
     if as_json:
-        click.echo(json.dumps(rows, indent=2))
+        print_json(rows)
         return
-    table = Table(title=f"{len(rows)} registered tasks")
-    for col in ("id", "name", "function"):
-        table.add_column(col)
-    for r in rows:
-        table.add_row(r["id"], r["name"], r["function"])
-    Console().print(table)
+    print_table(f"{len(rows)} registered tasks", ("id", "name", "function"), [list(r.values()) for r in rows])
 
 
-@cli.command("env")
+@click.command("env")
 @click.argument("path", required=False, type=click.Path(dir_okay=False))
 @click.option("--json", "as_json", is_flag=True)
 def env_cmd(path: str | None, as_json: bool) -> None:
     """Validate and show an environment (TOML file and MIMO_* variables)."""
+    from mimo.cli.common import fail, settings
+
+    path = path or settings().env_path
     try:
         env = Environment.from_toml(path) if path else Environment.from_env()
     except EnvironmentError_ as e:
@@ -77,19 +56,7 @@ def env_cmd(path: str | None, as_json: bool) -> None:
         "cloud": env.cloud.name,
     }
     if as_json:
-        click.echo(json.dumps(data, indent=2))
+        print_json(data)
         return
-    table = Table(title="environment (valid)")
-    table.add_column("field")
-    table.add_column("value")
-    for k, v in data.items():
-        table.add_row(k, ", ".join(v) if isinstance(v, list) else str(v))
-    Console().print(table)
-
-
-def main() -> None:
-    cli(prog_name="mimo")
-
-
-if __name__ == "__main__":  # pragma: no cover
-    main()
+    print_table("environment (valid)", ("field", "value"),
+                [(k, ", ".join(v) if isinstance(v, list) else str(v)) for k, v in data.items()])

@@ -1,0 +1,48 @@
+"""The ``mimo`` command line: the admin surface over the store.
+
+Global options: ``--store PATH`` (default ``./mimo.db``, or ``MIMO_STORE``;
+``:memory:`` for a throw-away store) and ``--env FILE`` (the Environment TOML;
+default from ``MIMO_*`` variables). Task plugins: the ``mimo`` entry-point
+group, plus the modules named in ``MIMO_PLUGINS`` (comma-separated, imported
+from ``sys.path``) for plugins that are not installed.
+
+Bad input is refused with one line on stderr (``mimo: error: …``), exit code
+2, and nothing written. Secrets are never printed.
+"""
+
+from __future__ import annotations
+
+import click
+
+from mimo.cli.clusters import clusters, selectors_cmd
+from mimo.cli.common import DEFAULT_STORE, STORE_ENV, Settings, fail
+from mimo.cli.info import env_cmd, tasks_cmd
+from mimo.cli.manifests import manifests
+from mimo.cli.schedules import schedules
+from mimo.cli.workers import actuator_cmd, scheduler_cmd
+
+__all__ = ["main", "cli", "fail"]
+
+
+@click.group()
+@click.version_option(package_name="pymimo")
+@click.option("--store", "store_path", envvar=STORE_ENV, default=DEFAULT_STORE, show_default=True,
+              help=f"store file (or {STORE_ENV}); ':memory:' for a throw-away one")
+@click.option("--env", "env_path", type=click.Path(dir_okay=False), default=None,
+              help="environment TOML file (default: MIMO_* variables)")
+@click.pass_context
+def cli(ctx: click.Context, store_path: str, env_path: str | None) -> None:
+    """MIMO: run maintenance tasks against managed OpenShift clusters."""
+    ctx.obj = Settings(store_path=store_path, env_path=env_path)
+
+
+for command in (clusters, manifests, schedules, selectors_cmd, tasks_cmd, env_cmd, actuator_cmd, scheduler_cmd):
+    cli.add_command(command)
+
+
+def main() -> None:
+    cli(prog_name="mimo")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

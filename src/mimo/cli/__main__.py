@@ -1,0 +1,5 @@
+"""``python -m mimo.cli``."""
+
+from mimo.cli import main
+
+main()

@@ -1,0 +1,177 @@
+"""``mimo manifests create|list|show|cancel|delete``."""
+
+from __future__ import annotations
+
+import time
+
+import click
+
+from mimo.api import MANIFEST_STATES, DocumentError, MaintenanceManifest, normalize_resource_id
+from mimo.cli.common import (
+    fail,
+    fmt_time,
+    load_cli_tasks,
+    open_cli_store,
+    parse_time,
+    print_fields,
+    print_json,
+    print_table,
+    require_uuid,
+)
+from mimo.store.base import StoreAlreadyExists, StoreNotFound
+
+__all__ = ["manifests"]
+
+
+def _task_id(value: str) -> str:
+    """A registered task's UUID, given as the UUID or as its constant name (``TLS_CERT_ROTATION_ID``)."""
+    from mimo import const
+
+    tasks = load_cli_tasks()
+    v = value.strip()
+    if v.upper() in const.ALL_TASK_IDS:
+        v = const.ALL_TASK_IDS[v.upper()]
+    v = require_uuid(v, "--task")
+    if v not in tasks:
+        fail(f"--task: {v} is not a registered task (see `mimo tasks`)")
+    return v
+
+
+def _row(m: MaintenanceManifest) -> list[object]:
+    return [
+        m.id, m.cluster_resource_id.rsplit("/", 1)[-1], m.maintenance_task_id, m.state, m.priority,
+        fmt_time(m.run_after), fmt_time(m.run_before), m.dequeues, m.status_text,
+    ]
+
+
+_COLUMNS = ("id", "cluster", "task", "state", "priority", "runAfter", "runBefore", "dequeues", "statusText")
+
+
+@click.group("manifests")
+def manifests() -> None:
+    """Create, inspect and cancel maintenance manifests."""
+
+
+@manifests.command("create")
+@click.option("--cluster", "cluster", required=True, help="cluster resource ID")
+@click.option("--task", "task", required=True, help="task ID (UUID) or its constant name")
+@click.option("--priority", type=int, default=0, show_default=True, help="lower runs first")
+@click.option("--run-after", default="now", show_default=True, help="now, +90m, Unix seconds or RFC 3339")
+@click.option("--run-before", default=None, help="default: runAfter + 7 days")
+@click.option("--id", "manifest_id", default=None, help="manifest UUID (default: a new one)")
+@click.option("--json", "as_json", is_flag=True)
+def manifests_create(
+    cluster: str, task: str, priority: int, run_after: str, run_before: str | None, manifest_id: str | None,
+    as_json: bool,
+) -> None:
+    """Create a Pending manifest; prints its ID."""
+    try:
+        rid = normalize_resource_id(cluster, name="--cluster")
+    except DocumentError as e:
+        fail(str(e))
+    task_id = _task_id(task)
+    now = int(time.time())
+    ra = parse_time(run_after, "--run-after", now=now)
+    rb = parse_time(run_before, "--run-before", now=now) if run_before is not None else None
+    if rb is not None and rb < ra:
+        fail(f"--run-before: {fmt_time(rb)} is before --run-after {fmt_time(ra)}")
+    mid = require_uuid(manifest_id, "--id") if manifest_id is not None else None
+    store = open_cli_store()
+    try:
+        store.get_cluster(rid)
+    except StoreNotFound:
+        fail(f"--cluster: cluster {rid} is not registered (see `mimo clusters add`)")
+    try:
+        m = MaintenanceManifest.new(rid, task_id, now=now, run_after=ra, run_before=rb, priority=priority, id=mid)
+        m = store.create_manifest(m)
+    except DocumentError as e:
+        fail(str(e))
+    except StoreAlreadyExists as e:
+        fail(f"--id: {e}")
+    if as_json:
+        print_json(m.to_dict())
+    else:
+        click.echo(m.id)
+
+
+@manifests.command("list")
+@click.option("--cluster", default=None, help="only this cluster's")
+@click.option("--schedule", default=None, help="only those created by this schedule")
+@click.option("--state", "states", multiple=True, type=click.Choice(MANIFEST_STATES), help="repeatable")
+@click.option("--json", "as_json", is_flag=True)
+def manifests_list(cluster: str | None, schedule: str | None, states: tuple[str, ...], as_json: bool) -> None:
+    """List manifests, sorted by runAfter then priority."""
+    rid = None
+    if cluster is not None:
+        try:
+            rid = normalize_resource_id(cluster, name="--cluster")
+        except DocumentError as e:
+            fail(str(e))
+    sid = require_uuid(schedule, "--schedule") if schedule is not None else None
+    found = open_cli_store().list_manifests(cluster_resource_id=rid, schedule_id=sid, states=states or None)
+    if as_json:
+        print_json([m.to_dict() for m in found])
+        return
+    print_table(f"{len(found)} manifests", _COLUMNS, [_row(m) for m in found])
+
+
+def _get(manifest_id: str) -> MaintenanceManifest:
+    mid = require_uuid(manifest_id, "MANIFEST")
+    try:
+        return open_cli_store().get_manifest(mid)
+    except StoreNotFound as e:
+        fail(f"MANIFEST: {e}")
+
+
+@manifests.command("show")
+@click.argument("manifest_id", metavar="MANIFEST")
+@click.option("--json", "as_json", is_flag=True)
+def manifests_show(manifest_id: str, as_json: bool) -> None:
+    """Show one manifest."""
+    m = _get(manifest_id)
+    if as_json:
+        print_json(m.to_dict())
+        return
+    d = m.to_dict()
+    for k in ("runAfter", "runBefore", "leaseExpires"):
+        d[k] = f"{d[k]} ({fmt_time(d[k])})" if d[k] else d[k]
+    print_fields(f"manifest {m.id}", d)
+
+
+@manifests.command("cancel")
+@click.argument("manifest_id", metavar="[MANIFEST]", required=False)
+@click.option("--schedule", default=None, help="cancel every Pending manifest of this schedule")
+@click.option("--json", "as_json", is_flag=True)
+def manifests_cancel(manifest_id: str | None, schedule: str | None, as_json: bool) -> None:
+    """Cancel a Pending manifest, or all Pending manifests of one schedule."""
+    if (manifest_id is None) == (schedule is None):
+        fail("give a MANIFEST ID or --schedule ID (one of them)")
+    store = open_cli_store()
+    if schedule is not None:
+        sid = require_uuid(schedule, "--schedule")
+        ids = store.cancel_schedule_manifests(sid)
+        if as_json:
+            print_json({"cancelled": ids})
+        else:
+            click.echo(f"cancelled {len(ids)} manifest(s) of schedule {sid}")
+        return
+    assert manifest_id is not None
+    m = _get(manifest_id)
+    if not store.cancel_manifest(m.id):
+        fail(f"MANIFEST: cannot cancel manifest {m.id} in state {store.get_manifest(m.id).state} (only Pending)")
+    if as_json:
+        print_json(store.get_manifest(m.id).to_dict())
+    else:
+        click.echo(f"cancelled manifest {m.id}")
+
+
+@manifests.command("delete")
+@click.argument("manifest_id", metavar="MANIFEST")
+def manifests_delete(manifest_id: str) -> None:
+    """Delete a manifest from the store."""
+    m = _get(manifest_id)
+    try:
+        open_cli_store().delete_manifest(m.id)
+    except StoreNotFound as e:
+        fail(f"MANIFEST: {e}")
+    click.echo(f"deleted manifest {m.id}")

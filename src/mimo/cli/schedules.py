@@ -1,0 +1,94 @@
+"""``mimo schedules put FILE|list|show``."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from mimo.api import DocumentError, MaintenanceSchedule
+from mimo.cli.common import (
+    fail,
+    load_cli_tasks,
+    open_cli_store,
+    print_fields,
+    print_json,
+    print_table,
+    require_uuid,
+)
+from mimo.store.base import StoreNotFound
+
+__all__ = ["schedules"]
+
+
+@click.group("schedules")
+def schedules() -> None:
+    """Put and inspect maintenance schedules."""
+
+
+@schedules.command("put")
+@click.argument("path", metavar="FILE", type=click.Path(dir_okay=False))
+@click.option("--json", "as_json", is_flag=True)
+def schedules_put(path: str, as_json: bool) -> None:
+    """Create or replace a schedule from a JSON FILE (validated first; nothing written when invalid)."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            raw = json.load(f)
+    except FileNotFoundError:
+        fail(f"FILE: {path}: no such file")
+    except json.JSONDecodeError as e:
+        fail(f"FILE: {path}: not valid JSON: {e.msg} at line {e.lineno}")
+    try:
+        schedule = MaintenanceSchedule.from_dict(raw)
+    except DocumentError as e:
+        fail(str(e))
+    from mimo.scheduler import validate_schedule
+
+    try:
+        validate_schedule(schedule, load_cli_tasks())
+    except ValueError as e:
+        fail(str(e))
+    open_cli_store().put_schedule(schedule)
+    if as_json:
+        print_json(schedule.to_dict())
+    else:
+        click.echo(schedule.id)
+
+
+@schedules.command("list")
+@click.option("--json", "as_json", is_flag=True)
+def schedules_list(as_json: bool) -> None:
+    """List schedules."""
+    found = open_cli_store().list_schedules()
+    if as_json:
+        print_json([s.to_dict() for s in found])
+        return
+    print_table(
+        f"{len(found)} schedules",
+        ("id", "state", "task", "schedule", "lookForward", "across", "selectors"),
+        [
+            (s.id, s.state, s.maintenance_task_id, s.schedule, s.look_forward_count, s.schedule_across,
+             json.dumps([x.to_dict() for x in s.selectors]))
+            for s in found
+        ],
+    )
+
+
+@schedules.command("show")
+@click.argument("schedule_id", metavar="SCHEDULE")
+@click.option("--json", "as_json", is_flag=True)
+def schedules_show(schedule_id: str, as_json: bool) -> None:
+    """Show one schedule and how many manifests it created, by state."""
+    sid = require_uuid(schedule_id, "SCHEDULE")
+    store = open_cli_store()
+    try:
+        s = store.get_schedule(sid)
+    except StoreNotFound as e:
+        fail(f"SCHEDULE: {e}")
+    by_state: dict[str, int] = {}
+    for m in store.list_manifests(schedule_id=sid):
+        by_state[m.state] = by_state.get(m.state, 0) + 1
+    if as_json:
+        print_json({**s.to_dict(), "manifests": by_state})
+        return
+    print_fields(f"schedule {s.id}", {**s.to_dict(), "manifests": by_state})

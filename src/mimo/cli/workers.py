@@ -1,0 +1,94 @@
+"""``mimo actuator`` and ``mimo scheduler``: the two workers over the store."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from types import FrameType
+
+import click
+
+from mimo.cli.common import fail, load_cli_tasks, load_environment, open_cli_store, settings
+
+__all__ = ["actuator_cmd", "scheduler_cmd"]
+
+
+def _setup_logging(level: str) -> None:
+    logging.basicConfig(
+        level=getattr(logging, level.upper()),
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+    )
+
+
+@click.command("actuator")
+@click.option("--once", is_flag=True, help="one pass over every cluster with runnable work, then exit")
+@click.option("--workers", type=click.IntRange(min=1), default=4, show_default=True, help="clusters at a time")
+@click.option("--poll-interval", type=click.FloatRange(min=0, min_open=True), default=90.0, show_default=True,
+              help="seconds between passes over one cluster")
+@click.option("--lease-seconds", type=click.FloatRange(min=0, min_open=True), default=60.0, show_default=True,
+              help="how long a lease lasts without renewal (renewed every third of it)")
+@click.option("--owner", default=None, help="lease owner name (default host:pid:random)")
+@click.option("--log-level", type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
+              default="INFO", show_default=True)
+def actuator_cmd(once: bool, workers: int, poll_interval: float, lease_seconds: float, owner: str | None,
+                 log_level: str) -> None:
+    """Lease and run manifests. SIGTERM: lease nothing new, finish running tasks, exit."""
+    from mimo.actuator import ActuatorService
+
+    tasks = load_cli_tasks()
+    env = load_environment()
+    store = open_cli_store()
+    _setup_logging(log_level)
+    service = ActuatorService(
+        store, tasks, workers=workers, poll_interval=poll_interval, lease_seconds=lease_seconds, owner=owner,
+        environment=env,
+    )
+    if threading.current_thread() is threading.main_thread():
+        service.install_signal_handlers()
+    logging.getLogger("mimo.actuator").info(
+        "actuator %s on store %s: %d tasks registered", service.owner, settings().store_path, len(tasks)
+    )
+    service.run(once=once)
+    click.echo(f"actuator {service.owner}: {service.passes} cluster pass(es), {service.errors} error(s)")
+    if service.errors:
+        raise SystemExit(1)
+
+
+@click.command("scheduler")
+@click.option("--once", is_flag=True, help="one pass over every enabled schedule, then exit")
+@click.option("--poll-interval", type=click.FloatRange(min=0, min_open=True), default=300.0, show_default=True)
+@click.option("--log-level", type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
+              default="INFO", show_default=True)
+def scheduler_cmd(once: bool, poll_interval: float, log_level: str) -> None:
+    """Turn schedules into manifests (mimo.scheduler.Scheduler)."""
+    try:
+        from mimo.scheduler import Scheduler
+    except ImportError as e:  # pragma: no cover - only while the scheduler is missing
+        fail(f"the scheduler is not available: {e}")
+    from mimo.clock import SystemClock
+
+    tasks = load_cli_tasks()
+    env = load_environment()
+    store = open_cli_store()
+    _setup_logging(log_level)
+    scheduler = Scheduler(store, clock=SystemClock(), environment=env, tasks=tasks)
+    stop = threading.Event()
+    if threading.current_thread() is threading.main_thread():
+
+        def handler(signum: int, frame: FrameType | None) -> None:
+            stop.set()
+
+        signal.signal(signal.SIGTERM, handler)
+        signal.signal(signal.SIGINT, handler)
+    failed = False
+    while True:
+        result = scheduler.process()
+        click.echo(f"scheduler pass: {result.summary()}")
+        for line in result.errors:
+            click.echo(f"mimo: scheduler: {line}", err=True)
+        failed = failed or not result.ok
+        if once or stop.wait(poll_interval):
+            break
+    if failed and once:
+        raise SystemExit(1)
