@@ -13,8 +13,8 @@ from mimo.scheduler.calendar import Calendar, CalendarError
 UTC = timezone.utc
 
 
-def at(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)  # type: ignore[misc]
+def at(y: int, mo: int, d: int, h: int = 0, mi: int = 0, sec: int = 0, us: int = 0) -> datetime:
+    return datetime(y, mo, d, h, mi, sec, us, tzinfo=UTC)
 
 
 # -- the spec's examples, hand-computed (2026-11-27 is a Friday) ----------------------------------
@@ -48,7 +48,7 @@ def test_next_of_examples(expr: str, expected: list[datetime]) -> None:
         assert cal.matches(t)
         assert t.tzinfo is not None and t.utcoffset() == timedelta(0)
     # previous() walks the same instants backwards
-    for earlier, later in zip(expected, expected[1:]):
+    for earlier, later in zip(expected, expected[1:], strict=False):
         assert cal.previous(later) == earlier
 
 

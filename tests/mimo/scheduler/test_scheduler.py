@@ -1,0 +1,504 @@
+from __future__ import annotations
+
+import logging
+import zlib
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mimo.api import (
+    MaintenanceManifest,
+    MaintenanceSchedule,
+    ManifestState,
+    OpenShiftClusterDocument,
+    Selector,
+    SubscriptionDocument,
+)
+from mimo.environment import Environment
+from mimo.scheduler import CANCELLED_BY_SCHEDULER, Scheduler, manifest_id_for
+from mimo.store import MemoryStore, SqliteStore, StoreError
+
+UTC = timezone.utc
+SUB_A = "11111111-1111-1111-1111-111111111111"
+SUB_B = "22222222-2222-2222-2222-222222222222"
+TASK = "9b741734-6505-447f-8510-85eb0ae561a2"
+TASK2 = "082978ce-3700-4972-835f-53d48658d291"
+SCHED = "aaaaaaaa-0000-4000-8000-000000000001"
+SCHED2 = "aaaaaaaa-0000-4000-8000-000000000002"
+HOUR = 3600
+DAY = 86400
+
+
+def at(y: int, mo: int, d: int, h: int = 0, mi: int = 0, sec: int = 0, us: int = 0) -> datetime:
+    return datetime(y, mo, d, h, mi, sec, us, tzinfo=UTC)
+
+
+def ts(t: datetime) -> int:
+    return int(t.timestamp())
+
+
+def offset_of(resource_id: str, across_s: int) -> int:
+    """The spec's formula, written out independently."""
+    if across_s <= 1:
+        return 0
+    p = zlib.crc32(resource_id.lower().encode()) / (2**32 - 1)
+    return round(p * (across_s - 1))
+
+
+class Clock:
+    def __init__(self, t: datetime) -> None:
+        self.t = t
+
+    def now(self) -> datetime:
+        return self.t
+
+    def sleep(self, seconds: float) -> None:
+        self.t += timedelta(seconds=seconds)
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
+    s: Any = MemoryStore() if request.param == "memory" else SqliteStore(str(tmp_path / "mimo.db"))
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def fleet(store: Any, make_cluster: Callable[..., OpenShiftClusterDocument]) -> list[OpenShiftClusterDocument]:
+    """Four clusters: three in a registered subscription, one in a suspended one."""
+    store.put_subscription(SubscriptionDocument(id=SUB_A, state="Registered"))
+    store.put_subscription(SubscriptionDocument(id=SUB_B, state="Suspended"))
+    clusters = [
+        make_cluster("alpha"),
+        make_cluster("bravo", outbound_type="UserDefinedRouting"),
+        make_cluster("charlie", domain="charlie.example.com"),
+        make_cluster("delta", sub=SUB_B),
+    ]
+    for c in clusters:
+        store.put_cluster(c)
+    return clusters
+
+
+def registered() -> list[Selector]:
+    return [Selector(key="subscriptionState", operator="eq", value="Registered")]
+
+
+def schedule(**kw: Any) -> MaintenanceSchedule:
+    args: dict[str, Any] = {
+        "id": SCHED,
+        "maintenance_task_id": TASK,
+        "schedule": "*-*-* 00:00",
+        "selectors": registered(),
+        "look_forward_count": 2,
+        "schedule_across": "24h",
+    }
+    args.update(kw)
+    return MaintenanceSchedule(**args)
+
+
+def pending(store: Any, schedule_id: str = SCHED) -> list[MaintenanceManifest]:
+    return store.list_manifests(schedule_id=schedule_id, states=[ManifestState.PENDING])
+
+
+def keyset(ms: list[MaintenanceManifest]) -> set[tuple[str, int]]:
+    return {(m.cluster_resource_id, m.run_after) for m in ms}
+
+
+# -- the basic pass -------------------------------------------------------------------------------
+
+
+def test_first_pass_creates_the_next_periods_for_matching_clusters(store: Any, fleet: list[OpenShiftClusterDocument]) -> None:
+    store.put_schedule(schedule())
+    clock = Clock(at(2026, 12, 1, 10, 0))
+    result = Scheduler(store, clock=clock).process()
+
+    assert result.errors == [] and result.cancelled == [] and result.schedules == 1
+    matching = [c.resource_id for c in fleet[:3]]  # delta's subscription is Suspended
+    want = set()
+    for rid in matching:
+        off = offset_of(rid, DAY)
+        # today's 00:00 is in the past: never created, even when the cluster's slot is still ahead
+        for start in (at(2026, 12, 2), at(2026, 12, 3)):
+            want.add((rid, ts(start) + off))
+    got = pending(store)
+    assert keyset(got) == want
+    assert keyset(result.created) == want
+    for m in got:
+        assert m.state == ManifestState.PENDING
+        assert m.maintenance_task_id == TASK
+        assert m.created_by_schedule == SCHED
+        assert m.run_before == m.run_after + HOUR
+        assert m.id == manifest_id_for(SCHED, m.cluster_resource_id, m.run_after)
+        assert m.dequeues == 0 and m.lease_owner == ""
+
+
+def test_a_second_pass_changes_nothing(store: Any, fleet: list[OpenShiftClusterDocument]) -> None:
+    store.put_schedule(schedule())
+    clock = Clock(at(2026, 12, 1, 10, 0))
+    Scheduler(store, clock=clock).process()
+    before = store.list_manifests()
+    clock.t += timedelta(minutes=5)
+    again = Scheduler(store, clock=clock).process()
+    assert (again.created, again.cancelled, again.errors) == ([], [], [])
+    assert store.list_manifests() == before
+
+
+def test_rolling_forward_keeps_the_in_window_previous_period(store: Any, fleet: list[OpenShiftClusterDocument]) -> None:
+    store.put_schedule(schedule())
+    clock = Clock(at(2026, 12, 1, 10, 0))
+    Scheduler(store, clock=clock).process()
+    # a day and a bit later: Dec 2 00:00 is now the previous period, and we are inside its 24 h window
+    clock.t = at(2026, 12, 2, 9, 0)
+    result = Scheduler(store, clock=clock).process()
+    assert result.cancelled == []
+    rids = [c.resource_id for c in fleet[:3]]
+    assert keyset(result.created) == {(rid, ts(at(2026, 12, 4)) + offset_of(rid, DAY)) for rid in rids}
+    # Dec 2 manifests are all still Pending (those whose slot passed are the actuator's now)
+    assert {(rid, ts(at(2026, 12, 2)) + offset_of(rid, DAY)) for rid in rids} <= keyset(pending(store))
+    assert len(pending(store)) == 9
+
+
+def test_a_period_starting_exactly_now_is_created(store: Any, fleet: list[OpenShiftClusterDocument]) -> None:
+    store.put_schedule(schedule(schedule_across="0s", look_forward_count=1))
+    clock = Clock(at(2026, 12, 2, 0, 0))
+    result = Scheduler(store, clock=clock).process()
+    assert keyset(result.created) == {(c.resource_id, ts(at(2026, 12, 2))) for c in fleet[:3]}
+    # one second later that period is past: nothing new, nothing cancelled, no duplicate
+    clock.t += timedelta(seconds=1)
+    result = Scheduler(store, clock=clock).process()
+    assert keyset(result.created) == {(c.resource_id, ts(at(2026, 12, 3))) for c in fleet[:3]}
+    assert result.cancelled == []
+
+
+def test_no_duplicate_when_a_period_ran_within_the_same_second(store: Any, fleet: list[OpenShiftClusterDocument]) -> None:
+    store.put_schedule(schedule(schedule_across="0s", look_forward_count=1))
+    clock = Clock(at(2026, 12, 2, 0, 0))
+    Scheduler(store, clock=clock).process()
+    now = ts(clock.t)
+    for m in pending(store):  # the actuator runs them all at the very same instant
+        leased = store.lease_manifest(m.id, "actuator-1", now + 60, now)
+        assert leased is not None
+        assert store.finish_manifest(m.id, "actuator-1", ManifestState.COMPLETED, "done")
+    result = Scheduler(store, clock=clock).process()
+    assert result.created == [] and result.errors == []
+    assert len(store.list_manifests()) == 3
+
+
+def test_never_creates_for_a_past_period_even_inside_its_window(store: Any, fleet: list[OpenShiftClusterDocument]) -> None:
+    # a weekly schedule written on Tuesday: Monday's window (7 days) still runs, but Monday is past
+    store.put_schedule(schedule(schedule="Mon *-*-* 00:00", schedule_across="168h", look_forward_count=1))
+    clock = Clock(at(2026, 12, 1, 10, 0))  # a Tuesday
+    result = Scheduler(store, clock=clock).process()
+    assert {m.run_after - offset_of(m.cluster_resource_id, 7 * DAY) for m in result.created} == {ts(at(2026, 12, 7))}
+
+
+def test_disabled_schedules_are_ignored(store: Any, fleet: list[OpenShiftClusterDocument]) -> None:
+    store.put_schedule(schedule(state="Disabled"))
+    result = Scheduler(store, clock=Clock(at(2026, 12, 1, 10))).process()
+    assert (result.schedules, result.created, result.errors) == (0, [], [])
+    assert store.list_manifests() == []
+
+
+def test_selectors_choose_the_clusters(store: Any, fleet: list[OpenShiftClusterDocument]) -> None:
+    env = Environment(domain_suffix="eastus.aroapp.io")
+    store.put_schedule(
+        schedule(
+            selectors=[
+                Selector(key="isManagedDomain", operator="eq", value="true"),
+                Selector(key="outboundType", operator="notin", values=["UserDefinedRouting"]),
+            ],
+            look_forward_count=1,
+        )
+    )
+    result = Scheduler(store, clock=Clock(at(2026, 12, 1, 10)), environment=env).process()
+    # alpha: managed + LB; bravo: UDR; charlie: custom domain; delta: managed + LB (subscription state not asked)
+    assert {m.cluster_resource_id for m in result.created} == {fleet[0].resource_id, fleet[3].resource_id}
+
+
+# -- editing a schedule ----------------------------------------------------------------------------
+
+
+def test_edited_calendar_cancels_and_replaces_future_manifests(store: Any, fleet: list[OpenShiftClusterDocument]) -> None:
+    store.put_schedule(schedule())
+    clock = Clock(at(2026, 12, 1, 10, 0))
+    Scheduler(store, clock=clock).process()
+    old = {m.id for m in pending(store)}
+
+    store.put_schedule(schedule(schedule="*-*-* 06:00"))
+    result = Scheduler(store, clock=clock).process()
+    assert set(result.cancelled) == old
+    for mid in old:
+        m = store.get_manifest(mid)
+        assert m.state == ManifestState.CANCELLED
+        assert m.status_text == CANCELLED_BY_SCHEDULER
+    # Dec 1 06:00 is in the past at 10:00, so only Dec 2 and Dec 3 06:00 exist
+    assert {m.run_after - offset_of(m.cluster_resource_id, DAY) for m in pending(store)} == {
+        ts(at(2026, 12, 2, 6)), ts(at(2026, 12, 3, 6))
+    }
+
+    # undoing the edit brings the cancelled periods back, under new IDs
+    store.put_schedule(schedule())
+    result = Scheduler(store, clock=clock).process()
+    back = pending(store)
+    assert {m.run_after - offset_of(m.cluster_resource_id, DAY) for m in back} == {ts(at(2026, 12, 2)), ts(at(2026, 12, 3))}
+    assert {m.id for m in back}.isdisjoint(old)
+    assert all(m.id == manifest_id_for(SCHED, m.cluster_resource_id, m.run_after, 1) for m in back)
+    assert len(result.cancelled) == 6 and len(result.created) == 6
+
+
+def test_shorter_look_forward_cancels_the_far_periods(store: Any, fleet: list[OpenShiftClusterDocument]) -> None:
+    store.put_schedule(schedule(look_forward_count=3))
+    clock = Clock(at(2026, 12, 1, 10, 0))
+    Scheduler(store, clock=clock).process()
+    assert len(pending(store)) == 9
+    store.put_schedule(schedule(look_forward_count=1))
+    result = Scheduler(store, clock=clock).process()
+    assert result.created == [] and len(result.cancelled) == 6
+    assert {m.run_after - offset_of(m.cluster_resource_id, DAY) for m in pending(store)} == {ts(at(2026, 12, 2))}
+
+
+def test_changed_spreading_moves_the_manifests(store: Any, fleet: list[OpenShiftClusterDocument]) -> None:
+    store.put_schedule(schedule(look_forward_count=1))
+    clock = Clock(at(2026, 12, 1, 10, 0))
+    Scheduler(store, clock=clock).process()
+    store.put_schedule(schedule(look_forward_count=1, schedule_across="2h"))
+    result = Scheduler(store, clock=clock).process()
+    assert len(result.cancelled) == 3
+    assert keyset(pending(store)) == {(c.resource_id, ts(at(2026, 12, 2)) + offset_of(c.resource_id, 2 * HOUR)) for c in fleet[:3]}
+
+
+def test_changed_task_replaces_pending_manifests(store: Any, fleet: list[OpenShiftClusterDocument]) -> None:
+    store.put_schedule(schedule(look_forward_count=1))
+    clock = Clock(at(2026, 12, 1, 10, 0))
+    first = Scheduler(store, clock=clock).process().created
+    store.put_schedule(schedule(look_forward_count=1, maintenance_task_id=TASK2))
+    result = Scheduler(store, clock=clock).process()
+    assert set(result.cancelled) == {m.id for m in first}
+    assert keyset(result.created) == keyset(first)
+    assert {m.maintenance_task_id for m in pending(store)} == {TASK2}
+
+
+def test_an_operator_cancellation_sticks(store: Any, fleet: list[OpenShiftClusterDocument]) -> None:
+    store.put_schedule(schedule())
+    clock = Clock(at(2026, 12, 1, 10, 0))
+    created = Scheduler(store, clock=clock).process().created
+    victim = created[0]
+    assert store.cancel_manifest(victim.id)
+    result = Scheduler(store, clock=clock).process()
+    assert result.created == [] and result.cancelled == []
+    assert store.get_manifest(victim.id).state == ManifestState.CANCELLED
+
+
+def test_clusters_that_stop_matching_keep_their_manifests(store: Any, fleet: list[OpenShiftClusterDocument]) -> None:
+    # as the spec says: cancellation is per matching cluster; `mimo manifests cancel` clears the rest
+    store.put_schedule(schedule())
+    clock = Clock(at(2026, 12, 1, 10, 0))
+    Scheduler(store, clock=clock).process()
+    store.put_subscription(SubscriptionDocument(id=SUB_A, state="Warned"))
+    result = Scheduler(store, clock=clock).process()
+    assert result.created == [] and result.cancelled == []
+    assert len(pending(store)) == 6
+
+
+def test_overlapping_windows_keep_every_in_window_period(store: Any, fleet: list[OpenShiftClusterDocument]) -> None:
+    # every 30 minutes, spread across 3 hours: six windows overlap at any time
+    store.put_schedule(schedule(schedule="*-*-* *:0,30", schedule_across="3h", look_forward_count=1))
+    clock = Clock(at(2026, 12, 1, 10, 0))
+    sched = Scheduler(store, clock=clock)
+    for _ in range(8):
+        result = sched.process()
+        assert result.cancelled == [], "a manifest still inside its window was cancelled"
+        clock.t += timedelta(minutes=30)
+    # 8 passes, one new period each, three clusters
+    assert len(store.list_manifests(schedule_id=SCHED)) == 24
+
+
+# -- robustness -----------------------------------------------------------------------------------
+
+
+class FlakyStore:
+    """Delegates to a store; ``create_manifest`` raises after ``allow`` successful creates."""
+
+    def __init__(self, inner: Any, allow: int, exc: BaseException) -> None:
+        self.inner = inner
+        self.allow = allow
+        self.exc = exc
+        self.creates = 0
+
+    def create_manifest(self, m: MaintenanceManifest) -> MaintenanceManifest:
+        if self.creates >= self.allow:
+            raise self.exc
+        self.creates += 1
+        return self.inner.create_manifest(m)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
+class Killed(BaseException):
+    """Stands for the process dying mid-pass."""
+
+
+def _two_schedules(store: Any) -> None:
+    store.put_schedule(schedule(look_forward_count=3))
+    store.put_schedule(schedule(id=SCHED2, schedule="Sat,Sun *-*-* 02:00", schedule_across="90m", look_forward_count=2))
+
+
+def _clean_run(make_cluster: Callable[..., OpenShiftClusterDocument], now: datetime) -> set[tuple[str, str, int]]:
+    ref = MemoryStore()
+    ref.put_subscription(SubscriptionDocument(id=SUB_A, state="Registered"))
+    ref.put_subscription(SubscriptionDocument(id=SUB_B, state="Suspended"))
+    for name in ("alpha", "bravo", "charlie"):
+        ref.put_cluster(make_cluster(name))
+    ref.put_cluster(make_cluster("delta", sub=SUB_B))
+    _two_schedules(ref)
+    Scheduler(ref, clock=Clock(now)).process()
+    return {(m.created_by_schedule, m.cluster_resource_id, m.run_after) for m in ref.list_manifests()}
+
+
+@pytest.mark.parametrize("allow", [0, 1, 4, 7, 10, 14])
+def test_interrupted_pass_rerun_gives_the_same_manifests(
+    store: Any, fleet: list[OpenShiftClusterDocument], make_cluster: Callable[..., OpenShiftClusterDocument], allow: int
+) -> None:
+    now = at(2026, 12, 1, 10, 0)
+    want = _clean_run(make_cluster, now)
+    assert len(want) == 3 * 3 + 3 * 2
+
+    _two_schedules(store)
+    # a store error: logged, the pass goes on with the next cluster
+    flaky = FlakyStore(store, allow, StoreError("database is locked"))
+    r1 = Scheduler(flaky, clock=Clock(now)).process()
+    assert len(r1.created) == allow
+    assert r1.errors and all("database is locked" in e for e in r1.errors)
+    r2 = Scheduler(store, clock=Clock(now)).process()
+    assert r2.errors == [] and r2.cancelled == []
+    got = [(m.created_by_schedule, m.cluster_resource_id, m.run_after) for m in store.list_manifests()]
+    assert len(got) == len(set(got)), "duplicate manifests"
+    assert set(got) == want
+    assert len(r1.created) + len(r2.created) == len(want)
+
+
+@pytest.mark.parametrize("allow", [0, 3, 8])
+def test_killed_pass_rerun_gives_the_same_manifests(
+    store: Any, fleet: list[OpenShiftClusterDocument], make_cluster: Callable[..., OpenShiftClusterDocument], allow: int
+) -> None:
+    now = at(2026, 12, 1, 10, 0)
+    want = _clean_run(make_cluster, now)
+    _two_schedules(store)
+    with pytest.raises(Killed):
+        Scheduler(FlakyStore(store, allow, Killed()), clock=Clock(now)).process()
+    assert len(store.list_manifests()) == allow
+    Scheduler(store, clock=Clock(now + timedelta(seconds=30))).process()
+    got = [(m.created_by_schedule, m.cluster_resource_id, m.run_after) for m in store.list_manifests()]
+    assert len(got) == len(set(got)) and set(got) == want
+
+
+def test_two_schedulers_racing_write_no_duplicates(store: Any, fleet: list[OpenShiftClusterDocument]) -> None:
+    store.put_schedule(schedule(look_forward_count=3))
+    now = at(2026, 12, 1, 10, 0)
+
+    class Interleaved(FlakyStore):
+        """Before each of its own creates, let the other scheduler run a whole pass."""
+
+        def create_manifest(self, m: MaintenanceManifest) -> MaintenanceManifest:
+            if self.creates == 0:
+                self.creates += 1
+                Scheduler(self.inner, clock=Clock(now)).process()
+            return self.inner.create_manifest(m)
+
+    r = Scheduler(Interleaved(store, 0, Killed()), clock=Clock(now)).process()
+    assert r.errors == [] and r.created == []  # everything had been written by the other one
+    assert len(store.list_manifests()) == 9
+
+
+def test_unknown_selector_key_skips_the_cluster_with_an_error(
+    store: Any, fleet: list[OpenShiftClusterDocument], caplog: pytest.LogCaptureFixture
+) -> None:
+    bad = schedule(id=SCHED2, selectors=[Selector(key="region", operator="eq", value="eastus")])
+    store.put_schedule(bad)  # bypassing validate_schedule, as an old or hand-written store might
+    store.put_schedule(schedule(look_forward_count=1))
+    with caplog.at_level(logging.ERROR, logger="mimo.scheduler"):
+        result = Scheduler(store, clock=Clock(at(2026, 12, 1, 10))).process()
+    assert len(result.errors) == 4  # every cluster of the bad schedule
+    assert all(f"schedule {SCHED2}" in e and "key 'region'" in e and "unknown key" in e for e in result.errors)
+    assert sum("unknown key" in r.getMessage() for r in caplog.records) == 4
+    # the good schedule went ahead
+    assert {m.created_by_schedule for m in result.created} == {SCHED}
+    assert len(result.created) == 3
+
+
+def test_missing_subscription_skips_the_cluster(store: Any, make_cluster: Callable[..., OpenShiftClusterDocument]) -> None:
+    store.put_subscription(SubscriptionDocument(id=SUB_A))
+    store.put_cluster(make_cluster("alpha"))
+    store.put_cluster(make_cluster("orphan", sub="33333333-3333-3333-3333-333333333333"))
+    store.put_schedule(schedule(look_forward_count=1))
+    result = Scheduler(store, clock=Clock(at(2026, 12, 1, 10))).process()
+    assert len(result.created) == 1
+    assert len(result.errors) == 1 and "subscription 33333333-3333-3333-3333-333333333333 not found" in result.errors[0]
+
+
+def test_a_bad_calendar_in_the_store_skips_only_that_schedule(store: Any, fleet: list[OpenShiftClusterDocument]) -> None:
+    store.put_schedule(schedule(id=SCHED2, schedule="Mon..Fri *-*-* 00:00"))
+    store.put_schedule(schedule(look_forward_count=1))
+    result = Scheduler(store, clock=Clock(at(2026, 12, 1, 10))).process()
+    assert len(result.errors) == 1 and "weekday 'Mon..Fri'" in result.errors[0]
+    assert len(result.created) == 3
+
+
+def test_unregistered_task_skipped_when_a_registry_is_given(store: Any, fleet: list[OpenShiftClusterDocument]) -> None:
+    store.put_schedule(schedule(look_forward_count=1))
+    result = Scheduler(store, clock=Clock(at(2026, 12, 1, 10)), tasks={TASK2: object()}).process()
+    assert result.created == [] and len(result.errors) == 1 and "not registered" in result.errors[0]
+    result = Scheduler(store, clock=Clock(at(2026, 12, 1, 10)), tasks={TASK: object()}).process()
+    assert len(result.created) == 3
+
+
+def test_a_finished_calendar_creates_nothing(store: Any, fleet: list[OpenShiftClusterDocument], caplog: pytest.LogCaptureFixture) -> None:
+    store.put_schedule(schedule(schedule="2026-11-30 00:00"))
+    with caplog.at_level(logging.WARNING, logger="mimo.scheduler"):
+        result = Scheduler(store, clock=Clock(at(2026, 12, 1, 10))).process()
+    assert result.created == [] and result.errors == []
+    assert any("will never trigger again" in r.getMessage() for r in caplog.records)
+
+
+def test_fewer_periods_left_than_look_forward(store: Any, fleet: list[OpenShiftClusterDocument]) -> None:
+    store.put_schedule(schedule(schedule="2026-12-24,31 00:00", look_forward_count=5, schedule_across="0s"))
+    result = Scheduler(store, clock=Clock(at(2026, 12, 1, 10))).process()
+    assert {m.run_after for m in result.created} == {ts(at(2026, 12, 24)), ts(at(2026, 12, 31))}
+    assert len(result.created) == 6
+
+
+def test_custom_run_window(store: Any, fleet: list[OpenShiftClusterDocument]) -> None:
+    store.put_schedule(schedule(look_forward_count=1))
+    result = Scheduler(store, clock=Clock(at(2026, 12, 1, 10)), run_window=timedelta(days=7)).process()
+    assert all(m.run_before == m.run_after + 7 * DAY for m in result.created)
+    with pytest.raises(ValueError, match="run_window"):
+        Scheduler(store, run_window=timedelta(seconds=-1))
+
+
+def test_result_summary(store: Any, fleet: list[OpenShiftClusterDocument]) -> None:
+    store.put_schedule(schedule())
+    result = Scheduler(store, clock=Clock(at(2026, 12, 1, 10))).process()
+    assert str(result) == "1 schedule(s): created 6, cancelled 0, errors 0"
+    assert result.ok
+
+
+def test_secrets_stay_out_of_the_logs(
+    store: Any, make_cluster: Callable[..., OpenShiftClusterDocument], caplog: pytest.LogCaptureFixture
+) -> None:
+    from mimo.api import RegistryProfile, Secret, ServicePrincipalProfile
+
+    c = make_cluster("secretive")
+    c.properties.service_principal_profile = ServicePrincipalProfile(client_id="cid", client_secret=Secret("hunter2-sp"))
+    c.properties.registry_profiles = [RegistryProfile(name="arosvc.azurecr.io", username="u", password=Secret("hunter2-acr"))]
+    store.put_subscription(SubscriptionDocument(id=SUB_A))
+    store.put_cluster(c)
+    store.put_schedule(schedule())
+    with caplog.at_level(logging.DEBUG, logger="mimo.scheduler"):
+        Scheduler(store, clock=Clock(at(2026, 12, 1, 10))).process()
+    text = "\n".join(r.getMessage() for r in caplog.records)
+    assert "created manifest" in text
+    assert "hunter2" not in text
