@@ -51,7 +51,12 @@ def apiserver(named_certificates: list[dict[str, Any]] | None = None) -> dict[st
     spec: dict[str, Any] = {"audit": {"profile": "Default"}}
     if named_certificates is not None:
         spec["servingCerts"] = {"namedCertificates": named_certificates}
-    return {"apiVersion": "config.openshift.io/v1", "kind": "APIServer", "metadata": {"name": "cluster"}, "spec": spec}
+    return {
+        "apiVersion": "config.openshift.io/v1",
+        "kind": "APIServer",
+        "metadata": {"name": "cluster"},
+        "spec": spec,
+    }
 
 
 def ingress_controller(default_certificate: str | None = None) -> dict[str, Any]:
@@ -75,11 +80,20 @@ def aro_cluster(flags: dict[str, str] | None = None, version: str | None = None)
     }
     if version is not None:
         spec["operatorVersion"] = version
-    return {"apiVersion": "aro.openshift.io/v1alpha1", "kind": "Cluster", "metadata": {"name": "cluster"}, "spec": spec}
+    return {
+        "apiVersion": "aro.openshift.io/v1alpha1",
+        "kind": "Cluster",
+        "metadata": {"name": "cluster"},
+        "spec": spec,
+    }
 
 
 def operator_deployment(
-    name: str, version: str = OLD_OPERATOR_VERSION, *, acr: str = "arointsvc.azurecr.io", replicas: int = 1
+    name: str,
+    version: str = OLD_OPERATOR_VERSION,
+    *,
+    acr: str = "arointsvc.azurecr.io",
+    replicas: int = 1,
 ) -> dict[str, Any]:
     """A rolled-out ARO operator Deployment running ``version`` (status as its controller left it)."""
     role = name.rsplit("-", 1)[-1]
@@ -87,7 +101,11 @@ def operator_deployment(
     return {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
-        "metadata": {"name": name, "namespace": "openshift-azure-operator", "labels": {**labels, "version": version}},
+        "metadata": {
+            "name": name,
+            "namespace": "openshift-azure-operator",
+            "labels": {**labels, "version": version},
+        },
         "spec": {
             "replicas": replicas,
             "selector": {"matchLabels": labels},
@@ -159,14 +177,22 @@ def _cert(subject: str, key: Any, issuer: str, issuer_key: Any, *, ca: bool) -> 
         .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
     )
     if not ca:
-        builder = builder.add_extension(x509.SubjectAlternativeName([x509.DNSName(subject)]), critical=False)
+        builder = builder.add_extension(
+            x509.SubjectAlternativeName([x509.DNSName(subject)]), critical=False
+        )
     return builder.sign(issuer_key, hashes.SHA256())
 
 
-def pem_bundle(cn: str, *, rsa_key: bool = False, key_last: bool = False, chain_first: bool = False) -> str:
+def pem_bundle(
+    cn: str, *, rsa_key: bool = False, key_last: bool = False, chain_first: bool = False
+) -> str:
     """A Key Vault style PEM bundle: the leaf's private key, the leaf for ``cn`` and its issuing CA."""
     ca_key = ec.generate_private_key(ec.SECP256R1())
-    leaf_key: Any = rsa.generate_private_key(65537, 2048) if rsa_key else ec.generate_private_key(ec.SECP256R1())
+    leaf_key: Any = (
+        rsa.generate_private_key(65537, 2048)
+        if rsa_key
+        else ec.generate_private_key(ec.SECP256R1())
+    )
     ca = _cert("Test Issuing CA", ca_key, "Test Issuing CA", ca_key, ca=True)
     leaf = _cert(cn, leaf_key, "Test Issuing CA", ca_key, ca=False)
     key_pem = leaf_key.private_bytes(
@@ -184,7 +210,9 @@ def rg_id(subscription: str, rg: str) -> str:
     return f"/subscriptions/{subscription}/resourceGroups/{rg}"
 
 
-def load_balancer(subscription: str, rg: str, name: str, pools: list[str], *, frontend: str = "internal-lb-ip-v4") -> dict[str, Any]:
+def load_balancer(
+    subscription: str, rg: str, name: str, pools: list[str], *, frontend: str = "internal-lb-ip-v4"
+) -> dict[str, Any]:
     lb_id = f"{rg_id(subscription, rg)}/providers/Microsoft.Network/loadBalancers/{name}"
     return {
         "id": lb_id,
@@ -194,10 +222,15 @@ def load_balancer(subscription: str, rg: str, name: str, pools: list[str], *, fr
         "sku": {"name": "Standard"},
         "properties": {
             "frontendIPConfigurations": [
-                {"id": f"{lb_id}/frontendIPConfigurations/{frontend}", "name": frontend, "properties": {}}
+                {
+                    "id": f"{lb_id}/frontendIPConfigurations/{frontend}",
+                    "name": frontend,
+                    "properties": {},
+                }
             ],
             "backendAddressPools": [
-                {"id": f"{lb_id}/backendAddressPools/{p}", "name": p, "properties": {}} for p in pools
+                {"id": f"{lb_id}/backendAddressPools/{p}", "name": p, "properties": {}}
+                for p in pools
             ],
             "loadBalancingRules": [],
             "probes": [],
@@ -233,7 +266,13 @@ def nic(
         props["virtualMachine"] = {
             "id": f"{rg_id(subscription, rg)}/providers/Microsoft.Compute/virtualMachines/{vm_name}"
         }
-    return {"id": nic_id, "name": name, "type": "Microsoft.Network/networkInterfaces", "location": "eastus", "properties": props}
+    return {
+        "id": nic_id,
+        "name": name,
+        "type": "Microsoft.Network/networkInterfaces",
+        "location": "eastus",
+        "properties": props,
+    }
 
 
 __all__ = [
@@ -252,3 +291,53 @@ __all__ = [
     "pem_bundle",
     "rg_id",
 ]
+
+
+def master_network(
+    subscription: str,
+    rg: str,
+    infra: str,
+    master_subnet: str,
+    *,
+    arch: int = 2,
+) -> list[dict[str, Any]]:
+    """The load balancers and NICs of a control plane whose pools are mixed up, as Fix SSH finds them."""
+    if arch == 1:
+        ilb_name, api_pool, elb_name, elb_pool = (
+            f"{infra}-internal-lb",
+            f"{infra}-internal-controlplane-v4",
+            f"{infra}-public-lb",
+            f"{infra}-public-lb-control-plane-v4",
+        )
+    else:
+        ilb_name, api_pool, elb_name, elb_pool = f"{infra}-internal", infra, infra, infra
+    ilb = load_balancer(subscription, rg, ilb_name, [api_pool])
+    elb = load_balancer(subscription, rg, elb_name, [elb_pool], frontend="public-lb-ip-v4")
+    ilb_pool = f"{ilb['id']}/backendAddressPools"
+    api = f"{ilb_pool}/{api_pool}"
+    public = f"{elb['id']}/backendAddressPools/{elb_pool}"
+    worker_subnet = master_subnet.rsplit("/", 1)[0] + "/worker"
+    return [
+        ilb,
+        elb,
+        # installer names; one with nothing, one right already, one in a foreign SSH pool
+        nic(subscription, rg, f"{infra}-master0-nic", master_subnet, []),
+        nic(
+            subscription,
+            rg,
+            f"{infra}-master1-nic",
+            master_subnet,
+            [api, f"{ilb_pool}/ssh-1", public],
+        ),
+        nic(subscription, rg, f"{infra}-master-2-nic", master_subnet, [api, f"{ilb_pool}/ssh-0"]),
+        # a replaced master's leftover: no VM, in the master subnet -> deleted
+        nic(subscription, rg, f"{infra}-master-1-nic", master_subnet, [api], vm=None),
+        # master-like names outside the master subnet, and a worker -> left alone
+        nic(subscription, rg, f"{infra}-master2-nic", worker_subnet, [], vm=None),
+        nic(subscription, rg, f"{infra}-worker-eastus1-abcde-nic", worker_subnet, []),
+    ]
+
+
+def put_all(fake_azure: Any, resources: list[dict[str, Any]]) -> None:
+    for r in resources:
+        fake_azure.put_resource(r["id"], r)

@@ -19,24 +19,33 @@ def _with_profiles(tc: Any, profiles: list[RegistryProfile]) -> Any:
 
 def _issued(tc: Any, days_ago: float, name: str | None = None) -> RegistryProfile:
     return RegistryProfile(
-        name=name or tc.environment().acr_domain, username="u", issue_date=tc.now() - timedelta(days=days_ago)
+        name=name or tc.environment().acr_domain,
+        username="u",
+        issue_date=tc.now() - timedelta(days=days_ago),
     )
 
 
 def test_valid_token_sets_the_result(fake_task_context: Any) -> None:
     tc = _with_profiles(fake_task_context, [_issued(fake_task_context, 0)])
     ensure_acr_token_is_valid(tc)
-    assert tc.result_message == "token validity has 4320h0m0s remaining, should be rotated in 3360h0m0s"
+    assert (
+        tc.result_message
+        == "token validity has 4320h0m0s remaining, should be rotated in 3360h0m0s"
+    )
 
 
 def test_default_document_token_is_thirty_days_old(fake_task_context: Any) -> None:
     ensure_acr_token_is_valid(fake_task_context)
-    assert fake_task_context.result_message == "token validity has 3600h0m0s remaining, should be rotated in 2640h0m0s"
+    assert (
+        fake_task_context.result_message
+        == "token validity has 3600h0m0s remaining, should be rotated in 2640h0m0s"
+    )
 
 
 def test_only_the_environments_registry_counts(fake_task_context: Any) -> None:
     tc = _with_profiles(
-        fake_task_context, [_issued(fake_task_context, 400, "arosvc.azurecr.io"), _issued(fake_task_context, 0)]
+        fake_task_context,
+        [_issued(fake_task_context, 400, "arosvc.azurecr.io"), _issued(fake_task_context, 0)],
     )
     ensure_acr_token_is_valid(tc)
     assert tc.result_message.startswith("token validity has 4320h0m0s")
@@ -67,7 +76,10 @@ def test_due_for_rotation(fake_task_context: Any) -> None:
     tc = _with_profiles(fake_task_context, [_issued(fake_task_context, 150)])
     with pytest.raises(TerminalError) as e:
         ensure_acr_token_is_valid(tc)
-    assert str(e.value) == "TerminalError: token able to be renewed for 240h0m0s, 720h0m0s validity remaining, please rotate"
+    assert (
+        str(e.value)
+        == "TerminalError: token able to be renewed for 240h0m0s, 720h0m0s validity remaining, please rotate"
+    )
 
 
 def test_boundaries(fake_task_context: Any) -> None:
@@ -75,5 +87,7 @@ def test_boundaries(fake_task_context: Any) -> None:
     ensure_acr_token_is_valid(tc)  # exactly 140 days: not yet past
     assert tc.result_message == "token validity has 960h0m0s remaining, should be rotated in 0s"
     _with_profiles(tc, [_issued(tc, 180)])
-    with pytest.raises(TerminalError, match="token able to be renewed for 960h0m0s, 0s validity remaining"):
+    with pytest.raises(
+        TerminalError, match="token able to be renewed for 960h0m0s, 0s validity remaining"
+    ):
         ensure_acr_token_is_valid(tc)

@@ -23,16 +23,34 @@ def test_no_degraded_condition_is_fine(kube_tc: Any, fake_kube: Any) -> None:
 def test_missing_cluster_operator_is_terminal_with_the_404_message(kube_tc: Any) -> None:
     with pytest.raises(TerminalError) as e:
         ensure_api_server_is_up(kube_tc)
-    assert str(e.value) == 'TerminalError: clusteroperators.config.openshift.io "kube-apiserver" not found'
+    assert (
+        str(e.value)
+        == 'TerminalError: clusteroperators.config.openshift.io "kube-apiserver" not found'
+    )
     assert e.value.__cause__ is not None
 
 
 @pytest.mark.parametrize(
     ("available", "progressing", "degraded", "text"),
     [
-        ("False", "False", "False", "kube-apiserver Available=False, Progressing=False, Degraded=False"),
-        ("True", "True", "False", "kube-apiserver Available=True, Progressing=True, Degraded=False"),
-        ("True", "False", "True", "kube-apiserver Available=True, Progressing=False, Degraded=True"),
+        (
+            "False",
+            "False",
+            "False",
+            "kube-apiserver Available=False, Progressing=False, Degraded=False",
+        ),
+        (
+            "True",
+            "True",
+            "False",
+            "kube-apiserver Available=True, Progressing=True, Degraded=False",
+        ),
+        (
+            "True",
+            "False",
+            "True",
+            "kube-apiserver Available=True, Progressing=False, Degraded=True",
+        ),
         (None, None, None, "kube-apiserver Available=, Progressing=, Degraded="),
         ("True", None, None, "kube-apiserver Available=True, Progressing=, Degraded="),
     ],
@@ -46,8 +64,12 @@ def test_unhealthy_operator_is_transient(
     assert str(e.value) == f"TransientError: {text}"
 
 
-@pytest.mark.parametrize("kind", ["server_error", "unavailable", "timeout", "throttle", "connection_reset"])
-def test_read_errors_are_transient(kube_tc: Any, fake_kube: Any, mimo_faults: Any, kind: str) -> None:
+@pytest.mark.parametrize(
+    "kind", ["server_error", "unavailable", "timeout", "throttle", "connection_reset"]
+)
+def test_read_errors_are_transient(
+    kube_tc: Any, fake_kube: Any, mimo_faults: Any, kind: str
+) -> None:
     fake_kube.add(cluster_operator())
     mimo_faults.inject("kube", kind, match="clusteroperators")
     with pytest.raises(TransientError):

@@ -27,12 +27,21 @@ TARGETS = [
     ("openshift-ingress", INGRESS),
     ("openshift-azure-operator", INGRESS),
 ]
-STEPS = [rotate_managed_certificates, ensure_api_server_serving_certificate, ensure_ingress_default_certificate]
+STEPS = [
+    rotate_managed_certificates,
+    ensure_api_server_serving_certificate,
+    ensure_ingress_default_certificate,
+]
 
 
 @pytest.fixture
 def tc(kube_tc: Any, fake_azure: Any, fake_kube: Any) -> Any:
-    fake_kube.add(*(namespace(n) for n in ("openshift-config", "openshift-ingress", "openshift-azure-operator")))
+    fake_kube.add(
+        *(
+            namespace(n)
+            for n in ("openshift-config", "openshift-ingress", "openshift-azure-operator")
+        )
+    )
     return kube_tc.with_azure(fake_azure)
 
 
@@ -52,31 +61,52 @@ def _tls(fake_kube: Any, namespace: str, name: str) -> tuple[str, list[x509.Cert
 
 def _custom_domain(tc: Any) -> Any:
     doc = tc.get_openshift_cluster_document().copy()
-    doc.properties.cluster_profile = replace(doc.properties.cluster_profile, domain="apps.contoso.com")
+    doc.properties.cluster_profile = replace(
+        doc.properties.cluster_profile, domain="apps.contoso.com"
+    )
     return tc.with_cluster_document(doc)
 
 
 # -- rotate managed certificates -------------------------------------------------------------
 
 
-def test_rotate_copies_both_certificates_to_both_namespaces(tc: Any, fake_azure: Any, fake_kube: Any) -> None:
-    _vault(fake_azure, **{API: pem_bundle("api.mycluster.eastus.aroapp.io"), INGRESS: pem_bundle("*.apps.mycluster.eastus.aroapp.io")})
+def test_rotate_copies_both_certificates_to_both_namespaces(
+    tc: Any, fake_azure: Any, fake_kube: Any
+) -> None:
+    _vault(
+        fake_azure,
+        **{
+            API: pem_bundle("api.mycluster.eastus.aroapp.io"),
+            INGRESS: pem_bundle("*.apps.mycluster.eastus.aroapp.io"),
+        },
+    )
     rotate_managed_certificates(tc)
     for ns, name in TARGETS:
         kind, chain, key = _tls(fake_kube, ns, name)
         assert kind == "kubernetes.io/tls"
         assert [c.subject.rfc4514_string() for c in chain][1:] == ["CN=Test Issuing CA"]
         assert b"PRIVATE KEY" in key
-    assert _tls(fake_kube, "openshift-config", API)[1][0].subject.rfc4514_string() == "CN=api.mycluster.eastus.aroapp.io"
+    assert (
+        _tls(fake_kube, "openshift-config", API)[1][0].subject.rfc4514_string()
+        == "CN=api.mycluster.eastus.aroapp.io"
+    )
     assert tc.result_message == ""
 
 
-def test_rotate_twice_writes_nothing_the_second_time(tc: Any, fake_azure: Any, fake_kube: Any) -> None:
+def test_rotate_twice_writes_nothing_the_second_time(
+    tc: Any, fake_azure: Any, fake_kube: Any
+) -> None:
     _vault(fake_azure, **{API: pem_bundle("api.x"), INGRESS: pem_bundle("apps.x")})
     rotate_managed_certificates(tc)
-    before = {(ns, n): fake_kube.get("v1", "Secret", n, ns)["metadata"]["resourceVersion"] for ns, n in TARGETS}
+    before = {
+        (ns, n): fake_kube.get("v1", "Secret", n, ns)["metadata"]["resourceVersion"]
+        for ns, n in TARGETS
+    }
     rotate_managed_certificates(tc)
-    after = {(ns, n): fake_kube.get("v1", "Secret", n, ns)["metadata"]["resourceVersion"] for ns, n in TARGETS}
+    after = {
+        (ns, n): fake_kube.get("v1", "Secret", n, ns)["metadata"]["resourceVersion"]
+        for ns, n in TARGETS
+    }
     assert before == after
 
 
@@ -86,11 +116,19 @@ def test_rotate_replaces_an_old_certificate(tc: Any, fake_azure: Any, fake_kube:
     _vault(fake_azure, **{API: pem_bundle("api.new")})
     rotate_managed_certificates(tc)
     assert _tls(fake_kube, "openshift-config", API)[1][0].subject.rfc4514_string() == "CN=api.new"
-    assert _tls(fake_kube, "openshift-azure-operator", API)[1][0].subject.rfc4514_string() == "CN=api.new"
-    assert _tls(fake_kube, "openshift-ingress", INGRESS)[1][0].subject.rfc4514_string() == "CN=apps.old"
+    assert (
+        _tls(fake_kube, "openshift-azure-operator", API)[1][0].subject.rfc4514_string()
+        == "CN=api.new"
+    )
+    assert (
+        _tls(fake_kube, "openshift-ingress", INGRESS)[1][0].subject.rfc4514_string()
+        == "CN=apps.old"
+    )
 
 
-def test_one_missing_certificate_does_not_stop_the_other(tc: Any, fake_azure: Any, fake_kube: Any) -> None:
+def test_one_missing_certificate_does_not_stop_the_other(
+    tc: Any, fake_azure: Any, fake_kube: Any
+) -> None:
     _vault(fake_azure, **{INGRESS: pem_bundle("apps.x")})
     with pytest.raises(TransientError) as e:
         rotate_managed_certificates(tc)
@@ -108,8 +146,16 @@ def test_both_missing_names_both(tc: Any, fake_azure: Any) -> None:
     assert f"{API}: " in str(e.value) and f"; {INGRESS}: " in str(e.value)
 
 
-def test_unparsable_bundle_is_terminal_naming_the_secret(tc: Any, fake_azure: Any, fake_kube: Any) -> None:
-    _vault(fake_azure, **{API: "-----BEGIN CERTIFICATE-----\nnope\n-----END CERTIFICATE-----\n", INGRESS: pem_bundle("apps.x")})
+def test_unparsable_bundle_is_terminal_naming_the_secret(
+    tc: Any, fake_azure: Any, fake_kube: Any
+) -> None:
+    _vault(
+        fake_azure,
+        **{
+            API: "-----BEGIN CERTIFICATE-----\nnope\n-----END CERTIFICATE-----\n",
+            INGRESS: pem_bundle("apps.x"),
+        },
+    )
     with pytest.raises(TerminalError) as e:
         rotate_managed_certificates(tc)
     assert str(e.value) == (
@@ -130,7 +176,9 @@ def test_kubernetes_write_failure_is_transient(tc: Any, fake_azure: Any, fake_ku
 
 
 @pytest.mark.parametrize("kind", ["server_error", "unavailable", "throttle"])
-def test_key_vault_errors_are_transient(tc: Any, fake_azure: Any, mimo_faults: Any, kind: str) -> None:
+def test_key_vault_errors_are_transient(
+    tc: Any, fake_azure: Any, mimo_faults: Any, kind: str
+) -> None:
     _vault(fake_azure, **{API: pem_bundle("api.x"), INGRESS: pem_bundle("apps.x")})
     mimo_faults.inject("azure", kind, match="vault")
     with pytest.raises(TransientError, match="certificates not rotated"):
@@ -155,7 +203,9 @@ def test_secret_write_faults_once_are_survived_or_transient(
 
 
 def test_apiserver_serves_the_managed_certificate(kube_tc: Any, fake_kube: Any) -> None:
-    fake_kube.add(apiserver([{"names": ["old.example.com"], "servingCertificate": {"name": "old"}}]))
+    fake_kube.add(
+        apiserver([{"names": ["old.example.com"], "servingCertificate": {"name": "old"}}])
+    )
     ensure_api_server_serving_certificate(kube_tc)
     spec = fake_kube.get("config.openshift.io/v1", "APIServer", "cluster")["spec"]
     assert spec["servingCerts"]["namedCertificates"] == [
@@ -167,9 +217,16 @@ def test_apiserver_serves_the_managed_certificate(kube_tc: Any, fake_kube: Any) 
 def test_apiserver_already_right_is_not_written(kube_tc: Any, fake_kube: Any) -> None:
     fake_kube.add(apiserver())
     ensure_api_server_serving_certificate(kube_tc)
-    rv = fake_kube.get("config.openshift.io/v1", "APIServer", "cluster")["metadata"]["resourceVersion"]
+    rv = fake_kube.get("config.openshift.io/v1", "APIServer", "cluster")["metadata"][
+        "resourceVersion"
+    ]
     ensure_api_server_serving_certificate(kube_tc)
-    assert fake_kube.get("config.openshift.io/v1", "APIServer", "cluster")["metadata"]["resourceVersion"] == rv
+    assert (
+        fake_kube.get("config.openshift.io/v1", "APIServer", "cluster")["metadata"][
+            "resourceVersion"
+        ]
+        == rv
+    )
 
 
 def test_apiserver_missing_is_terminal(kube_tc: Any) -> None:
@@ -186,7 +243,9 @@ def test_apiserver_conflict_is_retried(kube_tc: Any, fake_kube: Any, mimo_faults
     assert [e.kind for e in mimo_faults.trace] == ["conflict"] * 3
 
 
-def test_apiserver_endless_conflict_is_transient(kube_tc: Any, fake_kube: Any, mimo_faults: Any) -> None:
+def test_apiserver_endless_conflict_is_transient(
+    kube_tc: Any, fake_kube: Any, mimo_faults: Any
+) -> None:
     fake_kube.add(apiserver())
     mimo_faults.inject("kube", "conflict", match="PUT .*apiservers")
     with pytest.raises(TransientError, match="the object has been modified"):
@@ -194,7 +253,9 @@ def test_apiserver_endless_conflict_is_transient(kube_tc: Any, fake_kube: Any, m
 
 
 @pytest.mark.parametrize("kind", ["server_error", "throttle", "connection_reset"])
-def test_apiserver_other_errors_are_transient(kube_tc: Any, fake_kube: Any, mimo_faults: Any, kind: str) -> None:
+def test_apiserver_other_errors_are_transient(
+    kube_tc: Any, fake_kube: Any, mimo_faults: Any, kind: str
+) -> None:
     fake_kube.add(apiserver())
     mimo_faults.inject("kube", kind, match="apiservers")
     with pytest.raises(TransientError):
@@ -207,31 +268,42 @@ def test_apiserver_other_errors_are_transient(kube_tc: Any, fake_kube: Any, mimo
 def test_ingress_serves_the_managed_certificate(kube_tc: Any, fake_kube: Any) -> None:
     fake_kube.add(ingress_controller("customer-cert"))
     ensure_ingress_default_certificate(kube_tc)
-    ic = fake_kube.get("operator.openshift.io/v1", "IngressController", "default", "openshift-ingress-operator")
+    ic = fake_kube.get(
+        "operator.openshift.io/v1", "IngressController", "default", "openshift-ingress-operator"
+    )
     assert ic["spec"]["defaultCertificate"] == {"name": INGRESS}
     assert ic["spec"]["replicas"] == 2
     rv = ic["metadata"]["resourceVersion"]
     ensure_ingress_default_certificate(kube_tc)
-    ic = fake_kube.get("operator.openshift.io/v1", "IngressController", "default", "openshift-ingress-operator")
+    ic = fake_kube.get(
+        "operator.openshift.io/v1", "IngressController", "default", "openshift-ingress-operator"
+    )
     assert ic["metadata"]["resourceVersion"] == rv
 
 
 def test_ingress_missing_is_terminal(kube_tc: Any) -> None:
     with pytest.raises(TerminalError) as e:
         ensure_ingress_default_certificate(kube_tc)
-    assert str(e.value) == 'TerminalError: ingresscontrollers.operator.openshift.io "default" not found'
+    assert (
+        str(e.value)
+        == 'TerminalError: ingresscontrollers.operator.openshift.io "default" not found'
+    )
 
 
 def test_ingress_conflict_is_retried(kube_tc: Any, fake_kube: Any, mimo_faults: Any) -> None:
     fake_kube.add(ingress_controller())
     mimo_faults.inject("kube", "conflict", match="PUT .*ingresscontrollers", times=2)
     ensure_ingress_default_certificate(kube_tc)
-    ic = fake_kube.get("operator.openshift.io/v1", "IngressController", "default", "openshift-ingress-operator")
+    ic = fake_kube.get(
+        "operator.openshift.io/v1", "IngressController", "default", "openshift-ingress-operator"
+    )
     assert ic["spec"]["defaultCertificate"] == {"name": INGRESS}
 
 
 @pytest.mark.parametrize("kind", ["server_error", "unavailable", "timeout", "lost_response"])
-def test_ingress_other_errors_are_transient(kube_tc: Any, fake_kube: Any, mimo_faults: Any, kind: str) -> None:
+def test_ingress_other_errors_are_transient(
+    kube_tc: Any, fake_kube: Any, mimo_faults: Any, kind: str
+) -> None:
     fake_kube.add(ingress_controller())
     mimo_faults.inject("kube", kind, match="PUT .*ingresscontrollers")
     with pytest.raises(TransientError):

@@ -50,7 +50,9 @@ def _deployment(fake_kube: Any, name: str) -> dict[str, Any]:
 
 def test_desired_version_defaults_to_the_runtime_default(fake_task_context: Any) -> None:
     assert desired_operator_version(fake_task_context) == DEFAULT_OPERATOR_VERSION
-    assert operator_image(fake_task_context) == f"arointsvc.azurecr.io/aro:{DEFAULT_OPERATOR_VERSION}"
+    assert (
+        operator_image(fake_task_context) == f"arointsvc.azurecr.io/aro:{DEFAULT_OPERATOR_VERSION}"
+    )
 
 
 def test_pinned_version(fake_task_context: Any) -> None:
@@ -73,7 +75,10 @@ def test_flags_replace_not_merge(kube_tc: Any, fake_kube: Any) -> None:
     tc = _flags(kube_tc, {"aro.imageconfig.enabled": "true", "aro.genevalogging.enabled": "true"})
     update_cluster_operator_flags(tc)
     spec = fake_kube.get(*ARO)["spec"]
-    assert spec["operatorFlags"] == {"aro.imageconfig.enabled": "true", "aro.genevalogging.enabled": "true"}
+    assert spec["operatorFlags"] == {
+        "aro.imageconfig.enabled": "true",
+        "aro.genevalogging.enabled": "true",
+    }
     assert spec["domain"] == "mycluster.eastus.aroapp.io"
     rv = fake_kube.get(*ARO)["metadata"]["resourceVersion"]
     update_cluster_operator_flags(tc)
@@ -90,11 +95,19 @@ def test_flags_conflict_is_retried(kube_tc: Any, fake_kube: Any, mimo_faults: An
     fake_kube.add(aro_cluster({}))
     mimo_faults.inject("kube", "conflict", match="PUT .*clusters", times=4)
     update_cluster_operator_flags(kube_tc)
-    assert fake_kube.get(*ARO)["spec"]["operatorFlags"] == kube_tc.get_openshift_cluster_properties().operator_flags
+    assert (
+        fake_kube.get(*ARO)["spec"]["operatorFlags"]
+        == kube_tc.get_openshift_cluster_properties().operator_flags
+    )
 
 
-@pytest.mark.parametrize("kind", ["server_error", "unavailable", "throttle", "timeout", "connection_reset", "lost_response"])
-def test_flags_other_errors_are_transient(kube_tc: Any, fake_kube: Any, mimo_faults: Any, kind: str) -> None:
+@pytest.mark.parametrize(
+    "kind",
+    ["server_error", "unavailable", "throttle", "timeout", "connection_reset", "lost_response"],
+)
+def test_flags_other_errors_are_transient(
+    kube_tc: Any, fake_kube: Any, mimo_faults: Any, kind: str
+) -> None:
     fake_kube.add(aro_cluster({}))
     mimo_faults.inject("kube", kind, match="PUT .*clusters")
     with pytest.raises(TransientError):
@@ -111,7 +124,9 @@ def test_set_flags_in_the_document_keeps_others(fake_task_context: Any) -> None:
     flags = fake_task_context.get_openshift_cluster_properties().operator_flags
     assert flags["aro.genevalogging.otel.profile"] == "max-logs"
     assert flags["aro.imageconfig.enabled"] == "true"
-    stored = fake_task_context.store.get_cluster(fake_task_context.get_openshift_cluster_document().resource_id)
+    stored = fake_task_context.store.get_cluster(
+        fake_task_context.get_openshift_cluster_document().resource_id
+    )
     assert stored.properties.operator_flags == flags
 
 
@@ -166,13 +181,17 @@ def operator_tc(kube_tc: Any, fake_kube: Any) -> Any:
     return kube_tc
 
 
-def test_roll_points_both_deployments_at_the_desired_image(operator_tc: Any, fake_kube: Any) -> None:
+def test_roll_points_both_deployments_at_the_desired_image(
+    operator_tc: Any, fake_kube: Any
+) -> None:
     assert aro_operator_ready(operator_tc)
     assert not aro_operator_running_desired_version(operator_tc)
     roll_operator_deployments(operator_tc)
     for name in DEPLOYMENTS:
         d = _deployment(fake_kube, name)
-        assert d["spec"]["template"]["spec"]["containers"][0]["image"] == operator_image(operator_tc)
+        assert d["spec"]["template"]["spec"]["containers"][0]["image"] == operator_image(
+            operator_tc
+        )
         assert d["metadata"]["labels"] == {"app": name, "version": DEFAULT_OPERATOR_VERSION}
         assert d["metadata"]["generation"] == 2
         assert not deployment_is_ready(d)
@@ -206,7 +225,9 @@ def test_deployment_missing_is_terminal(kube_tc: Any, fake_kube: Any) -> None:
     assert not aro_operator_running_desired_version(kube_tc)
 
 
-def test_deployment_without_the_operator_container_is_terminal(kube_tc: Any, fake_kube: Any) -> None:
+def test_deployment_without_the_operator_container_is_terminal(
+    kube_tc: Any, fake_kube: Any
+) -> None:
     d = operator_deployment("aro-operator-master")
     d["spec"]["template"]["spec"]["containers"][0]["name"] = "something-else"
     fake_kube.add(d, operator_deployment("aro-operator-worker"))
@@ -220,7 +241,10 @@ def test_deployment_without_the_operator_container_is_terminal(kube_tc: Any, fak
 def test_roll_conflict_is_retried(operator_tc: Any, fake_kube: Any, mimo_faults: Any) -> None:
     mimo_faults.inject("kube", "conflict", match="PUT .*deployments", times=2)
     roll_operator_deployments(operator_tc)
-    assert _deployment(fake_kube, "aro-operator-worker")["metadata"]["labels"]["version"] == DEFAULT_OPERATOR_VERSION
+    assert (
+        _deployment(fake_kube, "aro-operator-worker")["metadata"]["labels"]["version"]
+        == DEFAULT_OPERATOR_VERSION
+    )
 
 
 @pytest.mark.parametrize("kind", ["server_error", "throttle", "connection_reset", "lost_response"])

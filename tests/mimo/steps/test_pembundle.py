@@ -15,12 +15,20 @@ def _certs(pem: bytes) -> list[x509.Certificate]:
 
 @pytest.mark.parametrize(
     "options",
-    [{}, {"key_last": True}, {"chain_first": True}, {"rsa_key": True, "key_last": True, "chain_first": True}],
+    [
+        {},
+        {"key_last": True},
+        {"chain_first": True},
+        {"rsa_key": True, "key_last": True, "chain_first": True},
+    ],
 )
 def test_key_and_chain_leaf_first(options: dict[str, bool]) -> None:
     bundle = parse_pem_bundle(pem_bundle("api.mycluster.eastus.aroapp.io", **options))
     certs = _certs(bundle.chain_pem)
-    assert [c.subject.rfc4514_string() for c in certs] == ["CN=api.mycluster.eastus.aroapp.io", "CN=Test Issuing CA"]
+    assert [c.subject.rfc4514_string() for c in certs] == [
+        "CN=api.mycluster.eastus.aroapp.io",
+        "CN=Test Issuing CA",
+    ]
     key = serialization.load_pem_private_key(bundle.key_pem, password=None)
     assert key.public_key() == certs[0].public_key()
     label = b"RSA PRIVATE KEY" if options.get("rsa_key") else b"EC PRIVATE KEY"
@@ -38,8 +46,14 @@ def test_repr_never_shows_the_key() -> None:
     [
         ("", "the bundle is empty"),
         ("not a pem", "no private key in the bundle"),
-        ("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n", "the private key does not parse"),
-        ("-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED PRIVATE KEY-----\n", "encrypted"),
+        (
+            "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
+            "the private key does not parse",
+        ),
+        (
+            "-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED PRIVATE KEY-----\n",
+            "encrypted",
+        ),
     ],
 )
 def test_unusable_bundles(text: str, why: str) -> None:
@@ -57,7 +71,9 @@ def test_certificate_of_another_key() -> None:
     a, b = pem_bundle("a.example"), pem_bundle("b.example")
     key_a = a[: a.index("-----BEGIN CERTIFICATE-----")]
     certs_b = b[b.index("-----BEGIN CERTIFICATE-----") :]
-    with pytest.raises(PEMBundleError, match="no certificate in the bundle matches the private key"):
+    with pytest.raises(
+        PEMBundleError, match="no certificate in the bundle matches the private key"
+    ):
         parse_pem_bundle(key_a + certs_b)
 
 
