@@ -1,0 +1,118 @@
+"""kubectl (the real one) against the fake, through the fake's kubeconfig."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from pytest_mimo.fakes.kube import FakeKube
+
+KUBECTL = shutil.which("kubectl")
+pytestmark = pytest.mark.skipif(KUBECTL is None, reason="kubectl is not installed on this machine (not on PATH)")
+
+Run = Callable[..., subprocess.CompletedProcess[str]]
+
+
+@pytest.fixture
+def kube() -> Iterator[FakeKube]:
+    # kubectl (client-go) sends a bearer token only over TLS, as against a real cluster
+    with FakeKube(tls=True) as fake:
+        fake.add({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "openshift-config"}})
+        yield fake
+
+
+@pytest.fixture
+def kubectl(kube: FakeKube, tmp_path: Path) -> Run:
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "KUBECONFIG": kube.kubeconfig(),
+        "HOME": str(tmp_path / "home"),
+        "NO_PROXY": "127.0.0.1",
+    }
+
+    def run(*args: str, stdin: str | None = None, ok: bool = True) -> subprocess.CompletedProcess[str]:
+        assert KUBECTL is not None
+        proc = subprocess.run(
+            [KUBECTL, f"--cache-dir={tmp_path / 'cache'}", "--request-timeout=10s", *args],
+            env=env,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        if ok:
+            assert proc.returncode == 0, f"kubectl {' '.join(args)} failed:\n{proc.stderr}"
+        return proc
+
+    return run
+
+
+def test_cluster_operator_lifecycle(kube: FakeKube, kubectl: Run) -> None:
+    kube.add(
+        {
+            "apiVersion": "config.openshift.io/v1",
+            "kind": "ClusterOperator",
+            "metadata": {"name": "kube-apiserver"},
+            "status": {"conditions": [{"type": "Available", "status": "True"}]},
+        }
+    )
+    out = kubectl("get", "clusteroperator", "kube-apiserver").stdout
+    assert "kube-apiserver" in out
+    got = json.loads(kubectl("get", "clusteroperators.config.openshift.io", "kube-apiserver", "-o", "json").stdout)
+    assert got["status"]["conditions"] == [{"type": "Available", "status": "True"}]
+
+    manifest = {"apiVersion": "config.openshift.io/v1", "kind": "ClusterOperator", "metadata": {"name": "dns", "labels": {"v": "1"}}, "spec": {}}
+    assert "created" in kubectl("apply", "-f", "-", stdin=json.dumps(manifest)).stdout
+    manifest["metadata"]["labels"] = {"v": "2"}  # type: ignore[index]
+    assert "configured" in kubectl("apply", "-f", "-", stdin=json.dumps(manifest)).stdout
+    live = kube.get("config.openshift.io/v1", "ClusterOperator", "dns")
+    assert live is not None and live["metadata"]["labels"] == {"v": "2"}
+    assert "kubectl.kubernetes.io/last-applied-configuration" in live["metadata"]["annotations"]
+
+    assert "patched" in kubectl("patch", "clusteroperator", "dns", "--type=merge", "-p", '{"spec":{"x":"y"}}').stdout
+    assert kube.get("config.openshift.io/v1", "ClusterOperator", "dns")["spec"] == {"x": "y"}  # type: ignore[index]
+
+    assert "deleted" in kubectl("delete", "clusteroperator", "dns").stdout
+    assert kube.get("config.openshift.io/v1", "ClusterOperator", "dns") is None
+    missing = kubectl("get", "clusteroperator", "dns", ok=False)
+    assert missing.returncode != 0
+    assert 'clusteroperators.config.openshift.io "dns" not found' in missing.stderr
+
+
+def test_secret_lifecycle(kube: FakeKube, kubectl: Run) -> None:
+    manifest = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "tls", "namespace": "openshift-config"}, "stringData": {"tls.crt": "a"}}
+    assert "created" in kubectl("apply", "-f", "-", stdin=json.dumps(manifest)).stdout
+    manifest["stringData"] = {"tls.crt": "b"}
+    assert "configured" in kubectl("apply", "-f", "-", stdin=json.dumps(manifest)).stdout
+    got = json.loads(kubectl("get", "secret", "tls", "-n", "openshift-config", "-o", "json").stdout)
+    assert got["data"] == {"tls.crt": "Yg=="}
+    assert "tls" in kubectl("get", "secrets", "-n", "openshift-config").stdout
+    kubectl("patch", "secret", "tls", "-n", "openshift-config", "--type=merge", "-p", '{"metadata":{"labels":{"a":"b"}}}')
+    assert kube.get("v1", "Secret", "tls", "openshift-config")["metadata"]["labels"] == {"a": "b"}  # type: ignore[index]
+    assert 'secret "tls" deleted' in kubectl("delete", "secret", "tls", "-n", "openshift-config").stdout
+    assert kube.get("v1", "Secret", "tls", "openshift-config") is None
+    bad = kubectl("apply", "-f", "-", stdin=json.dumps({**manifest, "metadata": {"name": "x", "namespace": "nope"}}), ok=False)
+    assert 'namespaces "nope" not found' in bad.stderr
+
+
+def test_kubectl_without_the_token_is_refused(kube: FakeKube, kubectl: Run, tmp_path: Path) -> None:
+    config = json.loads(Path(kube.kubeconfig()).read_text())
+    config["users"][0]["user"]["token"] = "wrong"
+    other = tmp_path / "wrong-kubeconfig"
+    other.write_text(json.dumps(config))
+    assert KUBECTL is not None
+    proc = subprocess.run(
+        [KUBECTL, f"--kubeconfig={other}", f"--cache-dir={tmp_path / 'c2'}", "get", "secrets", "-A"],
+        env={"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode != 0
+    assert "Unauthorized" in proc.stderr or "provide credentials" in proc.stderr, proc.stderr
