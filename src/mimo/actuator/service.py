@@ -19,7 +19,7 @@ import logging
 import signal
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from types import FrameType
 from typing import TYPE_CHECKING, Any
@@ -108,15 +108,23 @@ class ActuatorService:
     def stopping(self) -> bool:
         return self._stopping.is_set()
 
-    def install_signal_handlers(self) -> None:
-        """SIGTERM and SIGINT stop the service cleanly (main thread only)."""
+    def install_signal_handlers(self) -> Callable[[], None]:
+        """SIGTERM and SIGINT stop the service cleanly (main thread only).
+
+        Returns a function that puts the previous handlers back.
+        """
 
         def handler(signum: int, frame: FrameType | None) -> None:
             self.log.warning("signal %d: stopping after the running tasks", signum)
             self.stop()
 
-        signal.signal(signal.SIGTERM, handler)
-        signal.signal(signal.SIGINT, handler)
+        old = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGINT)}
+
+        def restore() -> None:
+            for sig, h in old.items():
+                signal.signal(sig, h)
+
+        return restore
 
     # -- running -----------------------------------------------------------------------------
     def _now(self) -> int:

@@ -140,6 +140,12 @@ def clusters_add(
             doc = OpenShiftClusterDocument(id=(doc_id or str(uuid.uuid4())).lower(), resource_id=rid)
     except DocumentError as e:
         fail(str(e))
+    if kubeconfig and (api_url or token_file):
+        fail("give either --kubeconfig or --api-url with --token-file, not both")
+    if (api_url is None) != (token_file is None):
+        fail("--api-url and --token-file: give both (or --kubeconfig)")
+    if ca_file and not api_url:
+        fail("--ca-file: only with --api-url")
     azure = _azure_settings(
         azure_kind, azure_tenant_id, azure_client_id, azure_client_secret_file, azure_federated_token_file,
         azure_from_env,
@@ -153,7 +159,7 @@ def clusters_add(
             azure=azure,
         )
     except ValueError as e:
-        fail(str(e).replace("cluster access ", "--").replace("_", "-", 1) if "cluster access" in str(e) else str(e))
+        fail(str(e))
     store = open_cli_store()
     try:
         sub = store.get_subscription(doc.subscription_id)

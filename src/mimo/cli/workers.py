@@ -44,12 +44,17 @@ def actuator_cmd(once: bool, workers: int, poll_interval: float, lease_seconds: 
         store, tasks, workers=workers, poll_interval=poll_interval, lease_seconds=lease_seconds, owner=owner,
         environment=env,
     )
+    restore = None
     if threading.current_thread() is threading.main_thread():
-        service.install_signal_handlers()
+        restore = service.install_signal_handlers()
     logging.getLogger("mimo.actuator").info(
         "actuator %s on store %s: %d tasks registered", service.owner, settings().store_path, len(tasks)
     )
-    service.run(once=once)
+    try:
+        service.run(once=once)
+    finally:
+        if restore is not None:
+            restore()
     click.echo(f"actuator {service.owner}: {service.passes} cluster pass(es), {service.errors} error(s)")
     if service.errors:
         raise SystemExit(1)
@@ -74,21 +79,25 @@ def scheduler_cmd(once: bool, poll_interval: float, log_level: str) -> None:
     _setup_logging(log_level)
     scheduler = Scheduler(store, clock=SystemClock(), environment=env, tasks=tasks)
     stop = threading.Event()
-    if threading.current_thread() is threading.main_thread():
+    old: dict[int, object] = {}
+    if not once and threading.current_thread() is threading.main_thread():
 
         def handler(signum: int, frame: FrameType | None) -> None:
             stop.set()
 
-        signal.signal(signal.SIGTERM, handler)
-        signal.signal(signal.SIGINT, handler)
+        old = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGINT)}
     failed = False
-    while True:
-        result = scheduler.process()
-        click.echo(f"scheduler pass: {result.summary()}")
-        for line in result.errors:
-            click.echo(f"mimo: scheduler: {line}", err=True)
-        failed = failed or not result.ok
-        if once or stop.wait(poll_interval):
-            break
+    try:
+        while True:
+            result = scheduler.process()
+            click.echo(f"scheduler pass: {result.summary()}")
+            for line in result.errors:
+                click.echo(f"mimo: scheduler: {line}", err=True)
+            failed = failed or not result.ok
+            if once or stop.wait(poll_interval):
+                break
+    finally:
+        for sig, h in old.items():
+            signal.signal(sig, h)  # type: ignore[arg-type]
     if failed and once:
         raise SystemExit(1)
