@@ -160,12 +160,16 @@ class KubeHelper:
     # -- construction --------------------------------------------------------
 
     @classmethod
-    def from_kubeconfig(cls, path: str, *, context: str | None = None, cache_dir: str | None = None) -> KubeHelper:
+    def from_kubeconfig(
+        cls, path: str, *, context: str | None = None, cache_dir: str | None = None
+    ) -> KubeHelper:
         """From a kubeconfig file (its current context, or ``context``)."""
         if not os.path.isfile(path):
             raise FileNotFoundError(f"kubeconfig not found: {path}")
         cfg = k8s_client.Configuration()
-        k8s_config.load_kube_config(config_file=path, context=context, client_configuration=cfg, persist_config=False)
+        k8s_config.load_kube_config(
+            config_file=path, context=context, client_configuration=cfg, persist_config=False
+        )
         cfg.retries = _RETRIES
         return cls(k8s_client.ApiClient(configuration=cfg), cache_dir=cache_dir)
 
@@ -227,7 +231,14 @@ class KubeHelper:
         return str(res.path(name=name, namespace=namespace if res.namespaced else None))
 
     def _call(self, method: str, path: str, body: Any = None, **params: Any) -> Any:
-        resp = self.dynamic.request(method, path, body=body, serialize=False, _request_timeout=self.request_timeout, **params)
+        resp = self.dynamic.request(
+            method,
+            path,
+            body=body,
+            serialize=False,
+            _request_timeout=self.request_timeout,
+            **params,
+        )
         data = resp.data
         return json.loads(data) if data else None
 
@@ -238,7 +249,11 @@ class KubeHelper:
         return obj
 
     def list(
-        self, api_version: str, kind: str, namespace: str | None = None, label_selector: str | None = None
+        self,
+        api_version: str,
+        kind: str,
+        namespace: str | None = None,
+        label_selector: str | None = None,
     ) -> list[Obj]:
         res = self._resource(api_version, kind)
         path = str(res.path(namespace=namespace if res.namespaced else None))
@@ -254,8 +269,12 @@ class KubeHelper:
         api_version, kind, _, namespace = _meta(obj)
         res = self._resource(api_version, kind)
         if res.namespaced and not namespace:
-            raise ValueError(f"{kind} {obj['metadata']['name']!r} is namespaced: set metadata.namespace")
-        created: Obj = self._call("post", str(res.path(namespace=namespace if res.namespaced else None)), body=obj)
+            raise ValueError(
+                f"{kind} {obj['metadata']['name']!r} is namespaced: set metadata.namespace"
+            )
+        created: Obj = self._call(
+            "post", str(res.path(namespace=namespace if res.namespaced else None)), body=obj
+        )
         return created
 
     def update(self, obj: Obj) -> Obj:
@@ -267,13 +286,20 @@ class KubeHelper:
     def update_status(self, obj: Obj) -> Obj:
         """PUT to the ``status`` subresource."""
         api_version, kind, name, namespace = _meta(obj)
-        updated: Obj = self._call("put", self._path(api_version, kind, name, namespace) + "/status", body=obj)
+        updated: Obj = self._call(
+            "put", self._path(api_version, kind, name, namespace) + "/status", body=obj
+        )
         return updated
 
-    def patch(self, api_version: str, kind: str, name: str, patch: Obj, namespace: str | None = None) -> Obj:
+    def patch(
+        self, api_version: str, kind: str, name: str, patch: Obj, namespace: str | None = None
+    ) -> Obj:
         """JSON merge patch (RFC 7386): ``None`` removes a key, lists are replaced."""
         patched: Obj = self._call(
-            "patch", self._path(api_version, kind, name, namespace), body=patch, content_type=MERGE_PATCH
+            "patch",
+            self._path(api_version, kind, name, namespace),
+            body=patch,
+            content_type=MERGE_PATCH,
         )
         return patched
 

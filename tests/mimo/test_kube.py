@@ -36,7 +36,9 @@ CO = ("config.openshift.io/v1", "ClusterOperator")
 @pytest.fixture
 def kube() -> Iterator[FakeKube]:
     with FakeKube() as fake:
-        fake.add({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "openshift-config"}})
+        fake.add(
+            {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "openshift-config"}}
+        )
         yield fake
 
 
@@ -46,7 +48,12 @@ def helper(kube: FakeKube) -> KubeHelper:
 
 
 def secret(name: str = "s", ns: str = "openshift-config", **data: str) -> dict[str, Any]:
-    return {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": name, "namespace": ns}, "stringData": data}
+    return {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": name, "namespace": ns},
+        "stringData": data,
+    }
 
 
 def cluster_operator(name: str = "kube-apiserver", **status: str) -> dict[str, Any]:
@@ -85,7 +92,11 @@ def test_get_missing_is_not_found_with_the_real_message(helper: KubeHelper) -> N
     st = status_of(ei.value)
     assert st["message"] == 'clusteroperators.config.openshift.io "kube-apiserver" not found'
     assert st["reason"] == "NotFound" and st["code"] == 404 and st["status"] == "Failure"
-    assert st["details"] == {"name": "kube-apiserver", "group": "config.openshift.io", "kind": "clusteroperators"}
+    assert st["details"] == {
+        "name": "kube-apiserver",
+        "group": "config.openshift.io",
+        "kind": "clusteroperators",
+    }
     with pytest.raises(NotFoundError) as ei:
         helper.get_one("v1", "Secret", "x", "openshift-config")
     assert status_of(ei.value)["message"] == 'secrets "x" not found'
@@ -94,9 +105,22 @@ def test_get_missing_is_not_found_with_the_real_message(helper: KubeHelper) -> N
 
 def test_list_with_label_selector_and_namespace(kube: FakeKube, helper: KubeHelper) -> None:
     kube.add(
-        {**secret("a"), "metadata": {"name": "a", "namespace": "openshift-config", "labels": {"app": "x", "tier": "1"}}},
-        {**secret("b"), "metadata": {"name": "b", "namespace": "openshift-config", "labels": {"app": "y"}}},
-        {**secret("c", ns="other"), "metadata": {"name": "c", "namespace": "other", "labels": {"app": "x"}}},
+        {
+            **secret("a"),
+            "metadata": {
+                "name": "a",
+                "namespace": "openshift-config",
+                "labels": {"app": "x", "tier": "1"},
+            },
+        },
+        {
+            **secret("b"),
+            "metadata": {"name": "b", "namespace": "openshift-config", "labels": {"app": "y"}},
+        },
+        {
+            **secret("c", ns="other"),
+            "metadata": {"name": "c", "namespace": "other", "labels": {"app": "x"}},
+        },
     )
     names = lambda items: sorted(i["metadata"]["name"] for i in items)  # noqa: E731
     assert names(helper.list("v1", "Secret")) == ["a", "b", "c"]
@@ -104,7 +128,9 @@ def test_list_with_label_selector_and_namespace(kube: FakeKube, helper: KubeHelp
     assert names(helper.list("v1", "Secret", label_selector="app=x")) == ["a", "c"]
     assert names(helper.list("v1", "Secret", label_selector="app in (y),!tier")) == ["b"]
     assert names(helper.list("v1", "Secret", label_selector="app!=x")) == ["b"]
-    assert names(helper.list("v1", "Secret", "openshift-config", label_selector="app=x,tier")) == ["a"]
+    assert names(helper.list("v1", "Secret", "openshift-config", label_selector="app=x,tier")) == [
+        "a"
+    ]
     items = helper.list("v1", "Secret", "openshift-config")
     assert all(i["apiVersion"] == "v1" and i["kind"] == "Secret" for i in items)
     kube.add(cluster_operator("a"), cluster_operator("b"))
@@ -135,7 +161,9 @@ def test_create_twice_is_already_exists_not_conflict(helper: KubeHelper) -> None
     assert st["message"] == 'clusteroperators.config.openshift.io "kube-apiserver" already exists'
 
 
-def test_create_in_missing_namespace_is_namespace_not_found(kube: FakeKube, helper: KubeHelper) -> None:
+def test_create_in_missing_namespace_is_namespace_not_found(
+    kube: FakeKube, helper: KubeHelper
+) -> None:
     with pytest.raises(NotFoundError) as ei:
         helper.create(secret("s", ns="nope"))
     st = status_of(ei.value)
@@ -188,7 +216,9 @@ def test_custom_resource_update_needs_a_resource_version(helper: KubeHelper) -> 
     assert "metadata.resourceVersion" in status_of(ei.value)["message"]
 
 
-def test_generation_bumps_on_spec_only_and_status_is_a_subresource(kube: FakeKube, helper: KubeHelper) -> None:
+def test_generation_bumps_on_spec_only_and_status_is_a_subresource(
+    kube: FakeKube, helper: KubeHelper
+) -> None:
     co = helper.create(cluster_operator())
     co["metadata"]["labels"] = {"a": "b"}
     co = helper.update(co)
@@ -226,7 +256,10 @@ def test_delete(kube: FakeKube, helper: KubeHelper) -> None:
     kube.add(cluster_operator(), secret("s"))
     assert helper.delete(*CO, "kube-apiserver") is None
     assert helper.delete("v1", "Secret", "s", "openshift-config") is None
-    assert kube.get(*CO, "kube-apiserver") is None and kube.get("v1", "Secret", "s", "openshift-config") is None
+    assert (
+        kube.get(*CO, "kube-apiserver") is None
+        and kube.get("v1", "Secret", "s", "openshift-config") is None
+    )
     with pytest.raises(NotFoundError) as ei:
         helper.delete("v1", "Secret", "s", "openshift-config")
     assert is_not_found(ei.value)
@@ -235,7 +268,9 @@ def test_delete(kube: FakeKube, helper: KubeHelper) -> None:
 # -- ensure ----------------------------------------------------------------------
 
 
-def test_ensure_creates_then_updates_carrying_the_live_resource_version(kube: FakeKube, helper: KubeHelper) -> None:
+def test_ensure_creates_then_updates_carrying_the_live_resource_version(
+    kube: FakeKube, helper: KubeHelper
+) -> None:
     helper.ensure(secret("a", x="1"), secret("b", x="1"))
     rv = kube.get("v1", "Secret", "a", "openshift-config")["metadata"]["resourceVersion"]  # type: ignore[index]
     helper.ensure(secret("a", x="1"))  # same content: a no-op
@@ -283,7 +318,9 @@ def test_retry_on_conflict_wins_the_race(kube: FakeKube, helper: KubeHelper) -> 
     assert out["spec"] == {"other": 1, "flag": True}
 
 
-def test_retry_on_conflict_does_not_retry_already_exists_or_other_errors(helper: KubeHelper) -> None:
+def test_retry_on_conflict_does_not_retry_already_exists_or_other_errors(
+    helper: KubeHelper,
+) -> None:
     helper.create(cluster_operator())
     calls = []
 
@@ -322,7 +359,14 @@ def test_retry_on_conflict_gives_up_after_attempts(kube: FakeKube, helper: KubeH
 
 
 def test_many_threads_incrementing_one_counter_lose_no_update(kube: FakeKube) -> None:
-    kube.add({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c", "namespace": "openshift-config"}, "data": {"n": "0"}})
+    kube.add(
+        {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": "c", "namespace": "openshift-config"},
+            "data": {"n": "0"},
+        }
+    )
     helpers = [KubeHelper.from_kubeconfig(kube.kubeconfig()) for _ in range(4)]
     errors: list[BaseException] = []
 
@@ -404,7 +448,9 @@ def test_throttle_on_a_read_is_not_retried_silently(kube: FakeKube, helper: Kube
     assert [r.fault for r in kube.requests[-1:]] == ["throttle"]
 
 
-def test_conflict_and_lost_response_on_a_read_are_served_normally(kube: FakeKube, helper: KubeHelper) -> None:
+def test_conflict_and_lost_response_on_a_read_are_served_normally(
+    kube: FakeKube, helper: KubeHelper
+) -> None:
     kube.add(cluster_operator())
     for kind in ("conflict", "lost_response"):
         kube.fault_hook = lambda req, kind=kind: FaultAction(kind)  # type: ignore[misc]
@@ -412,7 +458,9 @@ def test_conflict_and_lost_response_on_a_read_are_served_normally(kube: FakeKube
         assert (kube.requests[-1].status, kube.requests[-1].fault) == (200, None)
 
 
-def test_lost_response_applies_the_write_then_drops_the_connection(kube: FakeKube, helper: KubeHelper) -> None:
+def test_lost_response_applies_the_write_then_drops_the_connection(
+    kube: FakeKube, helper: KubeHelper
+) -> None:
     helper.get_one("v1", "Namespace", "openshift-config")
     kube.fault_hook = once("lost_response", "create")
     with pytest.raises(urllib3.exceptions.ProtocolError) as ei:
@@ -451,13 +499,18 @@ def test_connection_reset_applies_nothing(kube: FakeKube, helper: KubeHelper) ->
     assert (kube.requests[-1].status, kube.requests[-1].fault) == (0, "connection_reset")
 
 
-def test_connection_reset_on_a_read_is_retried_by_the_client(kube: FakeKube, helper: KubeHelper) -> None:
+def test_connection_reset_on_a_read_is_retried_by_the_client(
+    kube: FakeKube, helper: KubeHelper
+) -> None:
     kube.add(cluster_operator())
     helper.get_one(*CO, "kube-apiserver")
     hook = once("connection_reset", "get")
     kube.fault_hook = hook
     assert helper.get_one(*CO, "kube-apiserver")["metadata"]["name"] == "kube-apiserver"
-    assert [(r.fault, r.status) for r in kube.requests[-2:]] == [("connection_reset", 0), (None, 200)]
+    assert [(r.fault, r.status) for r in kube.requests[-2:]] == [
+        ("connection_reset", 0),
+        (None, 200),
+    ]
     kube.fault_hook = lambda req: FaultAction("connection_reset")
     with pytest.raises(urllib3.exceptions.MaxRetryError) as ei:
         helper.get_one(*CO, "kube-apiserver")
@@ -487,7 +540,9 @@ def test_discovery_passes_the_hook_as_discovery_and_is_paid_once(kube: FakeKube)
     assert discovery and all(not r.is_write and r.backend == "kube" for r in discovery)
     assert [r.verb for r in seen if r.verb != "discovery"] == ["get", "list"] * 5
     first_data = next(i for i, r in enumerate(seen) if r.verb != "discovery")
-    assert all(r.verb != "discovery" for r in seen[first_data + 1 :] if r.path.startswith("/apis/config"))
+    assert all(
+        r.verb != "discovery" for r in seen[first_data + 1 :] if r.path.startswith("/apis/config")
+    )
 
 
 def test_discovery_cache_file_is_per_helper(kube: FakeKube, tmp_path: Any) -> None:
@@ -496,7 +551,9 @@ def test_discovery_cache_file_is_per_helper(kube: FakeKube, tmp_path: Any) -> No
     a.get_one(*CO, "kube-apiserver")
     assert (tmp_path / "a" / "discovery.json").is_file()
     n = len(kube.requests)
-    b = KubeHelper.from_token(kube.url, kube.token, cache_dir=str(tmp_path / "a"))  # reuses the file
+    b = KubeHelper.from_token(
+        kube.url, kube.token, cache_dir=str(tmp_path / "a")
+    )  # reuses the file
     b.get_one(*CO, "kube-apiserver")
     assert [r.verb for r in kube.requests[n:]].count("discovery") <= 1  # /version only
 
@@ -542,13 +599,18 @@ def test_tls_with_generated_ca_is_verified() -> None:
     with FakeKube(tls=True) as kube:
         kube.add(cluster_operator())
         assert kube.url.startswith("https://127.0.0.1:")
-        assert kube.client_helper().get_one(*CO, "kube-apiserver")["metadata"]["name"] == "kube-apiserver"
+        assert (
+            kube.client_helper().get_one(*CO, "kube-apiserver")["metadata"]["name"]
+            == "kube-apiserver"
+        )
         via_config = KubeHelper.from_kubeconfig(kube.kubeconfig())
         assert via_config.get_one(*CO, "kube-apiserver")
         untrusting = KubeHelper.from_token(kube.url, kube.token)  # system CAs only
         with pytest.raises(Exception) as ei:  # noqa: B017 - the client's SSL error type varies
             untrusting.get_one(*CO, "kube-apiserver")
-        assert "CERTIFICATE_VERIFY_FAILED" in str(ei.value) or "certificate verify failed" in str(ei.value)
+        assert "CERTIFICATE_VERIFY_FAILED" in str(ei.value) or "certificate verify failed" in str(
+            ei.value
+        )
         insecure = KubeHelper.from_token(kube.url, kube.token, verify=False)
         assert insecure.get_one(*CO, "kube-apiserver")
 

@@ -16,7 +16,16 @@ from typing import Any
 
 from .models import KindInfo
 
-__all__ = ["SERVER_VERSION", "version", "core_versions", "group_list", "group", "resource_list", "openapi_index", "openapi_doc"]
+__all__ = [
+    "SERVER_VERSION",
+    "version",
+    "core_versions",
+    "group_list",
+    "group",
+    "resource_list",
+    "openapi_index",
+    "openapi_doc",
+]
 
 SERVER_VERSION = {
     "major": "1",
@@ -53,7 +62,9 @@ def core_versions(server_address: str) -> Doc:
     return {
         "kind": "APIVersions",
         "versions": ["v1"],
-        "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0", "serverAddress": server_address}],
+        "serverAddressByClientCIDRs": [
+            {"clientCIDR": "0.0.0.0/0", "serverAddress": server_address}
+        ],
     }
 
 
@@ -92,13 +103,26 @@ def resource_list(kinds: Iterable[KindInfo], api_version: str) -> Doc | None:
         }
         if k.short_names:
             res["shortNames"] = list(k.short_names)
-        res["storageVersionHash"] = hashlib.sha256(f"{api_version}/{k.kind}".encode()).hexdigest()[:11]
+        res["storageVersionHash"] = hashlib.sha256(f"{api_version}/{k.kind}".encode()).hexdigest()[
+            :11
+        ]
         resources.append(res)
         if k.has_status:
             resources.append(
-                {"name": f"{k.plural}/status", "singularName": "", "namespaced": k.namespaced, "kind": k.kind, "verbs": ["get", "patch", "update"]}
+                {
+                    "name": f"{k.plural}/status",
+                    "singularName": "",
+                    "namespaced": k.namespaced,
+                    "kind": k.kind,
+                    "verbs": ["get", "patch", "update"],
+                }
             )
-    return {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": api_version, "resources": resources}
+    return {
+        "kind": "APIResourceList",
+        "apiVersion": "v1",
+        "groupVersion": api_version,
+        "resources": resources,
+    }
 
 
 def _gv_path(api_version: str) -> str:
@@ -111,7 +135,9 @@ def openapi_index(kinds: Iterable[KindInfo]) -> Doc:
     for api_version in sorted({k.api_version for k in kinds}):
         body = json.dumps(openapi_doc(kinds, api_version), sort_keys=True).encode()
         digest = hashlib.sha512(body).hexdigest()[:64].upper()
-        paths[_gv_path(api_version)] = {"serverRelativeURL": f"/openapi/v3/{_gv_path(api_version)}?hash={digest}"}
+        paths[_gv_path(api_version)] = {
+            "serverRelativeURL": f"/openapi/v3/{_gv_path(api_version)}?hash={digest}"
+        }
     return {"paths": paths}
 
 
@@ -143,11 +169,19 @@ def openapi_doc(kinds: Iterable[KindInfo], api_version: str) -> Doc | None:
         ref = {"$ref": f"#/components/schemas/{_schema_name(k)}"}
         ok = {"200": {"description": "OK", "content": {"application/json": {"schema": ref}}}}
         prefix = f"/{_gv_path(api_version)}/" + ("namespaces/{namespace}/" if k.namespaced else "")
-        for path in (f"{prefix}{k.plural}/{{name}}", f"{prefix}{k.plural}/{{name}}/status" if k.has_status else None):
+        for path in (
+            f"{prefix}{k.plural}/{{name}}",
+            f"{prefix}{k.plural}/{{name}}/status" if k.has_status else None,
+        ):
             if path is None:
                 continue
             item: Doc = {}
-            for method, action in (("get", "get"), ("put", "put"), ("patch", "patch"), ("delete", "delete")):
+            for method, action in (
+                ("get", "get"),
+                ("put", "put"),
+                ("patch", "patch"),
+                ("delete", "delete"),
+            ):
                 op: Doc = {
                     "operationId": f"{method}{k.kind}",
                     "responses": ok,
@@ -159,7 +193,12 @@ def openapi_doc(kinds: Iterable[KindInfo], api_version: str) -> Doc | None:
                 item[method] = op
             paths[path] = item
         paths[f"{prefix}{k.plural}"] = {
-            "get": {"operationId": f"list{k.kind}", "responses": {"200": {"description": "OK"}}, "x-kubernetes-action": "list", "x-kubernetes-group-version-kind": gvk},
+            "get": {
+                "operationId": f"list{k.kind}",
+                "responses": {"200": {"description": "OK"}},
+                "x-kubernetes-action": "list",
+                "x-kubernetes-group-version-kind": gvk,
+            },
             "post": {
                 "operationId": f"create{k.kind}",
                 "parameters": [_FIELD_VALIDATION],

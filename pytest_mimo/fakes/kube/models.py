@@ -40,6 +40,7 @@ STRATEGIC_PATCH = "application/strategic-merge-patch+json"
 APPLY_PATCH = "application/apply-patch+yaml"
 
 Obj = dict[str, Any]
+Objs = list[Obj]  # spelled out once: the class has a ``list`` method
 Key = tuple[str, str]  # (namespace, name); namespace "" for cluster-scoped
 
 
@@ -79,11 +80,31 @@ class KindInfo:
 
 
 BUILTIN_KINDS: tuple[KindInfo, ...] = (
-    KindInfo("v1", "Namespace", "namespaces", False, has_status=True, generation=False, builtin=True, short_names=("ns",)),
+    KindInfo(
+        "v1",
+        "Namespace",
+        "namespaces",
+        False,
+        has_status=True,
+        generation=False,
+        builtin=True,
+        short_names=("ns",),
+    ),
     KindInfo("v1", "Secret", "secrets", True, has_status=False, generation=False, builtin=True),
-    KindInfo("v1", "ConfigMap", "configmaps", True, has_status=False, generation=False, builtin=True, short_names=("cm",)),
+    KindInfo(
+        "v1",
+        "ConfigMap",
+        "configmaps",
+        True,
+        has_status=False,
+        generation=False,
+        builtin=True,
+        short_names=("cm",),
+    ),
     KindInfo("apps/v1", "Deployment", "deployments", True, builtin=True, short_names=("deploy",)),
-    KindInfo("config.openshift.io/v1", "ClusterOperator", "clusteroperators", False, short_names=("co",)),
+    KindInfo(
+        "config.openshift.io/v1", "ClusterOperator", "clusteroperators", False, short_names=("co",)
+    ),
     KindInfo("config.openshift.io/v1", "ClusterVersion", "clusterversions", False),
     KindInfo("config.openshift.io/v1", "APIServer", "apiservers", False),
     KindInfo("operator.openshift.io/v1", "IngressController", "ingresscontrollers", True),
@@ -141,7 +162,9 @@ class ApiError(Exception):
 
     @classmethod
     def already_exists(cls, info: KindInfo, name: str) -> ApiError:
-        return cls._for(409, "AlreadyExists", info, name, f'{info.group_resource} "{name}" already exists')
+        return cls._for(
+            409, "AlreadyExists", info, name, f'{info.group_resource} "{name}" already exists'
+        )
 
     @classmethod
     def conflict(cls, info: KindInfo, name: str) -> ApiError:
@@ -156,10 +179,14 @@ class ApiError(Exception):
 
     @classmethod
     def invalid(cls, info: KindInfo, name: str, field_path: str, detail: str) -> ApiError:
-        err = cls._for(422, "Invalid", info, name, f'{info.kind} "{name}" is invalid: {field_path}: {detail}')
+        err = cls._for(
+            422, "Invalid", info, name, f'{info.kind} "{name}" is invalid: {field_path}: {detail}'
+        )
         assert err.details is not None
         err.details["kind"] = info.kind
-        err.details["causes"] = [{"reason": "FieldValueInvalid", "message": detail, "field": field_path}]
+        err.details["causes"] = [
+            {"reason": "FieldValueInvalid", "message": detail, "field": field_path}
+        ]
         return err
 
     @classmethod
@@ -322,7 +349,9 @@ class KubeModel:
                 f"the API version in the data ({api_version}) does not match the expected API version ({info.api_version})"
             )
         if kind != info.kind:
-            raise ApiError.bad_request(f"the kind in the data ({kind}) does not match the expected kind ({info.kind})")
+            raise ApiError.bad_request(
+                f"the kind in the data ({kind}) does not match the expected kind ({info.kind})"
+            )
         if not isinstance(body.get("metadata", {}), dict):
             raise ApiError.bad_request("metadata must be an object")
         obj = copy.deepcopy(body)
@@ -339,7 +368,9 @@ class KubeModel:
                 raise ApiError.not_found(info, name)
             return obj  # callers serialize under the lock or copy
 
-    def list(self, info: KindInfo, namespace: str | None, label_selector: str | None = None) -> list[Obj]:
+    def list(
+        self, info: KindInfo, namespace: str | None, label_selector: str | None = None
+    ) -> Objs:
         try:
             matches = parse_selector(label_selector)
         except SelectorError as e:
@@ -366,10 +397,14 @@ class KubeModel:
             meta.pop("namespace", None)
         with self.lock:
             if not meta.get("name") and meta.get("generateName"):
-                meta["name"] = f"{meta['generateName']}{hashlib.sha256(str(self._rv + 1).encode()).hexdigest()[:5]}"
+                meta["name"] = (
+                    f"{meta['generateName']}{hashlib.sha256(str(self._rv + 1).encode()).hexdigest()[:5]}"
+                )
             name = meta.get("name")
             if not name or not isinstance(name, str):
-                raise ApiError.invalid(info, "", "metadata.name", "Required value: name or generateName is required")
+                raise ApiError.invalid(
+                    info, "", "metadata.name", "Required value: name or generateName is required"
+                )
             if info.namespaced and not self._namespace_exists(meta["namespace"]):
                 raise ApiError.not_found(_NAMESPACE, meta["namespace"])
             key = self._key(info, meta.get("namespace"), name)
@@ -427,11 +462,16 @@ class KubeModel:
                     raise ApiError.conflict(info, name)
             elif not info.builtin:
                 raise ApiError.invalid(
-                    info, name, "metadata.resourceVersion", "Invalid value: 0x0: must be specified for an update"
+                    info,
+                    name,
+                    "metadata.resourceVersion",
+                    "Invalid value: 0x0: must be specified for an update",
                 )
             return self._replace(info, key, old, obj, verb="status" if status else "update")
 
-    def _replace(self, info: KindInfo, key: Key, old: Obj, obj: Obj, *, verb: str, emit: bool = True) -> Obj:
+    def _replace(
+        self, info: KindInfo, key: Key, old: Obj, obj: Obj, *, verb: str, emit: bool = True
+    ) -> Obj:
         """Store ``obj`` over ``old`` with server-managed fields carried over; no-op if nothing changed."""
         if verb == "status":
             new = copy.deepcopy(old)
@@ -483,10 +523,14 @@ class KubeModel:
         status: bool = False,
     ) -> Obj:
         ctype = content_type.split(";")[0].strip().lower()
-        if ctype not in (MERGE_PATCH, JSON_PATCH) and not (ctype == STRATEGIC_PATCH and info.builtin):
+        if ctype not in (MERGE_PATCH, JSON_PATCH) and not (
+            ctype == STRATEGIC_PATCH and info.builtin
+        ):
             raise ApiError.unsupported_media_type(ctype)
         if ctype != JSON_PATCH and not isinstance(patch, dict):
-            raise ApiError.bad_request("the body of the request was in an unknown format - expected a JSON object")
+            raise ApiError.bad_request(
+                "the body of the request was in an unknown format - expected a JSON object"
+            )
         with self.lock:
             key = self._key(info, namespace, name)
             old = self._bucket(info).get(key)
@@ -564,7 +608,13 @@ class KubeModel:
             meta.pop("namespace", None)
         with self.lock:
             if info.namespaced and not self._namespace_exists(meta["namespace"]):
-                self.put({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": meta["namespace"]}})
+                self.put(
+                    {
+                        "apiVersion": "v1",
+                        "kind": "Namespace",
+                        "metadata": {"name": meta["namespace"]},
+                    }
+                )
             key = self._key(info, meta.get("namespace"), meta["name"])
             old = self._bucket(info).get(key)
             if old is None:
@@ -588,15 +638,21 @@ class KubeModel:
                 self._bucket(info)[key] = new
             return copy.deepcopy(self._bucket(info)[key])
 
-    def find(self, api_version: str, kind: str, name: str, namespace: str | None = None) -> Obj | None:
+    def find(
+        self, api_version: str, kind: str, name: str, namespace: str | None = None
+    ) -> Obj | None:
         info = self.kind(api_version, kind)
         with self.lock:
             obj = self._bucket(info).get(self._key(info, namespace, name))
             return copy.deepcopy(obj) if obj is not None else None
 
     def find_all(
-        self, api_version: str, kind: str, namespace: str | None = None, label_selector: str | None = None
-    ) -> list[Obj]:
+        self,
+        api_version: str,
+        kind: str,
+        namespace: str | None = None,
+        label_selector: str | None = None,
+    ) -> Objs:
         info = self.kind(api_version, kind)
         with self.lock:
             return copy.deepcopy(self.list(info, namespace, label_selector))
@@ -610,9 +666,13 @@ class KubeModel:
                 self._next_rv()
             return gone is not None
 
-    def objects(self) -> list[Obj]:
+    def objects(self) -> Objs:
         with self.lock:
-            return [copy.deepcopy(o) for bucket in self._store.values() for _, o in sorted(bucket.items())]
+            return [
+                copy.deepcopy(o)
+                for bucket in self._store.values()
+                for _, o in sorted(bucket.items())
+            ]
 
     def iter_kinds(self) -> Iterator[KindInfo]:
         return iter(list(self.kinds.values()))

@@ -87,7 +87,9 @@ def _add(doc: Any, pointer: str, value: Any, *, replace: bool = False) -> Any:
     last = tokens[-1]
     if isinstance(parent, dict):
         if replace and last not in parent:
-            raise PatchError(f"replace operation does not apply: doc is missing key: {pointer}: missing value")
+            raise PatchError(
+                f"replace operation does not apply: doc is missing key: {pointer}: missing value"
+            )
         parent[last] = value
     elif isinstance(parent, list):
         if last == "-" and not replace:
@@ -110,7 +112,11 @@ def json_patch(target: Any, ops: Any) -> Any:
         raise PatchError("json patch must be a list of operations")
     doc = copy.deepcopy(target)
     for op in ops:
-        if not isinstance(op, dict) or not isinstance(op.get("op"), str) or not isinstance(op.get("path"), str):
+        if (
+            not isinstance(op, dict)
+            or not isinstance(op.get("op"), str)
+            or not isinstance(op.get("path"), str)
+        ):
             raise PatchError(f"invalid json patch operation: {op!r}")
         kind, path = op["op"], op["path"]
         if kind in ("add", "replace", "test") and "value" not in op:

@@ -52,9 +52,13 @@ def fault_status(kind: str, target: Resource | None, retry_after: int) -> ApiErr
         )
     if kind == "server_error":
         msg = "etcdserver: leader changed"
-        return ApiError(500, "InternalError", f"Internal error occurred: {msg}", {"causes": [{"message": msg}]})
+        return ApiError(
+            500, "InternalError", f"Internal error occurred: {msg}", {"causes": [{"message": msg}]}
+        )
     if kind == "unavailable":
-        return ApiError(503, "ServiceUnavailable", "the server is currently unable to handle the request", {})
+        return ApiError(
+            503, "ServiceUnavailable", "the server is currently unable to handle the request", {}
+        )
     if kind == "timeout":
         return ApiError(
             504,
@@ -90,12 +94,23 @@ class KubeHandler(BaseHTTPRequestHandler):
 
     # -- writing -----------------------------------------------------------
 
-    def _send(self, code: int, body: bytes, content_type: str = "application/json", headers: dict[str, str] | None = None) -> None:
+    def _send(
+        self,
+        code: int,
+        body: bytes,
+        content_type: str = "application/json",
+        headers: dict[str, str] | None = None,
+    ) -> None:
         try:
             phrase = HTTPStatus(code).phrase
         except ValueError:
             phrase = ""
-        head = [f"HTTP/1.1 {code} {phrase}", f"Content-Type: {content_type}", f"Content-Length: {len(body)}", "Cache-Control: no-cache, private"]
+        head = [
+            f"HTTP/1.1 {code} {phrase}",
+            f"Content-Type: {content_type}",
+            f"Content-Length: {len(body)}",
+            "Cache-Control: no-cache, private",
+        ]
         for k, v in (headers or {}).items():
             head.append(f"{k}: {v}")
         if self.close_connection:
@@ -156,7 +171,12 @@ class KubeHandler(BaseHTTPRequestHandler):
                 fake.requests.append(record)
                 logged = True
 
-        def reply(code: int, payload: bytes, ctype: str = "application/json", headers: dict[str, str] | None = None) -> None:
+        def reply(
+            code: int,
+            payload: bytes,
+            ctype: str = "application/json",
+            headers: dict[str, str] | None = None,
+        ) -> None:
             record.status = code
             log()
             self._send(code, payload, ctype, headers)
@@ -178,7 +198,16 @@ class KubeHandler(BaseHTTPRequestHandler):
             hook = fake.fault_hook
             action: FaultAction | None = None
             if hook is not None:
-                action = hook(FakeRequest("kube", self.command, self.path, record.verb, record.resource, record.is_write))
+                action = hook(
+                    FakeRequest(
+                        "kube",
+                        self.command,
+                        self.path,
+                        record.verb,
+                        record.resource,
+                        record.is_write,
+                    )
+                )
             kind = action.kind if action is not None else None
             if kind in ("conflict", "lost_response") and not record.is_write:
                 kind = None
@@ -186,7 +215,9 @@ class KubeHandler(BaseHTTPRequestHandler):
                 return drop(kind, reset=True)
             if kind in _CONTENT_PLAYED:
                 assert action is not None
-                err = fault_status(kind, target if isinstance(target, Resource) else None, action.retry_after)  # type: ignore[assignment]
+                err = fault_status(
+                    kind, target if isinstance(target, Resource) else None, action.retry_after
+                )  # type: ignore[assignment]
                 if err is not None:
                     record.fault = kind
                     return reply(err.code, _dumps(err.status()), headers=err.headers)
@@ -197,7 +228,9 @@ class KubeHandler(BaseHTTPRequestHandler):
         except OSError:
             self.close_connection = True
         except Exception as exc:  # a bug in the fake: a 500 Status, never a traceback
-            err = ApiError(500, "InternalError", f"Internal error occurred: {type(exc).__name__}: {exc}", {})
+            err = ApiError(
+                500, "InternalError", f"Internal error occurred: {type(exc).__name__}: {exc}", {}
+            )
             try:
                 reply(err.code, _dumps(err.status()))
             except OSError:
@@ -213,13 +246,20 @@ class KubeHandler(BaseHTTPRequestHandler):
             elif target.subresource == "status" and m in ("PUT", "PATCH"):
                 verb = "status"
             else:
-                verb = {"POST": "create", "PUT": "update", "PATCH": "patch", "DELETE": "delete"}.get(m, m.lower())
+                verb = {
+                    "POST": "create",
+                    "PUT": "update",
+                    "PATCH": "patch",
+                    "DELETE": "delete",
+                }.get(m, m.lower())
             return verb, target.resource, verb in _WRITE_VERBS
         if isinstance(target, Discovery):
             return "discovery", path, False
         return "unknown", path, self.command not in ("GET", "HEAD")
 
-    def _dispatch(self, target: Discovery | Resource | None, query: dict[str, list[str]], raw: bytes) -> tuple[int, bytes, str]:
+    def _dispatch(
+        self, target: Discovery | Resource | None, query: dict[str, list[str]], raw: bytes
+    ) -> tuple[int, bytes, str]:
         if target is None:
             return 404, b"404 page not found\n", "text/plain; charset=utf-8"
         if isinstance(target, Discovery):
@@ -238,7 +278,7 @@ class KubeHandler(BaseHTTPRequestHandler):
         if d.what == "version":
             return discovery.version()
         if d.what == "core":
-            return discovery.core_versions(f"{self.server.server_address[0]}:{self.server.server_address[1]}")
+            return discovery.core_versions(self.fake.url.split("://", 1)[1])
         if d.what == "groups":
             return discovery.group_list(kinds)
         if d.what == "group":
@@ -264,7 +304,7 @@ class KubeHandler(BaseHTTPRequestHandler):
         if m == "GET":
             with model.lock:
                 if t.name is None:
-                    selector = (query.get("labelSelector") or [None])[0]
+                    selector = query["labelSelector"][0] if query.get("labelSelector") else None
                     items = model.list(info, t.namespace, selector)
                     typed = [_with_type(info, o) for o in items]
                     return 200, _dumps(
@@ -277,13 +317,23 @@ class KubeHandler(BaseHTTPRequestHandler):
                     )
                 return 200, _dumps(model.get(info, t.namespace, t.name))
         if info.namespaced and t.namespace is None and m in ("POST", "PUT", "PATCH", "DELETE"):
-            raise ApiError(405, "MethodNotAllowed", "the server does not allow this method on the requested resource", {})
+            raise ApiError(
+                405,
+                "MethodNotAllowed",
+                "the server does not allow this method on the requested resource",
+                {},
+            )
         if m == "POST" and t.name is None:
             body = self._json(raw, "couldn't get version/kind; json parse error")
             with model.lock:
                 return 201, _dumps(model.create(info, t.namespace, body))
         if t.name is None or m not in ("PUT", "PATCH", "DELETE"):
-            raise ApiError(405, "MethodNotAllowed", "the server does not allow this method on the requested resource", {})
+            raise ApiError(
+                405,
+                "MethodNotAllowed",
+                "the server does not allow this method on the requested resource",
+                {},
+            )
         status = t.subresource == "status"
         if m == "PUT":
             body = self._json(raw, "couldn't get version/kind; json parse error")
@@ -293,9 +343,16 @@ class KubeHandler(BaseHTTPRequestHandler):
             patch = self._json(raw, "error decoding patch")
             ctype = self.headers.get("Content-Type", "")
             with model.lock:
-                return 200, _dumps(model.patch(info, t.namespace, t.name, ctype, patch, status=status))
+                return 200, _dumps(
+                    model.patch(info, t.namespace, t.name, ctype, patch, status=status)
+                )
         if status:
-            raise ApiError(405, "MethodNotAllowed", "the server does not allow this method on the requested resource", {})
+            raise ApiError(
+                405,
+                "MethodNotAllowed",
+                "the server does not allow this method on the requested resource",
+                {},
+            )
         with model.lock:
             obj, gone = model.delete(info, t.namespace, t.name)
             if not gone or not info.builtin:
@@ -305,4 +362,12 @@ class KubeHandler(BaseHTTPRequestHandler):
                 details["group"] = info.group
             details["kind"] = info.plural
             details["uid"] = obj["metadata"].get("uid", "")
-            return 200, _dumps({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "details": details})
+            return 200, _dumps(
+                {
+                    "kind": "Status",
+                    "apiVersion": "v1",
+                    "metadata": {},
+                    "status": "Success",
+                    "details": details,
+                }
+            )

@@ -6,6 +6,7 @@ State lives in :class:`~.models.KubeModel`, the wire in :mod:`.responses`.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import secrets
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
 __all__ = ["FakeKube"]
 
 Obj = dict[str, Any]
+Objs = list[Obj]  # spelled out once: the class has a ``list`` method
 Ticker = Callable[["FakeKube"], None]
 
 
@@ -47,7 +49,9 @@ class _Server(ThreadingHTTPServer):
         sock, addr = super().get_request()
         if self.ssl_context is not None:
             # handshake later, in the handler's thread, so a stalled client cannot block accept()
-            sock = self.ssl_context.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
+            sock = self.ssl_context.wrap_socket(
+                sock, server_side=True, do_handshake_on_connect=False
+            )
         with self._sockets_lock:
             self.open_sockets.add(sock)
         return sock, addr
@@ -65,14 +69,10 @@ class _Server(ThreadingHTTPServer):
             socks = list(self.open_sockets)
             self.open_sockets.clear()
         for s in socks:
-            try:
+            with contextlib.suppress(OSError):
                 s.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-            try:
+            with contextlib.suppress(OSError):
                 s.close()
-            except OSError:
-                pass
 
 
 def _as_kind(k: KindInfo | tuple[Any, ...]) -> KindInfo:
@@ -127,7 +127,10 @@ class FakeKube:
             ctx.load_cert_chain(cert, key)
         self._server = _Server(self, ctx)
         self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-kube", daemon=True
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="fake-kube",
+            daemon=True,
         )
         self._thread.start()
         return self
@@ -156,13 +159,15 @@ class FakeKube:
 
     def _running(self) -> _Server:
         if self._server is None:
-            raise RuntimeError("FakeKube is not started: call start() or use it as a context manager")
+            raise RuntimeError(
+                "FakeKube is not started: call start() or use it as a context manager"
+            )
         return self._server
 
     @property
     def url(self) -> str:
         host, port = self._running().server_address[:2]
-        return f"{'https' if self.tls else 'http'}://{host}:{port}"
+        return f"{'https' if self.tls else 'http'}://{host!s}:{port}"
 
     @property
     def ca_file(self) -> str | None:
@@ -214,7 +219,15 @@ class FakeKube:
         generation: bool = True,
         builtin: bool = False,
     ) -> KindInfo:
-        info = KindInfo(api_version, kind, plural, namespaced, has_status=has_status, generation=generation, builtin=builtin)
+        info = KindInfo(
+            api_version,
+            kind,
+            plural,
+            namespaced,
+            has_status=has_status,
+            generation=generation,
+            builtin=builtin,
+        )
         self.model.register(info)
         return info
 
@@ -234,22 +247,28 @@ class FakeKube:
 
     # -- Python-side access: straight to the model, not logged, no faults ------
 
-    def add(self, *objs: Obj) -> list[Obj]:
+    def add(self, *objs: Obj) -> Objs:
         """Create or overwrite objects as given (status too); missing namespaces are created."""
         return [self.model.put(o) for o in objs]
 
-    def get(self, api_version: str, kind: str, name: str, namespace: str | None = None) -> Obj | None:
+    def get(
+        self, api_version: str, kind: str, name: str, namespace: str | None = None
+    ) -> Obj | None:
         return self.model.find(api_version, kind, name, namespace)
 
     def list(
-        self, api_version: str, kind: str, namespace: str | None = None, label_selector: str | None = None
-    ) -> list[Obj]:
+        self,
+        api_version: str,
+        kind: str,
+        namespace: str | None = None,
+        label_selector: str | None = None,
+    ) -> Objs:
         return self.model.find_all(api_version, kind, namespace, label_selector)
 
     def delete(self, api_version: str, kind: str, name: str, namespace: str | None = None) -> bool:
         return self.model.remove(api_version, kind, name, namespace)
 
-    def objects(self) -> list[Obj]:
+    def objects(self) -> Objs:
         return self.model.objects()
 
     def snapshot(self) -> Any:

@@ -52,7 +52,13 @@ def route(path: str, kinds: Mapping[tuple[str, str], KindInfo]) -> Discovery | R
         if segs == ["openapi", "v3"]:
             return Discovery("openapi")
         if len(segs) >= 4 and segs[1] == "v3":
-            api_version = "v1" if segs[2:] == ["api", "v1"] else "/".join(segs[3:]) if segs[2] == "apis" else ""
+            api_version = (
+                "v1"
+                if segs[2:] == ["api", "v1"]
+                else "/".join(segs[3:])
+                if segs[2] == "apis"
+                else ""
+            )
             return Discovery("openapi-gv", api_version) if api_version else None
         return None
     if segs == ["api"]:
@@ -71,7 +77,11 @@ def route(path: str, kinds: Mapping[tuple[str, str], KindInfo]) -> Discovery | R
         return Discovery("resources", api_version)
 
     namespace: str | None = None
-    if rest[0] == "namespaces" and len(rest) >= 3 and not (len(rest) == 3 and rest[2] in ("status", "finalize")):
+    if (
+        rest[0] == "namespaces"
+        and len(rest) >= 3
+        and not (len(rest) == 3 and rest[2] in ("status", "finalize"))
+    ):
         namespace, rest = rest[1], rest[2:]
     if len(rest) > 3:
         return None

@@ -14,7 +14,9 @@ import pytest
 from pytest_mimo.fakes.kube import FakeKube
 
 KUBECTL = shutil.which("kubectl")
-pytestmark = pytest.mark.skipif(KUBECTL is None, reason="kubectl is not installed on this machine (not on PATH)")
+pytestmark = pytest.mark.skipif(
+    KUBECTL is None, reason="kubectl is not installed on this machine (not on PATH)"
+)
 
 Run = Callable[..., subprocess.CompletedProcess[str]]
 
@@ -23,7 +25,9 @@ Run = Callable[..., subprocess.CompletedProcess[str]]
 def kube() -> Iterator[FakeKube]:
     # kubectl (client-go) sends a bearer token only over TLS, as against a real cluster
     with FakeKube(tls=True) as fake:
-        fake.add({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "openshift-config"}})
+        fake.add(
+            {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "openshift-config"}}
+        )
         yield fake
 
 
@@ -36,7 +40,9 @@ def kubectl(kube: FakeKube, tmp_path: Path) -> Run:
         "NO_PROXY": "127.0.0.1",
     }
 
-    def run(*args: str, stdin: str | None = None, ok: bool = True) -> subprocess.CompletedProcess[str]:
+    def run(
+        *args: str, stdin: str | None = None, ok: bool = True
+    ) -> subprocess.CompletedProcess[str]:
         assert KUBECTL is not None
         proc = subprocess.run(
             [KUBECTL, f"--cache-dir={tmp_path / 'cache'}", "--request-timeout=10s", *args],
@@ -64,10 +70,19 @@ def test_cluster_operator_lifecycle(kube: FakeKube, kubectl: Run) -> None:
     )
     out = kubectl("get", "clusteroperator", "kube-apiserver").stdout
     assert "kube-apiserver" in out
-    got = json.loads(kubectl("get", "clusteroperators.config.openshift.io", "kube-apiserver", "-o", "json").stdout)
+    got = json.loads(
+        kubectl(
+            "get", "clusteroperators.config.openshift.io", "kube-apiserver", "-o", "json"
+        ).stdout
+    )
     assert got["status"]["conditions"] == [{"type": "Available", "status": "True"}]
 
-    manifest = {"apiVersion": "config.openshift.io/v1", "kind": "ClusterOperator", "metadata": {"name": "dns", "labels": {"v": "1"}}, "spec": {}}
+    manifest = {
+        "apiVersion": "config.openshift.io/v1",
+        "kind": "ClusterOperator",
+        "metadata": {"name": "dns", "labels": {"v": "1"}},
+        "spec": {},
+    }
     assert "created" in kubectl("apply", "-f", "-", stdin=json.dumps(manifest)).stdout
     manifest["metadata"]["labels"] = {"v": "2"}  # type: ignore[index]
     assert "configured" in kubectl("apply", "-f", "-", stdin=json.dumps(manifest)).stdout
@@ -75,7 +90,12 @@ def test_cluster_operator_lifecycle(kube: FakeKube, kubectl: Run) -> None:
     assert live is not None and live["metadata"]["labels"] == {"v": "2"}
     assert "kubectl.kubernetes.io/last-applied-configuration" in live["metadata"]["annotations"]
 
-    assert "patched" in kubectl("patch", "clusteroperator", "dns", "--type=merge", "-p", '{"spec":{"x":"y"}}').stdout
+    assert (
+        "patched"
+        in kubectl(
+            "patch", "clusteroperator", "dns", "--type=merge", "-p", '{"spec":{"x":"y"}}'
+        ).stdout
+    )
     assert kube.get("config.openshift.io/v1", "ClusterOperator", "dns")["spec"] == {"x": "y"}  # type: ignore[index]
 
     assert "deleted" in kubectl("delete", "clusteroperator", "dns").stdout
@@ -86,18 +106,41 @@ def test_cluster_operator_lifecycle(kube: FakeKube, kubectl: Run) -> None:
 
 
 def test_secret_lifecycle(kube: FakeKube, kubectl: Run) -> None:
-    manifest = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "tls", "namespace": "openshift-config"}, "stringData": {"tls.crt": "a"}}
+    manifest = {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": "tls", "namespace": "openshift-config"},
+        "stringData": {"tls.crt": "a"},
+    }
     assert "created" in kubectl("apply", "-f", "-", stdin=json.dumps(manifest)).stdout
     manifest["stringData"] = {"tls.crt": "b"}
     assert "configured" in kubectl("apply", "-f", "-", stdin=json.dumps(manifest)).stdout
     got = json.loads(kubectl("get", "secret", "tls", "-n", "openshift-config", "-o", "json").stdout)
     assert got["data"] == {"tls.crt": "Yg=="}
     assert "tls" in kubectl("get", "secrets", "-n", "openshift-config").stdout
-    kubectl("patch", "secret", "tls", "-n", "openshift-config", "--type=merge", "-p", '{"metadata":{"labels":{"a":"b"}}}')
+    kubectl(
+        "patch",
+        "secret",
+        "tls",
+        "-n",
+        "openshift-config",
+        "--type=merge",
+        "-p",
+        '{"metadata":{"labels":{"a":"b"}}}',
+    )
     assert kube.get("v1", "Secret", "tls", "openshift-config")["metadata"]["labels"] == {"a": "b"}  # type: ignore[index]
-    assert 'secret "tls" deleted' in kubectl("delete", "secret", "tls", "-n", "openshift-config").stdout
+    assert (
+        'secret "tls" deleted'
+        in kubectl("delete", "secret", "tls", "-n", "openshift-config").stdout
+    )
     assert kube.get("v1", "Secret", "tls", "openshift-config") is None
-    bad = kubectl("apply", "-f", "-", stdin=json.dumps({**manifest, "metadata": {"name": "x", "namespace": "nope"}}), ok=False)
+    bad = kubectl(
+        "apply",
+        "-f",
+        "-",
+        stdin=json.dumps({**manifest, "metadata": {"name": "x", "namespace": "nope"}}),
+        ok=False,
+    )
     assert 'namespaces "nope" not found' in bad.stderr
 
 
@@ -108,7 +151,14 @@ def test_kubectl_without_the_token_is_refused(kube: FakeKube, kubectl: Run, tmp_
     other.write_text(json.dumps(config))
     assert KUBECTL is not None
     proc = subprocess.run(
-        [KUBECTL, f"--kubeconfig={other}", f"--cache-dir={tmp_path / 'c2'}", "get", "secrets", "-A"],
+        [
+            KUBECTL,
+            f"--kubeconfig={other}",
+            f"--cache-dir={tmp_path / 'c2'}",
+            "get",
+            "secrets",
+            "-A",
+        ],
         env={"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path)},
         capture_output=True,
         text=True,

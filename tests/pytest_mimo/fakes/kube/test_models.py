@@ -24,14 +24,17 @@ def test_merge_patch_rfc7386_examples() -> None:
 
 def test_json_patch_operations() -> None:
     doc = {"a": {"b": [1, 2]}, "c": "x"}
-    out = json_patch(doc, [
-        {"op": "add", "path": "/a/b/1", "value": 9},
-        {"op": "move", "from": "/c", "path": "/d"},
-        {"op": "copy", "from": "/d", "path": "/e"},
-        {"op": "replace", "path": "/a/b/0", "value": 0},
-        {"op": "test", "path": "/e", "value": "x"},
-        {"op": "add", "path": "/k~1l", "value": 1},
-    ])
+    out = json_patch(
+        doc,
+        [
+            {"op": "add", "path": "/a/b/1", "value": 9},
+            {"op": "move", "from": "/c", "path": "/d"},
+            {"op": "copy", "from": "/d", "path": "/e"},
+            {"op": "replace", "path": "/a/b/0", "value": 0},
+            {"op": "test", "path": "/e", "value": "x"},
+            {"op": "add", "path": "/k~1l", "value": 1},
+        ],
+    )
     assert out == {"a": {"b": [0, 9, 2]}, "d": "x", "e": "x", "k/l": 1}
     assert doc == {"a": {"b": [1, 2]}, "c": "x"}
     for bad in (
@@ -101,7 +104,10 @@ def test_resource_version_moves_only_on_real_changes() -> None:
     same = m.update(co, None, "a", {**created})
     assert same["metadata"]["resourceVersion"] == rv
     changed = m.update(co, None, "a", {**created, "spec": {"x": 2}})
-    assert int(changed["metadata"]["resourceVersion"]) > int(rv) and changed["metadata"]["generation"] == 2
+    assert (
+        int(changed["metadata"]["resourceVersion"]) > int(rv)
+        and changed["metadata"]["generation"] == 2
+    )
     with pytest.raises(ApiError) as ei:
         m.update(co, None, "a", {**created, "spec": {"x": 3}})
     assert ei.value.reason == "Conflict"

@@ -57,11 +57,21 @@ def wire(kube: FakeKube) -> Wire:
 
 
 def co(name: str = "kube-apiserver", **extra: Any) -> dict[str, Any]:
-    return {"apiVersion": "config.openshift.io/v1", "kind": "ClusterOperator", "metadata": {"name": name}, **extra}
+    return {
+        "apiVersion": "config.openshift.io/v1",
+        "kind": "ClusterOperator",
+        "metadata": {"name": name},
+        **extra,
+    }
 
 
 def sec(name: str = "s", **extra: Any) -> dict[str, Any]:
-    return {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": name, "namespace": "ns"}, **extra}
+    return {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": name, "namespace": "ns"},
+        **extra,
+    }
 
 
 def assert_status(body: Any, code: int, reason: str) -> None:
@@ -87,7 +97,10 @@ def test_wrong_kind_or_api_version_in_body_is_400(wire: Wire) -> None:
     assert "ConfigMap" in body["message"]
     code, body, _ = wire("POST", SECRETS, {**sec(), "apiVersion": "apps/v1"})
     assert_status(body, 400, "BadRequest")
-    assert body["message"] == "the API version in the data (apps/v1) does not match the expected API version (v1)"
+    assert (
+        body["message"]
+        == "the API version in the data (apps/v1) does not match the expected API version (v1)"
+    )
 
 
 def test_name_mismatch_between_url_and_body_is_400(kube: FakeKube, wire: Wire) -> None:
@@ -95,13 +108,21 @@ def test_name_mismatch_between_url_and_body_is_400(kube: FakeKube, wire: Wire) -
     code, body, _ = wire("PUT", f"{SECRETS}/a", sec("b"))
     assert_status(body, 400, "BadRequest")
     assert body["message"] == "the name of the object (b) does not match the name on the URL (a)"
-    code, body, _ = wire("PUT", f"{SECRETS}/a", {**sec("a"), "metadata": {"name": "a", "namespace": "other"}})
+    code, body, _ = wire(
+        "PUT", f"{SECRETS}/a", {**sec("a"), "metadata": {"name": "a", "namespace": "other"}}
+    )
     assert_status(body, 400, "BadRequest")
     assert "namespace" in body["message"]
 
 
 def test_unknown_resource_is_404_page_not_found(wire: Wire) -> None:
-    for path in ("/api/v1/namespaces/ns/pods", "/apis/nope.io/v1/things", "/apis/config.openshift.io/v9/clusteroperators", "/nope", f"{CO_PATH}/x/scale"):
+    for path in (
+        "/api/v1/namespaces/ns/pods",
+        "/apis/nope.io/v1/things",
+        "/apis/config.openshift.io/v9/clusteroperators",
+        "/nope",
+        f"{CO_PATH}/x/scale",
+    ):
         code, body, resp = wire("GET", path)
         assert (code, body) == (404, "404 page not found\n"), path
         assert resp.getheader("Content-Type", "").startswith("text/plain")
@@ -110,14 +131,30 @@ def test_unknown_resource_is_404_page_not_found(wire: Wire) -> None:
 
 
 def test_missing_name_on_create_is_422(wire: Wire) -> None:
-    code, body, _ = wire("POST", CO_PATH, {"apiVersion": "config.openshift.io/v1", "kind": "ClusterOperator", "metadata": {}})
+    code, body, _ = wire(
+        "POST",
+        CO_PATH,
+        {"apiVersion": "config.openshift.io/v1", "kind": "ClusterOperator", "metadata": {}},
+    )
     assert_status(body, 422, "Invalid")
     assert "metadata.name: Required value" in body["message"]
 
 
 def test_generate_name(wire: Wire) -> None:
-    code, body, _ = wire("POST", CO_PATH, {"apiVersion": "config.openshift.io/v1", "kind": "ClusterOperator", "metadata": {"generateName": "x-"}})
-    assert code == 201 and body["metadata"]["name"].startswith("x-") and len(body["metadata"]["name"]) == 7
+    code, body, _ = wire(
+        "POST",
+        CO_PATH,
+        {
+            "apiVersion": "config.openshift.io/v1",
+            "kind": "ClusterOperator",
+            "metadata": {"generateName": "x-"},
+        },
+    )
+    assert (
+        code == 201
+        and body["metadata"]["name"].startswith("x-")
+        and len(body["metadata"]["name"]) == 7
+    )
 
 
 def test_unauthorized_without_token(kube: FakeKube) -> None:
@@ -140,25 +177,51 @@ def test_a_bug_in_a_reaction_is_a_500_status_not_a_traceback(kube: FakeKube, wir
 
 def test_json_patch_and_its_failures(kube: FakeKube, wire: Wire) -> None:
     kube.add(co(spec={"a": [1, 2]}))
-    ops = [{"op": "add", "path": "/spec/a/-", "value": 3}, {"op": "replace", "path": "/spec/b", "value": 1}]
-    code, body, _ = wire("PATCH", f"{CO_PATH}/kube-apiserver", ops, ctype="application/json-patch+json")
+    ops = [
+        {"op": "add", "path": "/spec/a/-", "value": 3},
+        {"op": "replace", "path": "/spec/b", "value": 1},
+    ]
+    code, body, _ = wire(
+        "PATCH", f"{CO_PATH}/kube-apiserver", ops, ctype="application/json-patch+json"
+    )
     assert_status(body, 422, "Invalid")  # replace of a missing key
-    ops = [{"op": "test", "path": "/spec/a/0", "value": 1}, {"op": "add", "path": "/spec/a/-", "value": 3}, {"op": "remove", "path": "/spec/a/0"}]
-    code, body, _ = wire("PATCH", f"{CO_PATH}/kube-apiserver", ops, ctype="application/json-patch+json")
+    ops = [
+        {"op": "test", "path": "/spec/a/0", "value": 1},
+        {"op": "add", "path": "/spec/a/-", "value": 3},
+        {"op": "remove", "path": "/spec/a/0"},
+    ]
+    code, body, _ = wire(
+        "PATCH", f"{CO_PATH}/kube-apiserver", ops, ctype="application/json-patch+json"
+    )
     assert code == 200 and body["spec"] == {"a": [2, 3]}
 
 
 def test_strategic_merge_patch_only_on_built_in_kinds(kube: FakeKube, wire: Wire) -> None:
     kube.add(co(), sec("s", data={"a": "YQ=="}))
-    code, body, _ = wire("PATCH", f"{CO_PATH}/kube-apiserver", {"spec": {}}, ctype="application/strategic-merge-patch+json")
+    code, body, _ = wire(
+        "PATCH",
+        f"{CO_PATH}/kube-apiserver",
+        {"spec": {}},
+        ctype="application/strategic-merge-patch+json",
+    )
     assert_status(body, 415, "UnsupportedMediaType")
-    code, body, _ = wire("PATCH", f"{SECRETS}/s", {"data": {"b": "Yg=="}}, ctype="application/strategic-merge-patch+json")
+    code, body, _ = wire(
+        "PATCH",
+        f"{SECRETS}/s",
+        {"data": {"b": "Yg=="}},
+        ctype="application/strategic-merge-patch+json",
+    )
     assert code == 200 and body["data"] == {"a": "YQ==", "b": "Yg=="}
 
 
 def test_status_subresource(kube: FakeKube, wire: Wire) -> None:
     kube.add(co(spec={"x": 1}))
-    code, body, _ = wire("PATCH", f"{CO_PATH}/kube-apiserver/status", {"spec": {"x": 2}, "status": {"ok": True}}, ctype="application/merge-patch+json")
+    code, body, _ = wire(
+        "PATCH",
+        f"{CO_PATH}/kube-apiserver/status",
+        {"spec": {"x": 2}, "status": {"ok": True}},
+        ctype="application/merge-patch+json",
+    )
     assert code == 200 and body["status"] == {"ok": True} and body["spec"] == {"x": 1}
     assert wire("GET", f"{CO_PATH}/kube-apiserver/status")[1]["status"] == {"ok": True}
     assert wire("GET", f"{SECRETS}/s/status")[0] == 404  # secrets have no status subresource
@@ -170,7 +233,12 @@ def test_finalizers_delay_deletion(kube: FakeKube, wire: Wire) -> None:
     code, body, _ = wire("DELETE", f"{CO_PATH}/f")
     assert code == 200 and body["metadata"]["deletionTimestamp"]
     assert kube.get("config.openshift.io/v1", "ClusterOperator", "f") is not None
-    code, body, _ = wire("PATCH", f"{CO_PATH}/f", {"metadata": {"finalizers": None}}, ctype="application/merge-patch+json")
+    code, body, _ = wire(
+        "PATCH",
+        f"{CO_PATH}/f",
+        {"metadata": {"finalizers": None}},
+        ctype="application/merge-patch+json",
+    )
     assert code == 200
     assert kube.get("config.openshift.io/v1", "ClusterOperator", "f") is None
 
@@ -210,7 +278,10 @@ def test_discovery_documents(kube: FakeKube, wire: Wire) -> None:
     assert {"apps", "config.openshift.io", "operator.openshift.io", "aro.openshift.io"} <= groups
     res = wire("GET", "/apis/config.openshift.io/v1")[1]
     names = {r["name"]: r for r in res["resources"]}
-    assert names["clusteroperators"]["kind"] == "ClusterOperator" and not names["clusteroperators"]["namespaced"]
+    assert (
+        names["clusteroperators"]["kind"] == "ClusterOperator"
+        and not names["clusteroperators"]["namespaced"]
+    )
     assert "clusteroperators/status" in names
     core = {r["name"]: r for r in wire("GET", "/api/v1")[1]["resources"]}
     assert core["secrets"]["namespaced"] and "secrets/status" not in core
@@ -224,13 +295,20 @@ def test_discovery_documents(kube: FakeKube, wire: Wire) -> None:
 
 def test_register_kind_is_served_and_discovered(kube: FakeKube, wire: Wire) -> None:
     kube.register_kind("example.com/v1", "Widget", "widgets", True)
-    code, body, _ = wire("POST", "/apis/example.com/v1/namespaces/ns/widgets", {"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"}})
+    code, body, _ = wire(
+        "POST",
+        "/apis/example.com/v1/namespaces/ns/widgets",
+        {"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"}},
+    )
     assert code == 201 and body["metadata"]["namespace"] == "ns"
     assert wire("GET", "/apis/example.com/v1")[1]["resources"][0]["name"] == "widgets"
     assert kube.get("example.com/v1", "Widget", "w", "ns") is not None
     with FakeKube(kinds=[("example.com/v1", "Gadget", "gadgets", False)]) as other:
         other.add({"apiVersion": "example.com/v1", "kind": "Gadget", "metadata": {"name": "g"}})
-        assert other.client_helper().get_one("example.com/v1", "Gadget", "g")["metadata"]["name"] == "g"
+        assert (
+            other.client_helper().get_one("example.com/v1", "Gadget", "g")["metadata"]["name"]
+            == "g"
+        )
 
 
 # -- the hook, reactions, tickers, snapshot --------------------------------------------------
@@ -273,11 +351,15 @@ def test_python_side_access_is_not_logged_and_never_faulted(kube: FakeKube) -> N
 def test_add_creates_missing_namespaces_and_bumps_resource_version(kube: FakeKube) -> None:
     a = kube.add({**sec("s"), "metadata": {"name": "s", "namespace": "fresh"}})[0]
     assert kube.get("v1", "Namespace", "fresh") is not None
-    b = kube.add({**sec("s"), "metadata": {"name": "s", "namespace": "fresh"}, "data": {"x": "eA=="}})[0]
+    b = kube.add(
+        {**sec("s"), "metadata": {"name": "s", "namespace": "fresh"}, "data": {"x": "eA=="}}
+    )[0]
     assert int(b["metadata"]["resourceVersion"]) > int(a["metadata"]["resourceVersion"])
     assert b["metadata"]["uid"] == a["metadata"]["uid"]
     c = kube.add(b)[0]
-    assert c["metadata"]["resourceVersion"] == b["metadata"]["resourceVersion"]  # no change, no bump
+    assert (
+        c["metadata"]["resourceVersion"] == b["metadata"]["resourceVersion"]
+    )  # no change, no bump
 
 
 def test_reaction_acts_as_a_controller(kube: FakeKube) -> None:
@@ -286,14 +368,26 @@ def test_reaction_acts_as_a_controller(kube: FakeKube) -> None:
 
     def controller(ev: WriteEvent) -> None:
         events.append(ev)
-        if ev.kind == "Deployment" and ev.verb in ("create", "update", "patch") and ev.object is not None:
+        if (
+            ev.kind == "Deployment"
+            and ev.verb in ("create", "update", "patch")
+            and ev.object is not None
+        ):
             dep = ev.kube.get("apps/v1", "Deployment", ev.name, ev.namespace)
-            dep["status"] = {"observedGeneration": dep["metadata"]["generation"], "availableReplicas": 1}
+            dep["status"] = {
+                "observedGeneration": dep["metadata"]["generation"],
+                "availableReplicas": 1,
+            }
             ev.kube.add(dep)
 
     kube.add_reaction(controller)
     h = kube.client_helper()
-    dep = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "d", "namespace": "ns"}, "spec": {"replicas": 1}}
+    dep = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "d", "namespace": "ns"},
+        "spec": {"replicas": 1},
+    }
     created = h.create(dep)
     live = h.get_one("apps/v1", "Deployment", "d", "ns")
     assert live["status"] == {"observedGeneration": 1, "availableReplicas": 1}
@@ -301,19 +395,38 @@ def test_reaction_acts_as_a_controller(kube: FakeKube) -> None:
     h.patch("apps/v1", "Deployment", "d", {"spec": {"replicas": 2}}, "ns")
     assert h.get_one("apps/v1", "Deployment", "d", "ns")["status"]["observedGeneration"] == 2
     h.delete("apps/v1", "Deployment", "d", "ns")
-    assert [(e.verb, e.kind) for e in events] == [("create", "Deployment"), ("patch", "Deployment"), ("delete", "Deployment")]
-    assert events[-1].object is None and events[-1].old is not None and events[0].model is kube.model
+    assert [(e.verb, e.kind) for e in events] == [
+        ("create", "Deployment"),
+        ("patch", "Deployment"),
+        ("delete", "Deployment"),
+    ]
+    assert (
+        events[-1].object is None and events[-1].old is not None and events[0].model is kube.model
+    )
 
 
 def test_ticker_acts_when_virtual_time_has_passed(kube: FakeKube) -> None:
     start = datetime(2026, 1, 5, tzinfo=timezone.utc)
     with time_machine.travel(start, tick=False) as clock:
-        kube.add({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "d", "namespace": "ns", "annotations": {"rolled": start.isoformat()}}, "spec": {}})
+        kube.add(
+            {
+                "apiVersion": "apps/v1",
+                "kind": "Deployment",
+                "metadata": {
+                    "name": "d",
+                    "namespace": "ns",
+                    "annotations": {"rolled": start.isoformat()},
+                },
+                "spec": {},
+            }
+        )
 
         def rollout(k: FakeKube) -> None:
             dep = k.get("apps/v1", "Deployment", "d", "ns")
             rolled = datetime.fromisoformat(dep["metadata"]["annotations"]["rolled"])  # type: ignore[index]
-            if datetime.now(timezone.utc) - rolled >= timedelta(seconds=30) and not dep.get("status"):  # type: ignore[union-attr]
+            if datetime.now(timezone.utc) - rolled >= timedelta(seconds=30) and not dep.get(
+                "status"
+            ):  # type: ignore[union-attr]
                 k.add({**dep, "status": {"availableReplicas": 1}})  # type: ignore[dict-item]
 
         kube.add_ticker(rollout)
@@ -324,7 +437,9 @@ def test_ticker_acts_when_virtual_time_has_passed(kube: FakeKube) -> None:
         clock.shift(timedelta(seconds=1))
         got = h.get_one("apps/v1", "Deployment", "d", "ns")
         assert got["status"] == {"availableReplicas": 1}
-        assert got["metadata"]["creationTimestamp"] == "2026-01-05T00:00:00Z"  # stamped from the frozen clock
+        assert (
+            got["metadata"]["creationTimestamp"] == "2026-01-05T00:00:00Z"
+        )  # stamped from the frozen clock
 
 
 def test_snapshot_restore(kube: FakeKube) -> None:
@@ -334,9 +449,13 @@ def test_snapshot_restore(kube: FakeKube) -> None:
     h.create(co("b"))
     h.delete("config.openshift.io/v1", "ClusterOperator", "a")
     kube.restore(snap)
-    names = sorted(o["metadata"]["name"] for o in kube.list("config.openshift.io/v1", "ClusterOperator"))
+    names = sorted(
+        o["metadata"]["name"] for o in kube.list("config.openshift.io/v1", "ClusterOperator")
+    )
     assert names == ["a"]
-    again = h.create(co("b"))  # same uid and resourceVersion as the first time: the counters are restored too
+    again = h.create(
+        co("b")
+    )  # same uid and resourceVersion as the first time: the counters are restored too
     kube.restore(snap)
     assert h.create(co("b"))["metadata"] == again["metadata"]
 
@@ -370,8 +489,12 @@ def test_stop_is_clean_and_restartable() -> None:
         _ = fake.url
     fake.start()
     fake.add(co())
-    assert fake.client_helper().get_one("config.openshift.io/v1", "ClusterOperator", "kube-apiserver")
+    assert fake.client_helper().get_one(
+        "config.openshift.io/v1", "ClusterOperator", "kube-apiserver"
+    )
     fake.stop()
     fake.start()
-    assert fake.client_helper().get_one("config.openshift.io/v1", "ClusterOperator", "kube-apiserver")
+    assert fake.client_helper().get_one(
+        "config.openshift.io/v1", "ClusterOperator", "kube-apiserver"
+    )
     fake.stop()

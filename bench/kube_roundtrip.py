@@ -1,0 +1,196 @@
+"""GET and UPDATE through ``mimo.kube`` against the fake API server and a static responder.
+
+The static responder is the floor: the same ``http.server`` base (HTTP/1.1,
+keep-alive, Nagle off, one send per response) answering every request with
+canned bytes — no auth, no routing, no model. Both run in the same process
+and run, interleaved, and the figures are medians over several runs.
+
+Targets (issue #3): >= 500 GETs/s single-threaded through the helper, and the
+fake adding <= 30 % over the static responder.
+
+    python bench/kube_roundtrip.py [--runs 7] [--n 1000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from mimo.kube import KubeHelper
+from pytest_mimo.fakes.kube import FakeKube
+
+API_VERSION, KIND, NAME = "config.openshift.io/v1", "ClusterOperator", "kube-apiserver"
+OBJ_PATH = "/apis/config.openshift.io/v1/clusteroperators/kube-apiserver"
+
+
+def canned_object() -> dict[str, Any]:
+    return {
+        "apiVersion": API_VERSION,
+        "kind": KIND,
+        "metadata": {"name": NAME},
+        "spec": {},
+        "status": {
+            "conditions": [
+                {
+                    "type": "Available",
+                    "status": "True",
+                    "lastTransitionTime": "2026-01-05T00:00:00Z",
+                },
+                {
+                    "type": "Progressing",
+                    "status": "False",
+                    "lastTransitionTime": "2026-01-05T00:00:00Z",
+                },
+                {
+                    "type": "Degraded",
+                    "status": "False",
+                    "lastTransitionTime": "2026-01-05T00:00:00Z",
+                },
+            ]
+        },
+    }
+
+
+class StaticServer:
+    """Serves canned bytes per path; anything else is a 404."""
+
+    def __init__(self, pages: dict[str, bytes]) -> None:
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True
+
+            def log_message(self, *args: Any) -> None:
+                return
+
+            def do_GET(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                if length:
+                    self.rfile.read(length)
+                body = pages.get(self.path.split("?")[0])
+                code = 200 if body is not None else 404
+                body = body if body is not None else b"404 page not found\n"
+                head = f"HTTP/1.1 {code} OK\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+                self.wfile.write(head.encode() + body)
+
+            do_PUT = do_POST = do_PATCH = do_DELETE = do_GET
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def __enter__(self) -> StaticServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    @property
+    def url(self) -> str:
+        host, port = self.httpd.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+
+def rate(fn: Callable[[], object], n: int) -> float:
+    start = time.perf_counter()
+    for _ in range(n):
+        fn()
+    return n / (time.perf_counter() - start)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=7)
+    ap.add_argument("--n", type=int, default=1000, help="requests per run and kind")
+    args = ap.parse_args(argv)
+
+    u = platform.uname()
+    print(
+        f"machine: {u.system} {u.release} {u.machine}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    )
+    print(f"runs: {args.runs} x {args.n} requests each, single-threaded, interleaved fake/static")
+
+    with FakeKube() as fake:
+        fake.add(canned_object())
+        helper = fake.client_helper()
+        live = helper.get_one(API_VERSION, KIND, NAME)  # discovery paid here, once
+        # the static responder serves exactly what the fake serves, captured once
+        pages = {}
+        for path in sorted(
+            {
+                r.path.split("?")[0]
+                for r in fake.requests
+                if r.verb == "discovery" and r.status == 200
+            }
+        ):
+            req = urllib.request.Request(
+                fake.url + path, headers={"Authorization": f"Bearer {fake.token}"}
+            )
+            with urllib.request.urlopen(req) as resp:  # noqa: S310 - 127.0.0.1 only
+                pages[path] = resp.read()
+        pages[OBJ_PATH] = json.dumps(live, separators=(",", ":")).encode()
+
+        with StaticServer(pages) as static:
+            floor = KubeHelper.from_token(static.url, "unused")
+            floor.get_one(API_VERSION, KIND, NAME)
+
+            current = [live]
+
+            def fake_update() -> None:
+                obj = current[0]
+                obj["spec"] = {"n": int(obj["metadata"]["resourceVersion"])}  # a real change every time
+                current[0] = helper.update(obj)
+
+            static_obj = dict(live)
+
+            def static_update() -> None:
+                floor.update(static_obj)
+
+            results: dict[str, list[float]] = {
+                k: [] for k in ("get_fake", "get_static", "put_fake", "put_static")
+            }
+            rate(lambda: helper.get_one(API_VERSION, KIND, NAME), 200)  # warm-up
+            rate(lambda: floor.get_one(API_VERSION, KIND, NAME), 200)
+            for _ in range(args.runs):
+                results["get_fake"].append(
+                    rate(lambda: helper.get_one(API_VERSION, KIND, NAME), args.n)
+                )
+                results["get_static"].append(
+                    rate(lambda: floor.get_one(API_VERSION, KIND, NAME), args.n)
+                )
+                results["put_fake"].append(rate(fake_update, args.n))
+                results["put_static"].append(rate(static_update, args.n))
+
+    med = {k: statistics.median(v) for k, v in results.items()}
+    within = True
+    print(
+        f"{'operation':<10} {'fake /s':>10} {'static /s':>10} {'fake ms':>9} {'static ms':>10} {'overhead':>9}"
+    )
+    for op, label in (("get", "GET"), ("put", "UPDATE")):
+        f, s = med[f"{op}_fake"], med[f"{op}_static"]
+        overhead = s / f - 1.0  # extra time per request, relative to the floor
+        print(
+            f"{label:<10} {f:>10.0f} {s:>10.0f} {1000 / f:>9.3f} {1000 / s:>10.3f} {overhead:>8.1%}"
+        )
+        within &= overhead <= 0.30
+    fast = med["get_fake"] >= 500
+    print(
+        f"targets: GET >= 500/s through the helper: {'met' if fast else 'MISSED'}; "
+        f"fake overhead <= 30%: {'met' if within else 'MISSED'}"
+    )
+    return 0 if fast and within else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
