@@ -58,12 +58,12 @@ def start_actuator(tmp_path: Path, db: Path, name: str, *args: str) -> subproces
         MIMO_TEST_DIR=str(tmp_path),
     )
     env.pop("MIMO_STORE", None)
-    out = open(tmp_path / f"{name}.out", "wb")
-    err = open(tmp_path / f"{name}.err", "wb")
-    return subprocess.Popen(
-        [sys.executable, "-m", "mimo.cli", "--store", str(db), "actuator", "--log-level", "INFO", *args],
-        env=env, stdout=out, stderr=err, cwd=tmp_path,
-    )
+    with open(tmp_path / f"{name}.out", "wb") as out, open(tmp_path / f"{name}.err", "wb") as err:
+        # the child keeps its own copies of the file descriptors
+        return subprocess.Popen(
+            [sys.executable, "-m", "mimo.cli", "--store", str(db), "actuator", "--log-level", "INFO", *args],
+            env=env, stdout=out, stderr=err, cwd=tmp_path,
+        )
 
 
 def stop(p: subprocess.Popen) -> None:
