@@ -364,3 +364,13 @@ def test_access_never_shows_secrets():
         ClusterAccess(kubeconfig="/k", api_url="https://x", token_file="/t")
     with pytest.raises(ValueError, match="api_url"):
         ClusterAccess(token_file="/t")
+
+
+def test_recover_expired_leases_gives_up_after_max_dequeues(store):
+    m = store.create_manifest(manifest())
+    for attempt in range(1, 4):
+        assert store.lease_manifest(m.id, f"dead{attempt}", NOW + 60, NOW) is not None
+        recovered = store.recover_expired_leases(NOW + 61, max_dequeues=3, exhausted_text="gave up")
+        assert recovered == [m.id]
+    got = store.get_manifest(m.id)
+    assert (got.state, got.status_text, got.dequeues, got.lease_owner) == ("RetriesExceeded", "gave up", 3, "")

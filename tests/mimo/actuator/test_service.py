@@ -1,0 +1,146 @@
+"""ActuatorService: many clusters at a time, one manifest at a time per cluster, clean stop.
+
+These run real worker threads; every wait on them is bounded by a short timeout.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+from datetime import datetime, timezone
+
+import pytest
+
+from mimo import TransientError
+from mimo.actuator import ActuatorService
+from mimo.api import MaintenanceManifest, OpenShiftClusterDocument, SubscriptionDocument
+from mimo.store import MemoryStore, SqliteStore
+
+from ..clocks import ManualClock
+
+SUB = "11111111-1111-1111-1111-111111111111"
+TASK = "00000000-0000-4000-8000-000000000001"
+START = datetime(2026, 1, 5, tzinfo=timezone.utc)
+T0 = int(START.timestamp())
+
+
+def rid(i: int) -> str:
+    return f"/subscriptions/{SUB}/resourcegroups/rg/providers/microsoft.redhatopenshift/openshiftclusters/c{i}"
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+def store(request, tmp_path):
+    s = MemoryStore() if request.param == "memory" else SqliteStore(tmp_path / "s.db")
+    s.put_subscription(SubscriptionDocument(id=SUB))
+    yield s
+    s.close()
+
+
+def add_clusters(store, n: int, per: int) -> list[MaintenanceManifest]:
+    out = []
+    for i in range(n):
+        store.put_cluster(OpenShiftClusterDocument(id=f"22222222-2222-2222-2222-2222222222{i:02d}", resource_id=rid(i)))
+        for k in range(per):
+            out.append(store.create_manifest(MaintenanceManifest.new(rid(i), TASK, now=T0, run_after=T0 - k)))
+    return out
+
+
+def test_run_once_uses_workers_in_parallel_and_one_manifest_per_cluster(store):
+    add_clusters(store, 6, 3)
+    lock = threading.Lock()
+    active: dict[str, int] = defaultdict(int)
+    peak = {"total": 0, "cluster": 0}
+    both_workers = threading.Barrier(2, timeout=5)
+    first_two = iter(range(2))
+
+    def task(tc, m, c):
+        with lock:
+            active[m.cluster_resource_id] += 1
+            peak["cluster"] = max(peak["cluster"], active[m.cluster_resource_id])
+            peak["total"] = max(peak["total"], sum(active.values()))
+            go_to_barrier = next(first_two, None) is not None
+        if go_to_barrier:
+            both_workers.wait()  # two clusters really run at once (fails with one worker)
+        with lock:
+            active[m.cluster_resource_id] -= 1
+
+    svc = ActuatorService(store, {TASK: task}, workers=2, clock=ManualClock(START), renew_leases=False)
+    assert svc.run_once() == 6
+    assert peak == {"total": 2, "cluster": 1}
+    assert {m.state for m in store.list_manifests()} == {"Completed"}
+    assert svc.run_once() == 0
+
+
+def test_stop_leases_nothing_new_and_finishes_the_running_task(store):
+    ms = add_clusters(store, 1, 3)
+    ran = []
+
+    def task(tc, m, c):
+        ran.append(m.id)
+        svc.stop()
+
+    svc = ActuatorService(store, {TASK: task}, workers=1, clock=ManualClock(START), renew_leases=False)
+    svc.run_once()
+    assert len(ran) == 1
+    states = {m.id: (m.state, m.dequeues, m.lease_owner) for m in store.list_manifests()}
+    assert states[ran[0]] == ("Completed", 1, "")
+    assert sorted(v for k, v in states.items() if k != ran[0]) == [("Pending", 0, "")] * 2
+    assert {m.id for m in ms} == set(states)
+
+
+def test_loop_retries_after_the_poll_interval_and_stops_cleanly(store):
+    add_clusters(store, 1, 1)
+    calls = []
+
+    def flaky(tc, m, c):
+        calls.append(m.dequeues)
+        if len(calls) < 3:
+            raise TransientError("not yet")
+        svc.stop()
+
+    svc = ActuatorService(store, {TASK: flaky}, workers=2, poll_interval=0.01, clock=ManualClock(START), renew_leases=False)
+    t = threading.Thread(target=svc.run, daemon=True)
+    t.start()
+    t.join(10)
+    assert not t.is_alive(), "the service did not stop"
+    assert calls == [1, 2, 3]
+    (m,) = store.list_manifests()
+    assert (m.state, m.dequeues) == ("Completed", 3)
+
+
+def test_a_failing_pass_is_logged_and_the_others_go_on(store, caplog):
+    add_clusters(store, 2, 1)
+    store.create_manifest(
+        MaintenanceManifest.new(
+            "/subscriptions/99999999-9999-9999-9999-999999999999/resourcegroups/rg/providers/"
+            "microsoft.redhatopenshift/openshiftclusters/orphan",
+            TASK, now=T0,
+        )
+    )
+    svc = ActuatorService(store, {TASK: lambda tc, m, c: None}, workers=3, clock=ManualClock(START), renew_leases=False)
+    assert svc.run_once() == 2
+    assert svc.errors == 1
+    assert "orphan: pass failed" in caplog.text
+    assert sorted(m.state for m in store.list_manifests()) == ["Completed", "Completed", "Pending"]
+
+
+def test_signal_handlers_stop_and_restore():
+    import os
+    import signal
+
+    svc = ActuatorService(MemoryStore(), {}, clock=ManualClock(START))
+    before = signal.getsignal(signal.SIGTERM)
+    restore = svc.install_signal_handlers()
+    try:
+        os.kill(os.getpid(), signal.SIGTERM)
+        assert svc.stopping
+    finally:
+        restore()
+    assert signal.getsignal(signal.SIGTERM) == before
+
+
+def test_bad_settings_are_refused():
+    with pytest.raises(ValueError, match="workers"):
+        ActuatorService(MemoryStore(), {}, workers=0)
+    with pytest.raises(ValueError, match="poll_interval"):
+        ActuatorService(MemoryStore(), {}, poll_interval=0)
