@@ -32,6 +32,7 @@ NETWORK_TYPES: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 
 _READ_ONLY = ("id", "name", "type", "etag")
+_HAS_GUID = ("microsoft.network/loadbalancers", "microsoft.network/networkinterfaces")
 
 
 def build_network_resource(
@@ -53,8 +54,9 @@ def build_network_resource(
             out[k] = copy.deepcopy(v)
     props = copy.deepcopy(body.get("properties") or {})
     props["provisioningState"] = provisioning_state
-    old_guid = (old or {}).get("properties", {}).get("resourceGuid")
-    props["resourceGuid"] = old_guid or new_guid
+    if type_key in _HAS_GUID:
+        old_guid = (old or {}).get("properties", {}).get("resourceGuid")
+        props["resourceGuid"] = old_guid or new_guid
     for coll in collections:
         items = props.get(coll)
         if not isinstance(items, list):

@@ -11,7 +11,7 @@ import copy
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 from pytest_mimo.fakes.azure.models.arm import Operation
 from pytest_mimo.fakes.azure.responses.common import (
@@ -351,7 +351,8 @@ def page(fake: FakeAzure, inc: Incoming, items: list[dict[str, Any]]) -> Reply:
         base = inc.url.raw.split("?", 1)[0]
         q = {k: v for k, v in inc.url.query.items() if k != "$skiptoken"}
         q["$skiptoken"] = str(start + size)
-        out["nextLink"] = f"{base}?{urlencode(q, quote_via=quote)}"
+        qs = "&".join(f"{quote(k, safe='$')}={quote(v, safe='$')}" for k, v in q.items())
+        out["nextLink"] = f"{base}?{qs}"
     return json_reply(200, out)
 
 
