@@ -96,6 +96,8 @@ _COLS = (
 )
 _SELECT = f"SELECT {', '.join(_COLS)} FROM manifests"
 _ORDER = " ORDER BY run_after, priority, id"
+#: ``UPDATE … RETURNING`` arrived in SQLite 3.35; older libraries take a short transaction instead
+_HAS_RETURNING = sqlite3.sqlite_version_info >= (3, 35, 0)
 _RUNNABLE = "state = 'Pending' AND run_after <= ? AND (lease_owner = '' OR lease_expires < ?)"
 
 
@@ -119,6 +121,9 @@ class SqliteStore:
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
         self._all_lock = threading.Lock()
+        # threads of this process take turns to write: waiting on a Python lock wakes at once,
+        # where SQLite's busy handler sleeps in steps of milliseconds (processes still use it)
+        self._wlock = threading.RLock()
         self._closed = False
         self._init_schema()
 
@@ -147,13 +152,20 @@ class SqliteStore:
     def _tx(self) -> Iterator[sqlite3.Connection]:
         """``BEGIN IMMEDIATE`` … ``COMMIT`` (rolled back on any error)."""
         conn = self._conn()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield conn
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
+        with self._wlock:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+    def _write(self, sql: str, args: Any = ()) -> sqlite3.Cursor:
+        """One autocommitted write statement (atomic by itself)."""
+        conn = self._conn()
+        with self._wlock:
+            return conn.execute(sql, args)
 
     def _init_schema(self) -> None:
         with self._tx() as conn:
@@ -218,7 +230,7 @@ class SqliteStore:
                 raise ValueError(f"patch_cluster: the mutator changed the resource ID of {rid}")
             new = doc.to_dict()
             OpenShiftClusterDocument.from_dict(new)  # validates
-            cur = self._conn().execute(
+            cur = self._write(
                 "UPDATE clusters SET doc = ?, version = version + 1 WHERE resource_id = ? AND version = ?",
                 (json.dumps(new), rid, version),
             )
@@ -228,13 +240,13 @@ class SqliteStore:
 
     def delete_cluster(self, resource_id: str) -> None:
         rid = norm_id(resource_id)
-        cur = self._conn().execute("DELETE FROM clusters WHERE resource_id = ?", (rid,))
+        cur = self._write("DELETE FROM clusters WHERE resource_id = ?", (rid,))
         if cur.rowcount == 0:
             raise StoreNotFound("cluster", rid)
 
     # -- subscriptions ----------------------------------------------------------------------
     def put_subscription(self, doc: SubscriptionDocument) -> None:
-        self._conn().execute(
+        self._write(
             "INSERT OR REPLACE INTO subscriptions (id, doc) VALUES (?, ?)", (doc.id, json.dumps(doc.to_dict()))
         )
 
@@ -255,7 +267,7 @@ class SqliteStore:
         manifest.validate()
         values = tuple(getattr(manifest, c) for c in _COLS)
         try:
-            self._conn().execute(
+            self._write(
                 f"INSERT INTO manifests ({', '.join(_COLS)}) VALUES ({', '.join('?' * len(_COLS))})", values
             )
         except sqlite3.IntegrityError:
@@ -314,12 +326,18 @@ class SqliteStore:
     def lease_manifest(self, manifest_id: str, owner: str, expires: int, now: int) -> MaintenanceManifest | None:
         if not owner:
             raise ValueError("lease_manifest: owner must not be empty")
+        sql = (
+            "UPDATE manifests SET state = 'InProgress', lease_owner = ?, lease_expires = ?,"
+            f" dequeues = dequeues + 1 WHERE id = ? AND {_RUNNABLE}"
+        )
+        args = (owner, int(expires), manifest_id, now, now)
+        if _HAS_RETURNING:  # one statement, one implicit transaction
+            conn = self._conn()
+            with self._wlock:
+                rows = conn.execute(f"{sql} RETURNING {', '.join(_COLS)}", args).fetchall()
+            return _row_to_manifest(rows[0]) if rows else None
         with self._tx() as conn:
-            cur = conn.execute(
-                "UPDATE manifests SET state = 'InProgress', lease_owner = ?, lease_expires = ?,"
-                f" dequeues = dequeues + 1 WHERE id = ? AND {_RUNNABLE}",
-                (owner, int(expires), manifest_id, now, now),
-            )
+            cur = conn.execute(sql, args)
             if cur.rowcount != 1:
                 return None
             row = conn.execute(f"{_SELECT} WHERE id = ?", (manifest_id,)).fetchone()
@@ -328,7 +346,7 @@ class SqliteStore:
     def renew_lease(self, manifest_id: str, owner: str, expires: int) -> bool:
         if not owner:
             return False
-        cur = self._conn().execute(
+        cur = self._write(
             "UPDATE manifests SET lease_expires = ? WHERE id = ? AND state = 'InProgress' AND lease_owner = ?",
             (int(expires), manifest_id, owner),
         )
@@ -338,7 +356,7 @@ class SqliteStore:
         check_finish_state(state)
         if not owner:
             return False
-        cur = self._conn().execute(
+        cur = self._write(
             "UPDATE manifests SET state = ?, status_text = ?, lease_owner = '', lease_expires = 0"
             " WHERE id = ? AND state = 'InProgress' AND lease_owner = ?",
             (state, status_text, manifest_id, owner),
@@ -357,7 +375,7 @@ class SqliteStore:
         expect = list(expect_states)
         if not expect:
             raise ValueError("set_state: expect_states must not be empty")
-        cur = self._conn().execute(
+        cur = self._write(
             "UPDATE manifests SET state = ?, status_text = ?, lease_owner = '', lease_expires = 0"
             f" WHERE id = ? AND state IN ({', '.join('?' * len(expect))})",
             (state, status_text, manifest_id, *expect),
@@ -417,14 +435,14 @@ class SqliteStore:
         return sorted(ids)
 
     def delete_manifest(self, manifest_id: str) -> None:
-        cur = self._conn().execute("DELETE FROM manifests WHERE id = ?", (manifest_id,))
+        cur = self._write("DELETE FROM manifests WHERE id = ?", (manifest_id,))
         if cur.rowcount == 0:
             raise StoreNotFound("manifest", manifest_id)
 
     # -- schedules --------------------------------------------------------------------------
     def put_schedule(self, schedule: MaintenanceSchedule) -> None:
         schedule.validate()
-        self._conn().execute(
+        self._write(
             "INSERT OR REPLACE INTO schedules (id, doc) VALUES (?, ?)", (schedule.id, json.dumps(schedule.to_dict()))
         )
 
