@@ -56,7 +56,8 @@ from mimo.clock import Clock, SystemClock
 from mimo.durations import parse_duration
 from mimo.environment import Environment
 from mimo.scheduler.calendar import Calendar
-from mimo.scheduler.selectors import SelectorError, cluster_selector_values, matches
+from mimo.scheduler.selectors import SelectorError, UnknownSelectorKey, cluster_selector_values, matches
+from mimo.scheduler.selectors import validate as validate_selectors
 from mimo.scheduler.spread import spread_offset
 from mimo.store.base import Store, StoreAlreadyExists, StoreNotFound
 
@@ -200,6 +201,14 @@ class Scheduler:
             return
         if not schedule.selectors:
             self.log.warning("schedule %s has no selectors: it matches no cluster", sid)
+            return
+        try:
+            validate_selectors(schedule.selectors)
+        except UnknownSelectorKey:
+            pass  # reported cluster by cluster below, as the spec asks
+        except SelectorError as e:
+            # any other broken selector would fail alike on every cluster: reported once
+            self._error(result, f"schedule {sid}: {e}; skipped")
             return
 
         future = cal.iter_from(now - _TINY, schedule.look_forward_count)  # starts >= now

@@ -62,7 +62,7 @@ class SelectorError(ValueError):
 
 
 class UnknownSelectorKey(SelectorError):
-    """A selector naming a key the cluster has no value for."""
+    """A selector naming a key that is not one of :data:`KEYS` (or that the cluster has no value for)."""
 
 
 def _as_selector(obj: Any, index: int) -> Selector:
@@ -89,7 +89,7 @@ def validate(selectors: Sequence[Selector | Mapping[str, Any]]) -> None:
         if not isinstance(s.key, str) or not s.key:
             raise SelectorError(i, None, "key: missing")
         if s.key not in KEYS:
-            raise SelectorError(i, s.key, f"unknown key; known keys: {', '.join(KEYS)}")
+            raise UnknownSelectorKey(i, s.key, f"unknown key; known keys: {', '.join(KEYS)}")
         if s.operator not in OPERATORS:
             raise SelectorError(i, s.key, f"unknown operator {s.operator!r}; known: {', '.join(OPERATORS)}")
         if s.operator == "eq":

@@ -430,6 +430,15 @@ def test_unknown_selector_key_skips_the_cluster_with_an_error(
     assert len(result.created) == 3
 
 
+def test_a_broken_selector_is_reported_once_per_schedule(store: Any, fleet: list[OpenShiftClusterDocument]) -> None:
+    store.put_schedule(schedule(id=SCHED2, selectors=[Selector(key="outboundType", operator="eq", values=["x"])]))
+    store.put_schedule(schedule(look_forward_count=1))
+    result = Scheduler(store, clock=Clock(at(2026, 12, 1, 10))).process()
+    assert len(result.errors) == 1
+    assert f"schedule {SCHED2}: selectors[0] (key 'outboundType'): operator 'eq' needs 'value'" in result.errors[0]
+    assert len(result.created) == 3
+
+
 def test_missing_subscription_skips_the_cluster(store: Any, make_cluster: Callable[..., OpenShiftClusterDocument]) -> None:
     store.put_subscription(SubscriptionDocument(id=SUB_A))
     store.put_cluster(make_cluster("alpha"))
