@@ -56,7 +56,12 @@ from mimo.clock import Clock, SystemClock
 from mimo.durations import parse_duration
 from mimo.environment import Environment
 from mimo.scheduler.calendar import Calendar
-from mimo.scheduler.selectors import SelectorError, UnknownSelectorKey, cluster_selector_values, matches
+from mimo.scheduler.selectors import (
+    SelectorError,
+    UnknownSelectorKey,
+    cluster_selector_values,
+    matches,
+)
 from mimo.scheduler.selectors import validate as validate_selectors
 from mimo.scheduler.spread import spread_offset
 from mimo.store.base import Store, StoreAlreadyExists, StoreNotFound
