@@ -89,8 +89,9 @@ def rotate_managed_certificates(tc: TaskContext) -> None:
     """Copy the API server and ingress certificates from Key Vault into the cluster.
 
     One certificate failing does not stop the other. Failures are reported
-    together, naming each certificate: transient, unless a Key Vault bundle
-    does not parse (terminal: a human must fix the secret).
+    together, naming each certificate: transient, unless every failure is a
+    Key Vault bundle that does not parse (terminal: a human must fix the
+    secret, and a retry would change nothing).
     """
     tc = get_task_context(tc)
     if _signed_certificates_disabled(tc):
@@ -130,7 +131,9 @@ def rotate_managed_certificates(tc: TaskContext) -> None:
 
     if failures:
         text = "certificates not rotated: " + "; ".join(f"{n}: {e.cause_text}" for n, e in failures)
-        terminal = any(isinstance(e, TerminalError) for _, e in failures)
+        # terminal only when nothing would change on a retry: a transient failure
+        # next to a broken bundle still deserves the retry that heals it
+        terminal = all(isinstance(e, TerminalError) for _, e in failures)
         err: MIMOError = TerminalError(text) if terminal else TransientError(text)
         raise err from failures[0][1]
 

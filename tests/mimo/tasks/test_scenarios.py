@@ -1,0 +1,302 @@
+"""Replay scenarios: every built-in task, in a realistic world, under seeded faults.
+
+Each test builds one cluster's world (Kubernetes objects, Key Vault
+certificates, the control-plane network) and hands the task to
+``mimo_replay``, which runs it clean, then under the replay's fault plan, and
+checks that both end in the same state and the same world, that no injected
+transient fault became terminal and that one more run changes nothing.
+``--mimo-gate`` checks that every registered task has such a test.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from mimo import const
+from mimo.api import ManifestState
+from mimo.steps.cluster.operator import DEFAULT_OPERATOR_VERSION
+from pytest_mimo import defaults
+from pytest_mimo.controllers import DeploymentController
+
+from ..steps.builders import cluster_objects, master_network, pem_bundle, put_all
+
+UUID = defaults.CLUSTER_ID
+VAULT = "eastus-cls"
+# one pair of certificates for every replay (generated once: key generation is not seeded)
+BUNDLES = {
+    f"{UUID}-apiserver": pem_bundle("api.mycluster.eastus.aroapp.io"),
+    f"{UUID}-ingress": pem_bundle("*.apps.mycluster.eastus.aroapp.io"),
+}
+ARO = ("aro.openshift.io/v1alpha1", "Cluster", "cluster")
+NS = "openshift-azure-operator"
+GENEVA = {
+    const.OPERATOR_FLAG_SET_GENEVA_OTEL: "minimal-logs",
+    const.OPERATOR_FLAG_SET_GENEVA_OTEL_PROFILE_MAX_LOGS: "max-logs",
+    const.OPERATOR_FLAG_SET_GENEVA_OTEL_PROFILE_REDUCED_LOGS: "reduced-logs",
+    const.OPERATOR_FLAG_SET_GENEVA_OTEL_PROFILE_MINIMAL_LOGS: "minimal-logs",
+}
+
+
+@pytest.fixture
+def cluster(mimo_world: Any) -> Any:
+    """A healthy managed-domain cluster with the ARO operator, its certificates in Key Vault."""
+    mimo_world.kube.add(*cluster_objects())
+    vault = mimo_world.azure.keyvault(VAULT)
+    for name, bundle in BUNDLES.items():
+        vault.set_secret(name, bundle)
+    return mimo_world
+
+
+def _pin_operator(world: Any, version: str) -> None:
+    def pin(doc: Any) -> None:
+        doc.properties.operator_version = version
+
+    world.patch_cluster(pin)
+
+
+# -- TLS certificate rotation ------------------------------------------------------------------
+
+
+@pytest.mark.mimo_scenario(const.TLS_CERT_ROTATION_ID)
+def test_tls_cert_rotation(cluster: Any, mimo_replay: Any) -> None:
+    outcome = mimo_replay(const.TLS_CERT_ROTATION_ID)
+    assert outcome.state == ManifestState.COMPLETED
+    kube = cluster.kube
+    for ns, name in [
+        ("openshift-config", f"{UUID}-apiserver"),
+        ("openshift-ingress", f"{UUID}-ingress"),
+        (NS, f"{UUID}-apiserver"),
+        (NS, f"{UUID}-ingress"),
+    ]:
+        assert kube.get("v1", "Secret", name, ns)["type"] == "kubernetes.io/tls"
+    named = kube.get("config.openshift.io/v1", "APIServer", "cluster")["spec"]["servingCerts"][
+        "namedCertificates"
+    ]
+    assert named == [
+        {
+            "names": ["api.mycluster.eastus.aroapp.io"],
+            "servingCertificate": {"name": f"{UUID}-apiserver"},
+        }
+    ]
+    ic = kube.get(
+        "operator.openshift.io/v1", "IngressController", "default", "openshift-ingress-operator"
+    )
+    assert ic["spec"]["defaultCertificate"] == {"name": f"{UUID}-ingress"}
+
+
+@pytest.mark.mimo_scenario(const.TLS_CERT_ROTATION_ID)
+def test_tls_cert_rotation_disabled(cluster: Any, mimo_replay: Any) -> None:
+    cluster.with_features("DisableSignedCertificates")
+    outcome = mimo_replay(const.TLS_CERT_ROTATION_ID)
+    assert outcome.state == ManifestState.COMPLETED
+    assert outcome.run.status_text == "signed certificates disabled"
+    assert cluster.kube.get("v1", "Secret", f"{UUID}-apiserver", "openshift-config") is None
+
+
+# -- ACR token checker -------------------------------------------------------------------------
+
+
+@pytest.mark.mimo_scenario(const.ACR_TOKEN_CHECKER_ID)
+def test_acr_token_checker(cluster: Any, mimo_replay: Any) -> None:
+    outcome = mimo_replay(const.ACR_TOKEN_CHECKER_ID)
+    assert outcome.state == ManifestState.COMPLETED
+    # the clean baseline runs at once; a faulted run may be later by its retries
+    assert (
+        outcome.baseline.status_text
+        == "token validity has 3600h0m0s remaining, should be rotated in 2640h0m0s"
+    )
+    assert re.fullmatch(
+        r"token validity has 3\d{3}h\d+m\d+s remaining, should be rotated in 26\d\dh\d+m\d+s",
+        outcome.run.status_text,
+    )
+
+
+@pytest.mark.mimo_scenario(const.ACR_TOKEN_CHECKER_ID)
+def test_acr_token_checker_expired_token_fails(cluster: Any, mimo_replay: Any) -> None:
+    from datetime import timedelta
+
+    def age(doc: Any) -> None:
+        for profile in doc.properties.registry_profiles:
+            profile.issue_date = profile.issue_date - timedelta(days=200)
+
+    cluster.patch_cluster(age)
+    outcome = mimo_replay(const.ACR_TOKEN_CHECKER_ID)
+    assert outcome.state == ManifestState.FAILED
+    assert str(outcome.run.attempts[-1].error) == "TerminalError: token is expired"
+
+
+# -- operator flags and Geneva -----------------------------------------------------------------
+
+
+@pytest.mark.mimo_scenario(const.OPERATOR_FLAGS_UPDATE_ID)
+def test_operator_flags_update(cluster: Any, mimo_replay: Any) -> None:
+    cluster.kube.add({**cluster.kube.get(*ARO), "spec": {"operatorFlags": {"aro.stale": "true"}}})
+    outcome = mimo_replay(const.OPERATOR_FLAGS_UPDATE_ID)
+    assert outcome.state == ManifestState.COMPLETED
+    assert (
+        cluster.kube.get(*ARO)["spec"]["operatorFlags"] == cluster.cluster.properties.operator_flags
+    )
+
+
+@pytest.mark.mimo_scenario(const.OPERATOR_FLAGS_UPDATE_ID)
+def test_operator_flags_update_waits_for_a_healthy_api_server(
+    cluster: Any, mimo_replay: Any
+) -> None:
+    co = cluster.kube.get("config.openshift.io/v1", "ClusterOperator", "kube-apiserver")
+    co["status"]["conditions"][1]["status"] = "True"  # Progressing, for good
+    cluster.kube.add(co)
+    outcome = mimo_replay(const.OPERATOR_FLAGS_UPDATE_ID)
+    assert outcome.state == ManifestState.RETRIES_EXCEEDED
+    assert outcome.run.status_text.endswith(
+        "TransientError: kube-apiserver Available=True, Progressing=True, Degraded=False"
+    )
+
+
+@pytest.mark.parametrize(
+    "task_id",
+    [
+        pytest.param(
+            const.OPERATOR_FLAG_SET_GENEVA_OTEL,
+            marks=pytest.mark.mimo_scenario(const.OPERATOR_FLAG_SET_GENEVA_OTEL),
+            id="otel",
+        ),
+        pytest.param(
+            const.OPERATOR_FLAG_SET_GENEVA_OTEL_PROFILE_MAX_LOGS,
+            marks=pytest.mark.mimo_scenario(const.OPERATOR_FLAG_SET_GENEVA_OTEL_PROFILE_MAX_LOGS),
+            id="max-logs",
+        ),
+        pytest.param(
+            const.OPERATOR_FLAG_SET_GENEVA_OTEL_PROFILE_REDUCED_LOGS,
+            marks=pytest.mark.mimo_scenario(
+                const.OPERATOR_FLAG_SET_GENEVA_OTEL_PROFILE_REDUCED_LOGS
+            ),
+            id="reduced-logs",
+        ),
+        pytest.param(
+            const.OPERATOR_FLAG_SET_GENEVA_OTEL_PROFILE_MINIMAL_LOGS,
+            marks=pytest.mark.mimo_scenario(
+                const.OPERATOR_FLAG_SET_GENEVA_OTEL_PROFILE_MINIMAL_LOGS
+            ),
+            id="minimal-logs",
+        ),
+    ],
+)
+def test_geneva_otel(cluster: Any, mimo_replay: Any, task_id: str) -> None:
+    profile = GENEVA[task_id]
+    outcome = mimo_replay(task_id)
+    assert outcome.state == ManifestState.COMPLETED
+    flags = cluster.cluster.properties.operator_flags
+    assert flags["aro.genevalogging.enabled"] == "true"
+    for key in (
+        "aro.genevalogging.otel.profile",
+        "aro.genevalogging.otel.master.profile",
+        "aro.genevalogging.otel.worker.profile",
+    ):
+        assert flags[key] == profile
+    assert flags["aro.imageconfig.enabled"] == "true"
+    assert cluster.kube.get(*ARO)["spec"]["operatorFlags"] == flags
+
+
+# -- Fix SSH -----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def network(cluster: Any) -> Any:
+    p = cluster.cluster.properties
+    put_all(
+        cluster.azure,
+        master_network(
+            defaults.SUBSCRIPTION_ID,
+            defaults.CLUSTER_RESOURCE_GROUP,
+            p.infra_id,
+            p.master_profile.subnet_id,
+        ),
+    )
+    return cluster
+
+
+@pytest.mark.mimo_scenario(const.FIX_SSH_ID)
+def test_fix_ssh(network: Any, mimo_replay: Any) -> None:
+    outcome = mimo_replay(const.FIX_SSH_ID)
+    assert outcome.state == ManifestState.COMPLETED
+    infra = network.cluster.properties.infra_id
+    resources = network.azure.resources()
+    nics = {body["name"]: body for rid, body in resources.items() if "/networkinterfaces/" in rid}
+    assert f"{infra}-master-1-nic" not in nics
+    for name, n in (
+        (f"{infra}-master0-nic", 0),
+        (f"{infra}-master1-nic", 1),
+        (f"{infra}-master-2-nic", 2),
+    ):
+        pools = nics[name]["properties"]["ipConfigurations"][0]["properties"][
+            "loadBalancerBackendAddressPools"
+        ]
+        assert [p["id"].rsplit("/", 1)[1] for p in pools] == [infra, f"ssh-{n}", infra]
+
+
+# -- the operator's version --------------------------------------------------------------------
+
+
+@pytest.mark.mimo_scenario(const.OPERATOR_VERSION_RESET_ID)
+def test_operator_version_reset(cluster: Any, mimo_replay: Any) -> None:
+    _pin_operator(cluster, "v20251201.2")
+    outcome = mimo_replay(const.OPERATOR_VERSION_RESET_ID)
+    assert outcome.state == ManifestState.COMPLETED
+    assert cluster.cluster.properties.operator_version == ""
+
+
+@pytest.fixture
+def controller(cluster: Any) -> DeploymentController:
+    return DeploymentController(delay_seconds=150).install(cluster.kube)
+
+
+@pytest.mark.mimo_scenario(const.OPERATOR_UPDATE_ID)
+def test_operator_update(cluster: Any, controller: DeploymentController, mimo_replay: Any) -> None:
+    outcome = mimo_replay(const.OPERATOR_UPDATE_ID)
+    assert outcome.state == ManifestState.COMPLETED
+    image = f"arointsvc.azurecr.io/aro:{DEFAULT_OPERATOR_VERSION}"
+    for name in ("aro-operator-master", "aro-operator-worker"):
+        d = cluster.kube.get("apps/v1", "Deployment", name, NS)
+        assert d["spec"]["template"]["spec"]["containers"][0]["image"] == image
+        assert d["status"]["observedGeneration"] == d["metadata"]["generation"]
+    spec = cluster.kube.get(*ARO)["spec"]
+    assert spec["operatorVersion"] == DEFAULT_OPERATOR_VERSION
+    assert spec["operatorFlags"] == cluster.cluster.properties.operator_flags
+    assert controller.completed, "the deployment controller never finished a rollout"
+
+
+@pytest.mark.mimo_scenario(const.OPERATOR_UPDATE_ID)
+def test_operator_update_to_a_pinned_version(
+    cluster: Any, controller: DeploymentController, mimo_replay: Any
+) -> None:
+    _pin_operator(cluster, "v20260201.3")
+    outcome = mimo_replay(const.OPERATOR_UPDATE_ID)
+    assert outcome.state == ManifestState.COMPLETED
+    d = cluster.kube.get("apps/v1", "Deployment", "aro-operator-worker", NS)
+    assert d["metadata"]["labels"]["version"] == "v20260201.3"
+    assert cluster.kube.get(*ARO)["spec"]["operatorVersion"] == "v20260201.3"
+
+
+@pytest.mark.mimo_scenario(const.OPERATOR_UPDATE_ID)
+def test_operator_update_that_never_rolls_out_is_retried_then_gives_up(
+    cluster: Any, mimo_replay: Any
+) -> None:
+    # no deployment controller: the rollout never finishes, each attempt waits its 20 minutes
+    outcome = mimo_replay(const.OPERATOR_UPDATE_ID)
+    assert outcome.state == ManifestState.RETRIES_EXCEEDED
+    assert outcome.run.status_text.endswith(
+        "TransientError: condition aro_operator_ready timed out after 20m0s"
+    )
+
+
+@pytest.mark.mimo_scenario(const.OPERATOR_SYNC_CLUSTER_OBJECT_ID)
+def test_sync_cluster_object(cluster: Any, mimo_replay: Any) -> None:
+    _pin_operator(cluster, "v20260201.3")
+    outcome = mimo_replay(const.OPERATOR_SYNC_CLUSTER_OBJECT_ID)
+    assert outcome.state == ManifestState.COMPLETED
+    spec = cluster.kube.get(*ARO)["spec"]
+    assert spec["operatorVersion"] == "v20260201.3"
+    assert spec["operatorFlags"] == cluster.cluster.properties.operator_flags

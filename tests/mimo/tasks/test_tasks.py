@@ -1,0 +1,97 @@
+"""The built-in tasks as functions: the registry, and outcomes a replay cannot compare.
+
+A task whose clean run fails for good can, under faults, reach that terminal
+error only in its fifth attempt, and the actuator then records
+``RetriesExceeded`` instead of ``Failed``: such outcomes are checked here,
+once, on a wired context, rather than in a replay.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from mimo import TerminalError, TransientError, const
+from mimo.api import MaintenanceManifest
+from mimo.tasks import DEFAULT_MAINTENANCE_TASKS, load_tasks
+from mimo.tasks.geneva import geneva_otel_flags
+from pytest_mimo import defaults
+
+from ..steps.builders import cluster_objects, pem_bundle
+
+UUID = defaults.CLUSTER_ID
+
+
+def test_registry_holds_exactly_the_built_in_tasks() -> None:
+    assert set(DEFAULT_MAINTENANCE_TASKS) == {
+        const.TLS_CERT_ROTATION_ID,
+        const.ACR_TOKEN_CHECKER_ID,
+        const.OPERATOR_FLAGS_UPDATE_ID,
+        const.OPERATOR_FLAG_SET_GENEVA_OTEL,
+        const.OPERATOR_FLAG_SET_GENEVA_OTEL_PROFILE_MAX_LOGS,
+        const.OPERATOR_FLAG_SET_GENEVA_OTEL_PROFILE_REDUCED_LOGS,
+        const.OPERATOR_FLAG_SET_GENEVA_OTEL_PROFILE_MINIMAL_LOGS,
+        const.FIX_SSH_ID,
+        const.OPERATOR_VERSION_RESET_ID,
+        const.OPERATOR_UPDATE_ID,
+        const.OPERATOR_SYNC_CLUSTER_OBJECT_ID,
+    }
+    assert const.MSI_CERT_RENEWAL_ID not in DEFAULT_MAINTENANCE_TASKS
+    assert const.MIGRATE_LB_ZONES_ID not in DEFAULT_MAINTENANCE_TASKS
+    assert set(DEFAULT_MAINTENANCE_TASKS) <= set(load_tasks(entry_points=False))
+
+
+def test_geneva_profiles() -> None:
+    assert geneva_otel_flags("max-logs") == {
+        "aro.genevalogging.enabled": "true",
+        "aro.genevalogging.otel.profile": "max-logs",
+        "aro.genevalogging.otel.master.profile": "max-logs",
+        "aro.genevalogging.otel.worker.profile": "max-logs",
+    }
+    assert (
+        DEFAULT_MAINTENANCE_TASKS[const.OPERATOR_FLAG_SET_GENEVA_OTEL].__name__
+        == "set_geneva_otel_minimal_logs"
+    )
+
+
+def _run(world: Any, task_id: str) -> Any:
+    manifest = MaintenanceManifest.new(
+        world.cluster_resource_id, task_id, now=int(world.clock.now().timestamp())
+    )
+    tc = world.context(manifest)
+    DEFAULT_MAINTENANCE_TASKS[task_id](tc, manifest, world.cluster)
+    return tc
+
+
+def test_tls_rotation_with_a_broken_bundle_is_terminal_but_rotates_the_other(
+    mimo_world: Any,
+) -> None:
+    mimo_world.kube.add(*cluster_objects())
+    vault = mimo_world.azure.keyvault("eastus-cls")
+    vault.set_secret(f"{UUID}-apiserver", pem_bundle("api.mycluster.eastus.aroapp.io"))
+    vault.set_secret(f"{UUID}-ingress", "not a PEM bundle")
+    with pytest.raises(TerminalError) as e:
+        _run(mimo_world, const.TLS_CERT_ROTATION_ID)
+    assert str(e.value) == (
+        f"TerminalError: certificates not rotated: {UUID}-ingress: "
+        f"Key Vault secret {UUID}-ingress is not a usable PEM bundle: no private key in the bundle"
+    )
+    assert mimo_world.kube.get("v1", "Secret", f"{UUID}-apiserver", "openshift-config") is not None
+
+
+def test_tls_rotation_stops_at_an_unhealthy_api_server(mimo_world: Any) -> None:
+    objs = cluster_objects()
+    for o in objs:
+        if o["kind"] == "ClusterOperator":
+            o["status"]["conditions"][0]["status"] = "False"
+    mimo_world.kube.add(*objs)
+    with pytest.raises(TransientError, match="kube-apiserver Available=False"):
+        _run(mimo_world, const.TLS_CERT_ROTATION_ID)
+    assert mimo_world.kube.get("v1", "Secret", f"{UUID}-apiserver", "openshift-config") is None
+
+
+def test_operator_update_on_a_cluster_without_the_operator_is_terminal(mimo_world: Any) -> None:
+    mimo_world.kube.add(*[o for o in cluster_objects() if o["kind"] != "Deployment"])
+    with pytest.raises(TerminalError, match='deployments.apps "aro-operator-master" not found'):
+        _run(mimo_world, const.OPERATOR_UPDATE_ID)
