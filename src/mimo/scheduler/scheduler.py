@@ -71,8 +71,10 @@ __all__ = [
     "DEFAULT_RUN_WINDOW",
     "MANIFEST_ID_NAMESPACE",
     "PassResult",
+    "Periods",
     "Scheduler",
     "manifest_id_for",
+    "periods",
 ]
 
 #: status text of a manifest the scheduler cancels (the reference system's words)
@@ -84,6 +86,43 @@ MANIFEST_ID_NAMESPACE = uuid.UUID("5d3c8b9e-4f0a-5b7e-9c1d-6a2f3e4b5c6d")
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _TINY = timedelta(microseconds=1)
+
+
+@dataclass(frozen=True)
+class Periods:
+    """The period starts one pass works with (see the module documentation)."""
+
+    #: past starts whose spreading window still holds ``now`` (oldest first): kept, never created
+    in_window: list[datetime]
+    #: the next ``lookForwardCount`` starts at or after ``now``: created
+    future: list[datetime]
+
+    @property
+    def all(self) -> list[datetime]:
+        return self.in_window + self.future
+
+
+#: at most this many in-window past starts are listed by :func:`periods` (the pass itself has no limit)
+MAX_LISTED_IN_WINDOW = 1000
+
+
+def periods(schedule: MaintenanceSchedule, now: datetime) -> Periods:
+    """The periods of ``schedule`` a pass at ``now`` considers; ``ValueError`` on a bad calendar or duration.
+
+    For display (``mimo schedules show``) and tests; the pass checks in-window
+    membership per manifest instead of listing, so it has no limit.
+    """
+    cal = Calendar.parse(schedule.schedule)
+    across = parse_duration(schedule.schedule_across)
+    now = now.astimezone(timezone.utc)
+    future = cal.iter_from(now - _TINY, schedule.look_forward_count)
+    in_window: list[datetime] = []
+    if across > timedelta(0):
+        cur = cal.next(now - across)  # starts s with now - across < s, i.e. now < s + across
+        while cur is not None and cur < now and len(in_window) < MAX_LISTED_IN_WINDOW:
+            in_window.append(cur)
+            cur = cal.next(cur)
+    return Periods(in_window=in_window, future=future)
 
 
 def manifest_id_for(schedule_id: str, cluster_resource_id: str, run_after: int, generation: int = 0) -> str:

@@ -18,7 +18,7 @@ from mimo.api import (
     SubscriptionDocument,
 )
 from mimo.environment import Environment
-from mimo.scheduler import CANCELLED_BY_SCHEDULER, Scheduler, manifest_id_for
+from mimo.scheduler import CANCELLED_BY_SCHEDULER, Scheduler, manifest_id_for, periods
 from mimo.store import MemoryStore, SqliteStore, StoreError
 
 UTC = timezone.utc
@@ -511,3 +511,45 @@ def test_secrets_stay_out_of_the_logs(
     text = "\n".join(r.getMessage() for r in caplog.records)
     assert "created manifest" in text
     assert "hunter2" not in text
+
+
+# -- the periods a pass considers ------------------------------------------------------------------
+
+
+def test_periods_previous_one_only_while_inside_its_window() -> None:
+    s = schedule(schedule="*-*-* 00:00", schedule_across="6h", look_forward_count=2)
+    p = periods(s, at(2026, 12, 1, 5, 59))
+    assert p.in_window == [at(2026, 12, 1)] and p.future == [at(2026, 12, 2), at(2026, 12, 3)]
+    p = periods(s, at(2026, 12, 1, 6, 0))  # the window [00:00, 06:00) has closed
+    assert p.in_window == [] and p.future == [at(2026, 12, 2), at(2026, 12, 3)]
+    p = periods(s, at(2026, 12, 1, 0, 0))  # a start equal to now is a future period
+    assert p.in_window == [] and p.future == [at(2026, 12, 1), at(2026, 12, 2)]
+    assert periods(schedule(schedule_across="0s"), at(2026, 12, 1, 0, 0, 1)).in_window == []
+
+
+def test_periods_overlapping_windows() -> None:
+    s = schedule(schedule="*-*-* *:0,30", schedule_across="2h", look_forward_count=1)
+    p = periods(s, at(2026, 12, 1, 10, 10))
+    assert p.in_window == [at(2026, 12, 1, 8, 30), at(2026, 12, 1, 9), at(2026, 12, 1, 9, 30), at(2026, 12, 1, 10)]
+    assert p.future == [at(2026, 12, 1, 10, 30)]
+    assert p.all == p.in_window + p.future
+
+
+def test_the_pass_keeps_exactly_the_listed_periods(store: Any, fleet: list[OpenShiftClusterDocument]) -> None:
+    """Whatever periods() lists survives a pass; a manifest for any other start is cancelled."""
+    s = schedule(schedule="*-*-* *:0,30", schedule_across="2h", look_forward_count=2)
+    store.put_schedule(s)
+    now = at(2026, 12, 1, 10, 10)
+    rid = fleet[0].resource_id
+    off = offset_of(rid, 2 * HOUR)
+    candidates = [at(2026, 12, 1, 8) + timedelta(minutes=15 * i) for i in range(14)]  # 08:00 .. 11:15
+    for start in candidates:
+        if ts(start) + off > ts(now):  # only future Pending manifests are the pass's business
+            store.create_manifest(
+                MaintenanceManifest(cluster_resource_id=rid, maintenance_task_id=TASK, run_after=ts(start) + off,
+                                    run_before=ts(start) + off + HOUR, created_by_schedule=SCHED)
+            )
+    Scheduler(store, clock=Clock(now)).process()
+    kept = {m.run_after - off for m in pending(store) if m.cluster_resource_id == rid}
+    listed = {ts(t) for t in periods(s, now).all}
+    assert kept == {x for x in listed if x + off > ts(now)}
