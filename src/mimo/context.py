@@ -92,7 +92,7 @@ class TaskContext(Protocol):
 
 def get_task_context(obj: object) -> TaskContext:
     """``obj`` as a TaskContext, or a :class:`TerminalError` when it is not one."""
-    if isinstance(obj, TaskContext):
+    if isinstance(obj, BaseTaskContext) or isinstance(obj, TaskContext):  # noqa: SIM101 - fast path first
         return obj
     raise TerminalError(f"not a TaskContext: {type(obj).__name__}")
 
