@@ -135,6 +135,7 @@ class FakeAzure:
         mock.add_callback(responses_lib.GET, "https://fake-azure.invalid/", callback=self._callback, content_type=None)
         mock.start()
         self._mock = mock
+        _forget_key_vault_challenges()
         return self
 
     def stop(self) -> None:
@@ -367,6 +368,16 @@ class FakeAzure:
                              f"timestamp '{now}', tracking id '{trace}' (fault injected by pytest_mimo).")
         return arm_error(503, "ServiceUnavailable", "The server is currently unable to handle the request. "
                          f"Please retry later. Tracking id '{trace}' (fault injected by pytest_mimo).")
+
+
+def _forget_key_vault_challenges() -> None:
+    """The Key Vault SDK caches each vault's challenge process-wide; a new fake world
+    starts with none, so clients meet the challenge as a new process would."""
+    try:
+        from azure.keyvault.secrets._shared import http_challenge_cache
+    except ImportError:  # pragma: no cover - a future SDK layout
+        return
+    http_challenge_cache.clear()
 
 
 def _host(url: str) -> str:

@@ -11,7 +11,9 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-__all__ = ["NETWORK_TYPES", "build_network_resource"]
+from pytest_mimo.fakes.azure.models.arm import ArmState
+
+__all__ = ["NETWORK_TYPES", "build_network_resource", "missing_pool_references", "with_backend_ip_configurations"]
 
 #: lower-cased type -> (canonical type, sub-resource collections in ``properties``)
 NETWORK_TYPES: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -70,5 +72,58 @@ def build_network_resource(
             sub = item.setdefault("properties", {})
             if isinstance(sub, dict):
                 sub["provisioningState"] = provisioning_state
+                sub.pop("backendIPConfigurations", None)  # read-only: computed from the NICs
     out["properties"] = props
+    return out
+
+
+def _nic_pool_refs(nic: dict[str, Any]) -> list[tuple[str, str]]:
+    """(pool ID, ip configuration ID) for every backend pool a NIC's IP configurations join."""
+    out = []
+    for ipc in (nic.get("properties") or {}).get("ipConfigurations") or []:
+        if not isinstance(ipc, dict):
+            continue
+        for pool in (ipc.get("properties") or {}).get("loadBalancerBackendAddressPools") or []:
+            if isinstance(pool, dict) and isinstance(pool.get("id"), str):
+                out.append((pool["id"], str(ipc.get("id") or "")))
+    return out
+
+
+def missing_pool_references(arm: ArmState, nic: dict[str, Any]) -> list[tuple[str, str]]:
+    """References from a NIC to backend pools that do not exist (load balancer or pool missing)."""
+    missing = []
+    for pool_id, ipc_id in _nic_pool_refs(nic):
+        lb_id, _, pool_name = pool_id.rpartition("/backendAddressPools/")
+        lb = arm.get(lb_id) if lb_id else None
+        pools = ((lb or {}).get("properties") or {}).get("backendAddressPools") or []
+        if not any(isinstance(p, dict) and str(p.get("name", "")).lower() == pool_name.lower() for p in pools):
+            missing.append((pool_id, ipc_id))
+    return missing
+
+
+def with_backend_ip_configurations(arm: ArmState, lb: dict[str, Any]) -> dict[str, Any]:
+    """The load balancer as the service shows it: each backend pool lists the NIC IP
+    configurations that joined it (``backendIPConfigurations``), computed from the NICs."""
+    pools = (lb.get("properties") or {}).get("backendAddressPools") or []
+    if not pools:
+        return lb
+    members: dict[str, list[dict[str, str]]] = {}
+    for key, body in arm.resources.items():
+        if "/providers/microsoft.network/networkinterfaces/" not in key or key.count("/") != 8:
+            continue
+        for pool_id, ipc_id in _nic_pool_refs(body):
+            members.setdefault(pool_id.lower(), []).append({"id": ipc_id})
+    out = dict(lb)
+    props = out["properties"] = dict(lb["properties"])
+    new_pools = []
+    for pool in pools:
+        if isinstance(pool, dict) and isinstance(pool.get("id"), str):
+            pool = copy.deepcopy(pool)
+            refs = members.get(pool["id"].lower())
+            if refs:
+                pool.setdefault("properties", {})["backendIPConfigurations"] = refs
+            else:
+                (pool.get("properties") or {}).pop("backendIPConfigurations", None)
+        new_pools.append(pool)
+    props["backendAddressPools"] = new_pools
     return out

@@ -45,6 +45,9 @@ class Kind:
     put_state: str = "Updating"  #: provisioningState while the PUT runs
     requires_location: bool = True
     retry_after: int = 10
+    validate: Callable[[FakeAzure, str, dict[str, Any]], None] | None = None  #: on PUT, may raise ArmError
+    check_delete: Callable[[FakeAzure, dict[str, Any]], None] | None = None  #: on DELETE, may raise ArmError
+    view: Callable[[FakeAzure, dict[str, Any]], dict[str, Any]] | None = None  #: how GET shows a stored body
 
 
 KINDS: dict[str, Kind] = {}  #: lower-cased type (nested types joined with /) -> Kind
@@ -161,7 +164,7 @@ def _route(fake: FakeAzure, inc: Incoming, p: ArmPath, lro_failed: bool) -> Repl
             if handler is not None:
                 return handler(fake, inc, p)
             if p.type_key in KINDS:
-                return page(fake, inc, fake.arm.of_type(p.type_key))
+                return page(fake, inc, _view(fake, KINDS[p.type_key], fake.arm.of_type(p.type_key)))
         raise _invalid_type(inc, p)
     if fake.arm.group(p.resource_group) is None:
         raise _group_not_found(p.resource_group)
@@ -181,19 +184,26 @@ def _route(fake: FakeAzure, inc: Incoming, p: ArmPath, lro_failed: bool) -> Repl
         if len(p.types) > 1:
             if fake.arm.get(p.resource_id()) is None:
                 raise not_found(p)
-            return page(fake, inc, fake.arm.children(p.resource_id(), p.types[-1]))
-        return page(fake, inc, fake.arm.in_group(p.resource_group, p.type_key))
+            return page(fake, inc, _view(fake, kind, fake.arm.children(p.resource_id(), p.types[-1])))
+        return page(fake, inc, _view(fake, kind, fake.arm.in_group(p.resource_group, p.type_key)))
     rid = p.resource_id()
     if m == "GET":
         body = fake.arm.get(rid)
         if body is None:
             raise not_found(p)
-        return json_reply(200, body)
+        return json_reply(200, kind.view(fake, body) if kind.view else body)
     if m == "PUT":
         return _put(fake, inc, p, kind, lro_failed)
     if m == "DELETE":
         return _delete(fake, inc, p, kind, lro_failed)
     raise _unserved(inc, f"{m} on {kind.full_type} is not implemented by the fake")
+
+
+def _view(fake: FakeAzure, kind: Kind | None, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    if kind is None or kind.view is None:
+        return items
+    view = kind.view
+    return [view(fake, x) for x in items]
 
 
 def _invalid_type(inc: Incoming, p: ArmPath) -> ArmError:
@@ -254,14 +264,16 @@ def _put(fake: FakeAzure, inc: Incoming, p: ArmPath, kind: Kind, lro_failed: boo
     _check_if_match(inc, old)
     state = kind.put_state if kind.lro_put else "Succeeded"
     new = kind.build(fake, rid, body, old, state)
+    if kind.validate is not None:
+        kind.validate(fake, rid, new)
     status = 201 if old is None else 200
     if not kind.lro_put:
         fake.arm.put(rid, new)
-        return json_reply(status, new)
+        return json_reply(status, kind.view(fake, new) if kind.view else new)
     if not lro_failed:
         fake.arm.put(rid, new)
     op = start_operation(fake, "put", rid, p, failed=lro_failed)
-    return json_reply(status, new, {
+    return json_reply(status, kind.view(fake, new) if kind.view else new, {
         "Azure-AsyncOperation": op_url(fake, inc, p, op, "operations"),
         "Retry-After": str(kind.retry_after),
     })
@@ -273,6 +285,8 @@ def _delete(fake: FakeAzure, inc: Incoming, p: ArmPath, kind: Kind, lro_failed: 
     if old is None:
         return Reply(204, {})
     _check_if_match(inc, old)
+    if kind.check_delete is not None:
+        kind.check_delete(fake, old)
     if not kind.lro_delete:
         fake.arm.delete(rid)
         return Reply(200, {})
@@ -335,8 +349,14 @@ def _operation(fake: FakeAzure, inc: Incoming, p: ArmPath) -> Reply:
     if op.kind == "put":
         body2 = fake.arm.get(op.resource_id)
         if body2 is not None:
-            return json_reply(200, body2)
+            kind = KINDS.get(_type_key_of(op.resource_id))
+            return json_reply(200, kind.view(fake, body2) if kind and kind.view else body2)
     return Reply(204, {})
+
+
+def _type_key_of(resource_id: str) -> str:
+    p = parse_arm_path(resource_id)
+    return p.type_key if p is not None else ""
 
 
 # -- paging -------------------------------------------------------------------------------------

@@ -9,8 +9,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from pytest_mimo.fakes.azure.models.network import NETWORK_TYPES, build_network_resource
+from pytest_mimo.fakes.azure.models.network import (
+    NETWORK_TYPES,
+    build_network_resource,
+    missing_pool_references,
+    with_backend_ip_configurations,
+)
 from pytest_mimo.fakes.azure.responses.arm import KINDS, Kind
+from pytest_mimo.fakes.azure.responses.common import ArmError
 
 if TYPE_CHECKING:
     from pytest_mimo.fakes.azure.fake import FakeAzure
@@ -27,9 +33,38 @@ def _builder(type_key: str):  # type: ignore[no-untyped-def]
     return build
 
 
+def _validate_nic(fake: FakeAzure, rid: str, nic: dict[str, Any]) -> None:
+    missing = missing_pool_references(fake.arm, nic)
+    if missing:
+        pool_id, ipc_id = missing[0]
+        raise ArmError(
+            400, "InvalidResourceReference",
+            f"Resource {pool_id} referenced by resource {ipc_id} was not found. Please make sure that the "
+            "referenced resource exists, and that both resources are in the same region.",
+        )
+
+
+def _check_nic_delete(fake: FakeAzure, nic: dict[str, Any]) -> None:
+    vm = (nic.get("properties") or {}).get("virtualMachine")
+    if isinstance(vm, dict) and vm.get("id"):
+        raise ArmError(
+            400, "NicInUse",
+            f"Network Interface {nic['id']} is used by existing resource {vm['id']}. In order to delete the "
+            "network interface, it must be dissociated from the resource. To learn more, see aka.ms/deletenic.",
+        )
+
+
+def _lb_view(fake: FakeAzure, lb: dict[str, Any]) -> dict[str, Any]:
+    return with_backend_ip_configurations(fake.arm, lb)
+
+
 def register() -> None:
     for type_key, (full_type, _) in NETWORK_TYPES.items():
         KINDS[type_key] = Kind(full_type=full_type, build=_builder(type_key))
+    nic = "microsoft.network/networkinterfaces"
+    KINDS[nic] = Kind(KINDS[nic].full_type, _builder(nic), validate=_validate_nic, check_delete=_check_nic_delete)
+    lb = "microsoft.network/loadbalancers"
+    KINDS[lb] = Kind(KINDS[lb].full_type, _builder(lb), view=_lb_view)
 
 
 register()

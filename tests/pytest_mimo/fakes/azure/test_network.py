@@ -226,3 +226,49 @@ def test_resource_groups_are_served(fake: FakeAzure, arm_token: str) -> None:
                      json={"location": "westus"}, headers=h)
     assert r.status_code == 201
     assert fake.arm.group("NEW") is not None
+
+
+def _nic_in_pools(*pool_ids: str) -> dict[str, Any]:
+    return {
+        "location": "eastus",
+        "properties": {"ipConfigurations": [{"name": "pipConfig", "properties": {
+            "privateIPAllocationMethod": "Dynamic",
+            "loadBalancerBackendAddressPools": [{"id": p} for p in pool_ids],
+        }}]},
+    }
+
+
+def test_nic_joining_a_pool_shows_on_the_load_balancer(fake: FakeAzure, clients: AzureClients, vclock: Any) -> None:
+    lb_id = f"{RG_ID}/providers/Microsoft.Network/loadBalancers/aro-internal"
+    fake.put_resource(lb_id, BODIES["load_balancers"])
+    nics = clients.interfaces_client()
+    nic = nics.begin_create_or_update("rg", "aro-master0-nic", _nic_in_pools(f"{lb_id}/backendAddressPools/ssh-0")).result()
+    ipc_id = nic.ip_configurations[0].id
+    assert ipc_id.endswith("/networkInterfaces/aro-master0-nic/ipConfigurations/pipConfig")
+    lb = clients.load_balancers_client().get("rg", "aro-internal")
+    pools = {p.name: p for p in lb.backend_address_pools}
+    assert [c.id for c in pools["ssh-0"].backend_ip_configurations] == [ipc_id]
+    assert not pools["aro"].backend_ip_configurations
+    nics.begin_create_or_update("rg", "aro-master0-nic", _nic_in_pools()).result()
+    lb = clients.load_balancers_client().get("rg", "aro-internal")
+    assert all(not p.backend_ip_configurations for p in lb.backend_address_pools)
+
+
+def test_nic_referencing_a_missing_pool_is_invalid_resource_reference(fake: FakeAzure, clients: AzureClients) -> None:
+    lb_id = f"{RG_ID}/providers/Microsoft.Network/loadBalancers/aro-internal"
+    fake.put_resource(lb_id, BODIES["load_balancers"])
+    with pytest.raises(HttpResponseError) as e:
+        clients.interfaces_client().begin_create_or_update("rg", "nic", _nic_in_pools(f"{lb_id}/backendAddressPools/ssh-9"))
+    assert e.value.status_code == 400 and e.value.error.code == "InvalidResourceReference"
+    assert f"{lb_id}/backendAddressPools/ssh-9 referenced by resource" in e.value.error.message
+    assert fake.get_resource(f"{RG_ID}/providers/Microsoft.Network/networkInterfaces/nic") is None
+
+
+def test_a_nic_attached_to_a_vm_cannot_be_deleted(fake: FakeAzure, clients: AzureClients) -> None:
+    vm = f"{RG_ID}/providers/Microsoft.Compute/virtualMachines/master-0"
+    fake.put_resource(f"{RG_ID}/providers/Microsoft.Network/networkInterfaces/nic",
+                      {**BODIES["network_interfaces"], "properties": {"virtualMachine": {"id": vm}}})
+    with pytest.raises(HttpResponseError) as e:
+        clients.interfaces_client().begin_delete("rg", "nic")
+    assert e.value.status_code == 400 and e.value.error.code == "NicInUse"
+    assert fake.get_resource(f"{RG_ID}/providers/Microsoft.Network/networkInterfaces/nic") is not None
