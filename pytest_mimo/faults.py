@@ -49,8 +49,11 @@ TARGETS: dict[str, tuple[str, ...]] = {
 
 #: azure-core's RetryPolicy default ``retry_total``: a burst must be longer to reach the step
 AZURE_SDK_RETRY_TOTAL = 3
-#: burst lengths that outlast each client's own retries
+#: urllib3's default ``Retry(3)`` under the kubernetes client: a dropped connection is retried 3 times
+URLLIB3_RETRY_TOTAL = 3
+#: burst lengths that outlast each client's own retries (the kubernetes client does not retry 429/5xx)
 BURST_LENGTH = {"kube": 2, "azure": AZURE_SDK_RETRY_TOTAL + 1}
+BURST_LENGTH_BY_KIND = {("kube", "connection_reset"): URLLIB3_RETRY_TOTAL + 1}
 
 _KUBE_READ = ("throttle", "server_error", "unavailable", "timeout", "connection_reset")
 _AZURE_READ = ("throttle", "server_error", "unavailable")
@@ -313,7 +316,7 @@ class FaultInjector:
         # A fault the client retries by itself (the Azure SDK on 429/5xx) must outlast those retries.
         if kind in ("lost_response", "lro_failed", "token_error", "conflict"):
             return
-        length = BURST_LENGTH.get(req.backend, 1)
+        length = BURST_LENGTH_BY_KIND.get((req.backend, kind), BURST_LENGTH.get(req.backend, 1))
         if length > 1:
             self._bursts[key] = _Burst(kind, length - 1, "burst")
 
