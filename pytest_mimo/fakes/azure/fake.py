@@ -60,6 +60,11 @@ DEFAULT_CLIENT_ID = "22222222-2222-2222-2222-222222222222"
 DEFAULT_CLIENT_SECRET = "fake-azure-client-secret"  # noqa: S105 - a fake's well-known secret
 
 
+#: what this fake plays: base.py's Azure kinds, plus two kube kinds that make sense on any HTTP service
+_PLAYABLE = ("throttle", "server_error", "unavailable", "lro_failed", "lost_response", "token_error",
+             "timeout", "connection_reset")
+
+
 class UnservedRequestError(RuntimeError):
     """A request to a host or route the fake does not serve; the message names the URL.
 
@@ -315,13 +320,17 @@ class FakeAzure:
                 kind = None
             if kind == "token_error" and verb != "token":
                 kind = None
-            if kind is not None and kind not in ("lro_failed", "lost_response", "token_error", "throttle",
-                                                 "server_error", "unavailable"):
+            if kind is not None and kind not in _PLAYABLE:
                 kind = None
             record = RequestRecord(inc.method, url_text, 0, kind, verb, resource, is_write, {"is_lro": is_lro, "service": service})
             self.requests.append(record)
 
-            if kind in ("throttle", "server_error", "unavailable", "token_error"):
+            if kind == "connection_reset":
+                raise requests.exceptions.ConnectionError(
+                    ProtocolError("Connection aborted.", ConnectionResetError(
+                        104, f"Connection reset by peer (fault connection_reset injected by pytest_mimo on {method} {url_text})")),
+                )
+            if kind in ("throttle", "server_error", "unavailable", "timeout", "token_error"):
                 assert fault is not None
                 reply = self._fault_reply(service, kind, fault)
             else:
@@ -353,7 +362,7 @@ class FakeAzure:
                               "A transient error has occurred. Please try again.", now=now, trace_id=trace)
                 r.headers["Retry-After"] = str(fault.retry_after)
                 return r
-            status = 500 if kind == "server_error" else 503
+            status = {"server_error": 500, "timeout": 504}.get(kind, 503)
             return aad_error(status, "temporarily_unavailable", 90033,
                              "A transient error has occurred. Please try again.", now=now, trace_id=trace)
         if kind == "throttle":
@@ -363,6 +372,9 @@ class FakeAzure:
             return arm_error(429, "TooManyRequests", "The request is being throttled as the limit has been reached "
                              "for operation type - Read_ObservationWindow_00:05:00. For more information, refer to "
                              "https://aka.ms/srpthrottlinglimits", {"Retry-After": str(fault.retry_after)})
+        if kind == "timeout":
+            return arm_error(504, "GatewayTimeout", "The gateway did not receive a response from the resource "
+                             f"provider within the specified time period (fault injected by pytest_mimo, tracking id '{trace}').")
         if kind == "server_error":
             return arm_error(500, "InternalServerError", f"Encountered internal server error. Diagnostic information: "
                              f"timestamp '{now}', tracking id '{trace}' (fault injected by pytest_mimo).")

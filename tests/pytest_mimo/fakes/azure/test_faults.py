@@ -168,3 +168,28 @@ def test_the_hook_sees_what_base_py_promises(fake: FakeAzure, clients: AzureClie
     assert kv_get and all(s.verb == "get" and not s.is_write for s in kv_get)
     assert len(seen) == len(fake.requests)
     assert all(r.fault is None for r in fake.requests)  # an unknown kind is served normally
+
+
+def test_timeout_and_connection_reset_are_played_too(fake: FakeAzure, arm_token: str, clients: AzureClients) -> None:
+    fake.put_resource(LB, LB_BODY)
+    url = f"https://management.azure.com{LB}?api-version=2024-05-01"
+    h = {"Authorization": f"Bearer {arm_token}"}
+    inject(fake, "timeout", verb="get")
+    r = requests.get(url, headers=h)
+    assert r.status_code == 504 and r.json()["error"]["code"] == "GatewayTimeout"
+    inject(fake, "connection_reset", verb="create_or_update")
+    with pytest.raises(requests.exceptions.ConnectionError):
+        requests.put(url, json={**LB_BODY, "tags": {"x": "y"}}, headers=h)
+    assert fake.requests[-1].status == 0 and fake.requests[-1].fault == "connection_reset"
+    assert "tags" not in fake.get_resource(LB)  # nothing applied
+    inject(fake, "connection_reset", verb="get")
+    assert clients.load_balancers_client().get("rg", "lb").name == "lb"  # the SDK retries a reset read
+
+
+def test_many_requests_keep_memory_flat(fake: FakeAzure, clients: AzureClients) -> None:
+    fake.put_resource(LB, LB_BODY)
+    lbs = clients.load_balancers_client()
+    for _ in range(600):
+        lbs.get("rg", "lb")
+    assert fake._mock is not None and len(fake._mock.calls) <= 512
+    assert len([r for r in fake.requests if r.verb == "get"]) == 600
