@@ -296,7 +296,7 @@ class FakeAzure:
             vault: FakeVault | None = None
             if url.scheme == "https" and host == self._arm_host:
                 service = "arm"
-                verb, resource, is_write, is_lro = arm.classify(inc)
+                verb, resource, is_write, is_lro = arm.classify(self, inc)
             elif url.scheme == "https" and host == self._authority_host:
                 service = "identity"
                 verb, resource, is_write = identity.classify(inc)

@@ -7,7 +7,6 @@ their resource :class:`Kind` s, actions and subscription-level lists here.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -64,13 +63,14 @@ def _unserved(inc: Incoming, why: str) -> Exception:
 
 
 # -- classification (for the fault hook and the request log) ----------------------------------
-def classify(inc: Incoming) -> tuple[str, str, bool, bool]:
-    """(verb, resource, is_write, is_lro) of an ARM request."""
+def classify(fake: FakeAzure, inc: Incoming) -> tuple[str, str, bool, bool]:
+    """(verb, resource, is_write, is_lro) of an ARM request; a poll names the operation's resource."""
     p = parse_arm_path(inc.url.path)
     if p is None:
         return inc.method.lower(), inc.url.path.lower(), inc.method != "GET", False
     if p.namespace is not None and p.types[:1] and p.types[0].lower() == "locations" and len(p.types) == 2:
-        return "lro_poll", inc.url.path.lower(), False, False
+        op = fake.arm.operations.get(p.names[-1].lower()) if len(p.names) == 2 else None
+        return "lro_poll", (op.resource_id if op else inc.url.path.lower()), False, False
     rid = (p.collection_id() if p.is_collection else p.resource_id()).lower()
     m = inc.method
     if m == "GET":
@@ -375,6 +375,3 @@ def page(fake: FakeAzure, inc: Incoming, items: list[dict[str, Any]]) -> Reply:
         out["nextLink"] = f"{base}?{qs}"
     return json_reply(200, out)
 
-
-def deep(body: Any) -> Any:
-    return copy.deepcopy(body)

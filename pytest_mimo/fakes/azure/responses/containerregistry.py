@@ -42,8 +42,7 @@ def _token(fake: FakeAzure, rid: str, body: dict[str, Any], old: dict[str, Any] 
 
 
 KINDS["microsoft.containerregistry/registries"] = Kind(
-    "Microsoft.ContainerRegistry/registries", _registry, methods=frozenset({"GET"}), lro_put=True, lro_delete=True,
-    put_state="Creating",
+    "Microsoft.ContainerRegistry/registries", _registry, methods=frozenset({"GET"}), lro_put=False, lro_delete=False,
 )
 KINDS["microsoft.containerregistry/registries/tokens"] = Kind(
     "Microsoft.ContainerRegistry/registries/tokens", _token, put_state="Creating", requires_location=False,

@@ -193,3 +193,14 @@ def test_many_requests_keep_memory_flat(fake: FakeAzure, clients: AzureClients) 
         lbs.get("rg", "lb")
     assert fake._mock is not None and len(fake._mock.calls) <= 512
     assert len([r for r in fake.requests if r.verb == "get"]) == 600
+
+
+def test_lro_failed_generate_credentials_makes_no_passwords(fake: FakeAzure, clients: AzureClients, vclock: Any) -> None:
+    reg = f"/subscriptions/{SUB}/resourceGroups/global/providers/Microsoft.ContainerRegistry/registries/acr"
+    fake.put_resource(reg, {"location": "eastus"})
+    token = fake.put_resource(f"{reg}/tokens/t", {"properties": {}})
+    inject(fake, "lro_failed", verb="action")
+    with pytest.raises(HttpResponseError):
+        clients.registries_client().begin_generate_credentials("global", "acr", {"tokenId": f"{reg}/tokens/t"}).result()
+    assert fake.token_passwords(f"{reg}/tokens/t") == {}
+    assert fake.get_resource(f"{reg}/tokens/t") == token

@@ -99,7 +99,8 @@ def test_create_answers_201_with_azure_async_operation_and_retry_after(fake: Fak
     put = next(r for r in fake.requests if r.method == "PUT")
     assert put.status == 201 and put.is_write and put.extra["is_lro"]
     polls = [r for r in fake.requests if r.verb == "lro_poll"]
-    assert polls and all("/providers/microsoft.network/locations/eastus/operations/" in r.resource for r in polls)
+    assert polls and all(r.resource == put.resource for r in polls)  # a poll names the resource it is about
+    assert all("/providers/Microsoft.Network/locations/eastus/operations/" in r.path for r in polls)
     clients.load_balancers_client().begin_create_or_update("rg", "lb", BODIES["load_balancers"]).result()
     assert [r.status for r in fake.requests if r.method == "PUT"] == [201, 200]
 
