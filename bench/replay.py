@@ -30,10 +30,10 @@ sys.path.insert(0, str(ROOT / "tests" / "pytest_mimo"))
 import planted_tasks as p  # noqa: E402
 
 from mimo import condition, run_steps  # noqa: E402
+from pytest_mimo import defaults  # noqa: E402
 from pytest_mimo.clock import SimClock  # noqa: E402
 from pytest_mimo.fakes.azure import FakeAzure  # noqa: E402
 from pytest_mimo.fakes.kube import FakeKube  # noqa: E402
-from pytest_mimo import defaults  # noqa: E402
 from pytest_mimo.replay import Replayer, pick_site  # noqa: E402
 from pytest_mimo.world import MimoWorld  # noqa: E402
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, MutableMapping
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, cast, runtime_checkable
 
 from mimo.api import (
     MaintenanceManifest,
@@ -92,7 +92,9 @@ class TaskContext(Protocol):
 
 def get_task_context(obj: object) -> TaskContext:
     """``obj`` as a TaskContext, or a :class:`TerminalError` when it is not one."""
-    if isinstance(obj, BaseTaskContext) or isinstance(obj, TaskContext):  # noqa: SIM101 - fast path first
+    if isinstance(obj, BaseTaskContext):  # fast path: runtime Protocol checks are slow
+        return cast(TaskContext, obj)
+    if isinstance(obj, TaskContext):
         return obj
     raise TerminalError(f"not a TaskContext: {type(obj).__name__}")
 
