@@ -72,6 +72,9 @@ class UnservedRequestError(RuntimeError):
     """
 
 
+_ACTIVE: FakeAzure | None = None
+
+
 class _OneRouteRegistry(FirstMatchRegistry):
     """Every request goes to the fake's single callback: no URL matching in ``responses``."""
 
@@ -134,17 +137,27 @@ class FakeAzure:
 
     # -- lifecycle ------------------------------------------------------------------------------
     def start(self) -> FakeAzure:
+        """Routes every ``requests`` call to this fake. One FakeAzure is active at a time
+        (serve several clusters from one, with :meth:`add_subscription`)."""
+        global _ACTIVE
         if self._mock is not None:
             return self
+        if _ACTIVE is not None and _ACTIVE is not self:
+            raise RuntimeError(f"another FakeAzure is active ({_ACTIVE!r}); stop it first, or serve several "
+                               "subscriptions from one with add_subscription()")
         mock = responses_lib.RequestsMock(assert_all_requests_are_fired=False, registry=_OneRouteRegistry)
         mock.add_callback(responses_lib.GET, "https://fake-azure.invalid/", callback=self._callback, content_type=None)
         mock.start()
         self._mock = mock
+        _ACTIVE = self
         _forget_key_vault_challenges()
         return self
 
     def stop(self) -> None:
+        global _ACTIVE
         mock, self._mock = self._mock, None
+        if _ACTIVE is self:
+            _ACTIVE = None
         if mock is not None:
             mock.stop()
             mock.reset()
@@ -168,19 +181,39 @@ class FakeAzure:
         """Registers another app: a client secret, or the assertion a workload identity presents."""
         self.directory.add_application(client_id, client_secret, federated_assertion)
 
-    def clients(self, environment: Environment, **client_kwargs: Any) -> AzureClients:
-        """``mimo.azure.AzureClients`` for the fake subscription; creates the cluster vault it names."""
+    def clients(self, environment: Environment, *, subscription_id: str | None = None, **client_kwargs: Any) -> AzureClients:
+        """``mimo.azure.AzureClients`` for a fake subscription (the primary one by default);
+        creates the cluster vault the environment names."""
         from mimo.azure import AzureClients
 
+        sub = (subscription_id or self.subscription_id).lower()
+        if sub not in self.arm.subscriptions:
+            raise ValueError(f"FakeAzure.clients: unknown subscription {subscription_id!r} (add_subscription first)")
         vault_host = _host(environment.cluster_keyvault_uri)
         if vault_host.endswith(self._kv_suffix):
             self.keyvault(vault_host[: -len(self._kv_suffix)])
-        return AzureClients(self.subscription_id, self.credential(), environment, **client_kwargs)
+        return AzureClients(sub, self.credential(), environment, **client_kwargs)
+
+    def add_subscription(self, subscription_id: str) -> None:
+        """Serves another subscription (same tenant): e.g. one per cluster in a simulation."""
+        try:
+            uuid.UUID(subscription_id)
+        except (ValueError, TypeError, AttributeError):
+            raise ValueError(f"FakeAzure.add_subscription: {subscription_id!r} is not a UUID") from None
+        with self._lock:
+            self.arm.subscriptions.add(subscription_id.lower())
+
+    @property
+    def subscriptions(self) -> list[str]:
+        return sorted(self.arm.subscriptions)
 
     # -- Python-side state ---------------------------------------------------------------------------
-    def add_resource_group(self, name: str, location: str = "eastus") -> None:
+    def add_resource_group(self, name: str, location: str = "eastus", *, subscription_id: str | None = None) -> None:
         with self._lock:
-            self.arm.add_group(name, location)
+            sub = (subscription_id or self.subscription_id).lower()
+            if sub not in self.arm.subscriptions:
+                raise ValueError(f"add_resource_group: unknown subscription {subscription_id!r} (add_subscription first)")
+            self.arm.add_group(name, location, sub)
 
     def put_resource(self, resource_id: str, body: dict[str, Any]) -> dict[str, Any]:
         """Stores a resource as the service would after a successful PUT (no LRO); creates its group."""
@@ -190,7 +223,10 @@ class FakeAzure:
         with self._lock:
             self.arm.settle()
             assert p.resource_group is not None
-            self.arm.add_group(p.resource_group, str(body.get("location") or "eastus"))
+            if p.subscription.lower() not in self.arm.subscriptions:
+                raise ValueError(f"put_resource({resource_id!r}): subscription {p.subscription!r} is not served "
+                                 "by this fake (add_subscription first)")
+            self.arm.add_group(p.resource_group, str(body.get("location") or "eastus"), p.subscription)
             kind = arm.KINDS.get(p.type_key)
             old = self.arm.get(resource_id)
             if kind is not None:

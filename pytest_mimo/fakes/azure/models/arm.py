@@ -32,6 +32,7 @@ class Operation:
     done_at: float
     location: str
     namespace: str
+    subscription: str = ""
     outcome: str = "Succeeded"  #: final status: Succeeded or Failed
     result: Any = None  #: body served on the Location URL once done (actions)
     settled: bool = False
@@ -42,22 +43,33 @@ class Operation:
 
 @dataclass
 class ArmState:
+    """Resources of one or more subscriptions (``subscription_id`` is the primary one)."""
+
     subscription_id: str
     resources: dict[str, dict[str, Any]] = field(default_factory=dict)
-    groups: dict[str, ResourceGroup] = field(default_factory=dict)
+    groups: dict[str, ResourceGroup] = field(default_factory=dict)  #: "<sub>/<rg>" lower-cased -> group
     operations: dict[str, Operation] = field(default_factory=dict)
     pending: list[str] = field(default_factory=list)  #: IDs of operations not settled yet
     hidden: dict[str, Any] = field(default_factory=dict)  #: per-resource data ARM never returns
+    subscriptions: set[str] = field(default_factory=set)  #: lower-cased
+
+    def __post_init__(self) -> None:
+        self.subscription_id = self.subscription_id.lower()
+        self.subscriptions.add(self.subscription_id)
 
     # -- resource groups ----------------------------------------------------------------
-    def add_group(self, name: str, location: str = "eastus") -> ResourceGroup:
-        g = self.groups.get(name.lower())
+    def _gkey(self, name: str, subscription: str | None) -> str:
+        return f"{(subscription or self.subscription_id).lower()}/{name.lower()}"
+
+    def add_group(self, name: str, location: str = "eastus", subscription: str | None = None) -> ResourceGroup:
+        key = self._gkey(name, subscription)
+        g = self.groups.get(key)
         if g is None:
-            g = self.groups[name.lower()] = ResourceGroup(name, location)
+            g = self.groups[key] = ResourceGroup(name, location)
         return g
 
-    def group(self, name: str) -> ResourceGroup | None:
-        return self.groups.get(name.lower())
+    def group(self, name: str, subscription: str | None = None) -> ResourceGroup | None:
+        return self.groups.get(self._gkey(name, subscription))
 
     # -- resources ----------------------------------------------------------------------
     def get(self, resource_id: str) -> dict[str, Any] | None:
@@ -82,9 +94,10 @@ class ArmState:
             if k.startswith(prefix) and "/" not in k[len(prefix) :]
         ]
 
-    def in_group(self, group: str, full_type: str) -> list[dict[str, Any]]:
+    def in_group(self, group: str, full_type: str, subscription: str | None = None) -> list[dict[str, Any]]:
         """Resources of ``full_type`` (e.g. ``microsoft.network/loadbalancers``) in a group."""
-        prefix = f"/subscriptions/{self.subscription_id}/resourcegroups/{group}/providers/".lower()
+        sub = subscription or self.subscription_id
+        prefix = f"/subscriptions/{sub}/resourcegroups/{group}/providers/".lower()
         t = full_type.lower().split("/")
         out = []
         for k in sorted(self.resources):
@@ -95,10 +108,13 @@ class ArmState:
                 out.append(self.resources[k])
         return out
 
-    def of_type(self, full_type: str) -> list[dict[str, Any]]:
+    def of_type(self, full_type: str, subscription: str | None = None) -> list[dict[str, Any]]:
+        sub = (subscription or self.subscription_id).lower()
         out = []
-        for g in sorted(self.groups):
-            out.extend(self.in_group(g, full_type))
+        for key in sorted(self.groups):
+            g_sub, _, g_name = key.partition("/")
+            if g_sub == sub:
+                out.extend(self.in_group(g_name, full_type, sub))
         return out
 
     # -- long-running operations -----------------------------------------------------------

@@ -142,7 +142,7 @@ def handle(fake: FakeAzure, inc: Incoming, lro_failed: bool) -> Reply:
             raise ArmError(404, "InvalidResourceType",
                            f"The resource type '{inc.url.path.strip('/').split('/')[0]}' could not be found "
                            f"for api version '{inc.url.query['api-version']}'.")
-        if p.subscription.lower() != fake.subscription_id:
+        if p.subscription.lower() not in fake.arm.subscriptions:
             raise ArmError(404, "SubscriptionNotFound", f"The subscription '{p.subscription}' could not be found.")
         fake.arm.settle()
         return _route(fake, inc, p, lro_failed)
@@ -164,9 +164,9 @@ def _route(fake: FakeAzure, inc: Incoming, p: ArmPath, lro_failed: bool) -> Repl
             if handler is not None:
                 return handler(fake, inc, p)
             if p.type_key in KINDS:
-                return page(fake, inc, _view(fake, KINDS[p.type_key], fake.arm.of_type(p.type_key)))
+                return page(fake, inc, _view(fake, KINDS[p.type_key], fake.arm.of_type(p.type_key, p.subscription)))
         raise _invalid_type(inc, p)
-    if fake.arm.group(p.resource_group) is None:
+    if fake.arm.group(p.resource_group, p.subscription) is None:
         raise _group_not_found(p.resource_group)
     if m == "POST" and p.is_collection and len(p.types) >= 2:
         entry = ACTIONS.get(p.type_key)
@@ -185,7 +185,7 @@ def _route(fake: FakeAzure, inc: Incoming, p: ArmPath, lro_failed: bool) -> Repl
             if fake.arm.get(p.resource_id()) is None:
                 raise not_found(p)
             return page(fake, inc, _view(fake, kind, fake.arm.children(p.resource_id(), p.types[-1])))
-        return page(fake, inc, _view(fake, kind, fake.arm.in_group(p.resource_group, p.type_key)))
+        return page(fake, inc, _view(fake, kind, fake.arm.in_group(p.resource_group, p.type_key, p.subscription)))
     rid = p.resource_id()
     if m == "GET":
         body = fake.arm.get(rid)
@@ -216,9 +216,9 @@ def _invalid_type(inc: Incoming, p: ArmPath) -> ArmError:
 
 def _resource_group(fake: FakeAzure, inc: Incoming, p: ArmPath) -> Reply:
     assert p.resource_group is not None
-    rg_id = f"/subscriptions/{fake.subscription_id}/resourceGroups/{p.resource_group}"
+    rg_id = f"/subscriptions/{p.subscription}/resourceGroups/{p.resource_group}"
     if inc.method == "GET":
-        g = fake.arm.group(p.resource_group)
+        g = fake.arm.group(p.resource_group, p.subscription)
         if g is None:
             raise _group_not_found(p.resource_group)
         return json_reply(200, {"id": rg_id, "name": g.name, "type": "Microsoft.Resources/resourceGroups",
@@ -227,8 +227,8 @@ def _resource_group(fake: FakeAzure, inc: Incoming, p: ArmPath) -> Reply:
         body = parse_json_body(inc.body)
         if not isinstance(body, dict) or not body.get("location"):
             raise ArmError(400, "LocationRequired", "The location property is required for this definition.")
-        existed = fake.arm.group(p.resource_group) is not None
-        g = fake.arm.add_group(p.resource_group, str(body["location"]))
+        existed = fake.arm.group(p.resource_group, p.subscription) is not None
+        g = fake.arm.add_group(p.resource_group, str(body["location"]), p.subscription)
         return json_reply(200 if existed else 201, {"id": rg_id, "name": g.name, "type": "Microsoft.Resources/resourceGroups",
                                                      "location": g.location, "properties": {"provisioningState": "Succeeded"}})
     raise _unserved(inc, "only GET and PUT of resource groups are faked")
@@ -303,7 +303,7 @@ def _delete(fake: FakeAzure, inc: Incoming, p: ArmPath, kind: Kind, lro_failed: 
 
 # -- long-running operations ----------------------------------------------------------------------
 def start_operation(fake: FakeAzure, kind: str, rid: str, p: ArmPath, *, failed: bool, result: Any = None) -> Operation:
-    g = fake.arm.group(p.resource_group or "")
+    g = fake.arm.group(p.resource_group or "", p.subscription)
     op = Operation(
         id=fake._new_uuid(),
         kind=kind,
@@ -311,6 +311,7 @@ def start_operation(fake: FakeAzure, kind: str, rid: str, p: ArmPath, *, failed:
         done_at=fake._now() + fake.lro_seconds,
         location=(g.location if g else "eastus"),
         namespace=p.namespace or "",
+        subscription=p.subscription,
         outcome="Failed" if failed else "Succeeded",
         result=result,
     )
@@ -319,7 +320,7 @@ def start_operation(fake: FakeAzure, kind: str, rid: str, p: ArmPath, *, failed:
 
 def op_url(fake: FakeAzure, inc: Incoming, p: ArmPath, op: Operation, what: str) -> str:
     return (
-        f"{fake.cloud.resource_manager.rstrip('/')}/subscriptions/{fake.subscription_id}/providers/"
+        f"{fake.cloud.resource_manager.rstrip('/')}/subscriptions/{op.subscription or fake.subscription_id}/providers/"
         f"{p.namespace}/locations/{op.location}/{what}/{op.id}?api-version={inc.url.query.get('api-version', '')}"
     )
 

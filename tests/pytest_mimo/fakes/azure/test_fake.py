@@ -123,3 +123,31 @@ def test_another_cloud_is_served_on_its_own_endpoints(vclock: Any) -> None:
         assert audiences == {"https://management.usgovcloudapi.net", "https://vault.usgovcloudapi.net"}
         with pytest.raises(UnservedRequestError):
             requests.get("https://management.azure.com/subscriptions")
+
+
+def test_several_subscriptions_in_one_fake(fake: FakeAzure, env: Any) -> None:
+    other = "33333333-3333-3333-3333-333333333333"
+    other_lb = LB.replace(SUB, other)
+    with pytest.raises(ValueError, match="add_subscription first"):
+        fake.put_resource(other_lb, {"location": "eastus"})
+    fake.add_subscription(other)
+    assert fake.subscriptions == [SUB, other]
+    fake.put_resource(other_lb, {"location": "eastus"})
+    mine, theirs = fake.clients(env), fake.clients(env, subscription_id=other)
+    assert theirs.load_balancers_client().get("rg", "lb").id == other_lb
+    assert [x.name for x in theirs.load_balancers_client().list_all()] == ["lb"]
+    assert list(mine.load_balancers_client().list_all()) == []
+    from azure.core.exceptions import ResourceNotFoundError
+
+    with pytest.raises(ResourceNotFoundError):
+        mine.load_balancers_client().get("rg", "lb")
+    with pytest.raises(ValueError, match="unknown subscription"):
+        fake.clients(env, subscription_id="44444444-4444-4444-4444-444444444444")
+
+
+def test_only_one_fake_is_active_at_a_time(fake: FakeAzure) -> None:
+    with pytest.raises(RuntimeError, match="another FakeAzure is active"):
+        FakeAzure().start()
+    fake.stop()
+    with FakeAzure() as second:
+        assert "active=True" in repr(second)
