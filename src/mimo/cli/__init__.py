@@ -32,7 +32,18 @@ __all__ = ["main", "cli", "fail"]
               help="environment TOML file (default: MIMO_* variables)")
 @click.pass_context
 def cli(ctx: click.Context, store_path: str, env_path: str | None) -> None:
-    """MIMO: run maintenance tasks against managed OpenShift clusters."""
+    """MIMO: run maintenance tasks against managed OpenShift clusters.
+
+    \b
+    Environment variables:
+      MIMO_STORE    store file, when --store is not given (default ./mimo.db)
+      MIMO_PLUGINS  comma-separated modules with a mimo_register_tasks hookimpl,
+                    registered on top of the 'mimo' entry points (for plugins
+                    that are not installed; they are imported from sys.path)
+      MIMO_*        environment fields when --env is not given (see mimo env)
+
+    Bad input: one line on stderr, exit code 2, nothing written.
+    """
     ctx.obj = Settings(store_path=store_path, env_path=env_path)
 
 
