@@ -170,7 +170,10 @@ def print_table(title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]
         table.add_column(c, overflow="fold")
     for r in rows:
         table.add_row(*[("" if v is None else str(v)) for v in r])
-    Console(width=max(160, Console().width)).print(table)
+    console = Console()
+    if not console.is_terminal:  # piped or captured: do not fold IDs at 80 columns
+        console = Console(width=200)
+    console.print(table)
 
 
 def print_fields(title: str, data: Mapping[str, Any]) -> None:

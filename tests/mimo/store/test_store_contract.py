@@ -374,3 +374,9 @@ def test_recover_expired_leases_gives_up_after_max_dequeues(store):
         assert recovered == [m.id]
     got = store.get_manifest(m.id)
     assert (got.state, got.status_text, got.dequeues, got.lease_owner) == ("RetriesExceeded", "gave up", 3, "")
+
+
+def test_implementations_satisfy_the_protocol(store):
+    from mimo.store import Store
+
+    assert isinstance(store, Store)
