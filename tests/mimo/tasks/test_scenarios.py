@@ -16,12 +16,14 @@ from typing import Any
 import pytest
 
 from mimo import const
-from mimo.api import ManifestState
+from mimo.api import ManifestState, NetworkProfile
+from mimo.steps.cluster.certificates import tls_secret
 from mimo.steps.cluster.operator import DEFAULT_OPERATOR_VERSION
+from mimo.steps.cluster.pembundle import parse_pem_bundle
 from pytest_mimo import defaults
 from pytest_mimo.controllers import DeploymentController
 
-from ..steps.builders import cluster_objects, master_network, pem_bundle, put_all
+from ..steps.builders import apiserver, cluster_objects, master_network, pem_bundle, put_all
 
 UUID = defaults.CLUSTER_ID
 VAULT = "eastus-cls"
@@ -85,6 +87,26 @@ def test_tls_cert_rotation(cluster: Any, mimo_replay: Any) -> None:
         "operator.openshift.io/v1", "IngressController", "default", "openshift-ingress-operator"
     )
     assert ic["spec"]["defaultCertificate"] == {"name": f"{UUID}-ingress"}
+
+
+@pytest.mark.mimo_scenario(const.TLS_CERT_ROTATION_ID)
+def test_tls_cert_rotation_replaces_stale_certificates(cluster: Any, mimo_replay: Any) -> None:
+    # last rotation's certificates everywhere, and someone pointed the API server elsewhere
+    old = parse_pem_bundle(pem_bundle("api.mycluster.eastus.aroapp.io"))
+    for ns, name in [
+        ("openshift-config", f"{UUID}-apiserver"),
+        ("openshift-ingress", f"{UUID}-ingress"),
+        (NS, f"{UUID}-apiserver"),
+        (NS, f"{UUID}-ingress"),
+    ]:
+        cluster.kube.add(tls_secret(name, ns, old))
+    cluster.kube.add(
+        apiserver([{"names": ["api.example.com"], "servingCertificate": {"name": "custom"}}])
+    )
+    outcome = mimo_replay(const.TLS_CERT_ROTATION_ID)
+    assert outcome.state == ManifestState.COMPLETED
+    secret = cluster.kube.get("v1", "Secret", f"{UUID}-ingress", NS)
+    assert secret["data"] != tls_secret("x", NS, old)["data"]
 
 
 @pytest.mark.mimo_scenario(const.TLS_CERT_ROTATION_ID)
@@ -235,6 +257,39 @@ def test_fix_ssh(network: Any, mimo_replay: Any) -> None:
             "loadBalancerBackendAddressPools"
         ]
         assert [p["id"].rsplit("/", 1)[1] for p in pools] == [infra, f"ssh-{n}", infra]
+
+
+@pytest.mark.mimo_scenario(const.FIX_SSH_ID)
+def test_fix_ssh_architecture_1_user_defined_routing(cluster: Any, mimo_replay: Any) -> None:
+    def v1_udr(doc: Any) -> None:
+        doc.properties.arch_version = 1
+        doc.properties.network_profile = NetworkProfile(outbound_type="UserDefinedRouting")
+
+    cluster.patch_cluster(v1_udr)
+    p = cluster.cluster.properties
+    put_all(
+        cluster.azure,
+        master_network(
+            defaults.SUBSCRIPTION_ID,
+            defaults.CLUSTER_RESOURCE_GROUP,
+            p.infra_id,
+            p.master_profile.subnet_id,
+            arch=1,
+        ),
+    )
+    outcome = mimo_replay(const.FIX_SSH_ID)
+    assert outcome.state == ManifestState.COMPLETED
+    nic = cluster.azure.get_resource(
+        f"/subscriptions/{defaults.SUBSCRIPTION_ID}/resourceGroups/{defaults.CLUSTER_RESOURCE_GROUP}"
+        f"/providers/Microsoft.Network/networkInterfaces/{p.infra_id}-master0-nic"
+    )
+    pools = nic["properties"]["ipConfigurations"][0]["properties"][
+        "loadBalancerBackendAddressPools"
+    ]
+    assert [x["id"].rsplit("/", 1)[1] for x in pools] == [
+        f"{p.infra_id}-internal-controlplane-v4",
+        "ssh-0",
+    ]
 
 
 # -- the operator's version --------------------------------------------------------------------
