@@ -39,6 +39,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import threading
 import uuid
 from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
@@ -107,6 +108,7 @@ class Actuator:
         renew_interval: float | None = None,
         environment: Environment | None = None,
         logger: logging.Logger | None = None,
+        stopping: threading.Event | None = None,
     ) -> None:
         if lease_seconds <= 0:
             raise ValueError("lease_seconds must be positive")
@@ -124,6 +126,8 @@ class Actuator:
         self.renew_interval = renew_interval
         self.environment = environment if environment is not None else Environment()
         self.log = logger or logging.getLogger("mimo.actuator")
+        #: once set, a pass leases nothing more (the manifest running finishes normally)
+        self.stopping = stopping if stopping is not None else threading.Event()
 
     def __repr__(self) -> str:
         return f"Actuator(owner={self.owner!r}, store={self.store!r}, tasks={len(self.tasks)})"
@@ -167,7 +171,10 @@ class Actuator:
         subscription = self._subscription(rid)
 
         # rule 4..8
-        for m in to_run:
+        for i, m in enumerate(to_run):
+            if self.stopping.is_set():
+                log.info("stopping: %d runnable manifest(s) left Pending", len(to_run) - i)
+                break
             cluster = self.store.get_cluster(rid)
             try:
                 leased = self.store.lease_manifest(

@@ -31,39 +31,7 @@ from mimo.store.base import Store
 if TYPE_CHECKING:
     from mimo.tasks.registry import MaintenanceTask
 
-__all__ = ["ActuatorService", "StoppableActuator"]
-
-
-class StoppableActuator(Actuator):
-    """An :class:`Actuator` that stops between manifests once its service is stopping."""
-
-    def __init__(self, *args: Any, stopping: threading.Event, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._stopping = stopping
-
-    def process(self, cluster_resource_id: str) -> bool:
-        if self._stopping.is_set():
-            return False
-        return super().process(cluster_resource_id)
-
-
-class _GatedStore:
-    """Wraps a store so that no new lease is taken once ``stopping`` is set."""
-
-    def __init__(self, store: Store, stopping: threading.Event) -> None:
-        self._store = store
-        self._stopping = stopping
-
-    def lease_manifest(self, manifest_id: str, owner: str, expires: int, now: int) -> Any:
-        if self._stopping.is_set():
-            return None
-        return self._store.lease_manifest(manifest_id, owner, expires, now)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._store, name)
-
-    def __repr__(self) -> str:
-        return repr(self._store)
+__all__ = ["ActuatorService"]
 
 
 class ActuatorService:
@@ -88,9 +56,8 @@ class ActuatorService:
         self.clock: Clock = clock if clock is not None else SystemClock()
         self.log = logger or logging.getLogger("mimo.actuator")
         self._stopping = threading.Event()
-        gated: Any = _GatedStore(store, self._stopping)
-        self.actuator = StoppableActuator(
-            gated, tasks, clock=self.clock, logger=self.log, stopping=self._stopping, **actuator_kwargs
+        self.actuator = Actuator(
+            store, tasks, clock=self.clock, logger=self.log, stopping=self._stopping, **actuator_kwargs
         )
         self.passes = 0
         self.errors = 0
@@ -131,6 +98,8 @@ class ActuatorService:
         return int(self.clock.now().timestamp())
 
     def _one_pass(self, rid: str) -> bool:
+        if self._stopping.is_set():
+            return False
         try:
             return self.actuator.process(rid)
         except Exception as e:
