@@ -21,6 +21,7 @@ Asking for a client the registration cannot provide raises
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -118,6 +119,8 @@ class ProductionTaskContext(BaseTaskContext):
         from mimo.kube import KubeHelper
 
         if acc.kubeconfig:
+            if not os.path.isfile(acc.kubeconfig):
+                raise Unavailable(f"client_helper: kubeconfig {acc.kubeconfig} of cluster {self._cluster_name()} not found")
             return KubeHelper.from_kubeconfig(acc.kubeconfig)
         if not acc.token_file:
             raise Unavailable(f"client_helper: cluster {self._cluster_name()} has api_url but no token_file")

@@ -493,3 +493,18 @@ def test_context_factory_gets_the_request(store, clock):
     assert req.cluster.resource_id == RID and req.subscription.id == SUB
     assert req.deadline == START + timedelta(minutes=60) and req.clock is clock
     assert isinstance(production_context(req), ProductionTaskContext)
+
+
+def test_production_context_missing_kubeconfig(store, clock, tmp_path):
+    store.put_cluster(store.get_cluster(RID), ClusterAccess(kubeconfig=str(tmp_path / "gone")))
+    errors = {}
+
+    def task(tc, m, c):
+        try:
+            tc.client_helper()
+        except Unavailable as e:
+            errors["k"] = str(e)
+
+    add(store, OK)
+    make(store, clock, {OK: task}).process(RID)
+    assert errors["k"] == f"TerminalError: client_helper: kubeconfig {tmp_path / 'gone'} of cluster {RID} not found"
