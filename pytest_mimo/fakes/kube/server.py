@@ -109,8 +109,8 @@ class FakeKube:
         self._helper: KubeHelper | None = None
 
     def __repr__(self) -> str:
-        where = self._server and self.url
-        return f"FakeKube({where or 'stopped'}, {len(self.model.objects())} objects)"
+        where = self.url if self._server is not None else "stopped"
+        return f"FakeKube({where})"
 
     # -- life cycle ----------------------------------------------------------
 

@@ -21,10 +21,10 @@ def _name(cn: str) -> x509.Name:
 def write_ca_and_cert(directory: Path) -> tuple[Path, Path, Path]:
     """Write ``ca.crt``, ``tls.crt`` and ``tls.key`` in ``directory``; return their paths.
 
-    Validity is wall-clock based (one day back, ten years ahead) so that a
-    frozen or travelled clock in the test never makes the chain invalid.
+    Validity is a fixed, wide window (2020-2099): OpenSSL checks it against the
+    real clock, and a window that does not depend on ``now`` cannot be broken by
+    a frozen or travelled test clock either. Keys are fresh per call (P-256).
     """
-    # real "now", not time-machine's: certificates are checked by OpenSSL against the real clock
     start = datetime.datetime(2020, 1, 1, tzinfo=datetime.timezone.utc)
     end = datetime.datetime(2099, 1, 1, tzinfo=datetime.timezone.utc)
     ca_key = ec.generate_private_key(ec.SECP256R1())
