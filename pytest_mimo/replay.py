@@ -381,7 +381,7 @@ class Replayer:
         if run is not baseline:
             violations += self._check_attempts(run, "faulted run")
             violations += self._check_terminal(baseline, run)
-            if run.state != baseline.state:
+            if run.state != baseline.state and not self._same_terminal_failure(baseline, run, max_dequeues):
                 violations.append(
                     f"final state {run.state} ({run.status_text or 'no status text'}) differs from the baseline's "
                     f"{baseline.state} ({baseline.status_text or 'no status text'})"
@@ -437,6 +437,21 @@ class Replayer:
         if not run.finished:
             out.append(f"{label}: no final state after {MAX_PASSES} actuator passes")
         return out
+
+    @staticmethod
+    def _same_terminal_failure(baseline: RunResult, run: RunResult, max_dequeues: int) -> bool:
+        """A task that fails for good (baseline ``Failed`` on a TerminalError) but whose terminal
+        error was masked by injected transient faults until its last allowed attempt ends
+        ``RetriesExceeded`` by the actuator's rule 7 (error and dequeues >= max): the same verdict."""
+        last = run.attempts[-1] if run.attempts else None
+        return (
+            baseline.state == "Failed"
+            and run.state == "RetriesExceeded"
+            and run.dequeues >= max_dequeues
+            and last is not None
+            and isinstance(last.error, TerminalError)
+            and any(isinstance(a.error, TerminalError) for a in baseline.attempts)
+        )
 
     @staticmethod
     def _check_terminal(baseline: RunResult, run: RunResult) -> list[str]:
