@@ -310,6 +310,9 @@ class FakeAzure:
     def _new_token(self) -> str:
         return "fake." + f"{self._token_rng.getrandbits(256):064x}"
 
+    def _request_id(self) -> str:
+        return str(uuid.UUID(int=self._token_rng.getrandbits(128), version=4))
+
     def _aad_stamp(self) -> tuple[str, str]:
         now = datetime.fromtimestamp(self._now(), timezone.utc).strftime("%Y-%m-%d %H:%M:%SZ")
         return now, str(uuid.UUID(int=self._token_rng.getrandbits(128), version=4))
@@ -388,6 +391,10 @@ class FakeAzure:
                         104, f"Connection reset by peer (fault lost_response injected by pytest_mimo on {method} {url_text})")),
                 )
             record.status = reply.status
+            request_id = self._request_id()
+            reply.headers.setdefault("x-ms-request-id", request_id)
+            if service == "arm":
+                reply.headers.setdefault("x-ms-correlation-request-id", request_id)
             return reply
 
     def _fault_reply(self, service: str, kind: str, fault: FaultAction) -> Reply:

@@ -7,6 +7,7 @@ their resource :class:`Kind` s, actions and subscription-level lists here.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -38,9 +39,10 @@ class Kind:
 
     full_type: str  #: canonical, e.g. Microsoft.Network/loadBalancers
     build: Builder  #: stored form of a PUT body: (fake, id, body, old, provisioningState)
-    methods: frozenset[str] = frozenset({"GET", "PUT", "DELETE"})
+    methods: frozenset[str] = frozenset({"GET", "PUT", "DELETE", "PATCH"})
     lro_put: bool = True
     lro_delete: bool = True
+    lro_patch: bool = False  #: network PATCH (tags) is synchronous; ACR token PATCH is long-running
     put_state: str = "Updating"  #: provisioningState while the PUT runs
     requires_location: bool = True
     retry_after: int = 10
@@ -84,6 +86,8 @@ def classify(fake: FakeAzure, inc: Incoming) -> tuple[str, str, bool, bool]:
         return "create_or_update", rid, True, bool(kind and kind.lro_put)
     if m == "DELETE":
         return "delete", rid, True, bool(kind and kind.lro_delete)
+    if m == "PATCH":
+        return "update", rid, True, bool(kind and kind.lro_patch)
     return m.lower(), rid, m != "HEAD", False
 
 
@@ -196,6 +200,8 @@ def _route(fake: FakeAzure, inc: Incoming, p: ArmPath, lro_failed: bool) -> Repl
         return _put(fake, inc, p, kind, lro_failed)
     if m == "DELETE":
         return _delete(fake, inc, p, kind, lro_failed)
+    if m == "PATCH":
+        return _patch(fake, inc, p, kind, lro_failed)
     raise _unserved(inc, f"{m} on {kind.full_type} is not implemented by the fake")
 
 
@@ -262,7 +268,7 @@ def _put(fake: FakeAzure, inc: Incoming, p: ArmPath, kind: Kind, lro_failed: boo
     rid = p.resource_id()
     old = fake.arm.get(rid)
     _check_if_match(inc, old)
-    state = kind.put_state if kind.lro_put else "Succeeded"
+    state = (kind.put_state if old is None else "Updating") if kind.lro_put else "Succeeded"
     new = kind.build(fake, rid, body, old, state)
     if kind.validate is not None:
         kind.validate(fake, rid, new)
@@ -274,6 +280,43 @@ def _put(fake: FakeAzure, inc: Incoming, p: ArmPath, kind: Kind, lro_failed: boo
         fake.arm.put(rid, new)
     op = start_operation(fake, "put", rid, p, failed=lro_failed)
     return json_reply(status, kind.view(fake, new) if kind.view else new, {
+        "Azure-AsyncOperation": op_url(fake, inc, p, op, "operations"),
+        "Retry-After": str(kind.retry_after),
+    })
+
+
+def _merge(old: Any, patch: Any) -> Any:
+    """JSON merge of a PATCH body into the stored resource (objects merge, the rest replaces)."""
+    if not isinstance(old, dict) or not isinstance(patch, dict):
+        return copy.deepcopy(patch)
+    out = dict(old)
+    for k, v in patch.items():
+        out[k] = _merge(old.get(k), v)
+    return out
+
+
+def _patch(fake: FakeAzure, inc: Incoming, p: ArmPath, kind: Kind, lro_failed: bool) -> Reply:
+    body = parse_json_body(inc.body)
+    if not isinstance(body, dict):
+        raise ArmError(400, "InvalidRequestContent",
+                       "The request content was invalid and could not be deserialized: 'expected an object'.")
+    rid = p.resource_id()
+    old = fake.arm.get(rid)
+    if old is None:
+        raise not_found(p)
+    _check_if_match(inc, old)
+    state = "Updating" if kind.lro_patch else "Succeeded"
+    new = kind.build(fake, rid, _merge(old, body), old, state)
+    if kind.validate is not None:
+        kind.validate(fake, rid, new)
+    shown = kind.view(fake, new) if kind.view else new
+    if not kind.lro_patch:
+        fake.arm.put(rid, new)
+        return json_reply(200, shown)
+    if not lro_failed:
+        fake.arm.put(rid, new)
+    op = start_operation(fake, "put", rid, p, failed=lro_failed)
+    return json_reply(200, shown, {
         "Azure-AsyncOperation": op_url(fake, inc, p, op, "operations"),
         "Retry-After": str(kind.retry_after),
     })

@@ -46,6 +46,7 @@ KINDS["microsoft.containerregistry/registries"] = Kind(
 )
 KINDS["microsoft.containerregistry/registries/tokens"] = Kind(
     "Microsoft.ContainerRegistry/registries/tokens", _token, put_state="Creating", requires_location=False,
+    lro_patch=True,
 )
 
 

@@ -84,3 +84,15 @@ def test_generate_credentials_for_a_missing_token(fake: FakeAzure, clients: Azur
     with pytest.raises(HttpResponseError) as e:
         clients.registries_client().begin_generate_credentials("global", "arointsvc", {"name": "password1"})
     assert e.value.status_code == 400 and e.value.error.code == "InvalidRequestContent"
+
+
+def test_token_update_is_a_long_running_patch(fake: FakeAzure, clients: AzureClients, registry: str, vclock: Any) -> None:
+    tokens = clients.tokens_client()
+    tokens.begin_create("global", "arointsvc", "t", TOKEN_BODY).result()
+    updated = tokens.begin_update("global", "arointsvc", "t", {"properties": {"status": "disabled"}}).result()
+    assert updated.status == "disabled" and updated.provisioning_state == "Succeeded"
+    assert updated.scope_map_id.endswith("_repositories_pull")  # merged, not replaced
+    patch = next(r for r in fake.requests if r.method == "PATCH")
+    assert patch.verb == "update" and patch.is_write and patch.extra["is_lro"]
+    with pytest.raises(ResourceNotFoundError):
+        tokens.begin_update("global", "arointsvc", "none", {"properties": {"status": "disabled"}})

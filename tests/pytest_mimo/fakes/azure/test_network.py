@@ -273,3 +273,26 @@ def test_a_nic_attached_to_a_vm_cannot_be_deleted(fake: FakeAzure, clients: Azur
         clients.interfaces_client().begin_delete("rg", "nic")
     assert e.value.status_code == 400 and e.value.error.code == "NicInUse"
     assert fake.get_resource(f"{RG_ID}/providers/Microsoft.Network/networkInterfaces/nic") is not None
+
+
+def test_lro_seconds_zero_finishes_at_the_first_poll(vclock: Any, env: Any) -> None:
+    with FakeAzure(lro_seconds=0) as fake:
+        fake.add_resource_group("rg")
+        lb = fake.clients(env).load_balancers_client().begin_create_or_update("rg", "lb", BODIES["load_balancers"]).result()
+        assert lb.provisioning_state == "Succeeded"
+        assert len([r for r in fake.requests if r.verb == "lro_poll"]) == 1
+
+
+def test_update_tags_is_a_synchronous_patch(fake: FakeAzure, clients: AzureClients) -> None:
+    before = fake.put_resource(f"{RG_ID}/providers/Microsoft.Network/loadBalancers/lb", BODIES["load_balancers"])
+    lb = clients.load_balancers_client().update_tags("rg", "lb", {"tags": {"owner": "mimo"}})
+    assert lb.tags == {"owner": "mimo"} and lb.provisioning_state == "Succeeded"
+    assert lb.etag != before["etag"]
+    assert [b.name for b in lb.backend_address_pools] == ["aro", "ssh-0"]
+    rec = fake.requests[-1]
+    assert (rec.method, rec.status, rec.verb, rec.extra["is_lro"]) == ("PATCH", 200, "update", False)
+
+
+def test_arm_replies_carry_request_ids(fake: FakeAzure, arm_token: str) -> None:
+    r = requests.get(f"https://management.azure.com{RG_ID}?api-version=2021-04-01", headers={"Authorization": f"Bearer {arm_token}"})
+    assert r.headers["x-ms-request-id"] == r.headers["x-ms-correlation-request-id"]
