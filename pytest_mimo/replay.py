@@ -245,8 +245,11 @@ class Replayer:
         lease_seconds: float = LEASE_SECONDS,
         max_passes: int = MAX_PASSES,
         tasks: dict[str, Any] | None = None,
+        configure: Callable[[FaultInjector], None] | None = None,
     ) -> None:
+        """``configure(injector)`` may add rules (``injector.inject(...)``) to the faulted run's plan."""
         self.world = world
+        self.configure = configure
         self.seed = seed
         self.faulted = faulted
         self.rate = rate
@@ -283,6 +286,7 @@ class Replayer:
         old = world.faults
         world.faults = injector
         injector.attach(kube=world.kube, azure=world.azure)
+        world.forget_client_caches()
         start = clock.now()
         attempts: list[AttemptRecord] = []
 
@@ -373,6 +377,8 @@ class Replayer:
                 clean_attempts=frozenset({max_dequeues}),
                 target_site=site,
             )
+            if self.configure is not None:
+                self.configure(injector)
             run = self.run_once("faulted", task_id, fn, injector, max_dequeues)
         else:
             run = baseline

@@ -1,0 +1,78 @@
+"""The Replayer used directly (as the simulator and the benchmarks do), on the plugin's mimo_world."""
+
+import importlib.util
+from pathlib import Path
+
+from mimo import TerminalError, action, get_task_context, run_steps
+from pytest_mimo.faults import FaultSite
+from pytest_mimo.replay import Replayer, pick_site, world_diff
+
+_spec = importlib.util.spec_from_file_location("planted_tasks", Path(__file__).with_name("planted_tasks.py"))
+p = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(p)
+
+
+def always_terminal(tc):
+    get_task_context(tc)
+    raise TerminalError("essential object missing")
+
+
+def read_then_fail(tc, manifest, cluster):
+    run_steps(tc, [action(p.check_apiserver), action(always_terminal)])
+
+
+def test_terminal_failure_masked_until_last_attempt_matches_failed_baseline(mimo_world):
+    p.seed_world(mimo_world)
+    out = Replayer(
+        mimo_world, seed=3, rate=0.0,
+        configure=lambda inj: inj.inject("kube", "unavailable", match="clusteroperators"),
+    ).replay(read_then_fail)
+    assert out.baseline.state == "Failed"
+    assert out.state == "RetriesExceeded"
+    assert out.attempts == 5
+    assert out.ok, out.report()
+
+
+def test_targeted_site_is_hit_and_reported(mimo_world):
+    p.seed_world(mimo_world)
+    site = FaultSite("kube", "lost_response", "POST", "create", "configmaps/openshift-config/", 1)
+    out = Replayer(mimo_world, seed=9, rate=0.0, site=site).replay(p.one_step(p.create_marker))
+    assert out.site_hit
+    assert [e.kind for e in out.trace] == ["lost_response"]
+    assert out.ok, out.report()
+    assert out.state == "Completed" and out.attempts == 2
+
+
+def test_same_seed_same_trace(mimo_world):
+    p.seed_world(mimo_world)
+    snap = mimo_world.snapshot()
+    traces = []
+    for _ in range(2):
+        mimo_world.restore(snap)
+        out = Replayer(mimo_world, seed=77, rate=0.3, site_picker=lambda pairs: pick_site(pairs, 5, 3)).replay(
+            p.three_step_task
+        )
+        assert out.ok, out.report()
+        traces.append([(e.attempt, e.step, e.target, e.request, e.kind, e.source) for e in out.trace])
+    assert traces[0] == traces[1]
+    assert traces[0], "seed 77 at rate 0.3 injects faults"
+
+
+def test_pairs_cover_requests_and_steps(mimo_world):
+    p.seed_world(mimo_world)
+    out = Replayer(mimo_world, faulted=False).replay(p.three_step_task)
+    kinds = {(s.target, s.kind) for s in out.pairs}
+    assert ("kube", "throttle") in kinds and ("kube", "connection_reset") in kinds
+    assert ("azure", "token_error") in kinds and ("azure", "throttle") in kinds
+    assert ("step", "crash_after_step") in kinds
+    assert {s.step_index for s in out.pairs if s.target == "step"} == {0, 1, 2}
+    order = [pick_site(out.pairs, 1, i) for i in range(1, len(out.pairs) + 1)]
+    assert set(order) == set(out.pairs), "N >= pairs replays try every pair once"
+
+
+def test_world_diff_ignores_paths():
+    a = {"kube": {"x": {"data": {"a": "1", "b": "2"}}}}
+    b = {"kube": {"x": {"data": {"a": "1", "b": "3"}}}}
+    assert world_diff(a, b) == ['kube.x.data.b: "2" → "3"']
+    assert world_diff(a, b, ignore=["kube.x.data.b"]) == []
+    assert world_diff(a, b, ignore=["kube.x"]) == []
