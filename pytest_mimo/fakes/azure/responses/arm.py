@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -123,7 +124,8 @@ def _check_auth(fake: FakeAzure, inc: Incoming) -> None:
                        {"WWW-Authenticate": challenge.format(auth_uri, "The access token is invalid.")})
     if why == "expired":
         raise ArmError(401, "ExpiredAuthenticationToken",
-                       "The access token expiry UTC time has passed: the token is expired.",
+                       f"The access token expiry UTC time '{_us_time(issued.expires_on)}' is earlier than current "
+                       f"UTC time '{_us_time(fake._now())}'.",
                        {"WWW-Authenticate": challenge.format(auth_uri, "The access token has expired.")})
     allowed = {fake.cloud.resource_manager.rstrip("/"), *_ARM_AUDIENCES_EXTRA}
     if issued.audience.rstrip("/") not in allowed:
@@ -132,6 +134,13 @@ def _check_auth(fake: FakeAzure, inc: Incoming) -> None:
             f"The access token has been obtained for wrong audience or resource '{issued.audience}'. It should "
             f"exactly match with one of the allowed audiences {', '.join(repr(a) for a in sorted(allowed))}.",
         )
+
+
+def _us_time(ts: float) -> str:
+    """ARM's time format in auth errors: ``1/5/2026 1:00:00 AM``."""
+    t = datetime.fromtimestamp(ts, timezone.utc)
+    hour = t.hour % 12 or 12
+    return f"{t.month}/{t.day}/{t.year} {hour}:{t.minute:02d}:{t.second:02d} {'AM' if t.hour < 12 else 'PM'}"
 
 
 # -- the front door -----------------------------------------------------------------------------

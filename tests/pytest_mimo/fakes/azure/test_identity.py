@@ -96,6 +96,8 @@ def test_expired_tokens_are_refused_and_the_sdk_fetches_a_new_one(fake: FakeAzur
     r = requests.get(f"https://management.azure.com/subscriptions/{fake.subscription_id}{LB_PATH}",
                      headers={"Authorization": f"Bearer {arm_token}"})
     assert r.status_code == 401 and r.json()["error"]["code"] == "ExpiredAuthenticationToken"
+    assert r.json()["error"]["message"] == (
+        "The access token expiry UTC time '1/5/2026 12:59:59 AM' is earlier than current UTC time '1/5/2026 2:00:00 AM'.")
     before = len([x for x in fake.requests if x.verb == "token"])
     assert lbs.get("rg", "lb").name == "lb"  # the SDK's policy refreshes the token itself
     assert len([x for x in fake.requests if x.verb == "token"]) == before + 1
