@@ -337,7 +337,8 @@ class KubeModel:
                 data[k] = _b64(v)
             obj["data"] = data
 
-    def _check_body(self, info: KindInfo, body: Any) -> Obj:
+    def _check_body(self, info: KindInfo, body: Any, *, owned: bool = False) -> Obj:
+        """Validate a request body; ``owned`` bodies (fresh from the wire) are used without a copy."""
         if not isinstance(body, dict):
             raise ApiError.bad_request(
                 f"the body of the request was in an unknown format - expected an object for {info.kind}"
@@ -354,7 +355,7 @@ class KubeModel:
             )
         if not isinstance(body.get("metadata", {}), dict):
             raise ApiError.bad_request("metadata must be an object")
-        obj = copy.deepcopy(body)
+        obj = body if owned else copy.deepcopy(body)
         obj["apiVersion"], obj["kind"] = info.api_version, info.kind
         obj.setdefault("metadata", {})
         return obj
@@ -384,8 +385,10 @@ class KubeModel:
             ]
             return items
 
-    def create(self, info: KindInfo, namespace: str | None, body: Any) -> Obj:
-        obj = self._check_body(info, body)
+    def create(
+        self, info: KindInfo, namespace: str | None, body: Any, *, owned: bool = False
+    ) -> Obj:
+        obj = self._check_body(info, body, owned=owned)
         meta = obj["metadata"]
         if info.namespaced:
             if meta.get("namespace") and namespace and meta["namespace"] != namespace:
@@ -437,9 +440,16 @@ class KubeModel:
             meta.pop("generation", None)
 
     def update(
-        self, info: KindInfo, namespace: str | None, name: str, body: Any, *, status: bool = False
+        self,
+        info: KindInfo,
+        namespace: str | None,
+        name: str,
+        body: Any,
+        *,
+        status: bool = False,
+        owned: bool = False,
     ) -> Obj:
-        obj = self._check_body(info, body)
+        obj = self._check_body(info, body, owned=owned)
         meta = obj["metadata"]
         if meta.get("name") != name:
             raise ApiError.bad_request(

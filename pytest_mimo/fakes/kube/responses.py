@@ -326,7 +326,7 @@ class KubeHandler(BaseHTTPRequestHandler):
         if m == "POST" and t.name is None:
             body = self._json(raw, "couldn't get version/kind; json parse error")
             with model.lock:
-                return 201, _dumps(model.create(info, t.namespace, body))
+                return 201, _dumps(model.create(info, t.namespace, body, owned=True))
         if t.name is None or m not in ("PUT", "PATCH", "DELETE"):
             raise ApiError(
                 405,
@@ -338,7 +338,9 @@ class KubeHandler(BaseHTTPRequestHandler):
         if m == "PUT":
             body = self._json(raw, "couldn't get version/kind; json parse error")
             with model.lock:
-                return 200, _dumps(model.update(info, t.namespace, t.name, body, status=status))
+                return 200, _dumps(
+                    model.update(info, t.namespace, t.name, body, status=status, owned=True)
+                )
         if m == "PATCH":
             patch = self._json(raw, "error decoding patch")
             ctype = self.headers.get("Content-Type", "")
