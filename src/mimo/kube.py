@@ -99,7 +99,14 @@ def is_already_exists(e: BaseException) -> bool:
 
 
 def is_transient(e: BaseException) -> bool:
-    """May heal by itself: 429, 5xx, conflicts, timeouts, or a connection that failed or dropped."""
+    """May heal by itself: 429, 5xx, conflicts, or a connection that failed or dropped.
+
+    A server certificate that does not verify is not transient (wrong CA: a human
+    must fix the configuration), whichever layer reports it.
+    """
+    text = str(e)
+    if "CERTIFICATE_VERIFY_FAILED" in text or "certificate verify failed" in text:
+        return False
     if isinstance(e, ApiException):
         code = e.status or 0
         return code == 0 or code == 429 or code >= 500 or is_conflict(e)
