@@ -232,11 +232,20 @@ class FakeKube:
         return info
 
     def add_reaction(self, fn: Callable[[WriteEvent], None]) -> None:
-        """Call ``fn(event)`` after every successful write over HTTP (``event.kube`` is this fake)."""
+        """Call ``fn(event)`` after every successful write over HTTP (``event.kube`` is this fake).
+
+        Runs under the model lock, right after the write and before the response
+        leaves. A no-op update is no write; writes a reaction makes (through
+        ``event.kube`` or ``event.model``) bump resourceVersion but wake no reaction.
+        """
         self.model.add_reaction(lambda ev: fn(dataclasses.replace(ev, kube=self)))
 
     def add_ticker(self, fn: Ticker) -> None:
-        """Call ``fn(self)`` before serving each HTTP request (e.g. when virtual time has passed)."""
+        """Call ``fn(self)`` before serving each HTTP request (e.g. when virtual time has passed).
+
+        Tickers run under the model lock: they use the Python-side API
+        (``add``/``get``/``list``/``delete``), never HTTP to this server.
+        """
         self._tickers.append(fn)
 
     def _tick(self) -> None:

@@ -498,3 +498,22 @@ def test_stop_is_clean_and_restartable() -> None:
         "config.openshift.io/v1", "ClusterOperator", "kube-apiserver"
     )
     fake.stop()
+
+
+def test_reactions_see_status_writes_and_not_their_own_writes(kube: FakeKube) -> None:
+    seen: list[tuple[str, str]] = []
+
+    def react(ev: WriteEvent) -> None:
+        seen.append((ev.verb, ev.name))
+        if ev.name == "a":  # a controller mirroring a's status onto b, through the model
+            ev.model.put(
+                co("b", status=ev.object["status"] if ev.object and "status" in ev.object else {})
+            )
+
+    kube.add(co("a"))
+    kube.add_reaction(react)
+    h = kube.client_helper()
+    live = h.get_one("config.openshift.io/v1", "ClusterOperator", "a")
+    h.update_status({**live, "status": {"phase": "ok"}})
+    assert seen == [("status", "a")]
+    assert kube.get("config.openshift.io/v1", "ClusterOperator", "b")["status"] == {"phase": "ok"}  # type: ignore[index]
