@@ -570,13 +570,32 @@ class KubeModel:
                 meta["namespace"] = namespace
             return self._replace(info, key, old, obj, verb="status" if status else "patch")
 
-    def delete(self, info: KindInfo, namespace: str | None, name: str) -> tuple[Obj, bool]:
-        """Delete; returns (object, gone). An object with finalizers only gets a deletionTimestamp."""
+    def delete(
+        self, info: KindInfo, namespace: str | None, name: str, preconditions: Any = None
+    ) -> tuple[Obj, bool]:
+        """Delete; returns (object, gone). An object with finalizers only gets a deletionTimestamp.
+
+        ``preconditions`` (from DeleteOptions) may pin ``uid`` and ``resourceVersion``.
+        """
         with self.lock:
             key = self._key(info, namespace, name)
             old = self._bucket(info).get(key)
             if old is None:
                 raise ApiError.not_found(info, name)
+            for field_name, label in (("uid", "UID"), ("resourceVersion", "ResourceVersion")):
+                want = (
+                    (preconditions or {}).get(field_name)
+                    if isinstance(preconditions, dict)
+                    else None
+                )
+                have = old["metadata"].get(field_name)
+                if want and want != have:
+                    err = ApiError.conflict(info, name)
+                    err.message = (
+                        f'Operation cannot be fulfilled on {info.group_resource} "{name}": Precondition '
+                        f"failed: {label} in precondition: {want}, {label} in object meta: {have}"
+                    )
+                    raise err
             if old["metadata"].get("finalizers"):
                 if old["metadata"].get("deletionTimestamp"):
                     return old, False
@@ -686,6 +705,19 @@ class KubeModel:
 
     def iter_kinds(self) -> Iterator[KindInfo]:
         return iter(list(self.kinds.values()))
+
+    @contextmanager
+    def dry_run(self) -> Iterator[KubeModel]:
+        """Run writes that leave no trace (``?dryRun=All``): no change kept, no reaction woken."""
+        with self.lock:
+            snap = self.snapshot()
+            quiet = getattr(self._reacting, "on", False)
+            self._reacting.on = True
+            try:
+                yield self
+            finally:
+                self._reacting.on = quiet
+                self.restore(snap)
 
     @contextmanager
     def locked(self) -> Iterator[KubeModel]:

@@ -316,6 +316,14 @@ class KubeHandler(BaseHTTPRequestHandler):
                         }
                     )
                 return 200, _dumps(model.get(info, t.namespace, t.name))
+        if "All" in query.get("dryRun", ()):
+            with model.dry_run():
+                return self._write(t, raw)
+        return self._write(t, raw)
+
+    def _write(self, t: Resource, raw: bytes) -> tuple[int, bytes]:
+        model: KubeModel = self.fake.model
+        info, m = t.info, self.command
         if info.namespaced and t.namespace is None and m in ("POST", "PUT", "PATCH", "DELETE"):
             raise ApiError(
                 405,
@@ -355,8 +363,10 @@ class KubeHandler(BaseHTTPRequestHandler):
                 "the server does not allow this method on the requested resource",
                 {},
             )
+        options = self._json(raw, "error decoding DeleteOptions") if raw.strip() else None
+        preconditions = options.get("preconditions") if isinstance(options, dict) else None
         with model.lock:
-            obj, gone = model.delete(info, t.namespace, t.name)
+            obj, gone = model.delete(info, t.namespace, t.name, preconditions)
             if not gone or not info.builtin:
                 return 200, _dumps(obj)
             details: dict[str, Any] = {"name": t.name}

@@ -517,3 +517,27 @@ def test_reactions_see_status_writes_and_not_their_own_writes(kube: FakeKube) ->
     h.update_status({**live, "status": {"phase": "ok"}})
     assert seen == [("status", "a")]
     assert kube.get("config.openshift.io/v1", "ClusterOperator", "b")["status"] == {"phase": "ok"}  # type: ignore[index]
+
+
+def test_delete_preconditions(kube: FakeKube, wire: Wire) -> None:
+    live = kube.add(sec("s"))[0]
+    code, body, _ = wire("DELETE", f"{SECRETS}/s", {"preconditions": {"resourceVersion": "1"}})
+    assert_status(body, 409, "Conflict")
+    assert "Precondition failed: ResourceVersion in precondition: 1" in body["message"]
+    code, body, _ = wire(
+        "DELETE", f"{SECRETS}/s", {"preconditions": {"uid": live["metadata"]["uid"]}}
+    )
+    assert code == 200 and kube.get("v1", "Secret", "s", "ns") is None
+
+
+def test_dry_run_changes_nothing(kube: FakeKube, wire: Wire) -> None:
+    woken: list[str] = []
+    kube.add_reaction(lambda ev: woken.append(ev.verb))  # type: ignore[func-returns-value]
+    before = kube.objects()
+    code, body, _ = wire("POST", f"{SECRETS}?dryRun=All", sec("s", stringData={"a": "b"}))
+    assert code == 201 and body["data"] == {"a": "Yg=="}
+    code, body, _ = wire("DELETE", "/api/v1/namespaces/ns?dryRun=All")
+    assert code == 200
+    assert kube.objects() == before and woken == []
+    code, body, _ = wire("POST", f"{SECRETS}?dryRun=All", sec("s", apiVersion="apps/v1"))
+    assert_status(body, 400, "BadRequest")  # a dry run still validates
