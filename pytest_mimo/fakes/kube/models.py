@@ -237,7 +237,12 @@ def _b64(value: Any) -> str:
 
 
 class KubeModel:
-    """All objects of one fake cluster, by kind and (namespace, name)."""
+    """All objects of one fake cluster, by kind and (namespace, name).
+
+    Stored objects are never mutated in place (a write stores a new dict), so
+    parts of them may be shared; everything handed out to Python callers and
+    reactions is a deep copy.
+    """
 
     def __init__(self, kinds: tuple[KindInfo, ...] = BUILTIN_KINDS, *, seed: int = 0) -> None:
         self.lock = threading.RLock()
@@ -483,8 +488,10 @@ class KubeModel:
         self, info: KindInfo, key: Key, old: Obj, obj: Obj, *, verb: str, emit: bool = True
     ) -> Obj:
         """Store ``obj`` over ``old`` with server-managed fields carried over; no-op if nothing changed."""
+        # stored objects are never mutated in place, so unchanged parts may be shared
         if verb == "status":
-            new = copy.deepcopy(old)
+            new = dict(old)
+            new["metadata"] = dict(old["metadata"])
             if "status" in obj:
                 new["status"] = obj["status"]
             else:
@@ -493,7 +500,7 @@ class KubeModel:
         else:
             if info.has_status:
                 if "status" in old:
-                    obj["status"] = copy.deepcopy(old["status"])
+                    obj["status"] = old["status"]
                 else:
                     obj.pop("status", None)
             self._fold_string_data(info, obj)
