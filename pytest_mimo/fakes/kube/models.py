@@ -354,9 +354,11 @@ class KubeModel:
             raise ApiError.bad_request(
                 f"the API version in the data ({api_version}) does not match the expected API version ({info.api_version})"
             )
-        if kind != info.kind:
+        if kind != info.kind:  # the API server's transformDecodeError wording
+            version = api_version.rpartition("/")[2]
             raise ApiError.bad_request(
-                f"the kind in the data ({kind}) does not match the expected kind ({info.kind})"
+                f'{kind} in version "{version}" cannot be handled as a {info.kind}: '
+                f"converting ({version}.{kind}) to ({version}.{info.kind}): unknown conversion"
             )
         if not isinstance(body.get("metadata", {}), dict):
             raise ApiError.bad_request("metadata must be an object")
@@ -557,7 +559,13 @@ class KubeModel:
                 try:
                     patched = json_patch(old, patch)
                 except PatchError as e:
-                    raise ApiError(422, "Invalid", str(e), {}) from None
+                    # as patch.go: NewGenericServerResponse(422, …) with the patch error as cause
+                    raise ApiError(
+                        422,
+                        "Invalid",
+                        "the server rejected our request due to an error in our request",
+                        {"causes": [{"reason": "UnexpectedServerResponse", "message": str(e)}]},
+                    ) from None
             else:
                 if ctype == STRATEGIC_PATCH:
                     patch = {k: v for k, v in patch.items() if not k.startswith("$")}

@@ -298,6 +298,19 @@ class KubeHandler(BaseHTTPRequestHandler):
         except (UnicodeDecodeError, ValueError) as e:
             raise ApiError.bad_request(f"{what}: {e}") from None
 
+    @classmethod
+    def _object_body(cls, raw: bytes, info: KindInfo) -> Any:
+        """A create/update body; undecodable JSON in the API server's transformDecodeError wording."""
+        try:
+            return json.loads(raw.decode("utf-8") or "null")
+        except (UnicodeDecodeError, ValueError) as e:
+            text = raw.decode("utf-8", "replace")
+            summary = "<empty>" if not text else text if len(text) <= 30 else text[:30] + " ..."
+            raise ApiError.bad_request(
+                f"the object provided is unrecognized (must be of type {info.kind}): "
+                f"couldn't get version/kind; json parse error: {e} ({summary})"
+            ) from None
+
     def _resource(self, t: Resource, query: dict[str, list[str]], raw: bytes) -> tuple[int, bytes]:
         model: KubeModel = self.fake.model
         info, m = t.info, self.command
@@ -332,7 +345,7 @@ class KubeHandler(BaseHTTPRequestHandler):
                 {},
             )
         if m == "POST" and t.name is None:
-            body = self._json(raw, "couldn't get version/kind; json parse error")
+            body = self._object_body(raw, info)
             with model.lock:
                 return 201, _dumps(model.create(info, t.namespace, body, owned=True))
         if t.name is None or m not in ("PUT", "PATCH", "DELETE"):
@@ -344,14 +357,19 @@ class KubeHandler(BaseHTTPRequestHandler):
             )
         status = t.subresource == "status"
         if m == "PUT":
-            body = self._json(raw, "couldn't get version/kind; json parse error")
+            body = self._object_body(raw, info)
             with model.lock:
                 return 200, _dumps(
                     model.update(info, t.namespace, t.name, body, status=status, owned=True)
                 )
         if m == "PATCH":
-            patch = self._json(raw, "error decoding patch")
             ctype = self.headers.get("Content-Type", "")
+            try:
+                patch = json.loads(raw.decode("utf-8") or "null")
+            except (UnicodeDecodeError, ValueError) as e:
+                # evanphx/json-patch's ErrBadJSONPatch for a merge patch, the decode error otherwise
+                msg = "Invalid JSON Patch" if "json-patch" not in ctype else str(e)
+                raise ApiError.bad_request(msg) from None
             with model.lock:
                 return 200, _dumps(
                     model.patch(info, t.namespace, t.name, ctype, patch, status=status)

@@ -87,14 +87,18 @@ def test_bad_json_is_400(wire: Wire) -> None:
     code, body, _ = wire("POST", SECRETS, b"{not json")
     assert code == 400
     assert_status(body, 400, "BadRequest")
+    assert body["message"].startswith(
+        "the object provided is unrecognized (must be of type Secret): couldn't get version/kind; json parse error:"
+    )
     code, body, _ = wire("PATCH", f"{SECRETS}/s", b"{", ctype="application/merge-patch+json")
     assert_status(body, 400, "BadRequest")
+    assert body["message"] == "Invalid JSON Patch"
 
 
 def test_wrong_kind_or_api_version_in_body_is_400(wire: Wire) -> None:
     code, body, _ = wire("POST", SECRETS, {**sec(), "kind": "ConfigMap"})
     assert_status(body, 400, "BadRequest")
-    assert "ConfigMap" in body["message"]
+    assert body["message"].startswith('ConfigMap in version "v1" cannot be handled as a Secret:')
     code, body, _ = wire("POST", SECRETS, {**sec(), "apiVersion": "apps/v1"})
     assert_status(body, 400, "BadRequest")
     assert (
@@ -185,6 +189,7 @@ def test_json_patch_and_its_failures(kube: FakeKube, wire: Wire) -> None:
         "PATCH", f"{CO_PATH}/kube-apiserver", ops, ctype="application/json-patch+json"
     )
     assert_status(body, 422, "Invalid")  # replace of a missing key
+    assert "missing" in body["details"]["causes"][0]["message"]
     ops = [
         {"op": "test", "path": "/spec/a/0", "value": 1},
         {"op": "add", "path": "/spec/a/-", "value": 3},
