@@ -1,0 +1,314 @@
+"""The run loop: the real scheduler and actuator over the fleet, on the simulated clock.
+
+A discrete-event emulation of ``mimo scheduler`` plus ``mimo actuator
+--workers N`` (:class:`mimo.actuator.ActuatorService`), in one thread:
+
+* **Scheduler.** A pass every ``run.scheduler_interval`` (5 min, as
+  ``mimo scheduler``) on the grid ``start + k × interval``. A pass whose
+  result cannot differ from the previous one — no schedule's next period
+  start has passed since — is skipped (counted as ``scheduler_passes_skipped``);
+  the fleet and the schedules do not change during a run, so that is exact.
+* **Actuator.** As the service does: a cluster with runnable work is passed
+  by a free worker (clusters in resource-ID order, one pass = one manifest
+  after another, the real :class:`mimo.actuator.Actuator`); a cluster is
+  passed again only ``poll_interval`` after its last pass ended; the service
+  looks for work when a worker finishes, when a cluster's rest ends, and
+  every ``poll_interval`` while idle. Idle polls that would find nothing are
+  not run: the clock jumps to the first poll at or after the next
+  ``runAfter`` (or lease expiry) on the same 90-second grid, so latency is
+  what the service would show, at no wall cost.
+* **Workers.** ``N`` workers are emulated sequentially: each has its own
+  virtual time line. A pass runs on the simulated clock (its sleeps, SDK
+  back-offs, LRO polling and condition waits all advance it); when it ends,
+  the clock is moved back to the event time and the next worker's pass runs
+  from there. Clusters share nothing but the store, so a pass never sees
+  another cluster's future; a cluster being passed is never picked by a
+  second worker.
+* **Crashes.** A ``crash_after_step`` fault is a :class:`SimulatedCrash`
+  (a ``BaseException``): the actuator does not catch it, the pass ends, the
+  manifest stays ``InProgress`` with its lease, and a later pass recovers
+  it once the lease has expired — as after a real process death.
+
+Logging below ``CRITICAL`` is disabled while a simulation runs (the runtime
+logs every attempt); what the report needs comes from the store, the task
+attempts (each built-in task is wrapped to time-stamp its attempts) and the
+fault injectors.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from mimo.actuator import Actuator
+from mimo.api import MaintenanceManifest, MaintenanceSchedule, ManifestState
+from mimo.errors import is_retryable
+from mimo.scheduler import Calendar, Scheduler
+from pytest_mimo import defaults
+from pytest_mimo.clock import SimClock
+from pytest_mimo.faults import SimulatedCrash
+from pytest_mimo.replay import derive_seed
+from pytest_mimo.simulation.fleet import FleetWorld
+from pytest_mimo.simulation.scenario import Scenario
+
+__all__ = ["Attempt", "Simulation", "SimulationData", "quiet_logging"]
+
+OWNER = "mimo-simulation"
+Progress = Callable[[float], None]
+
+
+@dataclass
+class Attempt:
+    """One run of a task for one manifest."""
+
+    manifest_id: str
+    cluster: str
+    task_id: str
+    number: int  #: the manifest's dequeue count when it ran
+    start: float  #: virtual Unix time
+    end: float = 0.0
+    outcome: str = ""  #: ok, transient, error, crash
+    error: str = ""
+
+
+@dataclass
+class SimulationData:
+    """Everything a run leaves for the report."""
+
+    scenario: Scenario
+    seed: int
+    fleet: FleetWorld
+    manifests: list[MaintenanceManifest]
+    schedules: dict[str, str]  #: schedule ID -> name
+    attempts: list[Attempt]
+    passes: int
+    pass_errors: list[str]
+    scheduler_passes: int
+    scheduler_passes_skipped: int
+    scheduler_errors: list[str]
+    wall_seconds: float
+
+
+@contextmanager
+def quiet_logging() -> Iterator[None]:
+    """Disable every log record below CRITICAL for the duration (restores the previous level)."""
+    previous = logging.root.manager.disable
+    logging.disable(logging.ERROR)
+    try:
+        yield
+    finally:
+        logging.disable(previous)
+
+
+def _utc(ts: float) -> datetime:
+    return datetime.fromtimestamp(ts, tz=timezone.utc)
+
+
+class Simulation:
+    """``Simulation(scenario, seed=None).run()`` → :class:`SimulationData` (see :mod:`.report`)."""
+
+    def __init__(self, scenario: Scenario, *, seed: int | None = None,
+                 tasks: Mapping[str, Any] | None = None, progress: Progress | None = None) -> None:
+        if tasks is None:
+            from mimo.tasks import DEFAULT_MAINTENANCE_TASKS
+
+            tasks = DEFAULT_MAINTENANCE_TASKS
+        self.scenario = scenario
+        self.seed = scenario.seed if seed is None else seed
+        self.progress = progress
+        self.attempts: list[Attempt] = []
+        self._clock: SimClock | None = None
+        self.tasks = {tid: self._wrap(tid, fn) for tid, fn in tasks.items()}
+
+    # -- task attempts ------------------------------------------------------------------------------
+    def _wrap(self, task_id: str, fn: Any) -> Any:
+        attempts = self.attempts
+
+        def task(tc: Any, manifest: MaintenanceManifest, cluster_doc: Any) -> None:
+            rec = Attempt(manifest.id, manifest.cluster_resource_id, task_id, manifest.dequeues, time.time())
+            attempts.append(rec)
+            try:
+                fn(tc, manifest, cluster_doc)
+            except Exception as e:
+                rec.outcome = "transient" if is_retryable(e) else "error"
+                rec.error = " ".join(str(e).split())[:300]
+                raise
+            except BaseException as e:
+                rec.outcome = "crash" if isinstance(e, SimulatedCrash) else "aborted"
+                rec.error = str(e)[:300]
+                raise
+            else:
+                rec.outcome = "ok"
+            finally:
+                rec.end = time.time()
+
+        task.__name__ = getattr(fn, "__name__", "task")
+        return task
+
+    # -- the run ------------------------------------------------------------------------------------
+    def run(self) -> SimulationData:
+        sc = self.scenario
+        wall0 = time.perf_counter()
+        tmp: str | None = None
+        with quiet_logging(), SimClock(sc.run.start) as clock:
+            self._clock = clock
+            if sc.run.store == "sqlite":
+                from mimo.store.sqlite import SqliteStore
+
+                tmp = tempfile.mkdtemp(prefix="mimo-sim-")
+                store: Any = SqliteStore(f"{tmp}/mimo.db")
+            else:
+                from mimo.store.memory import MemoryStore
+
+                store = MemoryStore()
+            env = defaults.default_environment()
+            world = FleetWorld(sc, self.seed, clock, store, env)
+            try:
+                schedules = self._put_schedules(store)
+                self.scheduler = Scheduler(store, clock=clock, environment=env, tasks=self.tasks)
+                self.actuator = Actuator(
+                    store, self.tasks, clock=clock, owner=OWNER, lease_seconds=sc.run.lease_seconds,
+                    max_dequeues=sc.run.max_dequeues, context_factory=world.context_factory,
+                    renew_leases=False, environment=env,
+                )
+                self._loop(store, world, [Calendar.parse(s.schedule) for s in schedules])
+                manifests = store.list_manifests()
+            finally:
+                world.close()
+                store.close()
+                if tmp is not None:
+                    shutil.rmtree(tmp, ignore_errors=True)
+        return SimulationData(
+            scenario=sc, seed=self.seed, fleet=world, manifests=manifests,
+            schedules={s.id: spec.name for s, spec in zip(schedules, sc.schedules, strict=True)},
+            attempts=sorted(self.attempts, key=lambda a: (a.start, a.cluster, a.manifest_id, a.number)),
+            passes=self.passes, pass_errors=self.pass_errors, scheduler_passes=self.scheduler_passes,
+            scheduler_passes_skipped=self.scheduler_skipped, scheduler_errors=self.scheduler_errors,
+            wall_seconds=time.perf_counter() - wall0,
+        )
+
+    def _put_schedules(self, store: Any) -> list[MaintenanceSchedule]:
+        out = []
+        for i, s in enumerate(self.scenario.schedules):
+            sched = MaintenanceSchedule(
+                id=str(_uuid_for(self.seed, "schedule", i, s.name)),
+                maintenance_task_id=s.task_id, schedule=s.calendar, selectors=list(s.selectors),
+                look_forward_count=s.look_forward_count, schedule_across=s.schedule_across,
+            )
+            store.put_schedule(sched)
+            out.append(sched)
+        return out
+
+    def _scheduler_pass(self, now: float) -> None:
+        result = self.scheduler.process()
+        self.scheduler_passes += 1
+        self.scheduler_errors.extend(f"{_utc(now):%Y-%m-%dT%H:%M:%SZ} {e}" for e in result.errors)
+
+    def _pass(self, world: FleetWorld, rid: str) -> None:
+        c = world.by_rid[rid]
+        world.current = c
+        try:
+            self.actuator.process(rid)
+        except SimulatedCrash:
+            pass  # the 'process' died mid-task: the lease stays until it expires
+        except Exception as e:  # a pass that fails outside a task (the store): counted, as the service logs it
+            self.pass_errors.append(f"{rid}: {type(e).__name__}: {e}")
+        finally:
+            world.current = None
+            world.forget_requests(c)
+            self.passes += 1
+
+    @staticmethod
+    def _next_work(store: Any, now: float) -> float:
+        """The first instant after ``now`` at which a manifest becomes runnable (runAfter, or an expired lease)."""
+        best = math.inf
+        for m in store.list_manifests(states=(ManifestState.PENDING, ManifestState.IN_PROGRESS)):
+            t = float(m.run_after) if m.state == ManifestState.PENDING else float(m.lease_expires + 1)
+            if now < t < best:
+                best = t
+        return best
+
+    def _loop(self, store: Any, world: FleetWorld, calendars: list[Calendar]) -> None:
+        run = self.scenario.run
+        clock = self._clock
+        assert clock is not None
+        start = run.start.timestamp()
+        end = start + run.duration.total_seconds()
+        poll = run.poll_interval.total_seconds()
+        every = run.scheduler_interval.total_seconds()
+        n = run.workers
+        self.passes = self.scheduler_passes = self.scheduler_skipped = 0
+        self.pass_errors: list[str] = []
+        self.scheduler_errors: list[str] = []
+
+        free_at = [start] * n  # when each worker is free again
+        resting: dict[str, float] = {}  # cluster -> may be passed again from
+        next_sched = start  # the scheduler's next pass that can change something
+        last_check = start
+        next_check = start
+        now = start
+        work = math.inf  # the next instant a manifest becomes runnable
+        dirty = True
+        while now < end:
+            clock.move_to(_utc(now))
+            if now >= next_sched:
+                self._scheduler_pass(now)
+                dirty = True
+                # passes on the grid before the next period start would change nothing: skipped
+                due = _next_change(calendars, now)
+                after_now = start + every * (math.floor((now - start) / every) + 1)
+                next_sched = max(after_now, start + every * math.ceil((due - start) / every)) if due < math.inf else math.inf
+            check = now >= next_check or any(t == now for t in free_at) or any(t == now for t in resting.values())
+            if check:
+                last_check = now
+                ready = [r for r in store.clusters_with_runnable_work(int(now)) if resting.get(r, -math.inf) <= now]
+                for rid in ready:
+                    free = [w for w in range(n) if free_at[w] <= now]
+                    if not free:
+                        break
+                    clock.move_to(_utc(now))
+                    self._pass(world, rid)
+                    dirty = True
+                    t_end = max(now, clock.now().timestamp())
+                    free_at[free[0]] = t_end
+                    resting[rid] = t_end + poll
+                for rid in [r for r, t in resting.items() if t <= now]:
+                    del resting[rid]
+            # the next event (the store is only read again when a pass may have changed it)
+            if dirty or work <= now:
+                work = self._next_work(store, now)
+                dirty = False
+            k = max(1, math.ceil((work - last_check) / poll)) if work < math.inf else 1
+            next_check = last_check + k * poll
+            events = [next_sched, next_check]
+            events += [t for t in free_at if t > now]
+            events += [t for t in resting.values() if t > now]
+            if self.progress is not None:
+                self.progress(min(1.0, (now - start) / (end - start)))
+            now = min(events)
+        clock.move_to(_utc(max(end, *free_at)))
+        self.scheduler_skipped = math.ceil((end - start) / every) - self.scheduler_passes
+        if self.progress is not None:
+            self.progress(1.0)
+
+
+def _next_change(calendars: list[Calendar], now: float) -> float:
+    """Just after the first period start at or after ``now``: when a scheduler pass can differ."""
+    at = _utc(now) - timedelta(microseconds=1)
+    nxt = [c.next(at) for c in calendars]
+    starts = [t.timestamp() for t in nxt if t is not None]
+    return (min(starts) + 1e-6) if starts else math.inf
+
+
+def _uuid_for(*parts: object) -> Any:
+    import uuid
+
+    return uuid.UUID(int=derive_seed(*parts) << 96 | derive_seed(*parts, "lo"), version=4)

@@ -1,0 +1,170 @@
+"""What one simulated cluster holds: Kubernetes objects, Key Vault certificates, control-plane network.
+
+The objects an OpenShift 4 cluster with the ARO operator has, as the
+built-in tasks read and write them (the same shapes as the task scenarios in
+``tests/mimo/tasks``), parametrised by the cluster.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+__all__ = ["OLD_OPERATOR_VERSION", "cluster_objects", "master_network", "pem_bundle"]
+
+OLD_OPERATOR_VERSION = "v20251101.0"
+NAMESPACES = ("openshift-config", "openshift-ingress", "openshift-ingress-operator", "openshift-azure-operator")
+
+
+def _namespace(name: str) -> dict[str, Any]:
+    return {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}
+
+
+def _cluster_operator(progressing: str = "False") -> dict[str, Any]:
+    return {
+        "apiVersion": "config.openshift.io/v1",
+        "kind": "ClusterOperator",
+        "metadata": {"name": "kube-apiserver"},
+        "spec": {},
+        "status": {"conditions": [
+            {"type": "Available", "status": "True"},
+            {"type": "Progressing", "status": progressing},
+            {"type": "Degraded", "status": "False"},
+        ]},
+    }
+
+
+def _operator_deployment(name: str, version: str, acr: str) -> dict[str, Any]:
+    role = name.rsplit("-", 1)[-1]
+    labels = {"app": name}
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": name, "namespace": "openshift-azure-operator", "labels": {**labels, "version": version}},
+        "spec": {
+            "replicas": 1,
+            "selector": {"matchLabels": labels},
+            "template": {
+                "metadata": {"labels": labels},
+                "spec": {
+                    "serviceAccountName": f"aro-operator-{role}",
+                    "containers": [{"name": "aro-operator", "image": f"{acr}/aro:{version}",
+                                    "command": ["aro"], "args": ["operator", role]}],
+                },
+            },
+        },
+        "status": {"observedGeneration": 1, "replicas": 1, "updatedReplicas": 1, "readyReplicas": 1,
+                   "availableReplicas": 1, "conditions": [{"type": "Available", "status": "True"}]},
+    }
+
+
+def cluster_objects(resource_id: str, domain: str, flags: dict[str, str], *, acr: str,
+                    healthy: bool = True) -> list[dict[str, Any]]:
+    """Everything the built-in tasks read or write in one cluster (``healthy=False``: the
+    kube-apiserver ClusterOperator stays ``Progressing=True``)."""
+    return [
+        *(_namespace(n) for n in NAMESPACES),
+        _cluster_operator("False" if healthy else "True"),
+        {"apiVersion": "config.openshift.io/v1", "kind": "APIServer", "metadata": {"name": "cluster"},
+         "spec": {"audit": {"profile": "Default"}}},
+        {"apiVersion": "operator.openshift.io/v1", "kind": "IngressController",
+         "metadata": {"name": "default", "namespace": "openshift-ingress-operator"},
+         "spec": {"replicas": 2, "domain": f"apps.{domain}"}},
+        {"apiVersion": "aro.openshift.io/v1alpha1", "kind": "Cluster", "metadata": {"name": "cluster"},
+         "spec": {"resourceId": resource_id, "domain": domain, "operatorFlags": dict(flags)}},
+        _operator_deployment("aro-operator-master", OLD_OPERATOR_VERSION, acr),
+        _operator_deployment("aro-operator-worker", OLD_OPERATOR_VERSION, acr),
+    ]
+
+
+# -- certificates ------------------------------------------------------------------------------
+
+_NOT_BEFORE = dt.datetime(2025, 12, 1, tzinfo=dt.timezone.utc)
+_CA_KEY: Any = None
+
+
+def _name(cn: str) -> x509.Name:
+    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
+
+
+def pem_bundle(cn: str, serial: int) -> str:
+    """A Key Vault style PEM bundle (leaf key, leaf for ``cn``, issuing CA). One CA key per process;
+    key material is not seeded (it never reaches a report)."""
+    global _CA_KEY
+    if _CA_KEY is None:
+        _CA_KEY = ec.generate_private_key(ec.SECP256R1())
+    ca_key = _CA_KEY
+    leaf_key = ec.generate_private_key(ec.SECP256R1())
+
+    def cert(subject: str, key: Any, *, ca: bool, number: int) -> x509.Certificate:
+        b = (x509.CertificateBuilder().subject_name(_name(subject)).issuer_name(_name("Sim Issuing CA"))
+             .public_key(key.public_key()).serial_number(number)
+             .not_valid_before(_NOT_BEFORE).not_valid_after(_NOT_BEFORE + dt.timedelta(days=365))
+             .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True))
+        if not ca:
+            b = b.add_extension(x509.SubjectAlternativeName([x509.DNSName(subject)]), critical=False)
+        return b.sign(ca_key, hashes.SHA256())
+
+    ca = cert("Sim Issuing CA", ca_key, ca=True, number=1)
+    leaf = cert(cn, leaf_key, ca=False, number=serial + 2)
+    key_pem = leaf_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                     serialization.NoEncryption()).decode()
+    return key_pem + "".join(c.public_bytes(serialization.Encoding.PEM).decode() for c in (leaf, ca))
+
+
+# -- Azure networking --------------------------------------------------------------------------
+
+
+def _lb(rg_id: str, name: str, pools: list[str], frontend: str) -> dict[str, Any]:
+    lb_id = f"{rg_id}/providers/Microsoft.Network/loadBalancers/{name}"
+    return {
+        "id": lb_id, "name": name, "type": "Microsoft.Network/loadBalancers", "location": "eastus",
+        "sku": {"name": "Standard"},
+        "properties": {
+            "frontendIPConfigurations": [{"id": f"{lb_id}/frontendIPConfigurations/{frontend}", "name": frontend,
+                                          "properties": {}}],
+            "backendAddressPools": [{"id": f"{lb_id}/backendAddressPools/{p}", "name": p, "properties": {}}
+                                    for p in pools],
+            "loadBalancingRules": [], "probes": [],
+        },
+    }
+
+
+def _nic(rg_id: str, name: str, subnet_id: str, pools: list[str], *, vm: bool = True) -> dict[str, Any]:
+    nic_id = f"{rg_id}/providers/Microsoft.Network/networkInterfaces/{name}"
+    props: dict[str, Any] = {"ipConfigurations": [{
+        "id": f"{nic_id}/ipConfigurations/pipConfig", "name": "pipConfig",
+        "properties": {"privateIPAllocationMethod": "Dynamic", "subnet": {"id": subnet_id},
+                       "loadBalancerBackendAddressPools": [{"id": p} for p in pools]},
+    }]}
+    if vm:
+        props["virtualMachine"] = {"id": f"{rg_id}/providers/Microsoft.Compute/virtualMachines/{name.removesuffix('-nic')}"}
+    return {"id": nic_id, "name": name, "type": "Microsoft.Network/networkInterfaces", "location": "eastus",
+            "properties": props}
+
+
+def master_network(rg_id: str, infra: str, master_subnet: str, *, arch: int) -> list[dict[str, Any]]:
+    """Load balancers and master NICs whose pools are mixed up, as Fix SSH finds them the first time."""
+    if arch == 1:
+        ilb_name, api_pool, elb_name, elb_pool = (f"{infra}-internal-lb", f"{infra}-internal-controlplane-v4",
+                                                  f"{infra}-public-lb", f"{infra}-public-lb-control-plane-v4")
+    else:
+        ilb_name, api_pool, elb_name, elb_pool = f"{infra}-internal", infra, infra, infra
+    ilb = _lb(rg_id, ilb_name, [api_pool], "internal-lb-ip-v4")
+    elb = _lb(rg_id, elb_name, [elb_pool], "public-lb-ip-v4")
+    pools = f"{ilb['id']}/backendAddressPools"
+    api = f"{pools}/{api_pool}"
+    public = f"{elb['id']}/backendAddressPools/{elb_pool}"
+    return [
+        ilb,
+        elb,
+        _nic(rg_id, f"{infra}-master0-nic", master_subnet, []),
+        _nic(rg_id, f"{infra}-master1-nic", master_subnet, [api, f"{pools}/ssh-1", public]),
+        _nic(rg_id, f"{infra}-master-2-nic", master_subnet, [api, f"{pools}/ssh-0"]),
+        _nic(rg_id, f"{infra}-master-1-nic", master_subnet, [api], vm=False),  # a replaced master's leftover
+    ]
