@@ -41,12 +41,15 @@ __all__ = [
     "is_transient",
     "retry_on_conflict",
     "MERGE_PATCH",
+    "JSON_PATCH",
 ]
 
 T = TypeVar("T")
 Obj = dict[str, Any]
+Objs = list[Obj]  # spelled out once: KubeHelper has a ``list`` method
 
 MERGE_PATCH = "application/merge-patch+json"
+JSON_PATCH = "application/json-patch+json"
 
 #: urllib3 retries: connection failures (nothing sent) and reads of GET/HEAD only,
 #: like client-go; never on a status code, so 429/5xx reach the step as ApiException.
@@ -261,11 +264,11 @@ class KubeHelper:
         kind: str,
         namespace: str | None = None,
         label_selector: str | None = None,
-    ) -> list[Obj]:
+    ) -> Objs:
         res = self._resource(api_version, kind)
         path = str(res.path(namespace=namespace if res.namespaced else None))
         doc = self._call("get", path, label_selector=label_selector)
-        items: list[Obj] = []
+        items: Objs = []
         for item in doc.get("items") or []:
             item.setdefault("apiVersion", api_version)
             item.setdefault("kind", kind)
@@ -307,6 +310,20 @@ class KubeHelper:
             self._path(api_version, kind, name, namespace),
             body=patch,
             content_type=MERGE_PATCH,
+        )
+        return patched
+
+    def json_patch(
+        self, api_version: str, kind: str, name: str, ops: Objs, namespace: str | None = None
+    ) -> Obj:
+        """JSON patch (RFC 6902), e.g. ``[{"op": "test", …}, {"op": "replace", …}]``."""
+        if not isinstance(ops, list):
+            raise TypeError(f"a JSON patch is a list of operations, got {type(ops).__name__}")
+        patched: Obj = self._call(
+            "patch",
+            self._path(api_version, kind, name, namespace),
+            body=ops,
+            content_type=JSON_PATCH,
         )
         return patched
 

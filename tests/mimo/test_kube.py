@@ -252,6 +252,20 @@ def test_merge_patch(kube: FakeKube, helper: KubeHelper) -> None:
     assert out["metadata"]["resourceVersion"] != s["metadata"]["resourceVersion"]
 
 
+def test_json_patch(kube: FakeKube, helper: KubeHelper) -> None:
+    kube.add({**cluster_operator(), "spec": {"flags": {"a": "1"}}})
+    out = helper.json_patch(
+        *CO, "kube-apiserver", [{"op": "replace", "path": "/spec/flags", "value": {"b": "2"}}]
+    )
+    assert out["spec"] == {"flags": {"b": "2"}}
+    with pytest.raises(UnprocessibleEntityError):
+        helper.json_patch(
+            *CO, "kube-apiserver", [{"op": "test", "path": "/spec/flags/b", "value": "3"}]
+        )
+    with pytest.raises(TypeError, match="list of operations"):
+        helper.json_patch(*CO, "kube-apiserver", {"op": "add"})  # type: ignore[arg-type]
+
+
 def test_delete(kube: FakeKube, helper: KubeHelper) -> None:
     kube.add(cluster_operator(), secret("s"))
     assert helper.delete(*CO, "kube-apiserver") is None
