@@ -33,6 +33,8 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from mimo.context import TaskContext, get_task_context
@@ -164,75 +166,95 @@ def _wanted_pools(current: list[str], n: str, required: list[str]) -> list[str]:
     return kept
 
 
+@dataclass(frozen=True)
+class _Cluster:
+    """What Fix SSH needs from the cluster document, checked once."""
+
+    resource_group: str
+    master_subnet: str
+    udr: bool
+    names: dict[str, str]
+
+    @classmethod
+    def of(cls, tc: TaskContext) -> _Cluster:
+        props = tc.get_openshift_cluster_properties()
+        names = load_balancer_names(props.arch_version, props.infra_id or "aro")
+        resource_group = _last(props.cluster_profile.resource_group_id or "")
+        if not resource_group:
+            raise TerminalError(
+                "the cluster document has no cluster resource group (clusterProfile.resourceGroupId)"
+            )
+        if not props.master_profile.subnet_id:
+            raise TerminalError(
+                "the cluster document has no master subnet (masterProfile.subnetId)"
+            )
+        udr = props.network_profile.outbound_type == "UserDefinedRouting"
+        return cls(resource_group, props.master_profile.subnet_id, udr, names)
+
+
+def _load_balancer_pools(tc: TaskContext, cluster: _Cluster) -> Callable[[str], list[str]]:
+    """Fix the internal load balancer; return master ``n`` -> the pool IDs its NIC must be in."""
+    lbs = tc.load_balancers_client()
+    rg, names = cluster.resource_group, cluster.names
+    internal = _as_dict(lbs.get(rg, names["internal_lb"]))
+    if _ensure_ssh_on_internal_lb(tc, internal):
+        tc.log().info("Updating Load Balancer %s", names["internal_lb"])
+        internal = _as_dict(lbs.begin_create_or_update(rg, names["internal_lb"], internal).result())
+    internal_pools = f"{internal['id']}/backendAddressPools"
+    public_pool: list[str] = []
+    if cluster.udr:
+        tc.log().info("not updating external LB address pool assignment as this is a UDR cluster")
+    else:
+        public = _as_dict(lbs.get(rg, names["public_lb"]))
+        public_pool = [f"{public['id']}/backendAddressPools/{names['public_pool']}"]
+
+    def pools_of(n: str) -> list[str]:
+        return [f"{internal_pools}/{names['api_pool']}", f"{internal_pools}/ssh-{n}", *public_pool]
+
+    return pools_of
+
+
+def _fix_nic(
+    tc: TaskContext, cluster: _Cluster, nic: Resource, n: str, pools_of: Callable[[str], list[str]]
+) -> None:
+    """Delete a leftover master NIC, skip one outside the master subnet, or fix its pools."""
+    log = tc.log()
+    name = str(nic.get("name", ""))
+    nic_props = _props(nic)
+    ip_configs = nic_props.get("ipConfigurations") or []
+    if not ip_configs:
+        raise TerminalError(f"network interface {name} has no IP configuration")
+    ip_props = _props(ip_configs[0])
+    subnet = str((ip_props.get("subnet") or {}).get("id", ""))
+    in_master_subnet = _same_id(subnet, cluster.master_subnet)
+
+    if not nic_props.get("virtualMachine") and in_master_subnet:
+        log.info("Deleting NIC %s: attached to no VM", name)
+        tc.interfaces_client().begin_delete(cluster.resource_group, name).result()
+        return
+    if not in_master_subnet:
+        log.info("Skipping NIC %s: not in the master subnet", name)
+        return
+
+    current = [str(p.get("id", "")) for p in ip_props.get("loadBalancerBackendAddressPools") or []]
+    wanted = _wanted_pools(current, n, pools_of(n))
+    if [p.lower() for p in wanted] == [p.lower() for p in current]:
+        return
+    ip_props["loadBalancerBackendAddressPools"] = [{"id": p} for p in wanted]
+    log.info("Updating Network Interface %s", name)
+    tc.interfaces_client().begin_create_or_update(cluster.resource_group, name, nic).result()
+
+
 def fix_ssh(tc: TaskContext) -> None:
     """Make the control-plane NICs' load balancer pools right (see the module docstring)."""
     tc = get_task_context(tc)
-    props = tc.get_openshift_cluster_properties()
-    infra_id = props.infra_id or "aro"
-    names = load_balancer_names(props.arch_version, infra_id)
-    resource_group = _last(props.cluster_profile.resource_group_id or "")
-    if not resource_group:
-        raise TerminalError(
-            "the cluster document has no cluster resource group (clusterProfile.resourceGroupId)"
-        )
-    master_subnet = props.master_profile.subnet_id
-    if not master_subnet:
-        raise TerminalError("the cluster document has no master subnet (masterProfile.subnetId)")
-    udr = props.network_profile.outbound_type == "UserDefinedRouting"
-    log = tc.log()
-
+    cluster = _Cluster.of(tc)
     try:
-        lbs = tc.load_balancers_client()
-        nics = tc.interfaces_client()
-
-        internal = _as_dict(lbs.get(resource_group, names["internal_lb"]))
-        if _ensure_ssh_on_internal_lb(tc, internal):
-            log.info("Updating Load Balancer %s", names["internal_lb"])
-            internal = _as_dict(
-                lbs.begin_create_or_update(resource_group, names["internal_lb"], internal).result()
-            )
-        required = [f"{internal['id']}/backendAddressPools/{names['api_pool']}"]
-        if udr:
-            log.info("not updating external LB address pool assignment as this is a UDR cluster")
-        else:
-            public = _as_dict(lbs.get(resource_group, names["public_lb"]))
-            required.append(f"{public['id']}/backendAddressPools/{names['public_pool']}")
-
-        for nic in [_as_dict(x) for x in nics.list(resource_group)]:
-            name = str(nic.get("name", ""))
-            match = MASTER_NIC.fullmatch(name)
-            if not match:
-                continue
-            log.info("Checking NIC %s", name)
-            nic_props = _props(nic)
-            ip_configs = nic_props.get("ipConfigurations") or []
-            if not ip_configs:
-                raise TerminalError(f"network interface {name} has no IP configuration")
-            ip_props = _props(ip_configs[0])
-            subnet = str((ip_props.get("subnet") or {}).get("id", ""))
-            in_master_subnet = _same_id(subnet, master_subnet)
-
-            if not nic_props.get("virtualMachine") and in_master_subnet:
-                log.info("Deleting NIC %s: attached to no VM", name)
-                nics.begin_delete(resource_group, name).result()
-                continue
-            if not in_master_subnet:
-                log.info("Skipping NIC %s: not in the master subnet", name)
-                continue
-
-            n = match.group(1)
-            current = [
-                str(p.get("id", "")) for p in ip_props.get("loadBalancerBackendAddressPools") or []
-            ]
-            wanted = _wanted_pools(
-                current,
-                n,
-                [required[0], f"{internal['id']}/backendAddressPools/ssh-{n}", *required[1:]],
-            )
-            if [p.lower() for p in wanted] == [p.lower() for p in current]:
-                continue
-            ip_props["loadBalancerBackendAddressPools"] = [{"id": p} for p in wanted]
-            log.info("Updating Network Interface %s", name)
-            nics.begin_create_or_update(resource_group, name, nic).result()
+        pools_of = _load_balancer_pools(tc, cluster)
+        for nic in [_as_dict(x) for x in tc.interfaces_client().list(cluster.resource_group)]:
+            match = MASTER_NIC.fullmatch(str(nic.get("name", "")))
+            if match:
+                tc.log().info("Checking NIC %s", nic.get("name"))
+                _fix_nic(tc, cluster, nic, match.group(1), pools_of)
     except Exception as e:
         raise azure_error(e) from e
