@@ -15,7 +15,7 @@ also carries the label ``version: <version>``.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from mimo.api import OpenShiftClusterDocument
@@ -153,16 +153,25 @@ def deployment_is_ready(deployment: dict[str, Any]) -> bool:
     )
 
 
-def _operator_container(deployment: dict[str, Any], name: str) -> dict[str, Any]:
-    containers = (((deployment.get("spec") or {}).get("template") or {}).get("spec") or {}).get(
-        "containers"
-    ) or []
-    for c in containers:
+def _operator_container(deployment: dict[str, Any]) -> dict[str, Any]:
+    """The ``aro-operator`` container of ``deployment`` (itself, not a copy); terminal if absent."""
+    pod_spec = ((deployment.get("spec") or {}).get("template") or {}).get("spec") or {}
+    for c in pod_spec.get("containers") or []:
         if c.get("name") == OPERATOR_CONTAINER:
-            return dict(c)
+            return c  # type: ignore[no-any-return]
+    name = (deployment.get("metadata") or {}).get("name", "")
     raise TerminalError(
         f"deployment {OPERATOR_NAMESPACE}/{name} has no container {OPERATOR_CONTAINER}"
     )
+
+
+def _roll_to(version: str, image: str) -> Callable[[dict[str, Any]], None]:
+    def roll(deployment: dict[str, Any]) -> None:
+        _operator_container(deployment)["image"] = image
+        meta = deployment.setdefault("metadata", {})
+        meta["labels"] = {**(meta.get("labels") or {}), "version": version}
+
+    return roll
 
 
 def roll_operator_deployments(tc: TaskContext) -> None:
@@ -174,19 +183,10 @@ def roll_operator_deployments(tc: TaskContext) -> None:
     tc = get_task_context(tc)
     version = desired_operator_version(tc)
     image = operator_image(tc)
-
+    roll = _roll_to(version, image)
     try:
         helper = tc.client_helper()
         for name in OPERATOR_DEPLOYMENTS:
-
-            def roll(deployment: dict[str, Any], name: str = name) -> None:
-                _operator_container(deployment, name)  # terminal when absent
-                meta = deployment.setdefault("metadata", {})
-                meta["labels"] = {**(meta.get("labels") or {}), "version": version}
-                for c in deployment["spec"]["template"]["spec"]["containers"]:
-                    if c.get("name") == OPERATOR_CONTAINER:
-                        c["image"] = image
-
             if objects.modify(
                 helper, "apps/v1", "Deployment", name, roll, namespace=OPERATOR_NAMESPACE
             ):
@@ -195,11 +195,12 @@ def roll_operator_deployments(tc: TaskContext) -> None:
         raise kube_error(e) from e
 
 
-def _operator_deployments(tc: TaskContext) -> list[tuple[str, dict[str, Any] | None]]:
+def _operator_deployments(tc: TaskContext) -> list[dict[str, Any] | None]:
+    """Both operator Deployments, ``None`` for one that does not exist."""
     try:
         helper = tc.client_helper()
         return [
-            (name, objects.get_or_none(helper, "apps/v1", "Deployment", name, OPERATOR_NAMESPACE))
+            objects.get_or_none(helper, "apps/v1", "Deployment", name, OPERATOR_NAMESPACE)
             for name in OPERATOR_DEPLOYMENTS
         ]
     except Exception as e:
@@ -209,7 +210,7 @@ def _operator_deployments(tc: TaskContext) -> list[tuple[str, dict[str, Any] | N
 def aro_operator_ready(tc: TaskContext) -> bool:
     """Condition: both operator Deployments exist and are rolled out."""
     tc = get_task_context(tc)
-    return all(d is not None and deployment_is_ready(d) for _, d in _operator_deployments(tc))
+    return all(d is not None and deployment_is_ready(d) for d in _operator_deployments(tc))
 
 
 def aro_operator_running_desired_version(tc: TaskContext) -> bool:
@@ -217,11 +218,11 @@ def aro_operator_running_desired_version(tc: TaskContext) -> bool:
     tc = get_task_context(tc)
     version = desired_operator_version(tc)
     image = operator_image(tc)
-    for name, d in _operator_deployments(tc):
+    for d in _operator_deployments(tc):
         if d is None:
             return False
         labels = (d.get("metadata") or {}).get("labels") or {}
-        if labels.get("version") != version or _operator_container(d, name).get("image") != image:
+        if labels.get("version") != version or _operator_container(d).get("image") != image:
             return False
         if not deployment_is_ready(d):
             return False
