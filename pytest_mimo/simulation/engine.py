@@ -49,7 +49,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from mimo.actuator import Actuator
-from mimo.api import MaintenanceManifest, MaintenanceSchedule, ManifestState
+from mimo.api import MaintenanceManifest, MaintenanceSchedule, ManifestState, Selector
 from mimo.errors import is_retryable
 from mimo.scheduler import Calendar, Scheduler
 from pytest_mimo import defaults
@@ -200,7 +200,7 @@ class Simulation:
         for i, s in enumerate(self.scenario.schedules):
             sched = MaintenanceSchedule(
                 id=str(_uuid_for(self.seed, "schedule", i, s.name)),
-                maintenance_task_id=s.task_id, schedule=s.calendar, selectors=list(s.selectors),
+                maintenance_task_id=s.task_id, schedule=s.calendar, selectors=[Selector.from_dict(x) for x in s.selectors],
                 look_forward_count=s.look_forward_count, schedule_across=s.schedule_across,
             )
             store.put_schedule(sched)

@@ -20,6 +20,7 @@ from mimo.cli.info import env_cmd, tasks_cmd
 from mimo.cli.manifests import manifests
 from mimo.cli.schedules import schedules
 from mimo.cli.workers import actuator_cmd, scheduler_cmd
+from mimo.cli_simulate import simulate
 
 __all__ = ["main", "cli", "fail"]
 
@@ -49,6 +50,7 @@ def cli(ctx: click.Context, store_path: str, env_path: str | None) -> None:
 
 for command in (clusters, manifests, schedules, selectors_cmd, tasks_cmd, env_cmd, actuator_cmd, scheduler_cmd):
     cli.add_command(command)
+cli.add_command(simulate)
 
 
 def main() -> None:
