@@ -20,7 +20,7 @@ from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..base import FaultHook, RequestRecord
+from ..base import FaultHook, RequestRecord, fast_thread_handoff
 from .models import BUILTIN_KINDS, KindInfo, KubeModel, WriteEvent
 from .responses import KubeHandler
 
@@ -133,6 +133,7 @@ class FakeKube:
             daemon=True,
         )
         self._thread.start()
+        fast_thread_handoff(True)
         return self
 
     def stop(self) -> None:
@@ -140,6 +141,7 @@ class FakeKube:
             self._helper.close()
             self._helper = None
         if self._server is not None:
+            fast_thread_handoff(False)
             self._server.shutdown()
             self._server.drop_all()
             self._server.server_close()
