@@ -24,6 +24,7 @@ from pytest_mimo.context import FakeTaskContext
 from pytest_mimo.faults import FaultInjector, FaultKind
 from pytest_mimo.gate import Coverage
 from pytest_mimo.replay import Replayer, ReplayOutcome, derive_seed, pick_site
+from pytest_mimo.simulation.pytest_items import pytest_collect_file  # noqa: F401
 from pytest_mimo.world import MimoWorld
 
 DEFAULT_REPLAYS = 5
