@@ -342,3 +342,14 @@ def test_invalid_domain_is_terminal(fake_task_context: Any, step: Any) -> None:
     fake_task_context.with_cluster_document(doc)
     with pytest.raises(TerminalError, match=r"invalid domain '\.bad'"):
         step(fake_task_context)
+
+
+def test_broken_bundle_next_to_a_transient_failure_is_transient(
+    tc: Any, fake_azure: Any, fake_kube: Any, mimo_faults: Any
+) -> None:
+    _vault(fake_azure, **{API: pem_bundle("api.x"), INGRESS: "garbage"})
+    mimo_faults.inject("kube", "unavailable", match="openshift-config/secrets")
+    with pytest.raises(TransientError) as e:
+        rotate_managed_certificates(tc)  # a retry can still rotate the API server's certificate
+    assert f"{API}: " in str(e.value)
+    assert f"{INGRESS}: Key Vault secret {INGRESS} is not a usable PEM bundle" in str(e.value)

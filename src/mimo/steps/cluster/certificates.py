@@ -85,6 +85,19 @@ def _read_bundle(keyvault: Any, secret_name: str) -> PEMBundle:
         ) from e
 
 
+def _copy_certificate(
+    tc: TaskContext, keyvault: Any, helper: Any, name: str, namespace: str
+) -> None:
+    """Key Vault secret ``name`` into Secret ``name`` in ``namespace`` and the operator's namespace."""
+    bundle = _read_bundle(keyvault, name)
+    for target in (namespace, OPERATOR_NAMESPACE):
+        try:
+            if objects.ensure(helper, tls_secret(name, target, bundle), fields=("type", "data")):
+                tc.log().info("updated secret %s/%s", target, name)
+        except Exception as e:
+            raise kube_error(e, not_found_is_terminal=False) from e
+
+
 def rotate_managed_certificates(tc: TaskContext) -> None:
     """Copy the API server and ingress certificates from Key Vault into the cluster.
 
@@ -116,15 +129,7 @@ def rotate_managed_certificates(tc: TaskContext) -> None:
         (ingress_certificate_name(tc), "openshift-ingress"),
     ):
         try:
-            bundle = _read_bundle(keyvault, name)
-            for namespace in (target_namespace, OPERATOR_NAMESPACE):
-                try:
-                    if objects.ensure(
-                        helper, tls_secret(name, namespace, bundle), fields=("type", "data")
-                    ):
-                        log.info("updated secret %s/%s", namespace, name)
-                except Exception as e:
-                    raise kube_error(e, not_found_is_terminal=False) from e
+            _copy_certificate(tc, keyvault, helper, name, target_namespace)
         except MIMOError as e:
             log.error("certificate %s not rotated: %s", name, e.cause_text)
             failures.append((name, e))
