@@ -64,6 +64,15 @@ class _Server(ThreadingHTTPServer):
     def handle_error(self, request: Any, client_address: Any) -> None:
         return  # a client that went away (or a failed TLS handshake) is not our error
 
+    def stop_serving(self) -> None:
+        """``shutdown()`` without waiting up to a poll interval: flag the loop, then wake its
+        ``select`` with a throw-away connection (stopping a fake costs ~1 ms, not ~50 ms)."""
+        self._BaseServer__shutdown_request = True  # type: ignore[attr-defined]  # read by serve_forever
+        host, port = self.server_address[:2]
+        with contextlib.suppress(OSError), socket.create_connection((str(host), port), timeout=0.5):
+            pass
+        self.shutdown()
+
     def drop_all(self) -> None:
         with self._sockets_lock:
             socks = list(self.open_sockets)
@@ -142,7 +151,7 @@ class FakeKube:
             self._helper = None
         if self._server is not None:
             fast_thread_handoff(False)
-            self._server.shutdown()
+            self._server.stop_serving()
             self._server.drop_all()
             self._server.server_close()
             self._server = None
