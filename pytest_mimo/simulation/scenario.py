@@ -280,7 +280,7 @@ class ScheduleSpec:
             raise ScenarioError(f"schedules[{index}]: must be a table ([[schedules]])")
         _no_unknown(d, cls.KEYS, w)
         task = _str(d, "task", w)
-        task_id = const.ALL_TASK_IDS.get(task, task)
+        task_id = const.ALL_TASK_IDS.get(task, task).strip().lower()
         if not is_uuid(task_id):
             raise ScenarioError(f"{w}task: {task!r} is neither a task constant (e.g. TLS_CERT_ROTATION_ID) nor a UUID")
         task_id = task_id.lower()
