@@ -27,7 +27,6 @@ from pytest_mimo import defaults
 
 if TYPE_CHECKING:
     from mimo.kube import KubeHelper
-
     from mimo.store.base import Store
 
 __all__ = ["FakeTaskContext", "NotWired"]
