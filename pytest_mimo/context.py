@@ -102,30 +102,40 @@ class FakeTaskContext(BaseTaskContext):
         return self.with_environment(self._environment.with_features(*flags))
 
     def with_store(self, store: Store) -> FakeTaskContext:
+        """Patch the cluster document in ``store`` (the document is put there if it is missing)."""
         self._store = store
+        self._seed_store(store)
         return self
 
     # -- store ----------------------------------------------------------------------------------
     @property
     def store(self) -> Store:
-        """The store behind ``patch_openshift_cluster_document`` (an in-memory one unless wired)."""
+        """The store behind ``patch_openshift_cluster_document``: an in-memory one holding this
+        context's documents unless one was wired. Delete the document from it to see what a step
+        does when the document is gone (``StoreNotFound``, as in production)."""
         if self._store is None:
             from mimo.store.memory import MemoryStore
 
             self._store = MemoryStore()
+            self._seed_store(self._store)
         return self._store
 
-    def _save_cluster_document(self, resource_id: str, mutator: ClusterMutator) -> OpenShiftClusterDocument:
-        store = self.store
+    def _seed_store(self, store: Store) -> None:
         from mimo.store.base import StoreNotFound
 
-        try:
-            store.get_cluster(resource_id)
-        except StoreNotFound:
-            if self._cluster is None:
-                raise
-            store.put_cluster(self._cluster)
-        return store.patch_cluster(resource_id, mutator)
+        if self._cluster is not None:
+            try:
+                store.get_cluster(self._cluster.resource_id)
+            except StoreNotFound:
+                store.put_cluster(self._cluster)
+        if self._subscription is not None:
+            try:
+                store.get_subscription(self._subscription.id)
+            except StoreNotFound:
+                store.put_subscription(self._subscription)
+
+    def _save_cluster_document(self, resource_id: str, mutator: ClusterMutator) -> OpenShiftClusterDocument:
+        return self.store.patch_cluster(resource_id, mutator)
 
     # -- clients --------------------------------------------------------------------------------
     def client_helper(self) -> KubeHelper:

@@ -211,3 +211,19 @@ def test_mimo_faults_inject_rejects_unknown_target_and_kind(pytester):
         """
     )
     pytester.runpytest().assert_outcomes(passed=1)
+
+
+def test_patch_of_a_deleted_cluster_document_raises_like_production(pytester):
+    pytester.makepyfile(
+        """
+        import pytest
+        from mimo.store.base import StoreNotFound
+
+        def test_gone(fake_task_context):
+            rid = fake_task_context.get_openshift_cluster_document().resource_id
+            fake_task_context.store.delete_cluster(rid)
+            with pytest.raises(StoreNotFound, match="not found"):
+                fake_task_context.patch_openshift_cluster_document(lambda d: None)
+        """
+    )
+    pytester.runpytest("-p", "no:xdist").assert_outcomes(passed=1)
