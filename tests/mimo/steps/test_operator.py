@@ -139,16 +139,8 @@ def test_set_flags_already_set_writes_nothing(fake_task_context: Any) -> None:
 
 
 def test_set_flags_document_gone_is_terminal(fake_task_context: Any) -> None:
-    store = fake_task_context.store
-    fake_task_context.with_store(store)
     rid = fake_task_context.get_openshift_cluster_document().resource_id
-
-    def gone(mutator: Any) -> Any:
-        store.put_cluster(fake_task_context.get_openshift_cluster_document())
-        store.delete_cluster(rid)
-        return store.patch_cluster(rid, mutator)
-
-    fake_task_context.patch_openshift_cluster_document = gone
+    fake_task_context.store.delete_cluster(rid)
     with pytest.raises(TerminalError, match="not found"):
         set_operator_flags({"x": "y"})(fake_task_context)
 
