@@ -29,6 +29,11 @@ A discrete-event emulation of ``mimo scheduler`` plus ``mimo actuator
   manifest stays ``InProgress`` with its lease, and a later pass recovers
   it once the lease has expired — as after a real process death.
 
+Once a virtual day, manifests in a final state (``Cancelled`` excepted: the
+scheduler reads those) whose window has closed are moved out of the store and
+kept for the report: nothing reads them again, and the store's scans stay
+the size of the work in flight, so cost grows linearly with virtual time.
+
 Logging below ``CRITICAL`` is disabled while a simulation runs (the runtime
 logs every attempt); what the report needs comes from the store, the task
 attempts (each built-in task is wrapped to time-stamp its attempts) and the
@@ -49,7 +54,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from mimo.actuator import Actuator
-from mimo.api import MaintenanceManifest, MaintenanceSchedule, ManifestState, Selector
+from mimo.api import FINAL_STATES, MaintenanceManifest, MaintenanceSchedule, ManifestState, Selector
 from mimo.errors import is_retryable
 from mimo.scheduler import Calendar, Scheduler
 from pytest_mimo import defaults
@@ -62,6 +67,8 @@ from pytest_mimo.simulation.scenario import Scenario
 __all__ = ["Attempt", "Simulation", "SimulationData", "quiet_logging"]
 
 OWNER = "mimo-simulation"
+#: how often final manifests are moved out of the store (virtual seconds)
+ARCHIVE_EVERY = 86400.0
 Progress = Callable[[float], None]
 
 
@@ -180,7 +187,7 @@ class Simulation:
                     renew_leases=False, environment=env,
                 )
                 self._loop(store, world, [Calendar.parse(s.schedule) for s in schedules])
-                manifests = store.list_manifests()
+                manifests = self.archived + store.list_manifests()
             finally:
                 world.close()
                 store.close()
@@ -226,6 +233,18 @@ class Simulation:
             world.forget_requests(c)
             self.passes += 1
 
+    def _archive(self, store: Any, now: float) -> None:
+        """Move final manifests whose window has closed out of the store (kept for the report).
+
+        Neither the scheduler (it reads Pending, InProgress and Cancelled manifests of future
+        periods) nor the actuator (Pending and InProgress) reads them again, so the run is the
+        same; the store stays the size of the work in flight, and a long run stays linear.
+        """
+        for m in store.list_manifests(states=FINAL_STATES):
+            if m.run_before < now and m.state != ManifestState.CANCELLED:
+                store.delete_manifest(m.id)
+                self.archived.append(m)
+
     @staticmethod
     def _next_work(store: Any, now: float) -> float:
         """The first instant after ``now`` at which a manifest becomes runnable (runAfter, or an expired lease)."""
@@ -246,6 +265,8 @@ class Simulation:
         every = run.scheduler_interval.total_seconds()
         n = run.workers
         self.passes = self.scheduler_passes = self.scheduler_skipped = 0
+        self.archived: list[MaintenanceManifest] = []
+        next_archive = start + ARCHIVE_EVERY
         self.pass_errors: list[str] = []
         self.scheduler_errors: list[str] = []
 
@@ -267,6 +288,9 @@ class Simulation:
                 after_now = start + every * (math.floor((now - start) / every) + 1)
                 next_sched = max(after_now, start + every * math.ceil((due - start) / every)) if due < math.inf else math.inf
             check = now >= next_check or any(t == now for t in free_at) or any(t == now for t in resting.values())
+            if now >= next_archive:
+                self._archive(store, now)
+                next_archive = now + ARCHIVE_EVERY
             if check:
                 last_check = now
                 ready = [r for r in store.clusters_with_runnable_work(int(now)) if resting.get(r, -math.inf) <= now]
@@ -286,14 +310,21 @@ class Simulation:
             if dirty or work <= now:
                 work = self._next_work(store, now)
                 dirty = False
-            k = max(1, math.ceil((work - last_check) / poll)) if work < math.inf else 1
+            # the idle service polls at last_check + k * poll: the first such poll after now that can
+            # find work (the polls in between would find nothing, so they are not run)
+            k = math.floor((now - last_check) / poll) + 1
+            if work < math.inf:
+                k = max(k, math.ceil((work - last_check) / poll))
             next_check = last_check + k * poll
             events = [next_sched, next_check]
             events += [t for t in free_at if t > now]
             events += [t for t in resting.values() if t > now]
             if self.progress is not None:
                 self.progress(min(1.0, (now - start) / (end - start)))
-            now = min(events)
+            nxt = min(events)
+            if nxt <= now:  # every event lies ahead: a loop that stands still is a bug, not a hang
+                raise RuntimeError(f"simulation: no event after {_utc(now).isoformat()} (next {nxt})")
+            now = nxt
         clock.move_to(_utc(max(end, *free_at)))
         self.scheduler_skipped = math.ceil((end - start) / every) - self.scheduler_passes
         if self.progress is not None:

@@ -30,7 +30,7 @@ from typing import Any
 
 from mimo.api import ManifestState
 from pytest_mimo.simulation.engine import Attempt, SimulationData
-from pytest_mimo.simulation.scenario import Expectation, format_span, task_name
+from pytest_mimo.simulation.scenario import EMBEDDED_SOURCE, Expectation, format_span, task_name
 
 __all__ = ["Report", "ExpectationResult", "build_report", "percentile", "PlotUnavailable"]
 
@@ -107,7 +107,9 @@ class Report:
         lines = [f"scenario {self.data['scenario']['name']} (seed {self.seed}): "
                  f"{len(self.failed)} expectation(s) failed"]
         lines += [f"  {e.describe()}" for e in self.failed]
-        lines.append(f"  replay: mimo simulate {self.data['scenario']['source']} --seed {self.seed}")
+        source = self.data["scenario"]["source"]
+        file = "" if source == EMBEDDED_SOURCE else f"{source} "
+        lines.append(f"  replay: mimo simulate {file}--seed {self.seed}")
         return "\n".join(lines)
 
     def render(self, console: Any) -> None:

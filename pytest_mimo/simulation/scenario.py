@@ -39,6 +39,7 @@ else:  # pragma: no cover - exercised on 3.10 only
 __all__ = [
     "EXPECTATIONS",
     "DEFAULT_SCENARIO",
+    "EMBEDDED_SOURCE",
     "Expectation",
     "FaultProfile",
     "FleetSpec",
@@ -55,6 +56,8 @@ __all__ = [
 
 #: the scenario ``mimo simulate`` runs when no file is given (package data)
 DEFAULT_SCENARIO = Path(__file__).with_name("default.toml")
+#: the ``source`` of the default scenario (``mimo simulate`` with no file)
+EMBEDDED_SOURCE = "default.toml (embedded)"
 
 
 class ScenarioError(ValueError):
@@ -568,7 +571,7 @@ def load_scenario(path: str | Path | None = None, tasks: Mapping[str, Any] | Non
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise ScenarioError(f"{p}: not valid TOML: {e}") from None
-    source = "default.toml (embedded)" if path is None else str(p)
+    source = EMBEDDED_SOURCE if path is None else str(p)
     try:
         return parse_scenario(data, source, tasks)
     except ScenarioError as e:
