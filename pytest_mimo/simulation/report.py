@@ -145,6 +145,9 @@ class Report:
         n.add_row("latency after runAfter", (
             f"p50 {format_span(lat['p50'])}  p95 {format_span(lat['p95'])}  p99 {format_span(lat['p99'])}  "
             f"max {format_span(lat['max'])}  (n={lat['count']})"))
+        for task, tl in d["latency_seconds_by_task"].items():
+            n.add_row(f"  {task}", f"p50 {format_span(tl['p50'])}  p95 {format_span(tl['p95'])}  "
+                                   f"max {format_span(tl['max'])}  (n={tl['count']})")
         kinds = ", ".join(f"{k} {v}" for k, v in sorted(f["by_kind"].items())) or "none"
         n.add_row("faults injected", f"{f['total']}: {kinds}")
         for inc in d["incidents"]:
@@ -256,6 +259,7 @@ def build_report(sim: SimulationData) -> Report:
     by_task: dict[str, Counter[str]] = defaultdict(Counter)
     by_schedule: dict[str, Counter[str]] = defaultdict(Counter)
     latencies: list[float] = []
+    task_latencies: dict[str, list[float]] = defaultdict(list)
     retries = 0
     for m in sorted(sim.manifests, key=lambda m: (m.run_after, m.cluster_resource_id, m.id)):
         by_state[m.state] += 1
@@ -271,6 +275,7 @@ def build_report(sim: SimulationData) -> Report:
             ok = [a for a in atts if a.outcome == "ok"]
             if ok:
                 latencies.append(round(ok[-1].start - m.run_after, 3))
+                task_latencies[task_name(m.maintenance_task_id)].append(latencies[-1])
     counted = sum(counted_state.values())
     completed_share = counted_state[ManifestState.COMPLETED] / counted if counted else 0.0
     outcomes = Counter(a.outcome for a in sim.attempts)
@@ -362,6 +367,10 @@ def build_report(sim: SimulationData) -> Report:
         "attempts": {"total": len(sim.attempts), "retries": retries, "crashes": outcomes["crash"],
                      "by_outcome": dict(sorted(outcomes.items()))},
         "latency_seconds": lat,
+        "latency_seconds_by_task": {
+            k: {"count": len(v), "p50": percentile(v, 50), "p95": percentile(v, 95), "max": max(v)}
+            for k, v in sorted(task_latencies.items())
+        },
         "faults": {"total": sum(fault_kinds.values()), "by_kind": dict(sorted(fault_kinds.items()))},
         "incidents": [{k: v for k, v in inc.items() if not k.startswith("_")} for inc in incidents],
         "scheduler": {"passes": sim.scheduler_passes, "skipped": sim.scheduler_passes_skipped,
