@@ -40,6 +40,7 @@ def simulate(file: Path | None, seed: int | None, report_path: Path | None, plot
     Exit code: 0 every expectation holds, 1 one failed, 2 bad input.
     """
     from rich.console import Console
+    from rich.markup import escape
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from pytest_mimo.simulation import ScenarioError, load_scenario
@@ -58,8 +59,9 @@ def simulate(file: Path | None, seed: int | None, report_path: Path | None, plot
         return
     seed_used = scenario.seed if seed is None else seed
     err = Console(stderr=True)
+    label = escape(scenario.name).replace("{", "{{").replace("}", "}}")
     with Progress(
-        TextColumn(f"[bold]{scenario.name}[/bold] seed {seed_used}"), BarColumn(), TextColumn("{task.description}"),
+        TextColumn(f"[bold]{label}[/bold] seed {seed_used}"), BarColumn(), TextColumn("{task.description}"),
         TimeElapsedColumn(), console=err, disable=not sys.stderr.isatty(), transient=True,
     ) as progress:
         bar = progress.add_task("virtual 0d", total=1.0)
