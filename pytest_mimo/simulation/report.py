@@ -142,6 +142,8 @@ class Report:
         n.add_column("value")
         n.add_row("counted (window closed)", f"{m['counted']}, completed {m['completed_share']:.2%}")
         n.add_row("attempts", f"{a['total']} ({a['retries']} retries, {a['crashes']} crashes)")
+        for e in a["top_errors"][:3]:
+            n.add_row(f"  {e['attempts']} ×", e["error"][:120])
         n.add_row("latency after runAfter", (
             f"p50 {format_span(lat['p50'])}  p95 {format_span(lat['p95'])}  p99 {format_span(lat['p99'])}  "
             f"max {format_span(lat['max'])}  (n={lat['count']})"))
@@ -279,6 +281,8 @@ def build_report(sim: SimulationData) -> Report:
     counted = sum(counted_state.values())
     completed_share = counted_state[ManifestState.COMPLETED] / counted if counted else 0.0
     outcomes = Counter(a.outcome for a in sim.attempts)
+    errors = Counter(f"{a.outcome}: {a.error[:160]}" for a in sim.attempts if a.outcome != "ok")
+    top_errors = [{"error": k, "attempts": v} for k, v in sorted(errors.items(), key=lambda kv: (-kv[1], kv[0]))[:10]]
 
     # -- faults -----------------------------------------------------------------------------------
     fault_kinds: Counter[str] = Counter()
@@ -365,7 +369,7 @@ def build_report(sim: SimulationData) -> Report:
             "not_completed": failures[:200],
         },
         "attempts": {"total": len(sim.attempts), "retries": retries, "crashes": outcomes["crash"],
-                     "by_outcome": dict(sorted(outcomes.items()))},
+                     "by_outcome": dict(sorted(outcomes.items())), "top_errors": top_errors},
         "latency_seconds": lat,
         "latency_seconds_by_task": {
             k: {"count": len(v), "p50": percentile(v, 50), "p95": percentile(v, 95), "max": max(v)}

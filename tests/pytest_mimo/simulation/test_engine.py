@@ -136,3 +136,21 @@ def test_failed_expectations_are_named_with_actual_expected_and_seed(tiny_text: 
     assert "retries_exceeded_min: expected >= 1, got 0" in text
     assert "latency_max_max: expected <= 0s, got " in text
     assert "mimo simulate <scenario> --seed 4" in text
+
+
+def test_never_more_passes_at_once_than_workers_and_one_per_cluster(tiny_text: str) -> None:
+    text = tiny_text.replace('"ACR_TOKEN_CHECKER_ID"', '"OPERATOR_UPDATE_ID"').replace(
+        'scheduleAcross = "1h"', 'scheduleAcross = "10m"').replace("throttle = 0.05", "")
+    data = Simulation(scenario(text, fleet={"clusters": 6}, run={"workers": 2, "duration": "2d"})).run()
+    spans = [(a.start, a.end, a.cluster) for a in data.attempts]
+    assert len(spans) >= 12 and all(e >= s for s, e, _ in spans)
+    assert any(e - s >= 150 for s, e, _ in spans), "no rollout took virtual time"
+    events = sorted([(s, 1) for s, _, _ in spans] + [(e, -1) for _, e, _ in spans])
+    running = peak = 0
+    for _, d in events:
+        running += d
+        peak = max(peak, running)
+    assert peak == 2
+    for rid in {c for _, _, c in spans}:
+        mine = sorted((s, e) for s, e, c in spans if c == rid)
+        assert all(b[0] >= a[1] for a, b in zip(mine, mine[1:], strict=False)), rid
