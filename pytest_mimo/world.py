@@ -168,9 +168,7 @@ class MimoWorld:
         """Process-wide client caches (the Key Vault SDK's challenge cache) start empty, so every
         run makes the same requests as a fresh process would: same requests, same fault sites."""
         if self.azure is not None:
-            from pytest_mimo.fakes.azure.fake import _forget_key_vault_challenges
-
-            _forget_key_vault_challenges()
+            self.azure.forget_client_caches()
 
     def restore(self, snap: WorldSnapshot) -> None:
         self.clock.move_to(snap.time)

@@ -168,6 +168,12 @@ class FakeAzure:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
+    @staticmethod
+    def forget_client_caches() -> None:
+        """Empty the process-wide client caches (the Key Vault SDK's challenge cache), so the next
+        client meets the service as a new process would. ``start()`` does it; replays call it per run."""
+        _forget_key_vault_challenges()
+
     # -- credentials and clients --------------------------------------------------------------------
     def credential(self) -> Any:
         """A real ``azure.identity.ClientSecretCredential`` for the fake tenant."""
