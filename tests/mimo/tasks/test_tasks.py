@@ -1,9 +1,7 @@
-"""The built-in tasks as functions: the registry, and outcomes a replay cannot compare.
+"""The built-in tasks as functions: the registry, and the exact errors of tasks that fail for good.
 
-A task whose clean run fails for good can, under faults, reach that terminal
-error only in its fifth attempt, and the actuator then records
-``RetriesExceeded`` instead of ``Failed``: such outcomes are checked here,
-once, on a wired context, rather than in a replay.
+The same failures are also replayed under faults in ``test_scenarios.py``;
+here the exact error text is asserted on one clean, wired run.
 """
 
 from __future__ import annotations
