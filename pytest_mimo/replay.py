@@ -211,8 +211,31 @@ def _ignored(path: str, ignore: Iterable[str]) -> bool:
     return any(path == p or path.startswith(p + ".") or path.startswith(p + "[") for p in ignore)
 
 
+_SECRET_WORDS = ("password", "secret", "token", "key", "crt", "cert")
+
+
+def _is_secret_path(path: str) -> bool:
+    """Kubernetes Secret data, Key Vault values and credential fields: shown only as fingerprints."""
+    if path.startswith("azure.keyvault:"):
+        return True
+    if "/Secret/" in path and (".data." in path or ".stringData." in path):
+        return True
+    last = path.rsplit(".", 1)[-1].lower()
+    return any(w in last for w in _SECRET_WORDS)
+
+
+def _show(value: Any, secret: bool) -> str:
+    if value == "<absent>" or not secret:
+        return json.dumps(value, default=str)[:200]
+    digest = hashlib.sha256(json.dumps(value, default=str, sort_keys=True).encode()).hexdigest()[:12]
+    return f"<secret sha256:{digest}>"
+
+
 def world_diff(before: dict[str, Any], after: dict[str, Any], ignore: Iterable[str] = ()) -> list[str]:
-    """Differences between two world states as ``path: before → after`` lines."""
+    """Differences between two world states as ``path: before → after`` lines.
+
+    Secret values (Kubernetes Secret data, Key Vault secrets, password/key/token fields) never
+    appear: they are shown as a short SHA-256 fingerprint, enough to see that they differ."""
     a: dict[str, Any] = {}
     b: dict[str, Any] = {}
     _flatten("", before, a)
@@ -224,7 +247,8 @@ def world_diff(before: dict[str, Any], after: dict[str, Any], ignore: Iterable[s
             continue
         va, vb = a.get(path, "<absent>"), b.get(path, "<absent>")
         if va != vb:
-            lines.append(f"{path}: {json.dumps(va, default=str)[:200]} → {json.dumps(vb, default=str)[:200]}")
+            secret = _is_secret_path(path)
+            lines.append(f"{path}: {_show(va, secret)} → {_show(vb, secret)}")
     return lines
 
 

@@ -76,3 +76,22 @@ def test_world_diff_ignores_paths():
     assert world_diff(a, b) == ['kube.x.data.b: "2" → "3"']
     assert world_diff(a, b, ignore=["kube.x.data.b"]) == []
     assert world_diff(a, b, ignore=["kube.x"]) == []
+
+
+def test_world_diff_never_shows_secret_values():
+    a = {
+        "kube": {"v1/Secret/ns/s": {"data": {"tls.key": "UFJJVkFURQ=="}}},
+        "azure": {"keyvault:v/s": "hunter2"},
+        "cluster": {"registryProfiles[0]": {"password": "pw1"}},
+    }
+    b = {
+        "kube": {"v1/Secret/ns/s": {"data": {"tls.key": "T1RIRVI="}}},
+        "azure": {"keyvault:v/s": "hunter3"},
+        "cluster": {"registryProfiles[0]": {"password": "pw2"}},
+    }
+    lines = world_diff(a, b)
+    text = "\n".join(lines)
+    assert len(lines) == 3
+    for leaked in ("UFJJVkFURQ==", "T1RIRVI=", "hunter2", "hunter3", "pw1", "pw2"):
+        assert leaked not in text
+    assert text.count("<secret sha256:") == 6
