@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from decimal import Decimal
 
 __all__ = ["format_duration", "parse_duration", "as_seconds"]
 
@@ -19,22 +20,43 @@ def as_seconds(value: float | int | timedelta) -> float:
     return float(value)
 
 
+def _nanoseconds(value: float | int | timedelta) -> int:
+    """``value`` in whole nanoseconds, exactly (no float rounding in the printed digits)."""
+    if isinstance(value, timedelta):
+        return ((value.days * 86400 + value.seconds) * 1_000_000 + value.microseconds) * 1000
+    return int((Decimal(repr(as_seconds(value))) * 1_000_000_000).to_integral_value())
+
+
+def _decimal(count: int, unit: int) -> str:
+    """``count / unit`` with no trailing zeros: ``(1500, 1000)`` -> ``1.5``."""
+    whole, frac = divmod(count, unit)
+    if not frac:
+        return str(whole)
+    digits = str(frac).rjust(len(str(unit)) - 1, "0").rstrip("0")
+    return f"{whole}.{digits}"
+
+
 def format_duration(value: float | int | timedelta) -> str:
-    """``1200`` → ``20m0s``; ``90`` → ``1m30s``; ``3600`` → ``1h0m0s``; ``0.5`` → ``500ms``."""
-    seconds = as_seconds(value)
-    if seconds == 0:
+    """Go's ``time.Duration.String``: ``1200`` → ``20m0s``; ``90`` → ``1m30s``;
+    ``3600`` → ``1h0m0s``; ``0.5`` → ``500ms``; ``59.999999`` → ``59.999999s``."""
+    ns = _nanoseconds(value)
+    if ns == 0:
         return "0s"
-    sign = "-" if seconds < 0 else ""
-    seconds = abs(seconds)
-    if seconds < 1:
-        return f"{sign}{seconds * 1000:g}ms"
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    sec_text = f"{secs:g}s" if secs != int(secs) else f"{int(secs)}s"
+    sign = "-" if ns < 0 else ""
+    ns = abs(ns)
+    if ns < 1000:
+        return f"{sign}{ns}ns"
+    if ns < 1_000_000:
+        return f"{sign}{_decimal(ns, 1000)}µs"
+    if ns < 1_000_000_000:
+        return f"{sign}{_decimal(ns, 1_000_000)}ms"
+    hours, rest = divmod(ns, 3600 * 1_000_000_000)
+    minutes, secs = divmod(rest, 60 * 1_000_000_000)
+    sec_text = _decimal(secs, 1_000_000_000) + "s"
     if hours:
-        return f"{sign}{int(hours)}h{int(minutes)}m{sec_text}"
+        return f"{sign}{hours}h{minutes}m{sec_text}"
     if minutes:
-        return f"{sign}{int(minutes)}m{sec_text}"
+        return f"{sign}{minutes}m{sec_text}"
     return f"{sign}{sec_text}"
 
 

@@ -91,3 +91,15 @@ def test_boundaries(fake_task_context: Any) -> None:
         TerminalError, match="token able to be renewed for 960h0m0s, 0s validity remaining"
     ):
         ensure_acr_token_is_valid(tc)
+
+
+def test_durations_keep_sub_second_digits_like_go(fake_task_context: Any) -> None:
+    """Go prints ``59.999999s``; rounding to six significant digits would print ``59m60s``."""
+    tc = fake_task_context
+    profile = replace(_issued(tc, 0), issue_date=tc.now() - timedelta(microseconds=1))
+    _with_profiles(tc, [profile])
+    ensure_acr_token_is_valid(tc)
+    assert tc.result_message == (
+        "token validity has 4319h59m59.999999s remaining, "
+        "should be rotated in 3359h59m59.999999s"
+    )
