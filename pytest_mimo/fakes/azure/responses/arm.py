@@ -221,12 +221,11 @@ def _view(fake: FakeAzure, kind: Kind | None, items: list[dict[str, Any]]) -> li
     return [view(fake, x) for x in items]
 
 
-def _invalid_type(inc: Incoming, p: ArmPath) -> ArmError:
-    return ArmError(
-        404, "InvalidResourceType",
-        f"The resource type '{'/'.join(p.types)}' could not be found in the namespace '{p.namespace}' "
-        f"for api version '{inc.url.query.get('api-version', '')}'.",
-    )
+def _invalid_type(inc: Incoming, p: ArmPath) -> Exception:
+    """A resource type, list or action the fake does not model. Azure has far more types than the
+    fake knows, so a 404 ``InvalidResourceType`` (or ``ResourceNotFound``) would tell a step
+    "not there" where Azure would answer: fail the test instead, naming the URL."""
+    return _unserved(inc, f"resource type '{p.namespace}/{'/'.join(p.types)}' is not faked")
 
 
 def _resource_group(fake: FakeAzure, inc: Incoming, p: ArmPath) -> Reply:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -10,6 +11,7 @@ from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 
 from mimo.azure import AzureClients
 from pytest_mimo.fakes.azure import FakeAzure
+from pytest_mimo.fakes.azure.fake import UnservedRequestError
 
 SUB = "00000000-0000-0000-0000-000000000000"
 RG_ID = f"/subscriptions/{SUB}/resourceGroups/rg"
@@ -171,14 +173,23 @@ def test_bad_json_gets_arms_400_invalid_request_content(fake: FakeAzure, arm_tok
     assert fake.get_resource(url.split("?")[0].split(".com")[1]) is None
 
 
-def test_unknown_route_is_a_404_arm_error(fake: FakeAzure, arm_token: str) -> None:
+def test_a_resource_type_the_fake_does_not_serve_fails_loudly(fake: FakeAzure, arm_token: str) -> None:
+    """virtualHubs and load balancer backend pools exist in Azure: a 404 would tell a step
+    "not there" where Azure would answer; the fake must fail the test instead, naming the URL."""
     h = {"Authorization": f"Bearer {arm_token}"}
-    r = requests.get(f"https://management.azure.com{RG_ID}/providers/Microsoft.Network/virtualHubs/x?api-version=2024-05-01",
-                     headers=h)
-    assert r.status_code == 404
-    assert r.json() == {"error": {"code": "InvalidResourceType", "message": (
-        "The resource type 'virtualHubs' could not be found in the namespace 'Microsoft.Network' "
-        "for api version '2024-05-01'.")}}
+    fake.put_resource(f"{RG_ID}/providers/Microsoft.Network/loadBalancers/lb", {"location": "eastus"})
+    for path in (
+        f"{RG_ID}/providers/Microsoft.Network/virtualHubs/x",
+        f"{RG_ID}/providers/Microsoft.Network/loadBalancers/lb/backendAddressPools/aro",
+        f"{RG_ID}/providers/Microsoft.Storage/storageAccounts",
+        f"/subscriptions/{SUB}/providers/Microsoft.Network/virtualHubs",
+    ):
+        url = f"https://management.azure.com{path}?api-version=2024-05-01"
+        with pytest.raises(UnservedRequestError, match=re.escape(f"GET {url}")):
+            requests.get(url, headers=h)
+    url = f"https://management.azure.com{RG_ID}/providers/Microsoft.Network/loadBalancers/lb/migrateToIpBased?api-version=2024-05-01"
+    with pytest.raises(UnservedRequestError, match="migrateToIpBased"):
+        requests.post(url, headers=h, json={})
     r = requests.get("https://management.azure.com/nothing/here?api-version=2024-05-01", headers=h)
     assert r.status_code == 404 and r.json()["error"]["code"] == "InvalidResourceType"
 
