@@ -128,8 +128,7 @@ def handle(fake: FakeAzure, inc: Incoming, vault: FakeVault) -> Reply:
 def _route(fake: FakeAzure, inc: Incoming, vault: FakeVault) -> Reply:
     segs = _split(inc.url.path)
     if not segs or segs[0].lower() != "secrets" or len(segs) > 3:
-        raise ArmError(404, "NotFound", f"The requested path '{inc.url.path}' is not served by this fake Key Vault "
-                       "(only /secrets).")
+        raise _unserved(inc, "only secrets (get, set, list, list versions) are faked")
     if len(segs) == 1:
         if inc.method != "GET":
             raise ArmError(405, "MethodNotAllowed", f"The requested method {inc.method} is not allowed on /secrets.")
@@ -167,7 +166,17 @@ def _route(fake: FakeAzure, inc: Incoming, vault: FakeVault) -> Reply:
         v = vault.set_secret(name, value, content_type=body.get("contentType"), tags=tags,
                              enabled=bool(attrs.get("enabled", True)))
         return json_reply(200, _bundle(vault, name, v, value=True))
-    raise ArmError(405, "MethodNotAllowed", f"The requested method {inc.method} is not allowed on this secret path.")
+    if inc.method == "PUT":
+        raise ArmError(405, "MethodNotAllowed", f"The requested method {inc.method} is not allowed on this secret path.")
+    raise _unserved(inc, f"{inc.method} of a secret (delete, update, backup, ...) is not faked")
+
+
+def _unserved(inc: Incoming, why: str) -> Exception:
+    """Key Vault serves far more than the fake models: a 404 or 405 would tell a step "not there"
+    or "not allowed" where the vault would answer, so the test fails instead, naming the URL."""
+    from pytest_mimo.fakes.azure.fake import UnservedRequestError
+
+    return UnservedRequestError(f"FakeAzure does not serve {inc.method} {inc.url.raw}: {why}")
 
 
 def _json(inc: Incoming) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from azure.core.exceptions import ResourceNotFoundError
 from azure.keyvault.secrets import SecretClient
 
 from mimo.azure import AzureClients
-from pytest_mimo.fakes.azure import FakeAzure
+from pytest_mimo.fakes.azure import FakeAzure, UnservedRequestError
 from pytest_mimo.fakes.base import FaultAction
 
 VAULT = "https://eastus-cls.vault.azure.net"
@@ -116,8 +116,23 @@ def test_throttled_by_key_vault_then_served(fake: FakeAzure, clients: AzureClien
 
 
 def test_a_vault_the_fake_does_not_have_is_not_served(fake: FakeAzure) -> None:
-    from pytest_mimo.fakes.azure import UnservedRequestError
-
     kv = SecretClient("https://other-vault.vault.azure.net/", fake.credential())
     with pytest.raises(UnservedRequestError, match=r"https://other-vault\.vault\.azure\.net/secrets/x.*no vault 'other-vault'"):
         kv.get_secret("x")
+
+
+def test_key_vault_operations_the_fake_does_not_model_fail_loudly(fake: FakeAzure, clients: AzureClients) -> None:
+    """Key Vault deletes and backs up secrets and serves keys and certificates: a 404 or 405 from
+    the fake would tell a step "not there" or "not allowed" where the vault would answer."""
+    fake.keyvault("eastus-cls").set_secret("tls", "pem-bundle")
+    kv = clients.cluster_keyvault()
+    with pytest.raises(UnservedRequestError, match=r"DELETE https://eastus-cls\.vault\.azure\.net/secrets/tls\?"):
+        kv.begin_delete_secret("tls")
+    with pytest.raises(UnservedRequestError, match=r"POST https://eastus-cls\.vault\.azure\.net/secrets/tls/backup\?"):
+        kv.backup_secret("tls")
+    with pytest.raises(UnservedRequestError, match=r"PATCH https://eastus-cls\.vault\.azure\.net/secrets/tls/"):
+        kv.update_secret_properties("tls", version="0" * 32, enabled=False)
+    token = fake.credential().get_token("https://vault.azure.net/.default").token
+    with pytest.raises(UnservedRequestError, match=r"GET https://eastus-cls\.vault\.azure\.net/keys/k\?"):
+        requests.get(f"{VAULT}/keys/k?api-version=7.5", headers={"Authorization": f"Bearer {token}"})
+    assert fake.keyvault("eastus-cls").get_secret("tls") == "pem-bundle"
