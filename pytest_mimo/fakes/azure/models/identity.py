@@ -13,8 +13,8 @@ TOKEN_LIFETIME = 3599  #: seconds, as Entra ID issues app tokens
 @dataclass
 class Application:
     client_id: str
-    client_secret: str = ""
-    federated_assertion: str = ""  #: the token a workload identity presents, if any
+    client_secret: str = field(default="", repr=False)
+    federated_assertion: str = field(default="", repr=False)  #: the token a workload identity presents, if any
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,7 @@ class Directory:
 
     tenant_id: str
     applications: dict[str, Application] = field(default_factory=dict)
-    tokens: dict[str, IssuedToken] = field(default_factory=dict)
+    tokens: dict[str, IssuedToken] = field(default_factory=dict, repr=False)  #: bearer token -> what it grants
 
     def add_application(self, client_id: str, client_secret: str = "", federated_assertion: str = "") -> Application:
         app = Application(client_id.lower(), client_secret, federated_assertion)

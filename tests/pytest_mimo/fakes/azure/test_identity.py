@@ -131,3 +131,11 @@ def test_the_credential_survives_one_token_error_and_not_a_persistent_one(fake: 
     fake.fault_hook = lambda req: FaultAction("token_error") if req.verb == "token" else None
     with pytest.raises(ClientAuthenticationError):
         fake.credential().get_token("https://vault.azure.net/.default")
+
+
+def test_no_secret_or_issued_token_in_the_directory_repr(fake: FakeAzure) -> None:
+    fake.add_application("33333333-3333-3333-3333-333333333333", federated_assertion="eyJ.workload.assertion")
+    token = fake.credential().get_token(fake.cloud.credential_scope).token
+    shown = repr(fake.directory) + repr(list(fake.directory.applications.values()))
+    for secret in (fake.client_secret, "eyJ.workload.assertion", token):
+        assert secret not in shown
