@@ -40,7 +40,7 @@ from pytest_mimo.fakes.azure.responses import (
     network,
 )
 from pytest_mimo.fakes.azure.responses.common import Incoming, Reply, aad_error, arm_error
-from pytest_mimo.fakes.azure.urls import parse_url, split_resource_id
+from pytest_mimo.fakes.azure.urls import parse_arm_path, parse_url, split_resource_id
 from pytest_mimo.fakes.base import FakeRequest, FaultAction, FaultHook, RequestRecord
 
 if TYPE_CHECKING:
@@ -377,7 +377,7 @@ class FakeAzure:
                 )
             if kind in ("throttle", "server_error", "unavailable", "timeout", "token_error"):
                 assert fault is not None
-                reply = self._fault_reply(service, kind, fault)
+                reply = self._fault_reply(service, kind, fault, inc, is_write)
             else:
                 try:
                     if service == "arm":
@@ -403,7 +403,7 @@ class FakeAzure:
                 reply.headers.setdefault("x-ms-correlation-request-id", request_id)
             return reply
 
-    def _fault_reply(self, service: str, kind: str, fault: FaultAction) -> Reply:
+    def _fault_reply(self, service: str, kind: str, fault: FaultAction, inc: Incoming, is_write: bool) -> Reply:
         now, trace = self._aad_stamp()
         if service == "identity":
             if kind == "throttle":
@@ -418,9 +418,16 @@ class FakeAzure:
             if service == "keyvault":
                 return arm_error(429, "Throttled", "Request was not processed because too many requests were "
                                  "received. Reason: VaultRequestTypeLimitReached", {"Retry-After": str(fault.retry_after)})
-            return arm_error(429, "TooManyRequests", "The request is being throttled as the limit has been reached "
-                             "for operation type - Read_ObservationWindow_00:05:00. For more information, refer to "
-                             "https://aka.ms/srpthrottlinglimits", {"Retry-After": str(fault.retry_after)})
+            # Resource Manager's own throttle (per subscription and actor), which covers every provider
+            parsed = parse_arm_path(inc.url.path)
+            sub = parsed.subscription if parsed is not None else self.subscription_id
+            issued, _ = self.directory.lookup(inc.headers.get("Authorization"))
+            actor = issued.client_id if issued is not None else self.client_id
+            return arm_error(429, "SubscriptionRequestsThrottled",
+                             f"Number of '{'write' if is_write else 'read'}' requests for subscription '{sub}' actor "
+                             f"'{actor}' exceeded. Please try again after '{fault.retry_after}' seconds after "
+                             "additional tokens are available. Refer to https://aka.ms/arm-throttling for additional "
+                             "information.", {"Retry-After": str(fault.retry_after)})
         if kind == "timeout":
             return arm_error(504, "GatewayTimeout", "The gateway did not receive a response from the resource "
                              f"provider within the specified time period (fault injected by pytest_mimo, tracking id '{trace}').")

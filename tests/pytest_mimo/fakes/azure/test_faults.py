@@ -56,7 +56,16 @@ def test_throttle_body_and_headers(fake: FakeAzure, arm_token: str) -> None:
     inject(fake, "throttle", verb="get", retry_after=17)
     r = requests.get(f"https://management.azure.com{LB}?api-version=2024-05-01", headers={"Authorization": f"Bearer {arm_token}"})
     assert r.status_code == 429 and r.headers["Retry-After"] == "17"
-    assert r.json()["error"]["code"] == "TooManyRequests"
+    # ARM's subscription throttling, as the service words it (token bucket per actor)
+    assert r.json() == {"error": {"code": "SubscriptionRequestsThrottled", "message": (
+        f"Number of 'read' requests for subscription '{SUB}' actor '{fake.client_id}' exceeded. Please try again "
+        "after '17' seconds after additional tokens are available. Refer to https://aka.ms/arm-throttling for "
+        "additional information.")}}
+    inject(fake, "throttle", verb="delete", retry_after=3)
+    r = requests.delete(f"https://management.azure.com{LB}?api-version=2024-05-01", headers={"Authorization": f"Bearer {arm_token}"})
+    assert r.status_code == 429 and r.headers["Retry-After"] == "3"
+    assert r.json()["error"]["message"].startswith(f"Number of 'write' requests for subscription '{SUB}' actor ")
+    assert fake.get_resource(LB) is not None
 
 
 def test_a_throttle_burst_longer_than_the_retry_budget_surfaces(fake: FakeAzure, env: Any) -> None:
@@ -66,7 +75,7 @@ def test_a_throttle_burst_longer_than_the_retry_budget_surfaces(fake: FakeAzure,
     inject(fake, "throttle", verb="get", times=100)
     with pytest.raises(HttpResponseError) as e:
         lbs.get("rg", "lb")
-    assert e.value.status_code == 429 and e.value.error.code == "TooManyRequests"
+    assert e.value.status_code == 429 and e.value.error.code == "SubscriptionRequestsThrottled"
 
 
 @pytest.mark.parametrize(("kind", "status", "code"), [("server_error", 500, "InternalServerError"),
