@@ -7,12 +7,13 @@ network resources of an architecture-2 cluster.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.x509.oid import NameOID
 
 from mimo.steps.cluster.operator import DEFAULT_OPERATOR_VERSION
@@ -341,3 +342,14 @@ def master_network(
 def put_all(fake_azure: Any, resources: list[dict[str, Any]]) -> None:
     for r in resources:
         fake_azure.put_resource(r["id"], r)
+
+
+def unsupported_key_pem() -> str:
+    """A PKCS#8 private key whose algorithm OID (1.3.101.127) no library supports."""
+    der = ed25519.Ed25519PrivateKey.generate().private_bytes(
+        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    # the Ed25519 OID 1.3.101.112 becomes the unassigned 1.3.101.127
+    der = der.replace(bytes.fromhex("06032b6570"), bytes.fromhex("06032b657f"))
+    body = base64.encodebytes(der).decode("ascii")
+    return f"-----BEGIN PRIVATE KEY-----\n{body}-----END PRIVATE KEY-----\n"

@@ -15,7 +15,7 @@ from mimo.steps.cluster.certificates import (
 )
 from pytest_mimo import defaults
 
-from .builders import apiserver, ingress_controller, namespace, pem_bundle
+from .builders import apiserver, ingress_controller, namespace, pem_bundle, unsupported_key_pem
 
 UUID = defaults.CLUSTER_ID
 API = f"{UUID}-apiserver"
@@ -162,6 +162,21 @@ def test_unparsable_bundle_is_transient_naming_the_secret(
     assert str(e.value) == (
         f"TransientError: certificates not rotated: {API}: "
         f"Key Vault secret {API} is not a usable PEM bundle: no private key in the bundle"
+    )
+    assert fake_kube.get("v1", "Secret", INGRESS, "openshift-ingress") is not None
+
+
+def test_unsupported_key_algorithm_is_classified_and_the_other_rotates(
+    tc: Any, fake_azure: Any, fake_kube: Any
+) -> None:
+    """No raw cryptography exception escapes, and it does not stop the other certificate."""
+    cert = pem_bundle("api.x").split("-----END PRIVATE KEY-----\n", 1)[-1]
+    _vault(fake_azure, **{API: unsupported_key_pem() + cert, INGRESS: pem_bundle("apps.x")})
+    with pytest.raises(TransientError) as e:
+        rotate_managed_certificates(tc)
+    assert str(e.value) == (
+        f"TransientError: certificates not rotated: {API}: Key Vault secret {API} "
+        "is not a usable PEM bundle: the private key's algorithm is not supported"
     )
     assert fake_kube.get("v1", "Secret", INGRESS, "openshift-ingress") is not None
 

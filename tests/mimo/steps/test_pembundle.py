@@ -6,7 +6,7 @@ from cryptography.hazmat.primitives import serialization
 
 from mimo.steps.cluster.pembundle import PEMBundleError, parse_pem_bundle
 
-from .builders import pem_bundle
+from .builders import pem_bundle, unsupported_key_pem
 
 
 def _certs(pem: bytes) -> list[x509.Certificate]:
@@ -90,3 +90,10 @@ def test_two_keys() -> None:
     key = text[: text.index("-----BEGIN CERTIFICATE-----")]
     with pytest.raises(PEMBundleError, match="2 private keys"):
         parse_pem_bundle(key + text)
+
+
+def test_unsupported_key_algorithm_is_a_bundle_error() -> None:
+    """cryptography raises UnsupportedAlgorithm (not a ValueError): it must not escape raw."""
+    cert = pem_bundle("x.example").split("-----END PRIVATE KEY-----\n", 1)[-1]
+    with pytest.raises(PEMBundleError, match=r"^the private key's algorithm is not supported$"):
+        parse_pem_bundle(unsupported_key_pem() + cert)

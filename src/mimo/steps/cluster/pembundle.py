@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
@@ -50,6 +51,14 @@ def _public_bytes(key: object) -> bytes:
     )
 
 
+def _certificate_public_bytes(cert: x509.Certificate) -> bytes | None:
+    """The certificate's public key, ``None`` when its algorithm is not supported."""
+    try:
+        return _public_bytes(cert.public_key())
+    except (UnsupportedAlgorithm, ValueError):
+        return None
+
+
 def parse_pem_bundle(data: str | bytes) -> PEMBundle:
     """Split a PEM bundle into its private key and certificate chain (leaf first)."""
     text = data.decode("ascii", "replace") if isinstance(data, bytes) else data
@@ -67,6 +76,8 @@ def parse_pem_bundle(data: str | bytes) -> PEMBundle:
         key = serialization.load_pem_private_key(keys[0].group(0).encode("ascii"), password=None)
     except (ValueError, TypeError, UnicodeEncodeError):
         raise PEMBundleError("the private key does not parse") from None
+    except UnsupportedAlgorithm:
+        raise PEMBundleError("the private key's algorithm is not supported") from None
 
     blocks = [m.group(0) for m in _CERT_BLOCK.finditer(text)]
     if not blocks:
@@ -79,7 +90,7 @@ def parse_pem_bundle(data: str | bytes) -> PEMBundle:
             raise PEMBundleError(f"certificate {i + 1} of {len(blocks)} does not parse") from None
 
     key_public = _public_bytes(key.public_key())
-    leaves = [c for c in certs if _public_bytes(c.public_key()) == key_public]
+    leaves = [c for c in certs if _certificate_public_bytes(c) == key_public]
     if not leaves:
         raise PEMBundleError("no certificate in the bundle matches the private key")
     leaf = leaves[0]
