@@ -13,7 +13,13 @@ from typing import Any
 
 from pytest_mimo.fakes.azure.models.arm import ArmState
 
-__all__ = ["NETWORK_TYPES", "build_network_resource", "missing_pool_references", "with_backend_ip_configurations"]
+__all__ = [
+    "NETWORK_TYPES",
+    "build_network_resource",
+    "missing_lb_references",
+    "missing_pool_references",
+    "with_backend_ip_configurations",
+]
 
 #: lower-cased type -> (canonical type, sub-resource collections in ``properties``)
 NETWORK_TYPES: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -98,6 +104,43 @@ def missing_pool_references(arm: ArmState, nic: dict[str, Any]) -> list[tuple[st
         pools = ((lb or {}).get("properties") or {}).get("backendAddressPools") or []
         if not any(isinstance(p, dict) and str(p.get("name", "")).lower() == pool_name.lower() for p in pools):
             missing.append((pool_id, ipc_id))
+    return missing
+
+
+#: what a load balancer's rules point at inside the same load balancer: property -> collection
+_LB_REFERENCES: dict[str, dict[str, str]] = {
+    "loadBalancingRules": {
+        "frontendIPConfiguration": "frontendIPConfigurations",
+        "backendAddressPool": "backendAddressPools",
+        "backendAddressPools": "backendAddressPools",
+        "probe": "probes",
+    },
+    "inboundNatRules": {"frontendIPConfiguration": "frontendIPConfigurations", "backendAddressPool": "backendAddressPools"},
+    "inboundNatPools": {"frontendIPConfiguration": "frontendIPConfigurations"},
+    "outboundRules": {"frontendIPConfigurations": "frontendIPConfigurations", "backendAddressPool": "backendAddressPools"},
+}
+
+
+def missing_lb_references(lb: dict[str, Any]) -> list[tuple[str, str]]:
+    """(referenced ID, referencing rule ID) for every rule reference to a frontend, pool or probe
+    that the load balancer itself does not have (the network RP answers InvalidResourceReference)."""
+    props = lb.get("properties") or {}
+    have = set()
+    for coll in ("frontendIPConfigurations", "backendAddressPools", "probes"):
+        for item in props.get(coll) or []:
+            if isinstance(item, dict) and item.get("name"):
+                have.add(f"{lb['id']}/{coll}/{item['name']}".lower())
+    missing = []
+    for coll, refs in _LB_REFERENCES.items():
+        for rule in props.get(coll) or []:
+            sub = rule.get("properties") if isinstance(rule, dict) else None
+            if not isinstance(sub, dict):
+                continue
+            for prop in refs:
+                value = sub.get(prop)
+                for ref in value if isinstance(value, list) else [value]:
+                    if isinstance(ref, dict) and isinstance(ref.get("id"), str) and ref["id"].lower() not in have:
+                        missing.append((ref["id"], str(rule.get("id") or "")))
     return missing
 
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from pytest_mimo.fakes.azure.models.network import (
     NETWORK_TYPES,
     build_network_resource,
+    missing_lb_references,
     missing_pool_references,
     with_backend_ip_configurations,
 )
@@ -33,15 +34,25 @@ def _builder(type_key: str):  # type: ignore[no-untyped-def]
     return build
 
 
+def _invalid_reference(missing: list[tuple[str, str]]) -> ArmError:
+    ref_id, by_id = missing[0]
+    return ArmError(
+        400, "InvalidResourceReference",
+        f"Resource {ref_id} referenced by resource {by_id} was not found. Please make sure that the "
+        "referenced resource exists, and that both resources are in the same region.",
+    )
+
+
 def _validate_nic(fake: FakeAzure, rid: str, nic: dict[str, Any]) -> None:
     missing = missing_pool_references(fake.arm, nic)
     if missing:
-        pool_id, ipc_id = missing[0]
-        raise ArmError(
-            400, "InvalidResourceReference",
-            f"Resource {pool_id} referenced by resource {ipc_id} was not found. Please make sure that the "
-            "referenced resource exists, and that both resources are in the same region.",
-        )
+        raise _invalid_reference(missing)
+
+
+def _validate_lb(fake: FakeAzure, rid: str, lb: dict[str, Any]) -> None:
+    missing = missing_lb_references(lb)
+    if missing:
+        raise _invalid_reference(missing)
 
 
 def _check_nic_delete(fake: FakeAzure, nic: dict[str, Any]) -> None:
@@ -64,7 +75,7 @@ def register() -> None:
     nic = "microsoft.network/networkinterfaces"
     KINDS[nic] = Kind(KINDS[nic].full_type, _builder(nic), validate=_validate_nic, check_delete=_check_nic_delete)
     lb = "microsoft.network/loadbalancers"
-    KINDS[lb] = Kind(KINDS[lb].full_type, _builder(lb), view=_lb_view)
+    KINDS[lb] = Kind(KINDS[lb].full_type, _builder(lb), view=_lb_view, validate=_validate_lb)
 
 
 register()

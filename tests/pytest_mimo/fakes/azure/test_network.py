@@ -307,3 +307,32 @@ def test_update_tags_is_a_synchronous_patch(fake: FakeAzure, clients: AzureClien
 def test_arm_replies_carry_request_ids(fake: FakeAzure, arm_token: str) -> None:
     r = requests.get(f"https://management.azure.com{RG_ID}?api-version=2021-04-01", headers={"Authorization": f"Bearer {arm_token}"})
     assert r.headers["x-ms-request-id"] == r.headers["x-ms-correlation-request-id"]
+
+
+def test_lb_rule_referencing_a_missing_probe_is_invalid_resource_reference(fake: FakeAzure, clients: AzureClients) -> None:
+    """The network RP resolves a rule's frontend, pool and probe inside the load balancer on PUT."""
+    lb_id = f"{RG_ID}/providers/Microsoft.Network/loadBalancers/lb"
+    fake.put_resource(lb_id, BODIES["load_balancers"])
+    lbs = clients.load_balancers_client()
+
+    def with_rule(probe: str, frontend: str = "fe", pool: str = "ssh-0") -> dict[str, Any]:
+        body = fake.get_resource(lb_id)
+        assert body is not None
+        body["properties"]["probes"] = [{"name": "ssh", "properties": {"protocol": "Tcp", "port": 22}}]
+        body["properties"]["loadBalancingRules"] = [{"name": "ssh-0", "properties": {
+            "frontendIPConfiguration": {"id": f"{lb_id}/frontendIPConfigurations/{frontend}"},
+            "backendAddressPool": {"id": f"{lb_id.upper()}/backendAddressPools/{pool}"},
+            "probe": {"id": f"{lb_id}/probes/{probe}"},
+            "protocol": "Tcp", "frontendPort": 2200, "backendPort": 22}}]
+        return body
+
+    for bad, ref in ((with_rule("sssh"), "probes/sssh"), (with_rule("ssh", frontend="x"), "frontendIPConfigurations/x"),
+                     (with_rule("ssh", pool="ssh-9"), "backendAddressPools/ssh-9")):
+        with pytest.raises(HttpResponseError) as e:
+            lbs.begin_create_or_update("rg", "lb", bad)
+        assert e.value.status_code == 400 and e.value.error.code == "InvalidResourceReference"
+        assert e.value.error.message.lower().startswith(
+            f"resource {lb_id}/{ref} referenced by resource {lb_id}/loadbalancingrules/ssh-0 was not found.".lower())
+        assert "probes" not in (fake.get_resource(lb_id) or {})["properties"]
+    lbs.begin_create_or_update("rg", "lb", with_rule("ssh")).result()
+    assert [r["name"] for r in fake.get_resource(lb_id)["properties"]["loadBalancingRules"]] == ["ssh-0"]  # type: ignore[index]
