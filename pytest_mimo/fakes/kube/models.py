@@ -178,16 +178,35 @@ class ApiError(Exception):
         )
 
     @classmethod
-    def invalid(cls, info: KindInfo, name: str, field_path: str, detail: str) -> ApiError:
-        err = cls._for(
-            422, "Invalid", info, name, f'{info.kind} "{name}" is invalid: {field_path}: {detail}'
+    def invalid(
+        cls,
+        info: KindInfo,
+        name: str,
+        field_path: str,
+        detail: str,
+        *,
+        cause: str = "FieldValueInvalid",
+        by_resource: bool = False,
+    ) -> ApiError:
+        """``NewInvalid(qualifiedKind, name, errs)`` with one field error.
+
+        The qualified kind is ``Kind.group`` (``GroupKind.String()``), or, where the
+        store builds it from the resource (a missing resourceVersion on update,
+        store.go), ``plural.group``. ``detail`` is the field error's body
+        (``Required value: …``, ``Invalid value: …``) and ``cause`` its type.
+        """
+        kind = info.plural if by_resource else info.kind
+        qualified = f"{kind}.{info.group}" if info.group else kind
+        details: Obj = {}
+        if name:  # omitempty
+            details["name"] = name
+        if info.group:
+            details["group"] = info.group
+        details["kind"] = kind
+        details["causes"] = [{"reason": cause, "message": detail, "field": field_path}]
+        return cls(
+            422, "Invalid", f'{qualified} "{name}" is invalid: {field_path}: {detail}', details
         )
-        assert err.details is not None
-        err.details["kind"] = info.kind
-        err.details["causes"] = [
-            {"reason": "FieldValueInvalid", "message": detail, "field": field_path}
-        ]
-        return err
 
     @classmethod
     def bad_request(cls, message: str) -> ApiError:
@@ -413,7 +432,11 @@ class KubeModel:
             name = meta.get("name")
             if not name or not isinstance(name, str):
                 raise ApiError.invalid(
-                    info, "", "metadata.name", "Required value: name or generateName is required"
+                    info,
+                    "",
+                    "metadata.name",
+                    "Required value: name or generateName is required",
+                    cause="FieldValueRequired",
                 )
             if info.namespaced and not self._namespace_exists(meta["namespace"]):
                 raise ApiError.not_found(_NAMESPACE, meta["namespace"])
@@ -483,6 +506,7 @@ class KubeModel:
                     name,
                     "metadata.resourceVersion",
                     "Invalid value: 0x0: must be specified for an update",
+                    by_resource=True,
                 )
             return self._replace(info, key, old, obj, verb="status" if status else "update")
 

@@ -141,7 +141,52 @@ def test_missing_name_on_create_is_422(wire: Wire) -> None:
         {"apiVersion": "config.openshift.io/v1", "kind": "ClusterOperator", "metadata": {}},
     )
     assert_status(body, 422, "Invalid")
-    assert "metadata.name: Required value" in body["message"]
+    # rest.BeforeCreate: NewInvalid(kind.GroupKind(), "", field.Required(...)); empty name omitted
+    assert body["message"] == (
+        'ClusterOperator.config.openshift.io "" is invalid: '
+        "metadata.name: Required value: name or generateName is required"
+    )
+    assert body["details"] == {
+        "group": "config.openshift.io",
+        "kind": "ClusterOperator",
+        "causes": [
+            {
+                "reason": "FieldValueRequired",
+                "message": "Required value: name or generateName is required",
+                "field": "metadata.name",
+            }
+        ],
+    }
+    code, body, _ = wire("POST", SECRETS, {"apiVersion": "v1", "kind": "Secret", "metadata": {}})
+    assert body["message"] == (
+        'Secret "" is invalid: metadata.name: Required value: name or generateName is required'
+    )
+
+
+def test_custom_resource_update_without_resource_version_is_422(kube: FakeKube, wire: Wire) -> None:
+    """store.go builds the qualified kind from the *resource*: ``plural.group``, details.kind plural."""
+    kube.add(co())
+    code, body, _ = wire("PUT", f"{CO_PATH}/kube-apiserver", co(spec={"x": 1}))
+    assert_status(body, 422, "Invalid")
+    assert body["message"] == (
+        'clusteroperators.config.openshift.io "kube-apiserver" is invalid: '
+        "metadata.resourceVersion: Invalid value: 0x0: must be specified for an update"
+    )
+    assert body["details"] == {
+        "name": "kube-apiserver",
+        "group": "config.openshift.io",
+        "kind": "clusteroperators",
+        "causes": [
+            {
+                "reason": "FieldValueInvalid",
+                "message": "Invalid value: 0x0: must be specified for an update",
+                "field": "metadata.resourceVersion",
+            }
+        ],
+    }
+    # a built-in kind takes an unconditional update
+    kube.add(sec())
+    assert wire("PUT", f"{SECRETS}/s", sec(data={"a": "YQ=="}))[0] == 200
 
 
 def test_generate_name(wire: Wire) -> None:
