@@ -356,7 +356,7 @@ def test_invalid_domain_is_terminal(fake_task_context: Any, step: Any) -> None:
     doc = fake_task_context.get_openshift_cluster_document().copy()
     doc.properties.cluster_profile = replace(doc.properties.cluster_profile, domain=".bad")
     fake_task_context.with_cluster_document(doc)
-    with pytest.raises(TerminalError, match=r"invalid domain '\.bad'"):
+    with pytest.raises(TerminalError, match=r'invalid domain "\.bad"'):
         step(fake_task_context)
 
 

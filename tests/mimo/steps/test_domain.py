@@ -41,4 +41,4 @@ def test_invalid_document_domain_is_terminal(fake_task_context: Any) -> None:
     fake_task_context.with_cluster_document(doc)
     with pytest.raises(TerminalError) as e:
         managed_domain(fake_task_context)
-    assert str(e.value) == "TerminalError: invalid domain 'bad.'"
+    assert str(e.value) == 'TerminalError: invalid domain "bad."'

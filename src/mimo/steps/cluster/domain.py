@@ -8,6 +8,8 @@ customer brings their own certificates and the TLS steps leave them alone.
 
 from __future__ import annotations
 
+import json
+
 from mimo.context import TaskContext
 from mimo.errors import TerminalError
 
@@ -20,7 +22,8 @@ def managed_domain_of(domain: str, suffix: str) -> str:
     Raises ``ValueError`` for a domain that is empty or starts or ends with ``.``.
     """
     if not domain or domain.startswith(".") or domain.endswith("."):
-        raise ValueError(f"invalid domain {domain!r}")
+        # quoted as the reference system's Go %q does: invalid domain "bad."
+        raise ValueError(f"invalid domain {json.dumps(domain, ensure_ascii=False)}")
     left = domain.removesuffix("." + suffix)
     if "." in left:
         return ""
