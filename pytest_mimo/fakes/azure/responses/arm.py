@@ -50,6 +50,8 @@ class Kind:
     validate: Callable[[FakeAzure, str, dict[str, Any]], None] | None = None  #: on PUT, may raise ArmError
     check_delete: Callable[[FakeAzure, dict[str, Any]], None] | None = None  #: on DELETE, may raise ArmError
     view: Callable[[FakeAzure, dict[str, Any]], dict[str, Any]] | None = None  #: how GET shows a stored body
+    #: writes while an operation on the resource runs get 429 RetryableErrorDueToAnotherOperation (network RP)
+    locks_while_running: bool = False
 
 
 KINDS: dict[str, Kind] = {}  #: lower-cased type (nested types joined with /) -> Kind
@@ -261,6 +263,23 @@ def _check_if_match(inc: Incoming, old: dict[str, Any] | None) -> None:
                        "The condition specified using HTTP conditional header(s) is not met.")
 
 
+def _check_not_locked(fake: FakeAzure, inc: Incoming, p: ArmPath, kind: Kind, rid: str) -> None:
+    """The network RP refuses a write to a resource while an operation on it runs (429, retryable)."""
+    if not kind.locks_while_running:
+        return
+    key = rid.lower()
+    for op_id in fake.arm.pending:  # settled before routing: only operations still running
+        op = fake.arm.operations[op_id]
+        if op.resource_id == key:
+            raise ArmError(
+                429, "RetryableErrorDueToAnotherOperation",
+                f"Operation {inc.method} on resource {rid} is not allowed because another operation "
+                f"({op.id}) is in progress on it. To retrieve status of the operation use uri: "
+                f"{op_url(fake, inc, p, op, 'operations')}. Retry the request after some time.",
+                {"Retry-After": str(kind.retry_after)},
+            )
+
+
 def _put(fake: FakeAzure, inc: Incoming, p: ArmPath, kind: Kind, lro_failed: bool) -> Reply:
     body = parse_json_body(inc.body)
     if not isinstance(body, dict):
@@ -274,6 +293,7 @@ def _put(fake: FakeAzure, inc: Incoming, p: ArmPath, kind: Kind, lro_failed: boo
     if kind.requires_location and not body.get("location"):
         raise ArmError(400, "LocationRequired", "The location property is required for this definition.")
     rid = p.resource_id()
+    _check_not_locked(fake, inc, p, kind, rid)
     old = fake.arm.get(rid)
     _check_if_match(inc, old)
     state = (kind.put_state if old is None else "Updating") if kind.lro_put else "Succeeded"
@@ -335,6 +355,7 @@ def _delete(fake: FakeAzure, inc: Incoming, p: ArmPath, kind: Kind, lro_failed: 
     old = fake.arm.get(rid)
     if old is None:
         return Reply(204, {})
+    _check_not_locked(fake, inc, p, kind, rid)
     _check_if_match(inc, old)
     if kind.check_delete is not None:
         kind.check_delete(fake, old)

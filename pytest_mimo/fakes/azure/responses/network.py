@@ -71,11 +71,12 @@ def _lb_view(fake: FakeAzure, lb: dict[str, Any]) -> dict[str, Any]:
 
 def register() -> None:
     for type_key, (full_type, _) in NETWORK_TYPES.items():
-        KINDS[type_key] = Kind(full_type=full_type, build=_builder(type_key))
+        KINDS[type_key] = Kind(full_type=full_type, build=_builder(type_key), locks_while_running=True)
     nic = "microsoft.network/networkinterfaces"
-    KINDS[nic] = Kind(KINDS[nic].full_type, _builder(nic), validate=_validate_nic, check_delete=_check_nic_delete)
+    KINDS[nic] = Kind(KINDS[nic].full_type, _builder(nic), validate=_validate_nic, check_delete=_check_nic_delete,
+                      locks_while_running=True)
     lb = "microsoft.network/loadbalancers"
-    KINDS[lb] = Kind(KINDS[lb].full_type, _builder(lb), view=_lb_view, validate=_validate_lb)
+    KINDS[lb] = Kind(KINDS[lb].full_type, _builder(lb), view=_lb_view, validate=_validate_lb, locks_while_running=True)
 
 
 register()

@@ -139,7 +139,9 @@ def test_lost_response_applies_the_write_then_drops_the_connection(fake: FakeAzu
 def test_lost_response_on_an_idempotent_put_is_retried_by_the_sdk(fake: FakeAzure, clients: AzureClients, vclock: Any) -> None:
     inject(fake, "lost_response", verb="create_or_update")
     assert clients.load_balancers_client().begin_create_or_update("rg", "lb", LB_BODY).result().name == "lb"
-    assert [r.status for r in fake.requests if r.method == "PUT"] == [0, 200]  # the retry found it created
+    # the lost PUT was applied and its operation runs for lro_seconds (30): the network RP answers the
+    # SDK's retries 429 RetryableErrorDueToAnotherOperation (Retry-After 10) until it is done
+    assert [r.status for r in fake.requests if r.method == "PUT"] == [0, 429, 429, 429, 200]
 
 
 def test_lost_response_on_a_post_surfaces_but_was_applied(fake: FakeAzure, clients: AzureClients, vclock: Any) -> None:

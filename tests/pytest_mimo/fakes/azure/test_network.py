@@ -336,3 +336,24 @@ def test_lb_rule_referencing_a_missing_probe_is_invalid_resource_reference(fake:
         assert "probes" not in (fake.get_resource(lb_id) or {})["properties"]
     lbs.begin_create_or_update("rg", "lb", with_rule("ssh")).result()
     assert [r["name"] for r in fake.get_resource(lb_id)["properties"]["loadBalancingRules"]] == ["ssh-0"]  # type: ignore[index]
+
+
+def test_a_write_while_the_resources_operation_runs_is_429_retryable(fake: FakeAzure, arm_token: str,
+                                                                       clients: AzureClients, vclock: Any) -> None:
+    """The network RP locks a resource while an operation on it runs: another PUT or DELETE gets
+    429 RetryableErrorDueToAnotherOperation with Retry-After (the SDK retries it); reads are served."""
+    h = {"Authorization": f"Bearer {arm_token}"}
+    url = f"https://management.azure.com{RG_ID}/providers/Microsoft.Network/networkInterfaces/nic?api-version=2024-05-01"
+    first = requests.put(url, json=BODIES["network_interfaces"], headers=h)
+    assert first.status_code == 201
+    for again in (requests.put(url, json=BODIES["network_interfaces"], headers=h), requests.delete(url, headers=h)):
+        assert again.status_code == 429 and again.headers["Retry-After"] == "10"
+        err = again.json()["error"]
+        assert err["code"] == "RetryableErrorDueToAnotherOperation"
+        assert first.headers["Azure-AsyncOperation"].split("?")[0].rsplit("/", 1)[1] in err["message"]
+    assert requests.get(url, headers=h).status_code == 200
+    # through the SDK the 429 is retried after Retry-After until the first operation is done
+    before = vclock.elapsed
+    clients.interfaces_client().begin_delete("rg", "nic").result()
+    assert vclock.elapsed - before >= 30
+    assert fake.get_resource(url.split("?")[0].split(".com")[1]) is None
