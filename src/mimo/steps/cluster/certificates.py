@@ -22,7 +22,7 @@ import base64
 from typing import Any
 
 from mimo.context import TaskContext, get_task_context
-from mimo.errors import MIMOError, TransientError
+from mimo.errors import MIMOError, TerminalError, TransientError
 from mimo.steps.cluster import objects
 from mimo.steps.cluster.domain import managed_domain
 from mimo.steps.cluster.pembundle import PEMBundle, PEMBundleError, parse_pem_bundle
@@ -80,7 +80,7 @@ def _read_bundle(keyvault: Any, secret_name: str) -> PEMBundle:
     try:
         return parse_pem_bundle(value or "")
     except PEMBundleError as e:
-        raise TransientError(
+        raise TerminalError(
             f"Key Vault secret {secret_name} is not a usable PEM bundle: {e}"
         ) from e
 
@@ -101,9 +101,10 @@ def _copy_certificate(
 def rotate_managed_certificates(tc: TaskContext) -> None:
     """Copy the API server and ingress certificates from Key Vault into the cluster.
 
-    One certificate failing does not stop the other. Any failure, even a Key
-    Vault bundle that does not parse (the secret may be rewritten before the
-    next attempt), is one transient error naming every certificate that failed.
+    One certificate failing does not stop the other. Failures are reported
+    together, naming each certificate: transient, unless every failure is a
+    Key Vault bundle that does not parse (terminal: a human must fix the
+    secret, and a retry would change nothing).
     """
     tc = get_task_context(tc)
     if _signed_certificates_disabled(tc):
@@ -135,7 +136,11 @@ def rotate_managed_certificates(tc: TaskContext) -> None:
 
     if failures:
         text = "certificates not rotated: " + "; ".join(f"{n}: {e.cause_text}" for n, e in failures)
-        raise TransientError(text) from failures[0][1]
+        # terminal only when nothing would change on a retry: a transient failure
+        # next to a broken bundle still deserves the retry that heals it
+        terminal = all(isinstance(e, TerminalError) for _, e in failures)
+        err: MIMOError = TerminalError(text) if terminal else TransientError(text)
+        raise err from failures[0][1]
 
 
 def ensure_api_server_serving_certificate(tc: TaskContext) -> None:
