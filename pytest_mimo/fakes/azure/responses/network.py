@@ -3,6 +3,10 @@
 PUT and DELETE are long-running: PUT answers 201 (create) or 200 (update) with
 the resource in ``provisioningState: Updating`` and an ``Azure-AsyncOperation``
 header; DELETE answers 202 with ``Azure-AsyncOperation`` and ``Location``.
+While an operation on a resource runs, another PUT or DELETE of it answers 429
+``RetryableErrorDueToAnotherOperation`` with ``Retry-After``. References are
+resolved on PUT: a NIC's backend pools, a load balancer rule's frontend, pool
+and probe; a missing one is 400 ``InvalidResourceReference``.
 """
 
 from __future__ import annotations
