@@ -168,13 +168,14 @@ def test_unparsable_bundle_is_terminal_naming_the_secret(
 def test_unsupported_key_algorithm_is_classified_and_the_other_rotates(
     tc: Any, fake_azure: Any, fake_kube: Any
 ) -> None:
-    """No raw cryptography exception escapes, and it does not stop the other certificate."""
+    """No raw cryptography exception escapes (an unusable bundle is terminal, naming the secret),
+    and it does not stop the other certificate."""
     cert = pem_bundle("api.x").split("-----END PRIVATE KEY-----\n", 1)[-1]
     _vault(fake_azure, **{API: unsupported_key_pem() + cert, INGRESS: pem_bundle("apps.x")})
-    with pytest.raises(TransientError) as e:
+    with pytest.raises(TerminalError) as e:
         rotate_managed_certificates(tc)
     assert str(e.value) == (
-        f"TransientError: certificates not rotated: {API}: Key Vault secret {API} "
+        f"TerminalError: certificates not rotated: {API}: Key Vault secret {API} "
         "is not a usable PEM bundle: the private key's algorithm is not supported"
     )
     assert fake_kube.get("v1", "Secret", INGRESS, "openshift-ingress") is not None
