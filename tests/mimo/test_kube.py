@@ -425,7 +425,6 @@ def once(kind: str, verb: str, retry_after: int = 1) -> Any:
 @pytest.mark.parametrize(
     ("kind", "exc", "code", "reason"),
     [
-        ("throttle", TooManyRequestsError, 429, "TooManyRequests"),
         ("server_error", InternalServerError, 500, "InternalError"),
         ("unavailable", ServiceUnavailableError, 503, "ServiceUnavailable"),
         ("timeout", ServerTimeoutError, 504, "Timeout"),
@@ -446,10 +445,27 @@ def test_error_faults_on_a_write_apply_nothing(
     last = kube.requests[-1]
     assert (last.verb, last.status, last.fault, last.is_write) == ("create", code, kind, True)
     assert last.resource == "secrets/openshift-config/"
-    if kind == "throttle":
-        assert ei.value.headers["Retry-After"] == "7"  # type: ignore[attr-defined]
-        assert st["details"]["retryAfterSeconds"] == 7
     helper.create(secret("s"))  # the next request is served
+    assert kube.get("v1", "Secret", "s", "openshift-config") is not None
+
+
+def test_throttle_is_plain_text_with_retry_after_as_priority_and_fairness_sends_it(
+    kube: FakeKube, helper: KubeHelper
+) -> None:
+    """APF/max-in-flight answer with Go's http.Error: no Status body, so no Status reason."""
+    helper.get_one("v1", "Namespace", "openshift-config")
+    kube.fault_hook = once("throttle", "create", retry_after=7)
+    with pytest.raises(TooManyRequestsError) as ei:
+        helper.create(secret("s"))
+    e: Any = ei.value
+    assert (e.status, e.body) == (429, "Too many requests, please try again later.\n")
+    assert e.headers["Retry-After"] == "7"
+    assert e.headers["Content-Type"] == "text/plain; charset=utf-8"
+    assert is_transient(e) and not is_conflict(e) and not is_not_found(e)
+    assert kube.get("v1", "Secret", "s", "openshift-config") is None
+    last = kube.requests[-1]
+    assert (last.verb, last.status, last.fault, last.is_write) == ("create", 429, "throttle", True)
+    helper.create(secret("s"))
     assert kube.get("v1", "Secret", "s", "openshift-config") is not None
 
 

@@ -24,10 +24,10 @@ from .urls import Discovery, Resource, route, split_path
 if TYPE_CHECKING:
     from .server import FakeKube
 
-__all__ = ["KubeHandler", "fault_status"]
+__all__ = ["KubeHandler", "THROTTLE_BODY", "fault_status", "throttle_headers"]
 
 _WRITE_VERBS = frozenset({"create", "update", "patch", "delete", "status"})
-_CONTENT_PLAYED = frozenset({"throttle", "server_error", "unavailable", "timeout", "conflict"})
+_CONTENT_PLAYED = frozenset({"server_error", "unavailable", "timeout", "conflict"})
 
 
 def _dumps(obj: Any) -> bytes:
@@ -40,16 +40,19 @@ def _with_type(info: KindInfo, obj: dict[str, Any]) -> dict[str, Any]:
     return {"apiVersion": info.api_version, "kind": info.kind, **obj}
 
 
+#: what API Priority and Fairness (and max-in-flight) send when they shed a request:
+#: ``tooManyRequests`` in apiserver/pkg/server/filters/maxinflight.go is Go's
+#: ``http.Error`` with a ``Retry-After`` header: plain text, not a ``Status``
+THROTTLE_BODY = b"Too many requests, please try again later.\n"
+
+
+def throttle_headers(retry_after: int) -> dict[str, str]:
+    return {"X-Content-Type-Options": "nosniff", "Retry-After": str(retry_after)}
+
+
 def fault_status(kind: str, target: Resource | None, retry_after: int) -> ApiError | None:
-    """The error a real server gives for a fault kind (None: kind is not played as a response)."""
-    if kind == "throttle":
-        return ApiError(
-            429,
-            "TooManyRequests",
-            "Too many requests, please try again later.",
-            {"retryAfterSeconds": retry_after},
-            {"Retry-After": str(retry_after)},
-        )
+    """The ``Status`` a real server gives for a fault kind (None: not played as a Status;
+    ``throttle`` is plain text, see :data:`THROTTLE_BODY`)."""
     if kind == "server_error":
         msg = "etcdserver: leader changed"
         return ApiError(
@@ -213,6 +216,15 @@ class KubeHandler(BaseHTTPRequestHandler):
                 kind = None
             if kind == "connection_reset":
                 return drop(kind, reset=True)
+            if kind == "throttle":
+                assert action is not None
+                record.fault = kind
+                return reply(
+                    429,
+                    THROTTLE_BODY,
+                    "text/plain; charset=utf-8",
+                    throttle_headers(action.retry_after),
+                )
             if kind in _CONTENT_PLAYED:
                 assert action is not None
                 err = fault_status(
