@@ -50,15 +50,20 @@ def aad_error(status: int, error: str, code: int, description: str, *, now: str,
 class ArmError(Exception):
     """Raised inside a handler to answer with an ARM (or Key Vault) error body."""
 
-    def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None) -> None:
+    def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None,
+                 *, inner_code: str | None = None) -> None:
         super().__init__(f"{status} {code}: {message}")
         self.status = status
         self.code = code
         self.message = message
         self.headers = headers or {}
+        self.inner_code = inner_code  #: Key Vault's ``innererror.code``, e.g. ``SecretDisabled``
 
     def reply(self) -> Reply:
-        return arm_error(self.status, self.code, self.message, self.headers)
+        if self.inner_code is None:
+            return arm_error(self.status, self.code, self.message, self.headers)
+        return json_reply(self.status, {"error": {"code": self.code, "message": self.message,
+                                                  "innererror": {"code": self.inner_code}}}, self.headers)
 
 
 def _json_error_text(err: json.JSONDecodeError, text: str) -> str:

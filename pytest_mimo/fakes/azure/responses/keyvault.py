@@ -152,7 +152,7 @@ def _route(fake: FakeAzure, inc: Incoming, vault: FakeVault) -> Reply:
         if v is None:
             raise _not_found(f"{name}/{version}" if version else name)
         if not v.enabled:
-            raise ArmError(403, "Forbidden", "Operation get is not allowed on a disabled secret.")
+            raise ArmError(403, "Forbidden", "Operation get is not allowed on a disabled secret.", inner_code="SecretDisabled")
         return json_reply(200, _bundle(vault, name, v, value=True))
     if inc.method == "PUT" and not version:
         body = _json(inc)

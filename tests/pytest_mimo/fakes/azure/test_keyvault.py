@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 import requests
-from azure.core.exceptions import ResourceNotFoundError
+from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 from azure.keyvault.secrets import SecretClient
 
 from mimo.azure import AzureClients
@@ -136,3 +136,15 @@ def test_key_vault_operations_the_fake_does_not_model_fail_loudly(fake: FakeAzur
     with pytest.raises(UnservedRequestError, match=r"GET https://eastus-cls\.vault\.azure\.net/keys/k\?"):
         requests.get(f"{VAULT}/keys/k?api-version=7.5", headers={"Authorization": f"Bearer {token}"})
     assert fake.keyvault("eastus-cls").get_secret("tls") == "pem-bundle"
+
+
+def test_a_disabled_secret_is_403_forbidden_secret_disabled(fake: FakeAzure, clients: AzureClients) -> None:
+    fake.keyvault("eastus-cls").set_secret("tls", "pem-bundle", enabled=False)
+    token = fake.credential().get_token("https://vault.azure.net/.default").token
+    r = requests.get(f"{VAULT}/secrets/tls?api-version=7.5", headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 403
+    assert r.json() == {"error": {"code": "Forbidden", "message": "Operation get is not allowed on a disabled secret.",
+                                  "innererror": {"code": "SecretDisabled"}}}
+    with pytest.raises(HttpResponseError) as e:
+        clients.cluster_keyvault().get_secret("tls")
+    assert e.value.status_code == 403 and "SecretDisabled" in str(e.value)
