@@ -139,8 +139,9 @@ class ApiError(Exception):
             "metadata": {},
             "status": "Failure",
             "message": self.message,
-            "reason": self.reason,
         }
+        if self.reason:  # StatusReasonUnknown ("") is omitted
+            body["reason"] = self.reason
         if self.details is not None:
             body["details"] = self.details
         body["code"] = self.code
@@ -249,6 +250,11 @@ def _now() -> str:
 def _content(obj: Obj) -> Obj:
     """What ``generation`` tracks: everything but metadata and status."""
     return {k: v for k, v in obj.items() if k not in ("metadata", "status", "apiVersion", "kind")}
+
+
+def _parses_as_resource_version(rv: Any) -> bool:
+    """A non-zero resourceVersion as the etcd versioner parses it (``strconv.ParseUint``)."""
+    return isinstance(rv, str) and rv.isascii() and rv.isdigit() and 0 < int(rv) < 2**64
 
 
 def _b64(value: Any) -> str:
@@ -440,6 +446,11 @@ class KubeModel:
                 )
             if info.namespaced and not self._namespace_exists(meta["namespace"]):
                 raise ApiError.not_found(_NAMESPACE, meta["namespace"])
+            if _parses_as_resource_version(meta.get("resourceVersion")):
+                # etcd3 store.Create, an error that is no APIStatus: 500, reason unknown
+                raise ApiError(
+                    500, "", "resourceVersion should not be set on objects to be created"
+                )
             key = self._key(info, meta.get("namespace"), name)
             if key in self._bucket(info):
                 raise ApiError.already_exists(info, name)

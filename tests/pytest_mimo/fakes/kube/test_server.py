@@ -189,6 +189,33 @@ def test_custom_resource_update_without_resource_version_is_422(kube: FakeKube, 
     assert wire("PUT", f"{SECRETS}/s", sec(data={"a": "YQ=="}))[0] == 200
 
 
+def test_create_with_a_resource_version_is_a_500_with_no_reason(kube: FakeKube, wire: Wire) -> None:
+    """etcd3 store.Create refuses it with a plain error: ErrorToAPIStatus makes it a 500."""
+    kube.add(sec("old"))
+    copied = kube.get("v1", "Secret", "old", "ns")
+    assert copied is not None
+    copied["metadata"]["name"] = "new"
+    code, body, _ = wire("POST", SECRETS, copied)
+    assert (code, body) == (
+        500,
+        {
+            "kind": "Status",
+            "apiVersion": "v1",
+            "metadata": {},
+            "status": "Failure",
+            "message": "resourceVersion should not be set on objects to be created",
+            "code": 500,
+        },
+    )
+    assert kube.get("v1", "Secret", "new", "ns") is None
+    # a resourceVersion the versioner cannot parse (or "0") is not checked, as on a real server
+    for i, rv in enumerate(("0", "-1", "abc")):
+        meta = {"name": f"rv{i}", "namespace": "ns", "resourceVersion": rv}
+        code, body, _ = wire("POST", SECRETS, sec(metadata=meta))
+        assert code == 201, body
+        assert body["metadata"]["resourceVersion"] != rv
+
+
 def test_generate_name(wire: Wire) -> None:
     code, body, _ = wire(
         "POST",
