@@ -247,9 +247,20 @@ def _now() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _content(obj: Obj) -> Obj:
-    """What ``generation`` tracks: everything but metadata and status."""
-    return {k: v for k, v in obj.items() if k not in ("metadata", "status", "apiVersion", "kind")}
+def _content(info: KindInfo, obj: Obj) -> Obj:
+    """What ``generation`` tracks: for a custom resource everything but metadata (status
+    too when it has no status subresource: customResourceStrategy.PrepareForUpdate); a
+    Deployment bumps on its annotations too (deployment strategy: they are copied to
+    its ReplicaSets)."""
+    skip = (
+        ("metadata", "status", "apiVersion", "kind")
+        if info.has_status
+        else ("metadata", "apiVersion", "kind")
+    )
+    content = {k: v for k, v in obj.items() if k not in skip}
+    if info.builtin and (info.api_version, info.kind) == ("apps/v1", "Deployment"):
+        content["metadata.annotations"] = (obj.get("metadata") or {}).get("annotations") or {}
+    return content
 
 
 def _parses_as_resource_version(rv: Any) -> bool:
@@ -550,7 +561,7 @@ class KubeModel:
             else:
                 meta.pop(k, None)
         meta.pop("managedFields", None)
-        if info.generation and _content(obj) != _content(old):
+        if info.generation and _content(info, obj) != _content(info, old):
             meta["generation"] = int(old_meta.get("generation", 0)) + 1
         if obj == old:
             return old  # no-op: nothing stored, resourceVersion unchanged
@@ -710,7 +721,7 @@ class KubeModel:
             new["metadata"].pop("generation", None)
             if "generation" in old["metadata"]:
                 new["metadata"]["generation"] = old["metadata"]["generation"]
-            if info.generation and _content(new) != _content(old):
+            if info.generation and _content(info, new) != _content(info, old):
                 new["metadata"]["generation"] = int(old["metadata"].get("generation", 0)) + 1
             if new != old:
                 new["metadata"]["resourceVersion"] = self._next_rv()

@@ -618,3 +618,40 @@ def test_dry_run_changes_nothing(kube: FakeKube, wire: Wire) -> None:
     assert kube.objects() == before and woken == []
     code, body, _ = wire("POST", f"{SECRETS}?dryRun=All", sec("s", apiVersion="apps/v1"))
     assert_status(body, 400, "BadRequest")  # a dry run still validates
+
+
+def test_generation_of_a_custom_resource_without_status_subresource_tracks_status_too(
+    kube: FakeKube, wire: Wire
+) -> None:
+    """customResourceStrategy.PrepareForUpdate: any change outside metadata bumps generation."""
+    kube.register_kind("example.com/v1", "Gadget", "gadgets", False, has_status=False)
+    path = "/apis/example.com/v1/gadgets"
+    code, body, _ = wire("POST", path, {"metadata": {"name": "g"}, "spec": {"a": 1}})
+    assert code == 201 and body["metadata"]["generation"] == 1
+    body["status"] = {"ready": True}
+    code, body, _ = wire("PUT", f"{path}/g", body)
+    assert code == 200 and body["status"] == {"ready": True}
+    assert body["metadata"]["generation"] == 2
+    # with a status subresource, a status write leaves generation alone
+    kube.add(co())
+    code, body, _ = wire(
+        "PATCH",
+        f"{CO_PATH}/kube-apiserver/status",
+        {"status": {"x": 1}},
+        "application/merge-patch+json",
+    )
+    assert code == 200 and body["metadata"]["generation"] == 1
+
+
+def test_deployment_generation_bumps_on_spec_and_annotations(kube: FakeKube, wire: Wire) -> None:
+    """The deployment strategy bumps generation on annotation changes (copied to ReplicaSets)."""
+    path = "/apis/apps/v1/namespaces/ns/deployments"
+    dep = {"metadata": {"name": "d"}, "spec": {"replicas": 1}}
+    assert wire("POST", path, dep)[1]["metadata"]["generation"] == 1
+    merge = "application/merge-patch+json"
+    body = wire("PATCH", f"{path}/d", {"metadata": {"labels": {"a": "b"}}}, merge)[1]
+    assert body["metadata"]["generation"] == 1  # labels: no bump
+    body = wire("PATCH", f"{path}/d", {"metadata": {"annotations": {"a": "b"}}}, merge)[1]
+    assert body["metadata"]["generation"] == 2
+    body = wire("PATCH", f"{path}/d", {"spec": {"replicas": 2}}, merge)[1]
+    assert body["metadata"]["generation"] == 3
