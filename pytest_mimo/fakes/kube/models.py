@@ -211,7 +211,8 @@ class ApiError(Exception):
 
     @classmethod
     def bad_request(cls, message: str) -> ApiError:
-        return cls(400, "BadRequest", message, {})
+        """``NewBadRequest``: no details."""
+        return cls(400, "BadRequest", message)
 
     @classmethod
     def unsupported_media_type(cls, content_type: str) -> ApiError:
@@ -220,8 +221,7 @@ class ApiError(Exception):
             "UnsupportedMediaType",
             f"the body of the request was in an unknown format - accepted media types include: "
             f"{JSON_PATCH}, {MERGE_PATCH}, {APPLY_PATCH}",
-            {},
-        )
+        )  # negotiation's errUnsupportedMediaType: no details
 
 
 @dataclass

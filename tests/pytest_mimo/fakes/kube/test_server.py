@@ -112,6 +112,7 @@ def test_name_mismatch_between_url_and_body_is_400(kube: FakeKube, wire: Wire) -
     code, body, _ = wire("PUT", f"{SECRETS}/a", sec("b"))
     assert_status(body, 400, "BadRequest")
     assert body["message"] == "the name of the object (b) does not match the name on the URL (a)"
+    assert "details" not in body  # NewBadRequest sets none
     code, body, _ = wire(
         "PUT", f"{SECRETS}/a", {**sec("a"), "metadata": {"name": "a", "namespace": "other"}}
     )
@@ -282,6 +283,7 @@ def test_strategic_merge_patch_only_on_built_in_kinds(kube: FakeKube, wire: Wire
         ctype="application/strategic-merge-patch+json",
     )
     assert_status(body, 415, "UnsupportedMediaType")
+    assert "details" not in body  # negotiation.errUnsupportedMediaType sets none
     code, body, _ = wire(
         "PATCH",
         f"{SECRETS}/s",
