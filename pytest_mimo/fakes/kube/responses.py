@@ -34,7 +34,11 @@ def _dumps(obj: Any) -> bytes:
     return json.dumps(obj, separators=(",", ":")).encode()
 
 
-def _with_type(info: KindInfo, obj: dict[str, Any]) -> dict[str, Any]:
+def _list_item(info: KindInfo, obj: dict[str, Any]) -> dict[str, Any]:
+    """An item as a list carries it: a typed built-in list (``SecretList``) has no
+    apiVersion/kind on its items; a custom resource list (unstructured) does."""
+    if info.builtin:
+        return {k: v for k, v in obj.items() if k not in ("apiVersion", "kind")}
     if obj.get("apiVersion") == info.api_version and obj.get("kind") == info.kind:
         return obj
     return {"apiVersion": info.api_version, "kind": info.kind, **obj}
@@ -331,7 +335,7 @@ class KubeHandler(BaseHTTPRequestHandler):
                 if t.name is None:
                     selector = query["labelSelector"][0] if query.get("labelSelector") else None
                     items = model.list(info, t.namespace, selector)
-                    typed = [_with_type(info, o) for o in items]
+                    typed = [_list_item(info, o) for o in items]
                     return 200, _dumps(
                         {
                             "kind": f"{info.kind}List",

@@ -345,6 +345,13 @@ def test_list_has_a_resource_version_and_typed_items(kube: FakeKube, wire: Wire)
     code, body, _ = wire("GET", SECRETS)
     assert body["kind"] == "SecretList" and body["metadata"]["resourceVersion"]
     assert [i["metadata"]["name"] for i in body["items"]] == ["a", "b"]
+    # a typed built-in list leaves apiVersion/kind off its items; a custom resource list keeps them
+    assert not any("kind" in i or "apiVersion" in i for i in body["items"])
+    kube.add(co("a"))
+    items = wire("GET", CO_PATH)[1]["items"]
+    assert [(i["apiVersion"], i["kind"]) for i in items] == [
+        ("config.openshift.io/v1", "ClusterOperator")
+    ]
 
 
 # -- discovery ------------------------------------------------------------------------
