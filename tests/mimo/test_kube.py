@@ -445,6 +445,9 @@ def test_error_faults_on_a_write_apply_nothing(
     last = kube.requests[-1]
     assert (last.verb, last.status, last.fault, last.is_write) == ("create", code, kind, True)
     assert last.resource == "secrets/openshift-config/"
+    if kind == "conflict":  # the object is named from the body, as the server would name it
+        assert st["message"].startswith('Operation cannot be fulfilled on secrets "s": ')
+        assert st["details"] == {"name": "s", "kind": "secrets"}
     helper.create(secret("s"))  # the next request is served
     assert kube.get("v1", "Secret", "s", "openshift-config") is not None
 

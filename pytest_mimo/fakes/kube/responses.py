@@ -9,6 +9,7 @@ a bug in the fake is a 500 ``InternalError``, never a traceback on the wire.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import socket
 import struct
@@ -231,9 +232,7 @@ class KubeHandler(BaseHTTPRequestHandler):
                 )
             if kind in _CONTENT_PLAYED:
                 assert action is not None
-                err = fault_status(
-                    kind, target if isinstance(target, Resource) else None, action.retry_after
-                )  # type: ignore[assignment]
+                err = fault_status(kind, self._named(target, raw), action.retry_after)  # type: ignore[assignment]
                 if err is not None:
                     record.fault = kind
                     return reply(err.code, _dumps(err.status()), headers=err.headers)
@@ -253,6 +252,21 @@ class KubeHandler(BaseHTTPRequestHandler):
                 self.close_connection = True
         finally:
             log()
+
+    @staticmethod
+    def _named(target: Discovery | Resource | None, raw: bytes) -> Resource | None:
+        """The target, named from the body's ``metadata.name`` when the URL names nothing
+        (a create), so a played conflict names the object as the server would."""
+        if not isinstance(target, Resource):
+            return None
+        if target.name is None and raw:
+            try:
+                name = json.loads(raw).get("metadata", {}).get("name")
+            except (ValueError, AttributeError, UnicodeDecodeError):
+                name = None
+            if isinstance(name, str) and name:
+                return dataclasses.replace(target, name=name)
+        return target
 
     def _classify(self, target: Discovery | Resource | None, path: str) -> tuple[str, str, bool]:
         if isinstance(target, Resource):
