@@ -236,7 +236,7 @@ class KubeHandler(BaseHTTPRequestHandler):
                 if err is not None:
                     record.fault = kind
                     return reply(err.code, _dumps(err.status()), headers=err.headers)
-            code, payload, ctype = self._dispatch(target, query, raw)
+            code, payload, ctype = self._dispatch(target, query, raw, path)
             if kind == "lost_response":
                 return drop(kind, reset=False)
             reply(code, payload, ctype)
@@ -287,10 +287,33 @@ class KubeHandler(BaseHTTPRequestHandler):
             return "discovery", path, False
         return "unknown", path, self.command not in ("GET", "HEAD")
 
+    def _restful(self, path: str) -> bool:
+        """Is ``path`` under a built-in group version? kube-apiserver serves those with
+        go-restful, whose unmatched routes go to serviceErrorHandler (a ``Status``);
+        anything else falls through to the CRD handler and Go's ``http.NotFound``."""
+        segs = path.strip("/").split("/")
+        if segs[:2] == ["api", "v1"]:
+            api_version = "v1"
+        elif len(segs) >= 3 and segs[0] == "apis":
+            api_version = f"{segs[1]}/{segs[2]}"
+        else:
+            return False
+        return any(k.builtin and k.api_version == api_version for k in self.fake.model.iter_kinds())
+
     def _dispatch(
-        self, target: Discovery | Resource | None, query: dict[str, list[str]], raw: bytes
+        self,
+        target: Discovery | Resource | None,
+        query: dict[str, list[str]],
+        raw: bytes,
+        path: str = "",
     ) -> tuple[int, bytes, str]:
         if target is None:
+            if self._restful(path):
+                # NewGenericServerResponse(404, "", GroupResource{}, "", msg, 0, false)
+                err = ApiError(
+                    404, "NotFound", "the server could not find the requested resource", {}
+                )
+                return err.code, _dumps(err.status()), "application/json"
             return 404, b"404 page not found\n", "text/plain; charset=utf-8"
         if isinstance(target, Discovery):
             doc = self._discovery(target)

@@ -122,7 +122,6 @@ def test_name_mismatch_between_url_and_body_is_400(kube: FakeKube, wire: Wire) -
 
 def test_unknown_resource_is_404_page_not_found(wire: Wire) -> None:
     for path in (
-        "/api/v1/namespaces/ns/pods",
         "/apis/nope.io/v1/things",
         "/apis/config.openshift.io/v9/clusteroperators",
         "/nope",
@@ -133,6 +132,28 @@ def test_unknown_resource_is_404_page_not_found(wire: Wire) -> None:
         assert resp.getheader("Content-Type", "").startswith("text/plain")
     # a cluster-scoped kind under a namespace does not exist either
     assert wire("GET", "/apis/config.openshift.io/v1/namespaces/ns/clusteroperators")[0] == 404
+
+
+def test_unknown_route_in_a_built_in_group_version_is_a_404_status(wire: Wire) -> None:
+    """go-restful serves built-in group versions: an unmatched route is a Status (serviceErrorHandler)."""
+    for path in (
+        "/api/v1/namespaces/ns/pods",
+        "/api/v1/namespaces/ns/secrets/s/status",
+        "/api/v1/namespaces/ns/namespaces",
+        "/apis/apps/v1/namespaces/ns/replicasets",
+    ):
+        code, body, resp = wire("GET", path)
+        assert code == 404 and resp.getheader("Content-Type") == "application/json", path
+        assert body == {
+            "kind": "Status",
+            "apiVersion": "v1",
+            "metadata": {},
+            "status": "Failure",
+            "message": "the server could not find the requested resource",
+            "reason": "NotFound",
+            "details": {},
+            "code": 404,
+        }, path
 
 
 def test_missing_name_on_create_is_422(wire: Wire) -> None:
