@@ -210,6 +210,22 @@ class ApiError(Exception):
         )
 
     @classmethod
+    def invalid_fields(cls, info: KindInfo, name: str, errors: list[tuple[str, str, str]]) -> ApiError:
+        """``NewInvalid`` with several field errors ``(field, detail, cause)``: the message lists
+        them in brackets, as ``ErrorList.ToAggregate()`` prints them."""
+        if len(errors) == 1:
+            field_path, detail, cause = errors[0]
+            return cls.invalid(info, name, field_path, detail, cause=cause)
+        qualified = f"{info.kind}.{info.group}" if info.group else info.kind
+        joined = ", ".join(f"{f}: {d}" for f, d, _ in errors)
+        details: Obj = {"name": name} if name else {}
+        if info.group:
+            details["group"] = info.group
+        details["kind"] = info.kind
+        details["causes"] = [{"reason": c, "message": d, "field": f} for f, d, c in errors]
+        return cls(422, "Invalid", f'{qualified} "{name}" is invalid: [{joined}]', details)
+
+    @classmethod
     def bad_request(cls, message: str) -> ApiError:
         """``NewBadRequest``: no details."""
         return cls(400, "BadRequest", message)
@@ -378,6 +394,26 @@ class KubeModel:
                 data[k] = _b64(v)
             obj["data"] = data
 
+    @staticmethod
+    def _validate_secret(info: KindInfo, obj: Obj, old: Obj | None = None) -> None:
+        """The API server's ``ValidateSecret`` / ``ValidateSecretUpdate`` rules a task can trip on:
+        a Secret's ``type`` is immutable, and a ``kubernetes.io/tls`` Secret needs both keys."""
+        if not (info.api_version == "v1" and info.kind == "Secret"):
+            return
+        name = obj.get("metadata", {}).get("name") or ""
+        kind = obj.get("type") or (old.get("type") if old else None) or "Opaque"
+        if old is not None and kind != old.get("type", "Opaque"):
+            raise ApiError.invalid(info, name, "type", f'Invalid value: "{kind}": field is immutable')
+        if kind == "kubernetes.io/tls":
+            data = obj.get("data") or {}
+            missing = [
+                (f"data[{k}]", "Required value", "FieldValueRequired")
+                for k in ("tls.crt", "tls.key")
+                if k not in data
+            ]
+            if missing:
+                raise ApiError.invalid_fields(info, name, missing)
+
     def _check_body(self, info: KindInfo, body: Any, *, owned: bool = False) -> Obj:
         """Validate a request body; ``owned`` bodies (fresh from the wire) are used without a copy."""
         if not isinstance(body, dict):
@@ -455,6 +491,8 @@ class KubeModel:
                     "Required value: name or generateName is required",
                     cause="FieldValueRequired",
                 )
+            self._fold_string_data(info, obj)
+            self._validate_secret(info, obj)
             if info.namespaced and not self._namespace_exists(meta["namespace"]):
                 raise ApiError.not_found(_NAMESPACE, meta["namespace"])
             if _parses_as_resource_version(meta.get("resourceVersion")):
@@ -552,6 +590,7 @@ class KubeModel:
                 else:
                     obj.pop("status", None)
             self._fold_string_data(info, obj)
+            self._validate_secret(info, obj, old)
             if info.api_version == "v1" and info.kind == "Secret":
                 obj.setdefault("type", old.get("type", "Opaque"))
         meta, old_meta = obj["metadata"], old["metadata"]

@@ -685,3 +685,34 @@ def test_deployment_generation_bumps_on_spec_and_annotations(kube: FakeKube, wir
     assert body["metadata"]["generation"] == 2
     body = wire("PATCH", f"{path}/d", {"spec": {"replicas": 2}}, merge)[1]
     assert body["metadata"]["generation"] == 3
+
+
+def test_secret_type_is_immutable_and_tls_secrets_need_both_keys():
+    """ValidateSecretUpdate / ValidateSecret of the real API server (422 Invalid)."""
+    import pytest
+    from kubernetes.dynamic.exceptions import ApiException
+
+    from pytest_mimo.fakes.kube import FakeKube
+
+    with FakeKube() as kube:
+        kube.add({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "ns"}})
+        h = kube.client_helper()
+        h.create({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s", "namespace": "ns"},
+                  "data": {"a": "Yg=="}})
+        live = h.get_one("v1", "Secret", "s", "ns")
+        live["type"] = "kubernetes.io/tls"
+        live["data"] = {"tls.crt": "Yg==", "tls.key": "Yg=="}
+        with pytest.raises(ApiException) as e:
+            h.update(live)
+        assert e.value.status == 422
+        body = json.loads(e.value.body)
+        assert body["reason"] == "Invalid"
+        assert body["message"] == 'Secret "s" is invalid: type: Invalid value: "kubernetes.io/tls": field is immutable'
+        with pytest.raises(ApiException) as e:
+            h.create({"apiVersion": "v1", "kind": "Secret", "type": "kubernetes.io/tls",
+                      "metadata": {"name": "t", "namespace": "ns"}, "data": {}})
+        assert e.value.status == 422
+        assert json.loads(e.value.body)["message"] == (
+            'Secret "t" is invalid: [data[tls.crt]: Required value, data[tls.key]: Required value]'
+        )
+        assert kube.get("v1", "Secret", "t", "ns") is None
