@@ -42,6 +42,7 @@ fault injectors.
 
 from __future__ import annotations
 
+import gc
 import logging
 import math
 import shutil
@@ -178,8 +179,15 @@ class Simulation:
                 store = MemoryStore()
             env = defaults.default_environment()
             world = FleetWorld(sc, self.seed, clock, store, env)
+            thresholds = gc.get_threshold()
             try:
                 schedules = self._put_schedules(store)
+                # the fleet's fakes (thousands of objects per cluster) live until the end: keep the
+                # collector from rescanning them on every full collection, and collect less often
+                # (a run allocates in bursts and frees almost everything at once)
+                gc.collect()
+                gc.freeze()
+                gc.set_threshold(50_000, 20, 1000)
                 self.scheduler = Scheduler(store, clock=clock, environment=env, tasks=self.tasks)
                 self.actuator = Actuator(
                     store, self.tasks, clock=clock, owner=OWNER, lease_seconds=sc.run.lease_seconds,
@@ -189,6 +197,8 @@ class Simulation:
                 self._loop(store, world, [Calendar.parse(s.schedule) for s in schedules])
                 manifests = self.archived + store.list_manifests()
             finally:
+                gc.set_threshold(*thresholds)
+                gc.unfreeze()
                 world.close()
                 store.close()
                 if tmp is not None:
@@ -248,12 +258,8 @@ class Simulation:
     @staticmethod
     def _next_work(store: Any, now: float) -> float:
         """The first instant after ``now`` at which a manifest becomes runnable (runAfter, or an expired lease)."""
-        best = math.inf
-        for m in store.list_manifests(states=(ManifestState.PENDING, ManifestState.IN_PROGRESS)):
-            t = float(m.run_after) if m.state == ManifestState.PENDING else float(m.lease_expires + 1)
-            if now < t < best:
-                best = t
-        return best
+        t = store.next_work_after(math.floor(now))
+        return math.inf if t is None else float(t)
 
     def _loop(self, store: Any, world: FleetWorld, calendars: list[Calendar]) -> None:
         run = self.scenario.run
@@ -290,6 +296,7 @@ class Simulation:
             check = now >= next_check or any(t == now for t in free_at) or any(t == now for t in resting.values())
             if now >= next_archive:
                 self._archive(store, now)
+                gc.freeze()  # what survived a virtual day (the fakes' objects, archived manifests) stays
                 next_archive = now + ARCHIVE_EVERY
             if check:
                 last_check = now

@@ -143,14 +143,17 @@ def draw_fleet(spec: FleetSpec, seed: int, start: datetime,
 
 
 class _SubscriptionAzure:
-    """``FakeAzure`` as one subscription sees it: ``clients(env)`` for that subscription."""
+    """``FakeAzure`` as one subscription sees it: ``clients(env)`` for that subscription, on the
+    fleet's one credential (the actuator process reuses its credential, ``mimo.azure.shared_credential``)."""
 
-    def __init__(self, azure: Any, subscription_id: str) -> None:
+    def __init__(self, azure: Any, subscription_id: str, credential: Any) -> None:
         self.azure = azure
         self.subscription_id = subscription_id
+        self.credential = credential
 
     def clients(self, environment: Environment, **kwargs: Any) -> Any:
-        return self.azure.clients(environment, subscription_id=self.subscription_id, **kwargs)
+        return self.azure.clients(environment, subscription_id=self.subscription_id, credential=self.credential,
+                                  **kwargs)
 
 
 def _in_window(start: float, end: float) -> Callable[[Any], bool]:
@@ -182,7 +185,8 @@ class FleetWorld:
         for s in self.subscriptions[1:]:
             self.azure.add_subscription(s.id)
         self.azure.fault_hook = self._azure_hook
-        self._views = {s.id: _SubscriptionAzure(self.azure, s.id) for s in self.subscriptions}
+        credential = self.azure.credential()
+        self._views = {s.id: _SubscriptionAzure(self.azure, s.id, credential) for s in self.subscriptions}
         vault = self.azure.keyvault(environment.cluster_keyvault_uri.split("//", 1)[1].split(".", 1)[0])
         self.incident_clusters = self._draw_incidents()
         for s in self.subscriptions:

@@ -169,3 +169,19 @@ def test_every_taskcontext_client_works_against_the_fake(fake: FakeAzure) -> Non
     assert clients.cluster_keyvault().get_secret("s").value == "v"
     clients.close()
     assert "created=[]" in repr(clients)
+
+
+def test_shared_credential_is_one_per_settings_and_cloud() -> None:
+    from mimo.azure import shared_credential
+
+    cloud, other_cloud = CLOUDS["AzureCloud"], CLOUDS["AzureUSGovernment"]
+    a = AzureCredentialSettings("client_secret", TENANT, CLIENT, Secret("s3cret-one"))
+    same = AzureCredentialSettings("client_secret", TENANT, CLIENT, Secret("s3cret-one"))
+    rotated = AzureCredentialSettings("client_secret", TENANT, CLIENT, Secret("s3cret-two"))
+    first = shared_credential(a, cloud)
+    assert isinstance(first, ClientSecretCredential)
+    assert shared_credential(same, cloud) is first  # reused across task runs: tokens are cached once
+    assert shared_credential(rotated, cloud) is not first  # a rotated secret gets a new credential
+    assert shared_credential(a, other_cloud) is not first
+    with pytest.raises(AzureCredentialError, match="must be AzureCredentialSettings"):
+        shared_credential({"kind": "client_secret"}, cloud)  # type: ignore[arg-type]

@@ -187,9 +187,11 @@ class FakeAzure:
         """Registers another app: a client secret, or the assertion a workload identity presents."""
         self.directory.add_application(client_id, client_secret, federated_assertion)
 
-    def clients(self, environment: Environment, *, subscription_id: str | None = None, **client_kwargs: Any) -> AzureClients:
+    def clients(self, environment: Environment, *, subscription_id: str | None = None, credential: Any = None,
+                **client_kwargs: Any) -> AzureClients:
         """``mimo.azure.AzureClients`` for a fake subscription (the primary one by default);
-        creates the cluster vault the environment names."""
+        creates the cluster vault the environment names. ``credential``: one to reuse (as the
+        actuator reuses its credential across task runs); a new :meth:`credential` by default."""
         from mimo.azure import AzureClients
 
         sub = (subscription_id or self.subscription_id).lower()
@@ -198,7 +200,8 @@ class FakeAzure:
         vault_host = _host(environment.cluster_keyvault_uri)
         if vault_host.endswith(self._kv_suffix):
             self.keyvault(vault_host[: -len(self._kv_suffix)])
-        return AzureClients(sub, self.credential(), environment, **client_kwargs)
+        return AzureClients(sub, credential if credential is not None else self.credential(), environment,
+                            **client_kwargs)
 
     def add_subscription(self, subscription_id: str) -> None:
         """Serves another subscription (same tenant): e.g. one per cluster in a simulation."""

@@ -34,6 +34,10 @@ Objs = list[Obj]  # spelled out once: the class has a ``list`` method
 Ticker = Callable[["FakeKube"], None]
 
 
+#: how often an idle server's accept loop wakes up (stop_serving() does not wait for it)
+IDLE_POLL_SECONDS = 5.0
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = False
@@ -137,7 +141,9 @@ class FakeKube:
         self._server = _Server(self, ctx)
         self._thread = threading.Thread(
             target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.05},
+            # stop_serving() wakes the loop itself: an idle server need not poll often, and a
+            # fleet of hundreds of idle servers then costs no GIL hand-offs
+            kwargs={"poll_interval": IDLE_POLL_SECONDS},
             name="fake-kube",
             daemon=True,
         )

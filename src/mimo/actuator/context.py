@@ -144,14 +144,14 @@ class ProductionTaskContext(BaseTaskContext):
             raise Unavailable(
                 f"{member}: cluster {self._cluster_name()} has no Azure credential settings registered"
             )
-        from mimo.azure import AzureClients, AzureCredentialSettings, make_credential
+        from mimo.azure import AzureClients, AzureCredentialSettings, shared_credential
 
         try:
             settings = AzureCredentialSettings.from_dict(dict(acc.azure))
         except ValueError as e:
             raise Unavailable(f"{member}: {e}") from None
         env = self.environment()
-        return AzureClients(self._need_cluster().subscription_id, make_credential(settings, env.cloud), env)
+        return AzureClients(self._need_cluster().subscription_id, shared_credential(settings, env.cloud), env)
 
     def load_balancers_client(self) -> Any:
         return self._clients("load_balancers_client").load_balancers_client()

@@ -14,6 +14,7 @@ from mimo.azure.credentials import (
     AzureCredentialError,
     AzureCredentialSettings,
     make_credential,
+    shared_credential,
 )
 
 __all__ = [
@@ -22,4 +23,5 @@ __all__ = [
     "AzureCredentialSettings",
     "CREDENTIAL_KINDS",
     "make_credential",
+    "shared_credential",
 ]

@@ -16,8 +16,10 @@ The secret is a :class:`mimo.api.Secret`: it never shows in ``repr``, logs or
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -27,7 +29,7 @@ from azure.core.credentials import TokenCredential
 from mimo.api import Secret
 from mimo.environment import AzureCloud
 
-__all__ = ["AzureCredentialError", "AzureCredentialSettings", "CREDENTIAL_KINDS", "make_credential"]
+__all__ = ["AzureCredentialError", "AzureCredentialSettings", "CREDENTIAL_KINDS", "make_credential", "shared_credential"]
 
 CREDENTIAL_KINDS = ("client_secret", "workload_identity", "managed_identity")
 
@@ -184,3 +186,32 @@ def make_credential(settings: AzureCredentialSettings, cloud: AzureCloud) -> Tok
             authority=cloud.authority_host,
         )
     return ManagedIdentityCredential(client_id=settings.client_id or None)
+
+
+_SHARED: dict[tuple[str, ...], TokenCredential] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_credential(settings: AzureCredentialSettings, cloud: AzureCloud) -> TokenCredential:
+    """The process's one credential for ``settings`` on ``cloud``, made on first use.
+
+    azure-identity credentials are thread-safe and cache their tokens; reusing one
+    instance across task runs (as the Azure SDK recommends) means a token is
+    requested once per lifetime, not once per task run, and Entra ID's throttling
+    is not provoked by a busy actuator. The key holds a SHA-256 of the client
+    secret, never the secret itself; a changed secret gets a new credential.
+    """
+    if not isinstance(settings, AzureCredentialSettings):
+        raise AzureCredentialError(
+            f"shared_credential: settings must be AzureCredentialSettings, got {type(settings).__name__}"
+        )
+    secret = settings.client_secret.reveal() if settings.client_secret is not None else ""
+    key = (
+        settings.kind, settings.tenant_id, settings.client_id, settings.federated_token_file,
+        hashlib.sha256(secret.encode()).hexdigest(), cloud.authority_host,
+    )
+    with _SHARED_LOCK:
+        cred = _SHARED.get(key)
+        if cred is None:
+            cred = _SHARED[key] = make_credential(settings, cloud)
+        return cred

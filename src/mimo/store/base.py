@@ -234,6 +234,13 @@ class Store(Protocol):
         """Resource IDs (sorted) that have a runnable manifest, or an ``InProgress`` one whose lease expired."""
         ...
 
+    def next_work_after(self, now: int) -> int | None:
+        """The first instant after ``now`` at which a manifest becomes runnable (a ``Pending``
+        manifest's ``runAfter``, or its lease's expiry + 1 when it still holds one) or an
+        ``InProgress`` manifest's lease has expired (``leaseExpires + 1``); ``None`` when no
+        manifest waits. An idle actuator can sleep until then."""
+        ...
+
     def future_manifests(self, schedule_id: str, cluster_resource_id: str, now: int) -> list[MaintenanceManifest]:
         """``Pending`` manifests created by ``schedule_id`` for the cluster with ``runAfter > now``."""
         ...

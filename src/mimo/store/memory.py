@@ -28,7 +28,7 @@ from mimo.store.base import (
     StoreConflict,
     StoreNotFound,
 )
-from mimo.store.rules import check_finish_state, is_runnable, manifest_sort_key, norm_id
+from mimo.store.rules import check_finish_state, is_runnable, manifest_sort_key, norm_id, work_time
 
 __all__ = ["MemoryStore"]
 
@@ -146,7 +146,7 @@ class MemoryStore:
             if m.id in self._manifests:
                 raise StoreAlreadyExists(f"manifest {m.id!r} already exists")
             self._manifests[m.id] = m
-        return replace(m)
+        return copy.copy(m)
 
     def _get(self, manifest_id: str) -> MaintenanceManifest:
         try:
@@ -156,11 +156,12 @@ class MemoryStore:
 
     def get_manifest(self, manifest_id: str) -> MaintenanceManifest:
         with self._lock:
-            return replace(self._get(manifest_id))
+            return copy.copy(self._get(manifest_id))
 
     def _select(self, pred: Any) -> list[MaintenanceManifest]:
         with self._lock:
-            found = [replace(m) for m in self._manifests.values() if pred(m)]
+            # stored manifests were validated on the way in: a shallow copy (every field is immutable) will do
+            found = [copy.copy(m) for m in self._manifests.values() if pred(m)]
         found.sort(key=manifest_sort_key)
         return found
 
@@ -191,6 +192,11 @@ class MemoryStore:
             }
         return sorted(ids)
 
+    def next_work_after(self, now: int) -> int | None:
+        with self._lock:
+            times = [t for t in map(work_time, self._manifests.values()) if t is not None and t > now]
+        return min(times, default=None)
+
     def future_manifests(self, schedule_id: str, cluster_resource_id: str, now: int) -> list[MaintenanceManifest]:
         rid = norm_id(cluster_resource_id)
         return self._select(
@@ -211,7 +217,7 @@ class MemoryStore:
             m.lease_owner = owner
             m.lease_expires = int(expires)
             m.dequeues += 1
-            return replace(m)
+            return copy.copy(m)
 
     def renew_lease(self, manifest_id: str, owner: str, expires: int) -> bool:
         with self._lock:

@@ -24,6 +24,16 @@ def is_runnable(m: MaintenanceManifest, now: int) -> bool:
     )
 
 
+def work_time(m: MaintenanceManifest) -> int | None:
+    """The first instant at which the actuator can take ``m`` up (as ``is_runnable`` and
+    ``clusters_with_runnable_work`` decide), or ``None`` for a manifest in a final state."""
+    if m.state == ManifestState.PENDING:
+        return max(m.run_after, m.lease_expires + 1) if m.lease_owner else m.run_after
+    if m.state == ManifestState.IN_PROGRESS:
+        return m.lease_expires + 1
+    return None
+
+
 def manifest_sort_key(m: MaintenanceManifest) -> tuple[int, int, str]:
     """``runAfter``, then ``priority`` (lower first), then ID for a stable order."""
     return (m.run_after, m.priority, m.id)

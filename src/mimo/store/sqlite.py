@@ -317,6 +317,17 @@ class SqliteStore:
         ).fetchall()
         return [r[0] for r in rows]
 
+    def next_work_after(self, now: int) -> int | None:
+        row = self._conn().execute(
+            "SELECT MIN(t) FROM (SELECT CASE"
+            " WHEN state = 'Pending' AND lease_owner != '' THEN MAX(run_after, lease_expires + 1)"
+            " WHEN state = 'Pending' THEN run_after"
+            " ELSE lease_expires + 1 END AS t"
+            " FROM manifests WHERE state IN ('Pending', 'InProgress')) WHERE t > ?",
+            (now,),
+        ).fetchone()
+        return None if row is None or row[0] is None else int(row[0])
+
     def future_manifests(self, schedule_id: str, cluster_resource_id: str, now: int) -> list[MaintenanceManifest]:
         return self._query(
             "created_by_schedule = ? AND cluster_resource_id = ? AND state = 'Pending' AND run_after > ?",

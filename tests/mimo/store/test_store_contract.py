@@ -193,6 +193,34 @@ def test_runnable_and_clusters_with_work(store):
     assert store.clusters_with_runnable_work(NOW - 10) == []
 
 
+def test_next_work_after_is_when_work_becomes_runnable(store):
+    assert store.next_work_after(NOW) is None
+    store.create_manifest(manifest(run_after=NOW - 5))  # runnable already: not "after now"
+    assert store.next_work_after(NOW) is None
+    later = store.create_manifest(manifest(run_after=NOW + 60))
+    soon = store.create_manifest(manifest(rid=RID2, run_after=NOW + 30))
+    cancelled = store.create_manifest(manifest(run_after=NOW + 10))
+    store.cancel_manifest(cancelled.id)  # a final manifest never becomes runnable
+    assert store.next_work_after(NOW) == NOW + 30
+    # a leased manifest comes back when its lease has expired (leaseExpires < now), not before
+    assert store.lease_manifest(soon.id, "a", NOW + 40, NOW + 30) is not None
+    assert store.next_work_after(NOW + 30) == NOW + 41
+    assert store.clusters_with_runnable_work(NOW + 40) == [RID]
+    assert store.clusters_with_runnable_work(NOW + 41) == [RID, RID2]
+    assert store.next_work_after(NOW + 41) == NOW + 60
+    store.set_state(later.id, ManifestState.CANCELLED, "")
+    assert store.next_work_after(NOW + 41) is None
+
+
+def test_returned_manifests_are_copies(store):
+    m = store.create_manifest(manifest())
+    got = store.list_manifests()[0]
+    got.state, got.status_text = ManifestState.FAILED, "scribbled"
+    m.status_text = "scribbled too"
+    fresh = store.get_manifest(m.id)
+    assert (fresh.state, fresh.status_text) == (ManifestState.PENDING, "")
+
+
 def test_future_manifests_of_a_schedule(store):
     past = store.create_manifest(manifest(run_after=NOW - 1, created_by_schedule=SCHED))
     fut = store.create_manifest(manifest(run_after=NOW + 100, created_by_schedule=SCHED))
