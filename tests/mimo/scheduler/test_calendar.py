@@ -208,7 +208,7 @@ def test_rejected_with_field_named(expr: str, field: str, text: str) -> None:
     with pytest.raises(CalendarError) as ei:
         Calendar.parse(expr)
     err = ei.value
-    assert isinstance(err, ValueError)
+    assert issubclass(type(err), ValueError)
     assert (err.field, err.text) == (field, text), str(err)
     assert f"{field} {text!r}" in str(err)
     assert str(err).startswith(f"calendar {expr!r}: ")
@@ -342,3 +342,200 @@ def test_month_lengths_agree_with_stdlib() -> None:
             cur = cal.next(cur)
         assert ends[-1] == stdcal.monthrange(t.year, t.month)[1]
         t = cur.replace(day=1) if cur is not None else t
+
+
+# -- issue #8 "Done when": each listed case pinned with exact instants ------------------------------
+
+
+@pytest.mark.parametrize(
+    ("expr", "instant", "following"),
+    [
+        # from one of its own instants, next() is the one after (strictly after), across week/month/year ends
+        ("Mon *-*-* 00:00", at(2026, 11, 30), at(2026, 12, 7)),
+        ("Mon *-*-* 00:00", at(2026, 12, 28), at(2027, 1, 4)),
+        ("*-*-1,15 06:00", at(2026, 12, 15, 6), at(2027, 1, 1, 6)),
+        ("*-*-1,15 06:00", at(2027, 2, 15, 6), at(2027, 3, 1, 6)),
+        ("*-3,6,9,12-1 00:00", at(2026, 12, 1), at(2027, 3, 1)),
+        ("*-3,6,9,12-1 00:00", at(2027, 9, 1), at(2027, 12, 1)),
+        ("*-*-* *:0,30", at(2026, 12, 31, 23, 30), at(2027, 1, 1, 0, 0)),
+        ("*-*-* *:0,30", at(2026, 11, 27, 5, 0), at(2026, 11, 27, 5, 30)),
+        ("Sat,Sun *-*-* 02:00", at(2026, 11, 29, 2), at(2026, 12, 5, 2)),
+        ("Sat,Sun *-*-* 02:00", at(2027, 1, 2, 2), at(2027, 1, 3, 2)),
+    ],
+)
+def test_spec_examples_from_their_own_instants(expr: str, instant: datetime, following: datetime) -> None:
+    cal = Calendar.parse(expr)
+    assert cal.matches(instant)
+    assert cal.next(instant) == following
+    # one microsecond earlier, the instant itself is next
+    assert cal.next(instant - timedelta(microseconds=1)) == instant
+    # nothing in between matches (calendar instants fall on quarter hours)
+    t = instant + timedelta(minutes=15)
+    while t < following:
+        assert not cal.matches(t), t
+        t += timedelta(minutes=15)
+
+
+def test_spec_examples_do_not_match_neighbours() -> None:
+    assert not Calendar.parse("Mon *-*-* 00:00").matches(at(2026, 12, 1))  # a Tuesday
+    assert not Calendar.parse("Mon *-*-* 00:00").matches(at(2026, 11, 30, 0, 15))
+    assert not Calendar.parse("*-*-1,15 06:00").matches(at(2026, 12, 2, 6))
+    assert not Calendar.parse("*-*-1,15 06:00").matches(at(2026, 12, 1, 7))
+    assert not Calendar.parse("*-3,6,9,12-1 00:00").matches(at(2027, 4, 1))
+    assert not Calendar.parse("*-*-* *:0,30").matches(at(2026, 12, 1, 6, 15))
+    assert not Calendar.parse("*-*-* *:0,30").matches(at(2026, 12, 1, 6, 45))
+    assert not Calendar.parse("Sat,Sun *-*-* 02:00").matches(at(2026, 12, 4, 2))  # a Friday
+
+
+def test_29_february_in_leap_and_non_leap_years() -> None:
+    every = Calendar.parse("*-2-29 00:00")
+    # 2026 and 2027 are not leap years: the next Feb 29 is 2028
+    assert every.next(at(2026, 1, 1)) == at(2028, 2, 29)
+    assert every.next(at(2027, 2, 28, 23, 59)) == at(2028, 2, 29)
+    assert every.next(at(2028, 2, 29)) == at(2032, 2, 29)
+    assert every.matches(at(2028, 2, 29))
+    # 2100 is not a leap year (divisible by 100), 2400 is (divisible by 400)
+    assert every.next(at(2096, 2, 29)) == at(2104, 2, 29)
+    assert every.next(at(2396, 2, 29)) == at(2400, 2, 29)
+    # a year list of non-leap years never fires; parsing still succeeds (the day exists in other years)
+    assert Calendar.parse("2027-2-29 00:00").next(at(2026, 1, 1)) is None
+    assert Calendar.parse("2100-2-29 00:00").next(at(2026, 1, 1)) is None
+    assert Calendar.parse("2027,2028-2-29 00:00").next(at(2026, 1, 1)) == at(2028, 2, 29)
+    assert Calendar.parse("2027,2028-2-29 00:00").next(at(2028, 2, 29)) is None
+    # the days at the end of February: 28 only in 2027, 28 and 29 in 2028, then March 1
+    end = Calendar.parse("*-2,3-28,29,1 12:00")
+    assert end.iter_from(at(2027, 2, 27), 3) == [at(2027, 2, 28, 12), at(2027, 3, 1, 12), at(2027, 3, 28, 12)]
+    assert end.iter_from(at(2028, 2, 27), 4) == [
+        at(2028, 2, 28, 12), at(2028, 2, 29, 12), at(2028, 3, 1, 12), at(2028, 3, 28, 12)
+    ]
+
+
+def test_the_31st_in_short_months() -> None:
+    cal = Calendar.parse("*-*-31 06:00")
+    # Feb, Apr, Jun, Sep, Nov have no 31st
+    assert cal.iter_from(at(2027, 1, 31, 6), 7) == [
+        at(2027, 3, 31, 6), at(2027, 5, 31, 6), at(2027, 7, 31, 6), at(2027, 8, 31, 6),
+        at(2027, 10, 31, 6), at(2027, 12, 31, 6), at(2028, 1, 31, 6),
+    ]
+    assert not cal.matches(at(2027, 4, 30, 6)) and not cal.matches(at(2027, 5, 1, 6))
+    # only short months listed: never
+    assert Calendar.parse("*-2,4,6,9,11-31 00:00").next(at(2026, 1, 1)) is None
+    # the 30th: every month but February
+    thirtieth = Calendar.parse("*-*-30 00:00")
+    assert thirtieth.next(at(2027, 1, 30)) == at(2027, 3, 30)
+    assert thirtieth.next(at(2028, 1, 30)) == at(2028, 3, 30)  # not even in a leap year
+
+
+def test_year_lists_that_end() -> None:
+    cal = Calendar.parse("2026,2028-*-1 00:00")
+    assert cal.next(at(2026, 12, 1)) == at(2028, 1, 1)  # 2027 skipped
+    assert cal.next(at(2028, 11, 30, 23, 45)) == at(2028, 12, 1)
+    assert cal.next(at(2028, 12, 1)) is None
+    assert cal.next(at(2030, 1, 1)) is None
+    # a weekday that no longer occurs in the last listed year
+    assert Calendar.parse("Mon 2026-12-* 00:00").next(at(2026, 12, 28)) is None
+    assert Calendar.parse("Mon 2026-12-* 00:00").next(at(2026, 12, 27)) == at(2026, 12, 28)
+    # a single instant: once, then never
+    once = Calendar.parse("2027-6-15 12:30")
+    assert once.next(NOW) == at(2027, 6, 15, 12, 30)
+    assert once.next(at(2027, 6, 15, 12, 30)) is None
+
+
+def test_weekday_and_day_lists_combined_mean_both() -> None:
+    cal = Calendar.parse("Sat,Sun *-*-1,15 02:00")
+    # the 1st or 15th of a month falling on a weekend, after Fri 27 Nov 2026
+    assert cal.iter_from(NOW, 6) == [
+        at(2027, 5, 1, 2), at(2027, 5, 15, 2), at(2027, 8, 1, 2), at(2027, 8, 15, 2), at(2028, 1, 1, 2), at(2028, 1, 15, 2)
+    ]
+    assert not cal.matches(at(2026, 11, 28, 2))  # a Saturday, the 28th: weekday alone is not enough
+    assert not cal.matches(at(2026, 12, 1, 2))  # the 1st, a Tuesday: day alone is not enough
+    # a weekday that never falls on the listed date in the listed years
+    assert Calendar.parse("Mon 2026-12-25 00:00").next(at(2026, 1, 1)) is None  # a Friday
+    assert Calendar.parse("Fri 2026-12-25 00:00").next(at(2026, 1, 1)) == at(2026, 12, 25)
+    # weekdays with a month list: Fridays of December 2026
+    assert Calendar.parse("Fri 2026-12-* 00:00").iter_from(NOW, 5) == [
+        at(2026, 12, 4), at(2026, 12, 11), at(2026, 12, 18), at(2026, 12, 25)
+    ]
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    ["Mon", "mon", "MON", "mOn", "Monday", "monday", "MONDAY", "mOnDaY"],
+)
+def test_weekday_spellings_mean_the_same_days(spelling: str) -> None:
+    cal = Calendar.parse(f"{spelling} *-*-* 00:00")
+    assert cal.weekdays == frozenset({0})
+    assert cal.iter_from(NOW, 2) == [at(2026, 11, 30), at(2026, 12, 7)]
+
+
+@pytest.mark.parametrize(
+    ("spelling", "days"),
+    [
+        ("Tue,THURSDAY", {1, 3}),
+        ("wednesday,FRI", {2, 4}),
+        ("Saturday,sun", {5, 6}),
+        ("SUNDAY,Saturday,sat", {5, 6}),
+    ],
+)
+def test_weekday_lists_mixing_spellings(spelling: str, days: set[int]) -> None:
+    cal = Calendar.parse(f"{spelling} *-*-* 00:00")
+    assert cal.weekdays == frozenset(days)
+    for t in cal.iter_from(NOW, 8):
+        assert t.weekday() in days
+
+
+@pytest.mark.parametrize("time_text", ["06:30", "06:30:00", "06:30:0", "6:30:00", "6:30:0"])
+def test_seconds_00_or_0_are_the_same_as_none(time_text: str) -> None:
+    cal = Calendar.parse(f"*-*-* {time_text}")
+    assert cal.next(NOW) == at(2026, 11, 27, 6, 30)
+    assert cal.matches(at(2026, 11, 28, 6, 30))
+    assert not cal.matches(at(2026, 11, 28, 6, 30, 1))
+
+
+@pytest.mark.parametrize(
+    "expr",
+    ["2026-*-* 00:00", "*-12-* 00:00", "*-1-* 00:00", "*-*-31 00:00", "*-*-1 00:00", "*-*-* 23:00", "*-*-* 0:45",
+     "*-*-* 00:15,45", "9999-12-31 23:45"],
+)
+def test_boundary_values_accepted(expr: str) -> None:
+    Calendar.parse(expr)
+
+
+@pytest.mark.parametrize(
+    ("expr", "field", "text"),
+    [
+        # every rejected form of issue #8, one each, with a weekday present too
+        ("Mon *-*-1..7 00:00", "day", "1..7"),
+        ("Mon *-*-* 00:00/30", "minute", "00/30"),
+        ("Mon *-*-* */6:00", "hour", "*/6"),
+        ("*-*/2-* 00:00", "month", "*/2"),
+        ("*/2-*-* 00:00", "year", "*/2"),
+        ("Mon/2 *-*-* 00:00", "weekday", "Mon/2"),
+        ("*-*~7 00:00", "day", "*-*~7"),
+        ("Mon *-*-* 00:00 UTC", "time zone", "UTC"),
+        ("*-*-* 00:00 America/New_York", "time zone", "America/New_York"),
+        ("*-*-* 00:00 -05:00", "time zone", "-05:00"),
+        ("*-*-* 00:00:00UTC", "time zone", "UTC"),
+        ("*-*-* 00:01", "minute", "01"),
+        ("*-*-* 00:59", "minute", "59"),
+        ("*-*-* 00:0,15,20", "minute", "0,15,20"),
+        ("*-*-* 00:00:01", "second", "01"),
+        ("*-*-* 00:00:59", "second", "59"),
+        ("*-*-* 00:00:000", "second", "000"),
+        ("2000-*-* 00:00", "year", "2000"),
+        ("2026,2024-*-* 00:00", "year", "2024"),
+        ("*-13-1 00:00", "month", "13"),
+        ("*-1,13-1 00:00", "month", "13"),
+        ("*-*-32 00:00", "day", "32"),
+        ("*-2-1,32 00:00", "day", "32"),
+        ("*-*-* 24:00", "hour", "24"),
+        ("*-*-* 0,24:00", "hour", "24"),
+        ("Mond *-*-* 00:00", "weekday", "Mond"),
+        ("Sat,Sundays *-*-* 00:00", "weekday", "Sundays"),
+    ],
+)
+def test_every_rejected_form_names_its_field(expr: str, field: str, text: str) -> None:
+    with pytest.raises(CalendarError) as ei:
+        Calendar.parse(expr)
+    assert (ei.value.field, ei.value.text) == (field, text), str(ei.value)
+    assert str(ei.value).startswith(f"calendar {expr!r}: {field} {text!r}: ")
