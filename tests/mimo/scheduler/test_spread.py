@@ -79,3 +79,62 @@ def test_bad_types() -> None:
         spread_offset("x", 60)  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="resource_id"):
         spread_offset(None, timedelta(hours=1))  # type: ignore[arg-type]
+
+
+# -- issue #8: the extremes of p, and the spread over a fleet ---------------------------------------
+
+_PREFIX = (
+    "/subscriptions/11111111-1111-1111-1111-111111111111/resourcegroups/rg/providers/"
+    "microsoft.redhatopenshift/openshiftclusters/spread-"
+)
+#: resource IDs forged (by solving CRC-32's linear system over GF(2)) for an exact checksum
+RID_CRC_MAX = _PREFIX + "1610257446000000"  # crc32 == 0xFFFFFFFF: p == 1 exactly
+RID_CRC_ZERO = _PREFIX + "6323341753000000"  # crc32 == 0: p == 0 exactly
+
+
+def test_forged_ids_have_the_extreme_checksums() -> None:
+    assert zlib.crc32(RID_CRC_MAX.encode()) == 0xFFFFFFFF
+    assert zlib.crc32(RID_CRC_ZERO.encode()) == 0
+    assert spread_fraction(RID_CRC_MAX) == 1.0
+    assert spread_fraction(RID_CRC_MAX.upper()) == 1.0  # lower-cased before hashing
+    assert spread_fraction(RID_CRC_ZERO) == 0.0
+
+
+@pytest.mark.parametrize(
+    "across",
+    [timedelta(seconds=2), timedelta(seconds=60), timedelta(minutes=90), timedelta(hours=24), timedelta(days=7)],
+)
+def test_the_windows_last_second_is_never_used(across: timedelta) -> None:
+    # p == 1 is the largest offset any cluster can get: exactly one second before the window's end
+    assert spread_offset(RID_CRC_MAX, across) == across - timedelta(seconds=1)
+    assert spread_offset(RID_CRC_ZERO, across) == timedelta(0)
+
+
+@pytest.mark.parametrize("across", [timedelta(0), timedelta(milliseconds=999), timedelta(seconds=1)])
+def test_window_of_a_second_or_less_gives_zero_even_for_p_one(across: timedelta) -> None:
+    assert spread_offset(RID_CRC_MAX, across) == timedelta(0)
+
+
+def test_offsets_spread_across_the_window() -> None:
+    across = timedelta(hours=24)
+    fleet = [RID.format(f"c{i:03d}") for i in range(400)]
+    offsets = [spread_offset(rid, across).total_seconds() for rid in fleet]
+    # a different place for (almost) every cluster: 400 draws from 86400 seconds collide ~once
+    assert len(set(offsets)) >= 395
+    # each eighth of the window gets its share (50 expected; a fair draw stays within 25..75)
+    eighths = [0] * 8
+    for off in offsets:
+        eighths[int(off // (across.total_seconds() / 8))] += 1
+    assert all(25 <= n <= 75 for n in eighths), eighths
+    # and the same cluster always gets the same offset
+    assert offsets == [spread_offset(rid, across).total_seconds() for rid in fleet]
+    assert offsets == [spread_offset(rid.upper(), across).total_seconds() for rid in fleet]
+
+
+def test_each_cluster_keeps_its_relative_place_as_the_window_changes() -> None:
+    # the offset is p × (window − 1 s): doubling the window roughly doubles every offset
+    for i in range(50):
+        rid = RID.format(f"c{i}")
+        small = spread_offset(rid, timedelta(hours=1)).total_seconds()
+        big = spread_offset(rid, timedelta(hours=2) - timedelta(seconds=1)).total_seconds()
+        assert abs(big - 2 * small) <= 1, rid
