@@ -553,3 +553,367 @@ def test_the_pass_keeps_exactly_the_listed_periods(store: Any, fleet: list[OpenS
     kept = {m.run_after - off for m in pending(store) if m.cluster_resource_id == rid}
     listed = {ts(t) for t in periods(s, now).all}
     assert kept == {x for x in listed if x + off > ts(now)}
+
+
+# -- issue #8 "Done when": exact manifests for each listed behaviour ---------------------------------
+
+#: forged resource IDs (see test_spread.py): crc32 0xFFFFFFFF (p == 1) and 0 (p == 0)
+LATE = "spread-1610257446000000"
+EARLY = "spread-6323341753000000"
+
+
+@pytest.fixture
+def edges(store: Any, make_cluster: Callable[..., OpenShiftClusterDocument]) -> tuple[str, str]:
+    """Two clusters at the very ends of every window: offset across − 1 s and offset 0."""
+    store.put_subscription(SubscriptionDocument(id=SUB_A, state="Registered"))
+    late, early = make_cluster(LATE), make_cluster(EARLY)
+    store.put_cluster(late)
+    store.put_cluster(early)
+    assert zlib.crc32(late.resource_id.lower().encode()) == 0xFFFFFFFF
+    assert zlib.crc32(early.resource_id.lower().encode()) == 0
+    return late.resource_id, early.resource_id
+
+
+def expected(rid: str, run_after: datetime, sid: str = SCHED, task: str = TASK, gen: int = 0) -> dict[str, Any]:
+    """The whole manifest a pass must write, as its JSON document."""
+    ra = ts(run_after)
+    return MaintenanceManifest(
+        id=manifest_id_for(sid, rid, ra, gen), cluster_resource_id=rid, maintenance_task_id=task,
+        run_after=ra, run_before=ra + HOUR, created_by_schedule=sid,
+    ).to_dict()
+
+
+def docs(ms: list[MaintenanceManifest]) -> list[dict[str, Any]]:
+    return sorted((m.to_dict() for m in ms), key=lambda d: (d["clusterResourceID"], d["runAfter"]))
+
+
+def test_spreading_in_the_pass_uses_the_whole_window_but_its_last_second(store: Any, edges: tuple[str, str]) -> None:
+    late, early = edges
+    store.put_schedule(schedule(schedule="Mon *-*-* 00:00", schedule_across="168h", look_forward_count=2))
+    result = Scheduler(store, clock=Clock(at(2026, 12, 1, 10))).process()  # a Tuesday
+    week = timedelta(days=7)
+    assert docs(result.created) == docs(store.list_manifests()) == sorted(
+        [
+            expected(late, at(2026, 12, 7) + week - timedelta(seconds=1)),
+            expected(late, at(2026, 12, 14) + week - timedelta(seconds=1)),
+            expected(early, at(2026, 12, 7)),
+            expected(early, at(2026, 12, 14)),
+        ],
+        key=lambda d: (d["clusterResourceID"], d["runAfter"]),
+    )
+
+
+@pytest.mark.parametrize("across", ["1s", "0s"])
+def test_a_window_of_one_second_or_less_puts_every_cluster_at_the_start(
+    store: Any, edges: tuple[str, str], fleet: list[OpenShiftClusterDocument], across: str
+) -> None:
+    store.put_schedule(schedule(schedule="*-*-1,15 06:00", schedule_across=across, look_forward_count=2))
+    result = Scheduler(store, clock=Clock(at(2026, 12, 1, 10))).process()
+    rids = [*edges, *(c.resource_id for c in fleet[:3])]
+    assert docs(result.created) == sorted(
+        [expected(rid, t) for rid in rids for t in (at(2026, 12, 15, 6), at(2027, 1, 1, 6))],
+        key=lambda d: (d["clusterResourceID"], d["runAfter"]),
+    )
+
+
+def test_the_same_cluster_gets_the_same_offset_in_every_period_and_pass(store: Any, fleet: list[OpenShiftClusterDocument]) -> None:
+    store.put_schedule(schedule(schedule="*-*-* 00:00", schedule_across="24h", look_forward_count=3))
+    clock = Clock(at(2026, 12, 1, 0, 0))
+    sched = Scheduler(store, clock=clock)
+    for _ in range(5):
+        sched.process()
+        clock.t += timedelta(days=1)
+    by_cluster: dict[str, set[int]] = {}
+    for m in store.list_manifests(schedule_id=SCHED):
+        by_cluster.setdefault(m.cluster_resource_id, set()).add((m.run_after - ts(at(2026, 12, 1))) % DAY)
+    assert by_cluster == {c.resource_id: {offset_of(c.resource_id, DAY)} for c in fleet[:3]}
+    # three clusters, three different places in the window
+    assert len({next(iter(v)) for v in by_cluster.values()}) == 3
+
+
+def test_look_ahead_creates_exactly_look_forward_count_periods(store: Any, edges: tuple[str, str]) -> None:
+    late, early = edges
+    store.put_schedule(schedule(schedule="Mon *-*-* 00:00", schedule_across="0s", look_forward_count=4))
+    clock = Clock(at(2026, 12, 1, 10))  # Tuesday
+    result = Scheduler(store, clock=clock).process()
+    mondays = [at(2026, 12, 7), at(2026, 12, 14), at(2026, 12, 21), at(2026, 12, 28)]
+    assert docs(result.created) == sorted(
+        [expected(rid, t) for rid in edges for t in mondays], key=lambda d: (d["clusterResourceID"], d["runAfter"])
+    )
+    # a week later the window has moved by one Monday: exactly one more per cluster
+    clock.t = at(2026, 12, 8, 10)
+    result = Scheduler(store, clock=clock).process()
+    assert (result.cancelled, result.errors) == ([], [])
+    assert docs(result.created) == sorted([expected(late, at(2027, 1, 4)), expected(early, at(2027, 1, 4))],
+                                          key=lambda d: (d["clusterResourceID"], d["runAfter"]))
+    future = [m for m in pending(store) if m.run_after > ts(clock.t)]
+    assert sorted({m.run_after for m in future}) == [ts(t) for t in (at(2026, 12, 14), at(2026, 12, 21),
+                                                                      at(2026, 12, 28), at(2027, 1, 4))]
+
+
+def test_look_ahead_over_the_quarterly_example(store: Any, edges: tuple[str, str]) -> None:
+    store.put_schedule(schedule(schedule="*-3,6,9,12-1 00:00", schedule_across="1h", look_forward_count=3))
+    result = Scheduler(store, clock=Clock(at(2026, 12, 1, 0, 0, 1))).process()  # Dec 1 00:00 has just passed
+    late, early = edges
+    starts = [at(2027, 3, 1), at(2027, 6, 1), at(2027, 9, 1)]
+    assert docs(result.created) == sorted(
+        [expected(late, t + timedelta(seconds=HOUR - 1)) for t in starts] + [expected(early, t) for t in starts],
+        key=lambda d: (d["clusterResourceID"], d["runAfter"]),
+    )
+
+
+# -- the previous period's spreading window ---------------------------------------------------------
+#
+# The spec: "compute the next lookForwardCount period starts (plus the previous one when now is still
+# inside its spreading window); ... create a Pending manifest ... for every period that has none yet,
+# never for a period whose start is in the past; cancel ... future pending manifests ... whose runAfter
+# no longer matches any period". Inside its window, the previous period's start is always in the past,
+# so it is never created: it is listed so that its manifests whose runAfter is still ahead are kept
+# rather than cancelled. The reference system does the same (it skips creation when the period start
+# is before now). These tests pin that down.
+
+
+def test_inside_the_previous_window_a_new_schedule_starts_at_its_next_period(store: Any, edges: tuple[str, str]) -> None:
+    late, early = edges
+    store.put_schedule(schedule(schedule="*-*-* 00:00", schedule_across="24h", look_forward_count=1))
+    # 10:00: inside Dec 1's window; LATE's slot (23:59:59) is still ahead, EARLY's (00:00) has passed
+    result = Scheduler(store, clock=Clock(at(2026, 12, 1, 10))).process()
+    assert docs(result.created) == docs(store.list_manifests()) == sorted(
+        [expected(late, at(2026, 12, 2, 23, 59, 59)), expected(early, at(2026, 12, 2))],
+        key=lambda d: (d["clusterResourceID"], d["runAfter"]),
+    )
+
+
+def test_inside_the_previous_window_its_manifests_are_kept_not_duplicated(store: Any, edges: tuple[str, str]) -> None:
+    late, early = edges
+    store.put_schedule(schedule(schedule="*-*-* 00:00", schedule_across="24h", look_forward_count=1))
+    clock = Clock(at(2026, 11, 30, 12))
+    first = Scheduler(store, clock=clock).process()
+    assert docs(first.created) == sorted(
+        [expected(late, at(2026, 12, 1, 23, 59, 59)), expected(early, at(2026, 12, 1))],
+        key=lambda d: (d["clusterResourceID"], d["runAfter"]),
+    )
+    # Dec 1 10:00: Dec 1 is now the previous period, and now is inside its 24 h window
+    clock.t = at(2026, 12, 1, 10)
+    second = Scheduler(store, clock=clock).process()
+    assert (second.cancelled, second.errors) == ([], [])
+    assert docs(second.created) == sorted(
+        [expected(late, at(2026, 12, 2, 23, 59, 59)), expected(early, at(2026, 12, 2))],
+        key=lambda d: (d["clusterResourceID"], d["runAfter"]),
+    )
+    # both Dec 1 manifests are untouched: LATE's still ahead, EARLY's the actuator's
+    assert docs(pending(store)) == sorted(
+        [expected(late, at(2026, 12, 1, 23, 59, 59)), expected(early, at(2026, 12, 1)),
+         expected(late, at(2026, 12, 2, 23, 59, 59)), expected(early, at(2026, 12, 2))],
+        key=lambda d: (d["clusterResourceID"], d["runAfter"]),
+    )
+    # at the window's last second LATE's Dec 1 manifest is still kept
+    clock.t = at(2026, 12, 1, 23, 59, 58)
+    assert Scheduler(store, clock=clock).process().cancelled == []
+    assert store.get_manifest(manifest_id_for(SCHED, late, ts(at(2026, 12, 1, 23, 59, 59)))).state == ManifestState.PENDING
+
+
+def test_a_missing_manifest_is_written_up_to_its_period_start_and_never_after(store: Any, edges: tuple[str, str]) -> None:
+    late, _ = edges
+    store.put_schedule(schedule(schedule="*-*-* 00:00", schedule_across="24h", look_forward_count=1))
+    Scheduler(store, clock=Clock(at(2026, 11, 30, 12))).process()
+    dec1 = manifest_id_for(SCHED, late, ts(at(2026, 12, 1, 23, 59, 59)))
+    # deleted before Dec 1 starts: a pass at the very start (start == now is not the past) writes it again
+    store.delete_manifest(dec1)
+    result = Scheduler(store, clock=Clock(at(2026, 12, 1, 0, 0))).process()
+    assert dec1 in {m.id for m in result.created}
+    # deleted once Dec 1 has started: not written again, though LATE's slot (23:59:59) is still ahead
+    store.delete_manifest(dec1)
+    for now in (at(2026, 12, 1, 0, 0, 1), at(2026, 12, 1, 10), at(2026, 12, 1, 23, 59, 58)):
+        result = Scheduler(store, clock=Clock(now)).process()
+        assert dec1 not in {m.id for m in result.created}, now
+        assert all(m.run_after >= ts(at(2026, 12, 2)) for m in result.created), now
+    assert dec1 not in {m.id for m in store.list_manifests()}
+
+
+def test_a_narrowed_window_drops_the_previous_period(store: Any, edges: tuple[str, str]) -> None:
+    late, _ = edges
+    store.put_schedule(schedule(schedule="*-*-* 00:00", schedule_across="24h", look_forward_count=1))
+    clock = Clock(at(2026, 11, 30, 12))
+    Scheduler(store, clock=clock).process()
+    kept = manifest_id_for(SCHED, late, ts(at(2026, 12, 1, 23, 59, 59)))
+    # at 10:00 the window is edited to 6 h: Dec 1's window [00:00, 06:00) has closed, its LATE manifest
+    # (runAfter 23:59:59, still ahead) matches no period any more and is cancelled; not replaced (past start)
+    store.put_schedule(schedule(schedule="*-*-* 00:00", schedule_across="6h", look_forward_count=1))
+    clock.t = at(2026, 12, 1, 10)
+    result = Scheduler(store, clock=clock).process()
+    assert kept in result.cancelled
+    m = store.get_manifest(kept)
+    assert (m.state, m.status_text) == (ManifestState.CANCELLED, CANCELLED_BY_SCHEDULER)
+    assert all(m.run_after >= ts(at(2026, 12, 2)) for m in result.created)
+    assert manifest_id_for(SCHED, late, ts(at(2026, 12, 1, 5, 59, 59))) not in {m.id for m in store.list_manifests()}
+
+
+def test_no_manifest_for_a_past_period_at_any_time_of_day(store: Any, edges: tuple[str, str]) -> None:
+    store.put_schedule(schedule(schedule="*-*-* *:0,30", schedule_across="30m", look_forward_count=2))
+    for minute, sec in [(0, 0), (0, 1), (10, 0), (29, 59), (30, 0)]:
+        s = MemoryStore()
+        s.put_subscription(SubscriptionDocument(id=SUB_A, state="Registered"))
+        for rid in edges:
+            s.put_cluster(store.get_cluster(rid))
+        s.put_schedule(store.get_schedule(SCHED))
+        now = at(2026, 12, 1, 10, minute, sec)
+        created = Scheduler(s, clock=Clock(now)).process().created
+        starts = {m.run_after - offset_of(m.cluster_resource_id, 30 * 60) for m in created}
+        assert all(start >= ts(now) for start in starts), (now, starts)
+        # the first period is the next start at or after now: 10:00 at 10:00:00 and 10:30 at 10:30:00
+        first = at(2026, 12, 1, 10, 30) if (minute, sec) != (0, 0) else at(2026, 12, 1, 10)
+        assert sorted(starts) == [ts(first), ts(first + timedelta(minutes=30))], now
+
+
+# -- edited schedules: what is cancelled and what is not ------------------------------------------
+
+
+def test_edit_cancels_only_this_schedules_future_pending_manifests(store: Any, edges: tuple[str, str]) -> None:
+    late, early = edges
+    store.put_schedule(schedule(schedule="*-*-* 00:00", schedule_across="24h", look_forward_count=2))
+    store.put_schedule(schedule(id=SCHED2, schedule="*-*-* 00:00", schedule_across="24h", look_forward_count=2))
+    clock = Clock(at(2026, 11, 30, 12))
+    Scheduler(store, clock=clock).process()
+    hand = store.create_manifest(MaintenanceManifest(cluster_resource_id=late, maintenance_task_id=TASK,
+                                                     run_after=ts(at(2026, 12, 5)), run_before=ts(at(2026, 12, 6))))
+    clock.t = at(2026, 12, 1, 10)
+    # EARLY's Dec 1 manifest (runAfter 00:00) is past: still Pending, runnable, the actuator's now
+    early_dec1 = manifest_id_for(SCHED, early, ts(at(2026, 12, 1)))
+    # LATE's Dec 1 manifest is running (leased at its runAfter, by an actuator whose clock is ahead)
+    late_dec1 = manifest_id_for(SCHED, late, ts(at(2026, 12, 1, 23, 59, 59)))
+    assert store.lease_manifest(late_dec1, "actuator-1", ts(at(2026, 12, 2, 0, 1)), ts(at(2026, 12, 2))) is not None
+
+    store.put_schedule(schedule(schedule="*-*-* 12:00", schedule_across="24h", look_forward_count=2))
+    result = Scheduler(store, clock=clock).process()
+    # cancelled: SCHED's Dec 2 manifests of both clusters (future, Pending, no longer a period)
+    assert sorted(result.cancelled) == sorted([
+        manifest_id_for(SCHED, late, ts(at(2026, 12, 2, 23, 59, 59))),
+        manifest_id_for(SCHED, early, ts(at(2026, 12, 2))),
+    ])
+    # untouched: the past Pending one, the InProgress one, the other schedule's, the hand-made one
+    assert store.get_manifest(early_dec1).state == ManifestState.PENDING
+    assert store.get_manifest(late_dec1).state == ManifestState.IN_PROGRESS
+    # SCHED2 (not edited) keeps Dec 1 and Dec 2 and tops up Dec 3, all Pending
+    assert {m.state for m in store.list_manifests(schedule_id=SCHED2)} == {ManifestState.PENDING}
+    assert {(m.cluster_resource_id, m.run_after - offset_of(m.cluster_resource_id, DAY))
+            for m in store.list_manifests(schedule_id=SCHED2)} == {
+        (rid, ts(at(2026, 12, d))) for rid in edges for d in (1, 2, 3)
+    }
+    assert store.get_manifest(hand.id).state == ManifestState.PENDING
+    # created: Dec 1 12:00 and Dec 2 12:00 + offsets (both starts are >= now)
+    assert docs([m for m in result.created if m.created_by_schedule == SCHED]) == sorted(
+        [expected(late, at(2026, 12, 1, 12) + timedelta(seconds=DAY - 1)), expected(early, at(2026, 12, 1, 12)),
+         expected(late, at(2026, 12, 2, 12) + timedelta(seconds=DAY - 1)), expected(early, at(2026, 12, 2, 12))],
+        key=lambda d: (d["clusterResourceID"], d["runAfter"]),
+    )
+
+
+class FailingCancels:
+    """Delegates to a store; ``set_state`` fails after ``allow`` successful calls."""
+
+    def __init__(self, inner: Any, allow: int, exc: BaseException) -> None:
+        self.inner = inner
+        self.allow = allow
+        self.exc = exc
+        self.calls = 0
+
+    def set_state(self, *args: Any, **kw: Any) -> bool:
+        if self.calls >= self.allow:
+            raise self.exc
+        self.calls += 1
+        return bool(self.inner.set_state(*args, **kw))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
+def _edited_state(store: Any) -> tuple[list[dict[str, Any]], set[tuple[str, int]]]:
+    """Pending manifests (whole documents) and the (cluster, runAfter) pairs of the cancelled ones."""
+    cancelled = store.list_manifests(schedule_id=SCHED, states=[ManifestState.CANCELLED])
+    assert all(m.status_text == CANCELLED_BY_SCHEDULER for m in cancelled)
+    return docs(pending(store)), keyset(cancelled)
+
+
+@pytest.mark.parametrize("allow", [0, 1, 3, 5])
+@pytest.mark.parametrize("kill", [False, True])
+def test_edit_interrupted_while_cancelling_then_rerun(
+    store: Any, fleet: list[OpenShiftClusterDocument], make_cluster: Callable[..., OpenShiftClusterDocument],
+    allow: int, kill: bool,
+) -> None:
+    now = at(2026, 12, 1, 10)
+    # the reference: the same edit, uninterrupted, on a fresh store
+    ref = MemoryStore()
+    ref.put_subscription(SubscriptionDocument(id=SUB_A, state="Registered"))
+    ref.put_subscription(SubscriptionDocument(id=SUB_B, state="Suspended"))
+    for c in fleet:
+        ref.put_cluster(c)
+    for s in (ref, store):
+        s.put_schedule(schedule(look_forward_count=2))
+        assert len(Scheduler(s, clock=Clock(now)).process().created) == 6
+        s.put_schedule(schedule(schedule="Sat,Sun *-*-* 02:00", look_forward_count=2))
+    Scheduler(ref, clock=Clock(now)).process()
+    want = _edited_state(ref)
+    assert len(want[0]) == 6 and len(want[1]) == 6
+
+    exc: BaseException = Killed() if kill else StoreError("disk I/O error")
+    if kill:
+        with pytest.raises(Killed):
+            Scheduler(FailingCancels(store, allow, exc), clock=Clock(now)).process()
+    else:
+        r1 = Scheduler(FailingCancels(store, allow, exc), clock=Clock(now)).process()
+        assert r1.errors and all("disk I/O error" in e for e in r1.errors)
+        assert len(r1.cancelled) == allow
+    r2 = Scheduler(store, clock=Clock(now + timedelta(seconds=5))).process()
+    assert r2.errors == []
+    assert _edited_state(store) == want
+    r3 = Scheduler(store, clock=Clock(now + timedelta(seconds=10))).process()
+    assert (r3.created, r3.cancelled, r3.errors) == ([], [], [])
+
+
+@pytest.mark.parametrize("allow", [0, 2, 5])
+def test_interrupted_pass_rerun_gives_the_exact_same_documents(
+    store: Any, fleet: list[OpenShiftClusterDocument], make_cluster: Callable[..., OpenShiftClusterDocument], allow: int
+) -> None:
+    """Not only the same (cluster, runAfter) pairs: the same IDs and fields as an uninterrupted pass."""
+    now = at(2026, 12, 1, 10)
+    ref = MemoryStore()
+    ref.put_subscription(SubscriptionDocument(id=SUB_A, state="Registered"))
+    ref.put_subscription(SubscriptionDocument(id=SUB_B, state="Suspended"))
+    for c in fleet:
+        ref.put_cluster(c)
+    _two_schedules(ref)
+    Scheduler(ref, clock=Clock(now)).process()
+    _two_schedules(store)
+    r1 = Scheduler(FlakyStore(store, allow, StoreError("database is locked")), clock=Clock(now)).process()
+    assert len(store.list_manifests()) == allow == len(r1.created)
+    Scheduler(store, clock=Clock(now + timedelta(minutes=1))).process()
+    assert docs(store.list_manifests()) == docs(ref.list_manifests())
+
+
+def test_disabled_schedule_next_to_an_enabled_one(store: Any, fleet: list[OpenShiftClusterDocument]) -> None:
+    store.put_schedule(schedule(look_forward_count=1))
+    store.put_schedule(schedule(id=SCHED2, state="Disabled", look_forward_count=1))
+    result = Scheduler(store, clock=Clock(at(2026, 12, 1, 10))).process()
+    assert result.schedules == 1
+    assert {m.created_by_schedule for m in store.list_manifests()} == {SCHED}
+    assert len(store.list_manifests()) == 3
+
+
+def test_disabling_a_schedule_stops_new_manifests_and_touches_none(store: Any, fleet: list[OpenShiftClusterDocument]) -> None:
+    store.put_schedule(schedule(look_forward_count=2))
+    clock = Clock(at(2026, 12, 1, 10))
+    Scheduler(store, clock=clock).process()
+    before = docs(store.list_manifests())
+    store.put_schedule(schedule(look_forward_count=2, state="Disabled"))
+    for days in (0, 1, 2, 5):
+        clock.t = at(2026, 12, 1, 10) + timedelta(days=days)
+        result = Scheduler(store, clock=clock).process()
+        assert (result.schedules, result.created, result.cancelled, result.errors) == (0, [], [], [])
+    assert docs(store.list_manifests()) == before
+    # enabled again: it tops up from the current time on
+    store.put_schedule(schedule(look_forward_count=2))
+    result = Scheduler(store, clock=clock).process()
+    assert {m.run_after - offset_of(m.cluster_resource_id, DAY) for m in result.created} == {
+        ts(at(2026, 12, 7)), ts(at(2026, 12, 8))
+    }
