@@ -168,3 +168,110 @@ def test_domain_suffix_defaults_to_the_environment(make_cluster: Callable[..., O
     c = make_cluster("c", domain=f"c.{suffix}")
     assert cluster_selector_values(c, sub_a)["isManagedDomain"] == "true"
     assert cluster_selector_values(c, sub_a, domain_suffix="other.example.net")["isManagedDomain"] == "false"
+
+
+# -- issue #8: every key, from the documents, through each operator -----------------------------------
+
+
+def test_every_known_key_is_accepted_with_each_operator() -> None:
+    for key in KEYS:
+        validate([S(key, "eq", "x")])
+        validate([S(key, "in", values=["x", "y"])])
+        validate([S(key, "notin", values=["x"])])
+    validate([S(key, "eq", "x") for key in KEYS])  # all of them at once (AND)
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        # the shapes a JSON schedule file can carry
+        ({"key": "outboundType", "operator": "eq"}, "selectors[0] (key 'outboundType'): operator 'eq' needs 'value'"),
+        ({"key": "outboundType", "operator": "eq", "value": "a", "values": ["a"]},
+         "selectors[0] (key 'outboundType'): operator 'eq' forbids 'values'"),
+        ({"key": "outboundType", "operator": "in"}, "selectors[0] (key 'outboundType'): operator 'in' needs a non-empty 'values'"),
+        ({"key": "outboundType", "operator": "in", "values": []},
+         "selectors[0] (key 'outboundType'): operator 'in' needs a non-empty 'values'"),
+        ({"key": "outboundType", "operator": "notin", "value": "a"},
+         "selectors[0] (key 'outboundType'): operator 'notin' forbids 'value'"),
+        ({"key": "outboundType", "operator": "notin", "value": "a", "values": ["b"]},
+         "selectors[0] (key 'outboundType'): operator 'notin' forbids 'value'"),
+        ({"key": "OutboundType", "operator": "eq", "value": "a"}, "selectors[0] (key 'OutboundType'): unknown key"),
+        ({"key": "outboundType", "operator": "neq", "value": "a"}, "selectors[0] (key 'outboundType'): unknown operator 'neq'"),
+        ({"key": "outboundType", "value": "a"}, "selectors[0] (key 'outboundType'): unknown operator ''"),
+        ({"operator": "eq", "value": "a"}, "selectors[0]: key: missing"),
+        ({"key": "outboundType", "operator": "eq", "value": "a", "extra": 1},
+         "selectors[0] (key 'outboundType'): extra: unknown field"),
+    ],
+)
+def test_bad_json_selectors_refused(raw: dict[str, Any], message: str) -> None:
+    with pytest.raises(SelectorError) as ei:
+        validate([raw])
+    assert str(ei.value).startswith(message), str(ei.value)
+
+
+def test_the_first_bad_selector_is_the_one_named() -> None:
+    good = S("subscriptionState", "eq", "Registered")
+    with pytest.raises(SelectorError) as ei:
+        validate([good, good, S("outboundType", "in"), S("region", "eq", "x")])
+    assert (ei.value.index, ei.value.key) == (2, "outboundType")
+
+
+@pytest.fixture
+def doc_values(make_cluster: Callable[..., OpenShiftClusterDocument]) -> dict[str, str]:
+    c = make_cluster(
+        "Prod-East", outbound_type="UserDefinedRouting", provisioning_state="Succeeded", arch_version=2,
+        platform_workload_identity_profile={"cloud-controller-manager": {}}, domain="prod-east.eastus.aroapp.io",
+    )
+    c.properties.apiserver_profile.visibility = "Private"
+    return cluster_selector_values(c, SubscriptionDocument(id=SUB, state="Warned"), domain_suffix="eastus.aroapp.io")
+
+
+RID_LOWER = f"/subscriptions/{SUB}/resourcegroups/rg/providers/microsoft.redhatopenshift/openshiftclusters/prod-east"
+
+
+def test_values_from_the_documents(doc_values: dict[str, str]) -> None:
+    assert doc_values == {
+        "resourceID": RID_LOWER,
+        "subscriptionID": SUB,
+        "subscriptionState": "Warned",
+        "authenticationType": "WorkloadIdentity",
+        "architectureVersion": "2",
+        "provisioningState": "Succeeded",
+        "outboundType": "UserDefinedRouting",
+        "APIServerVisibility": "Private",
+        "isManagedDomain": "true",
+    }
+
+
+@pytest.mark.parametrize(
+    ("key", "same", "other"),
+    [
+        ("resourceID", RID_LOWER, RID_LOWER.replace("prod-east", "Prod-East")),  # the value is lower-cased; comparison is not
+        ("subscriptionID", SUB, SUB.replace("1", "2")),
+        ("subscriptionState", "Warned", "warned"),
+        ("authenticationType", "WorkloadIdentity", "ServicePrincipal"),
+        ("architectureVersion", "2", "1"),
+        ("provisioningState", "Succeeded", "Failed"),
+        ("outboundType", "UserDefinedRouting", "Loadbalancer"),
+        ("APIServerVisibility", "Private", "Public"),
+        ("isManagedDomain", "true", "True"),
+    ],
+)
+def test_each_key_through_each_operator(doc_values: dict[str, str], key: str, same: str, other: str) -> None:
+    assert matches(doc_values, [S(key, "eq", same)]) is True
+    assert matches(doc_values, [S(key, "eq", other)]) is False
+    assert matches(doc_values, [S(key, "in", values=[other, same])]) is True
+    assert matches(doc_values, [S(key, "in", values=[other])]) is False
+    assert matches(doc_values, [S(key, "notin", values=[other])]) is True
+    assert matches(doc_values, [S(key, "notin", values=[same, other])]) is False
+    # AND with a selector that holds, and with one that does not
+    assert matches(doc_values, [S(key, "eq", same), S("subscriptionState", "eq", "Warned")]) is True
+    assert matches(doc_values, [S(key, "eq", same), S("subscriptionState", "eq", "Registered")]) is False
+
+
+def test_validated_selectors_never_raise_when_matched(doc_values: dict[str, str]) -> None:
+    sels = [S("provisioningState", "in", values=["Succeeded"]), S("isManagedDomain", "eq", "true"),
+            S("outboundType", "notin", values=["Loadbalancer"])]
+    validate(sels)
+    assert matches(doc_values, sels) is True
+    assert matches(doc_values, [s.to_dict() for s in sels]) is True  # the JSON form means the same
