@@ -95,6 +95,9 @@ class DeploymentController:
         self.namespace = namespace
         self._seen: dict[Key, float] = {}
         self._lock = threading.Lock()
+        #: the cluster's resourceVersion when a tick last found nothing rolling: until a write
+        #: moves it, nothing can be rolling, and a tick costs nothing
+        self._idle_at: str | None = None
         self.completed: list[
             tuple[str, str, int]
         ] = []  #: (namespace, name, generation) rolled out, in order
@@ -127,6 +130,9 @@ class DeploymentController:
     # -- ticker: finish the rollouts whose time has come ------------------------------------------
     def tick(self, fake_kube: Any) -> None:
         """Write the rolled-out status of every Deployment whose delay has passed."""
+        version = fake_kube.model.resource_version
+        if version == self._idle_at:
+            return
         now = time.time()
         live: set[Key] = set()
         for d in fake_kube.list("apps/v1", "Deployment", self.namespace):
@@ -145,3 +151,4 @@ class DeploymentController:
         with self._lock:
             for key in [k for k in self._seen if k not in live]:
                 del self._seen[key]
+            self._idle_at = None if live else fake_kube.model.resource_version

@@ -50,12 +50,19 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from mimo.actuator import Actuator
-from mimo.api import FINAL_STATES, MaintenanceManifest, MaintenanceSchedule, ManifestState, Selector
+from mimo.api import (
+    FINAL_STATES,
+    MANIFEST_STATES,
+    MaintenanceManifest,
+    MaintenanceSchedule,
+    ManifestState,
+    Selector,
+)
 from mimo.errors import is_retryable
 from mimo.scheduler import Calendar, Scheduler
 from pytest_mimo import defaults
@@ -65,7 +72,7 @@ from pytest_mimo.replay import derive_seed
 from pytest_mimo.simulation.fleet import FleetWorld
 from pytest_mimo.simulation.scenario import Scenario
 
-__all__ = ["Attempt", "Simulation", "SimulationData", "quiet_logging"]
+__all__ = ["Attempt", "Simulation", "SimulationData", "bucket_seconds", "quiet_logging"]
 
 OWNER = "mimo-simulation"
 #: how often final manifests are moved out of the store (virtual seconds)
@@ -103,6 +110,14 @@ class SimulationData:
     scheduler_passes_skipped: int
     scheduler_errors: list[str]
     wall_seconds: float
+    #: manifests by state at the end of each timeline bucket (``bucket_seconds(duration)`` wide)
+    states_timeline: dict[str, list[int]] = field(default_factory=dict)
+
+
+def bucket_seconds(duration: float) -> int:
+    """The timeline's bucket width for a run of ``duration`` seconds: whole hours, at most 168 buckets."""
+    hours = max(1, math.ceil(duration / 3600 / 168))
+    return hours * 3600
 
 
 @contextmanager
@@ -134,6 +149,12 @@ class Simulation:
         self.progress = progress
         self.attempts: list[Attempt] = []
         self._clock: SimClock | None = None
+        # the manifests-by-state timeline (set up by _loop)
+        self.states_timeline: dict[str, list[int]] = {}
+        self._archived_states: dict[str, int] = {}
+        self._bucket: int = 3600
+        self._samples_left: int = 0
+        self._next_sample: float = math.inf
         self.tasks = {tid: self._wrap(tid, fn) for tid, fn in tasks.items()}
 
     # -- task attempts ------------------------------------------------------------------------------
@@ -209,7 +230,7 @@ class Simulation:
             attempts=sorted(self.attempts, key=lambda a: (a.start, a.cluster, a.manifest_id, a.number)),
             passes=self.passes, pass_errors=self.pass_errors, scheduler_passes=self.scheduler_passes,
             scheduler_passes_skipped=self.scheduler_skipped, scheduler_errors=self.scheduler_errors,
-            wall_seconds=time.perf_counter() - wall0,
+            wall_seconds=time.perf_counter() - wall0, states_timeline=self.states_timeline,
         )
 
     def _put_schedules(self, store: Any) -> list[MaintenanceSchedule]:
@@ -254,6 +275,17 @@ class Simulation:
             if m.run_before < now and m.state != ManifestState.CANCELLED:
                 store.delete_manifest(m.id)
                 self.archived.append(m)
+                self._archived_states[m.state] += 1
+
+    def _sample_states(self, store: Any, upto: float, end: float) -> None:
+        """Record the manifests by state at every bucket end up to ``upto`` (the store does not
+        change between two events, so its content now is its content at those instants)."""
+        while self._next_sample <= upto and self._samples_left > 0:
+            counts = store.count_manifests()
+            for st in MANIFEST_STATES:
+                self.states_timeline[st].append(counts.get(st, 0) + self._archived_states[st])
+            self._samples_left -= 1
+            self._next_sample = min(end, self._next_sample + self._bucket)
 
     @staticmethod
     def _next_work(store: Any, now: float) -> float:
@@ -272,6 +304,11 @@ class Simulation:
         n = run.workers
         self.passes = self.scheduler_passes = self.scheduler_skipped = 0
         self.archived: list[MaintenanceManifest] = []
+        self._archived_states = dict.fromkeys(MANIFEST_STATES, 0)
+        self._bucket = bucket_seconds(end - start)
+        self._samples_left = math.ceil((end - start) / self._bucket)
+        self._next_sample = min(end, start + self._bucket)
+        self.states_timeline = {st: [] for st in MANIFEST_STATES}
         next_archive = start + ARCHIVE_EVERY
         self.pass_errors: list[str] = []
         self.scheduler_errors: list[str] = []
@@ -285,6 +322,7 @@ class Simulation:
         work = math.inf  # the next instant a manifest becomes runnable
         dirty = True
         while now < end:
+            self._sample_states(store, now, end)
             clock.move_to(_utc(now))
             if now >= next_sched:
                 self._scheduler_pass(now)
@@ -332,6 +370,7 @@ class Simulation:
             if nxt <= now:  # every event lies ahead: a loop that stands still is a bug, not a hang
                 raise RuntimeError(f"simulation: no event after {_utc(now).isoformat()} (next {nxt})")
             now = nxt
+        self._sample_states(store, end, end)
         clock.move_to(_utc(max(end, *free_at)))
         self.scheduler_skipped = math.ceil((end - start) / every) - self.scheduler_passes
         if self.progress is not None:

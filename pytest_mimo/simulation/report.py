@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from mimo.api import ManifestState
-from pytest_mimo.simulation.engine import Attempt, SimulationData
+from pytest_mimo.simulation.engine import Attempt, SimulationData, bucket_seconds
 from pytest_mimo.simulation.scenario import EMBEDDED_SOURCE, Expectation, format_span, task_name
 
 __all__ = ["Report", "ExpectationResult", "build_report", "percentile", "PlotUnavailable"]
@@ -176,7 +176,8 @@ class Report:
 
     # -- plot ------------------------------------------------------------------------------------
     def plot(self, path: str | Path) -> None:
-        """A PNG timeline: attempts per bucket by outcome, faults, incident windows (needs matplotlib)."""
+        """A PNG timeline over virtual time: manifests by state (at the end of each bucket),
+        attempts per bucket by outcome, faults injected; incident windows shaded (needs matplotlib)."""
         try:
             import matplotlib
 
@@ -188,9 +189,18 @@ class Report:
         tl = self.data["timeline"]
         start = _ts(self.data["run"]["start"])
         size = tl["bucket_seconds"]
-        x = [(i * size) / 86400 for i in range(len(tl["attempts_ok"]))]
+        n = len(tl["attempts_ok"])
+        x = [(i * size) / 86400 for i in range(n)]
+        ends = [min((i + 1) * size, self.data["run"]["duration_seconds"]) / 86400 for i in range(n)]
         width = size / 86400
-        fig, (ax, ax2) = plt.subplots(2, 1, figsize=(12, 6), sharex=True, height_ratios=[3, 1])
+        fig, (ax0, ax, ax2) = plt.subplots(3, 1, figsize=(12, 8), sharex=True, height_ratios=[3, 2, 1])
+        states = tl.get("manifests_by_state", {})
+        if states:
+            keys = [k for k in _STATE_COLOURS if k in states]
+            ax0.stackplot([0.0, *ends], *[[0, *states[k]] for k in keys], labels=keys,
+                          colors=[_STATE_COLOURS[k] for k in keys], step="pre")
+        ax0.set_ylabel("manifests by state")
+        ax0.legend(loc="upper left", fontsize="small")
         bottom = [0] * len(x)
         for key, label, color in (("attempts_ok", "succeeded", "#4c9f70"), ("attempts_retried", "will retry", "#e0a030"),
                                   ("attempts_crashed", "crashed", "#8060c0"), ("attempts_failed", "failed", "#c04040")):
@@ -198,22 +208,25 @@ class Report:
             bottom = [b + v for b, v in zip(bottom, tl[key], strict=True)]
         ax2.plot([v + width / 2 for v in x], tl["faults"], color="#c04040", label="faults injected")
         for inc in self.data["incidents"]:
-            for a in (ax, ax2):
+            for a in (ax0, ax, ax2):
                 a.axvspan((_ts(inc["start"]) - start) / 86400, (_ts(inc["end"]) - start) / 86400,
                           color="#c04040", alpha=0.12)
         ax.set_ylabel(f"attempts per {format_span(size)}")
         ax2.set_ylabel("faults")
         ax2.set_xlabel(f"days since {self.data['run']['start']}")
-        ax.legend(loc="upper right")
-        ax.set_title(f"{self.data['scenario']['name']} — seed {self.seed}, {self.data['fleet']['clusters']} clusters")
+        ax.legend(loc="upper right", fontsize="small")
+        ax0.set_title(f"{self.data['scenario']['name']} — seed {self.seed}, {self.data['fleet']['clusters']} clusters")
         fig.tight_layout()
         fig.savefig(str(path), dpi=100)
         plt.close(fig)
 
 
-def _bucket_size(duration: float) -> int:
-    hours = max(1, math.ceil(duration / 3600 / 168))
-    return hours * 3600
+#: manifest states in the order the timeline stacks them, and their colours
+_STATE_COLOURS = {
+    ManifestState.COMPLETED: "#4c9f70", ManifestState.PENDING: "#7090c0", ManifestState.IN_PROGRESS: "#50b0d0",
+    ManifestState.CANCELLED: "#a0a0a0", ManifestState.FAILED: "#c04040",
+    ManifestState.RETRIES_EXCEEDED: "#e07030", ManifestState.TIMED_OUT: "#8060c0",
+}
 
 
 def build_report(sim: SimulationData) -> Report:
@@ -293,7 +306,7 @@ def build_report(sim: SimulationData) -> Report:
             fault_times.append(_ts(e.time))
 
     # -- timeline ---------------------------------------------------------------------------------
-    size = _bucket_size(end - start)
+    size = bucket_seconds(end - start)
     nb = math.ceil((end - start) / size)
 
     def bucket(t: float) -> int:
@@ -380,7 +393,8 @@ def build_report(sim: SimulationData) -> Report:
         "scheduler": {"passes": sim.scheduler_passes, "skipped": sim.scheduler_passes_skipped,
                       "errors": sim.scheduler_errors[:50]},
         "actuator": {"passes": sim.passes, "errors": sim.pass_errors[:50]},
-        "timeline": {"bucket_seconds": size, **series},
+        "timeline": {"bucket_seconds": size, **series,
+                     "manifests_by_state": {k: v for k, v in sim.states_timeline.items() if any(v)}},
         "metrics": {k: (round(v, 6) if isinstance(v, float) else v) for k, v in metrics.items()},
         "expectations": [{"key": r.key, "expected": r.expected, "actual": r.actual_text, "ok": r.ok}
                          for r in results],

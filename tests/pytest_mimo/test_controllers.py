@@ -140,3 +140,25 @@ def test_status_is_deterministic() -> None:
 def test_negative_delay_is_refused() -> None:
     with pytest.raises(ValueError, match="delay_seconds must be >= 0"):
         DeploymentController(delay_seconds=-1)
+
+
+def test_an_idle_controller_still_sees_a_rollout_written_from_python(mimo_clock: Any, fake_kube: Any) -> None:
+    """Ticks skip the scan while nothing was written since one found nothing rolling; any write
+    (through the API or ``fake_kube.add``) ends that."""
+    ctl = DeploymentController(delay_seconds=60).install(fake_kube)
+    helper = fake_kube.client_helper()
+    fake_kube.add(_deployment())
+    d = helper.get_one("apps/v1", "Deployment", "aro-operator-master", NS)
+    d["status"] = rolled_out_status(d)
+    fake_kube.add(d)
+    for _ in range(3):  # idle: nothing rolling
+        helper.list("apps/v1", "Deployment", NS)
+    assert ctl.completed == []
+    rolled = helper.get_one("apps/v1", "Deployment", "aro-operator-master", NS)
+    rolled["spec"]["replicas"] = 3
+    rolled["metadata"]["generation"] = rolled["metadata"]["generation"] + 1  # as a Python-side edit would
+    fake_kube.add(rolled)
+    helper.list("apps/v1", "Deployment", NS)  # first sight
+    mimo_clock.advance(60)
+    assert _status(helper)["observedGeneration"] == rolled["metadata"]["generation"]
+    assert len(ctl.completed) == 1

@@ -241,6 +241,10 @@ class Store(Protocol):
         manifest waits. An idle actuator can sleep until then."""
         ...
 
+    def count_manifests(self) -> dict[str, int]:
+        """How many manifests are in each state (states with none are left out)."""
+        ...
+
     def future_manifests(self, schedule_id: str, cluster_resource_id: str, now: int) -> list[MaintenanceManifest]:
         """``Pending`` manifests created by ``schedule_id`` for the cluster with ``runAfter > now``."""
         ...

@@ -7,13 +7,16 @@ under one lock, so it is safe to share between threads. ``snapshot()`` and
 
 from __future__ import annotations
 
+import bisect
 import copy
 import threading
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
 from mimo.api import (
+    MANIFEST_STATES,
     MaintenanceManifest,
     MaintenanceSchedule,
     ManifestState,
@@ -32,6 +35,8 @@ from mimo.store.rules import check_finish_state, is_runnable, manifest_sort_key,
 
 __all__ = ["MemoryStore"]
 
+_LAST = "\uffff"  # sorts after every manifest ID: (t, _LAST) bounds every (t, id)
+
 
 class MemoryStore:
     """The store in a few dicts, guarded by a lock."""
@@ -42,6 +47,10 @@ class MemoryStore:
         self._clusters: dict[str, tuple[dict[str, Any], ClusterAccess | None, int]] = {}
         self._subscriptions: dict[str, dict[str, Any]] = {}
         self._manifests: dict[str, MaintenanceManifest] = {}
+        # the manifests that can still run, by the instant they become runnable (work_time):
+        # the actuator's questions ("what is due now?", "when is the next?") read a prefix, not the store
+        self._due: list[tuple[int, str]] = []
+        self._due_at: dict[str, int] = {}
         self._schedules: dict[str, dict[str, Any]] = {}
 
     def __repr__(self) -> str:
@@ -65,6 +74,9 @@ class MemoryStore:
             self._clusters = snap["clusters"]
             self._subscriptions = snap["subscriptions"]
             self._manifests = snap["manifests"]
+            self._due, self._due_at = [], {}
+            for m in self._manifests.values():
+                self._touch(m)
             self._schedules = snap["schedules"]
 
     # -- clusters ---------------------------------------------------------------------------
@@ -146,7 +158,26 @@ class MemoryStore:
             if m.id in self._manifests:
                 raise StoreAlreadyExists(f"manifest {m.id!r} already exists")
             self._manifests[m.id] = m
+            self._touch(m)
         return copy.copy(m)
+
+    def _unfile(self, manifest_id: str) -> None:
+        old = self._due_at.pop(manifest_id, None)
+        if old is not None:
+            del self._due[bisect.bisect_left(self._due, (old, manifest_id))]
+
+    def _touch(self, m: MaintenanceManifest) -> None:
+        """Re-file ``m`` in the due index after a change (under the lock)."""
+        self._unfile(m.id)
+        t = work_time(m)
+        if t is not None:
+            bisect.insort(self._due, (t, m.id))
+            self._due_at[m.id] = t
+
+    def _due_by(self, now: int) -> list[MaintenanceManifest]:
+        """The manifests runnable at ``now`` (or InProgress with an expired lease), under the lock."""
+        end = bisect.bisect_right(self._due, (now, _LAST))
+        return [self._manifests[mid] for _, mid in self._due[:end]]
 
     def _get(self, manifest_id: str) -> MaintenanceManifest:
         try:
@@ -181,21 +212,25 @@ class MemoryStore:
 
     def runnable_manifests(self, cluster_resource_id: str, now: int) -> list[MaintenanceManifest]:
         rid = norm_id(cluster_resource_id)
-        return self._select(lambda m: m.cluster_resource_id == rid and is_runnable(m, now))
+        with self._lock:
+            found = [copy.copy(m) for m in self._due_by(now) if m.cluster_resource_id == rid and is_runnable(m, now)]
+        found.sort(key=manifest_sort_key)
+        return found
 
     def clusters_with_runnable_work(self, now: int) -> list[str]:
         with self._lock:
-            ids = {
-                m.cluster_resource_id
-                for m in self._manifests.values()
-                if is_runnable(m, now) or (m.state == ManifestState.IN_PROGRESS and m.lease_expires < now)
-            }
+            ids = {m.cluster_resource_id for m in self._due_by(now)}
         return sorted(ids)
 
     def next_work_after(self, now: int) -> int | None:
         with self._lock:
-            times = [t for t in map(work_time, self._manifests.values()) if t is not None and t > now]
-        return min(times, default=None)
+            i = bisect.bisect_right(self._due, (now, _LAST))
+            return self._due[i][0] if i < len(self._due) else None
+
+    def count_manifests(self) -> dict[str, int]:
+        with self._lock:
+            counts = Counter(m.state for m in self._manifests.values())
+        return {st: counts[st] for st in MANIFEST_STATES if counts[st]}
 
     def future_manifests(self, schedule_id: str, cluster_resource_id: str, now: int) -> list[MaintenanceManifest]:
         rid = norm_id(cluster_resource_id)
@@ -217,6 +252,7 @@ class MemoryStore:
             m.lease_owner = owner
             m.lease_expires = int(expires)
             m.dequeues += 1
+            self._touch(m)
             return copy.copy(m)
 
     def renew_lease(self, manifest_id: str, owner: str, expires: int) -> bool:
@@ -225,6 +261,7 @@ class MemoryStore:
             if m is None or m.state != ManifestState.IN_PROGRESS or m.lease_owner != owner or not owner:
                 return False
             m.lease_expires = int(expires)
+            self._touch(m)
             return True
 
     def finish_manifest(self, manifest_id: str, owner: str, state: str, status_text: str) -> bool:
@@ -237,6 +274,7 @@ class MemoryStore:
             m.status_text = status_text
             m.lease_owner = ""
             m.lease_expires = 0
+            self._touch(m)
             return True
 
     def set_state(
@@ -257,6 +295,7 @@ class MemoryStore:
             m.status_text = status_text
             m.lease_owner = ""
             m.lease_expires = 0
+            self._touch(m)
             return True
 
     def recover_expired_leases(
@@ -270,7 +309,7 @@ class MemoryStore:
         rid = norm_id(cluster_resource_id) if cluster_resource_id else None
         out: list[str] = []
         with self._lock:
-            for m in self._manifests.values():
+            for m in self._due_by(now):
                 if (
                     m.state == ManifestState.IN_PROGRESS
                     and m.lease_expires < now
@@ -283,6 +322,7 @@ class MemoryStore:
                         m.state = ManifestState.PENDING
                     m.lease_owner = ""
                     m.lease_expires = 0
+                    self._touch(m)
                     out.append(m.id)
         return sorted(out)
 
@@ -295,13 +335,16 @@ class MemoryStore:
             for m in sorted(self._manifests.values(), key=manifest_sort_key):
                 if m.created_by_schedule == schedule_id and m.state == ManifestState.PENDING:
                     m.state = ManifestState.CANCELLED
+                    self._touch(m)
                     out.append(m.id)
         return sorted(out)
 
     def delete_manifest(self, manifest_id: str) -> None:
         with self._lock:
-            if self._manifests.pop(manifest_id, None) is None:
+            m = self._manifests.pop(manifest_id, None)
+            if m is None:
                 raise StoreNotFound("manifest", manifest_id)
+            self._unfile(manifest_id)
 
     # -- schedules --------------------------------------------------------------------------
     def put_schedule(self, schedule: MaintenanceSchedule) -> None:

@@ -25,6 +25,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from mimo.api import (
+    MANIFEST_STATES,
     MaintenanceManifest,
     MaintenanceSchedule,
     ManifestState,
@@ -327,6 +328,10 @@ class SqliteStore:
             (now,),
         ).fetchone()
         return None if row is None or row[0] is None else int(row[0])
+
+    def count_manifests(self) -> dict[str, int]:
+        rows = dict(self._conn().execute("SELECT state, COUNT(*) FROM manifests GROUP BY state").fetchall())
+        return {st: int(rows[st]) for st in MANIFEST_STATES if rows.get(st)}
 
     def future_manifests(self, schedule_id: str, cluster_resource_id: str, now: int) -> list[MaintenanceManifest]:
         return self._query(

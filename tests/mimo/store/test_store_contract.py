@@ -408,3 +408,71 @@ def test_implementations_satisfy_the_protocol(store):
     from mimo.store import Store
 
     assert isinstance(store, Store)
+
+
+def test_count_manifests_by_state(store):
+    assert store.count_manifests() == {}
+    a = store.create_manifest(manifest())
+    store.create_manifest(manifest(rid=RID2))
+    store.cancel_manifest(a.id)
+    assert store.count_manifests() == {"Pending": 1, "Cancelled": 1}
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_due_questions_agree_with_a_scan_after_random_operations(tmp_path, seed):
+    """MemoryStore answers 'what is due' from an index; SqliteStore from SQL. Both must give
+    what a scan of every manifest gives, after any sequence of operations (seeded)."""
+    import random
+
+    from mimo.store.rules import is_runnable, work_time
+
+    rng = random.Random(seed)
+    print(f"seed {seed}")
+    stores = [MemoryStore(), SqliteStore(tmp_path / "due.db")]
+    rids = [RID, RID2]
+    ids: list[str] = []
+    for step in range(300):
+        now = NOW + rng.randrange(0, 400)
+        op = rng.choice(["create", "create", "lease", "finish", "recover", "cancel", "delete", "renew", "timeout"])
+        mid = rng.choice(ids) if ids else None
+        rid, run_after, finish_as = rng.choice(rids), NOW + rng.randrange(0, 300), rng.choice(["Pending", "Completed"])
+        for s in stores:
+            if op == "create":
+                m = manifest(rid=rid, run_after=run_after, id=f"00000000-0000-4000-8000-{step:012d}")
+                s.create_manifest(m)
+            elif mid is None:
+                continue
+            elif op == "lease":
+                s.lease_manifest(mid, "w", now + 60, now)
+            elif op == "finish":
+                s.finish_manifest(mid, "w", finish_as, "")
+            elif op == "recover":
+                s.recover_expired_leases(now, max_dequeues=3, exhausted_text="x")
+            elif op == "cancel":
+                s.cancel_manifest(mid)
+            elif op == "renew":
+                s.renew_lease(mid, "w", now + 90)
+            elif op == "timeout":
+                s.set_state(mid, "TimedOut", "t", expect_states=("Pending", "InProgress"))
+            elif op == "delete":
+                s.delete_manifest(mid)
+        if op == "create":
+            ids.append(f"00000000-0000-4000-8000-{step:012d}")
+        elif op == "delete" and mid is not None:
+            ids.remove(mid)
+        all_m = stores[1].list_manifests()
+        assert [(m.id, m.state, m.lease_expires) for m in stores[0].list_manifests()] == [
+            (m.id, m.state, m.lease_expires) for m in all_m
+        ]
+        due = sorted({m.cluster_resource_id for m in all_m
+                      if is_runnable(m, now) or (m.state == "InProgress" and m.lease_expires < now)})
+        later = [t for t in (work_time(m) for m in all_m) if t is not None and t > now]
+        for s in stores:
+            assert s.clusters_with_runnable_work(now) == due, (type(s).__name__, step, op)
+            assert s.next_work_after(now) == min(later, default=None), (type(s).__name__, step, op)
+            for rid in rids:
+                assert [m.id for m in s.runnable_manifests(rid, now)] == [
+                    m.id for m in all_m if m.cluster_resource_id == rid and is_runnable(m, now)
+                ]
+    for s in stores:
+        s.close()

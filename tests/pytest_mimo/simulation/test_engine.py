@@ -9,7 +9,7 @@ from datetime import datetime
 from mimo import const
 from mimo.api import ManifestState
 from pytest_mimo.simulation import simulate
-from pytest_mimo.simulation.engine import Simulation
+from pytest_mimo.simulation.engine import Simulation, bucket_seconds
 from pytest_mimo.simulation.report import build_report
 from pytest_mimo.simulation.scenario import parse_scenario
 
@@ -154,3 +154,18 @@ def test_never_more_passes_at_once_than_workers_and_one_per_cluster(tiny_text: s
     for rid in {c for _, _, c in spans}:
         mine = sorted((s, e) for s, e, c in spans if c == rid)
         assert all(b[0] >= a[1] for a, b in zip(mine, mine[1:], strict=False)), rid
+
+
+def test_the_states_timeline_follows_the_manifests_to_their_final_states(tiny_text: str) -> None:
+    data = Simulation(scenario(tiny_text)).run()
+    run = data.scenario.run
+    size = bucket_seconds(run.duration.total_seconds())
+    timeline = data.states_timeline
+    buckets = -(-int(run.duration.total_seconds()) // size)
+    assert {len(v) for v in timeline.values()} == {buckets}
+    totals = [sum(v[i] for v in timeline.values()) for i in range(buckets)]
+    assert totals == sorted(totals) and totals[0] > 0  # manifests are created, never lost
+    final = {st: sum(1 for m in data.manifests if m.state == st) for st in timeline}
+    assert {st: v[-1] for st, v in timeline.items()} == final  # the last sample is the end of the run
+    done = timeline[ManifestState.COMPLETED]
+    assert done == sorted(done) and done[0] < done[-1]
