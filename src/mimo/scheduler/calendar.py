@@ -88,12 +88,28 @@ class Calendar:
     @classmethod
     def parse(cls, expr: str) -> Calendar:
         """Parse ``expr`` or raise :class:`CalendarError` naming the offending field."""
+        try:
+            return cls._parse(expr)
+        except CalendarError as e:
+            # a ';' that joins two expressions shifts every part, so the first error met may be a
+            # misread one ("unknown weekday '*-*-*'"): name the ';' instead, in the field it follows
+            if isinstance(expr, str) and ";" in expr and "';'" not in e.reason:
+                raise _semicolon_error(expr) from None
+            raise
+
+    @classmethod
+    def _parse(cls, expr: str) -> Calendar:
         if not isinstance(expr, str):
             raise CalendarError(expr, "expression", repr(expr), f"must be a string; {_FORMAT}")
         tokens = expr.split()
         if not tokens:
             raise CalendarError(expr, "expression", expr, f"is empty; {_FORMAT}")
 
+        # a weekday written after the time ("00:00 Mon"), not a time zone
+        if len(tokens) >= 2 and ":" in tokens[-2] and all(w.lower() in WEEKDAY_NAMES for w in tokens[-1].split(",")):
+            raise CalendarError(
+                expr, "weekday", tokens[-1], f"the weekday comes first, e.g. '{tokens[-1]} {' '.join(tokens[:-1])}'"
+            )
         # a time zone, written as its own word after the time ("00:00 UTC") or glued to it
         if len(tokens) >= 2 and ":" in tokens[-2] and _ZONE_TOKEN.match(tokens[-1]):
             raise CalendarError(
@@ -325,6 +341,23 @@ def _field_of_token(token: str) -> str:
     if "-" in token:
         return "day"
     return "weekday"
+
+
+def _semicolon_error(expr: str) -> CalendarError:
+    """The error for a ``;`` in ``expr``, naming the field the first ``;`` follows and the word holding it."""
+    idx = expr.index(";")
+    before = expr[:idx].split()
+    word = next(t for t in expr.split() if ";" in t)
+    last = before[-1] if before else ""
+    if ":" in last:
+        field = ("hour", "minute", "second")[min(last.count(":"), 2)]
+    elif "-" in last:
+        field = ("year", "month", "day")[min(last.count("-"), 2)]
+    elif len(before) == 1:
+        field = "weekday"
+    else:
+        field = "expression"
+    return CalendarError(expr, field, word, "';' is not accepted: give one expression")
 
 
 def _reject_specials(expr: str, field: str, text: str) -> None:

@@ -539,3 +539,34 @@ def test_every_rejected_form_names_its_field(expr: str, field: str, text: str) -
         Calendar.parse(expr)
     assert (ei.value.field, ei.value.text) == (field, text), str(ei.value)
     assert str(ei.value).startswith(f"calendar {expr!r}: {field} {text!r}: ")
+
+
+@pytest.mark.parametrize(
+    ("expr", "field", "text"),
+    [
+        # two expressions joined by ';' (systemd's way of listing several): the ';' is what is named,
+        # in the field it follows, not a misread weekday or date
+        ("*-*-* 00:00;*-*-* 12:00", "minute", "00:00;*-*-*"),
+        ("*-*-* 00:00 ;", "minute", ";"),
+        ("*-*-* 00:00 ;Mon", "minute", ";Mon"),
+        ("*-*-* 00:00:00;*-*-* 12:00", "second", "00:00:00;*-*-*"),
+        ("*-*-*;*-*-* 00:00", "day", "*-*-*;*-*-*"),
+        ("Mon *-*-* 00:00;Tue *-*-* 00:00", "minute", "00:00;Tue"),
+    ],
+)
+def test_semicolon_is_named_wherever_it_splits_the_expression(expr: str, field: str, text: str) -> None:
+    with pytest.raises(CalendarError) as ei:
+        Calendar.parse(expr)
+    assert (ei.value.field, ei.value.text) == (field, text), str(ei.value)
+    assert "';' is not accepted" in ei.value.reason, str(ei.value)
+
+
+@pytest.mark.parametrize(
+    ("expr", "text"),
+    [("*-*-* 00:00 Mon", "Mon"), ("*-*-* 00:00 sat,SUNDAY", "sat,SUNDAY"), ("*-*-1 06:00:00 Friday", "Friday")],
+)
+def test_a_weekday_after_the_time_is_named_as_a_weekday(expr: str, text: str) -> None:
+    with pytest.raises(CalendarError) as ei:
+        Calendar.parse(expr)
+    assert (ei.value.field, ei.value.text) == ("weekday", text), str(ei.value)
+    assert "comes first" in ei.value.reason, str(ei.value)
