@@ -49,7 +49,7 @@ _CYCLE_YEARS = 400
 _MINUTE = timedelta(minutes=1)
 _TINY = timedelta(microseconds=1)
 
-_ZONE_TOKEN = re.compile(r"^(?:[A-Za-z][A-Za-z0-9_/+-]*|[+-]\d{1,2}(?::?\d{2})?)$")
+_ZONE_TOKEN = re.compile(r"^(?:[A-Za-z][A-Za-z0-9_/+-]*(?::\d{2})?|[+-]\d{1,2}(?::?\d{2})?)$")
 _ZONE_SUFFIX = re.compile(r"(?:\d(?P<letters>[A-Za-z]+)|\d(?P<offset>[+-]\d{1,2}(?::?\d{2})?))$")
 
 
@@ -91,10 +91,13 @@ class Calendar:
         try:
             return cls._parse(expr)
         except CalendarError as e:
-            # a ';' that joins two expressions shifts every part, so the first error met may be a
-            # misread one ("unknown weekday '*-*-*'"): name the ';' instead, in the field it follows
-            if isinstance(expr, str) and ";" in expr and "';'" not in e.reason:
-                raise _semicolon_error(expr) from None
+            # a rejected form that shifts the parts ("*-*-* 00:00;*-*-* 12:00", "Mon .. Fri *-*-* 00:00")
+            # can make the first error met a misread one ("unknown weekday '*-*-*'"): name the form
+            # instead, in the field it follows
+            if isinstance(expr, str) and e.field != "time zone" and not any(q in e.reason for q in _SPECIAL_QUOTED):
+                found = [(expr.index(sp), sp) for sp in _SPECIALS if sp in expr]
+                if found:
+                    raise _special_error(expr, min(found)[1]) from None
             raise
 
     @classmethod
@@ -343,32 +346,39 @@ def _field_of_token(token: str) -> str:
     return "weekday"
 
 
-def _semicolon_error(expr: str) -> CalendarError:
-    """The error for a ``;`` in ``expr``, naming the field the first ``;`` follows and the word holding it."""
-    idx = expr.index(";")
+#: the rejected forms (besides time zones) and why, as :func:`_reject_specials` words them
+_SPECIALS = {
+    "..": "ranges ('..') are not accepted; use a comma list",
+    "/": "repeats ('/') are not accepted; use a comma list",
+    "~": "'~' is not accepted",
+    ";": "';' is not accepted: give one expression",
+}
+_SPECIAL_QUOTED = tuple(f"'{sp}'" for sp in _SPECIALS)
+
+
+def _special_error(expr: str, special: str) -> CalendarError:
+    """The error for the first ``special`` in ``expr``: the field it follows and the word holding it."""
+    idx = expr.index(special)
     before = expr[:idx].split()
-    word = next(t for t in expr.split() if ";" in t)
+    word = next(t for t in expr.split() if special in t)
     last = before[-1] if before else ""
     if ":" in last:
         field = ("hour", "minute", "second")[min(last.count(":"), 2)]
     elif "-" in last:
         field = ("year", "month", "day")[min(last.count("-"), 2)]
-    elif len(before) == 1:
+    elif any(c.isalpha() for c in last):
         field = "weekday"
+    elif len(before) == 1:
+        field = "year"  # a number or '*' opening the expression starts the date
     else:
         field = "expression"
-    return CalendarError(expr, field, word, "';' is not accepted: give one expression")
+    return CalendarError(expr, field, word, _SPECIALS[special])
 
 
 def _reject_specials(expr: str, field: str, text: str) -> None:
-    if ".." in text:
-        raise CalendarError(expr, field, text, "ranges ('..') are not accepted; use a comma list")
-    if "/" in text:
-        raise CalendarError(expr, field, text, "repeats ('/') are not accepted; use a comma list")
-    if "~" in text:
-        raise CalendarError(expr, field, text, "'~' is not accepted")
-    if ";" in text:
-        raise CalendarError(expr, field, text, "';' is not accepted: give one expression")
+    for special, why in _SPECIALS.items():
+        if special in text:
+            raise CalendarError(expr, field, text, why)
 
 
 def _parse_weekdays(expr: str, text: str) -> frozenset[int]:

@@ -570,3 +570,24 @@ def test_a_weekday_after_the_time_is_named_as_a_weekday(expr: str, text: str) ->
         Calendar.parse(expr)
     assert (ei.value.field, ei.value.text) == ("weekday", text), str(ei.value)
     assert "comes first" in ei.value.reason, str(ei.value)
+
+
+@pytest.mark.parametrize(
+    ("expr", "field", "text", "why"),
+    [
+        # a rejected form written with spaces, or in a spot that shifts the parts, is still what is named
+        ("Mon .. Fri *-*-* 00:00", "weekday", "..", "ranges ('..')"),
+        ("*-*-* 00:00 ~", "minute", "~", "'~'"),
+        ("*-*-* 00:00 / 15", "minute", "/", "repeats ('/')"),
+        ("*-*-* 00:00 UTC+01:00", "time zone", "UTC+01:00", "time zones"),
+        ("Mon *-*-* 00:00 GMT-05:00", "time zone", "GMT-05:00", "time zones"),
+        ("*/2 00:00", "year", "*/2", "repeats ('/')"),
+        ("*-*-* 00:00 Mon..Fri", "weekday", "Mon..Fri", "ranges ('..')"),
+        ("Mon..Fri 00:00", "weekday", "Mon..Fri", "ranges ('..')"),
+    ],
+)
+def test_rejected_forms_are_named_even_when_they_shift_the_parts(expr: str, field: str, text: str, why: str) -> None:
+    with pytest.raises(CalendarError) as ei:
+        Calendar.parse(expr)
+    assert (ei.value.field, ei.value.text) == (field, text), str(ei.value)
+    assert why in ei.value.reason, str(ei.value)
