@@ -28,7 +28,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from mimo.api import ManifestState
+from mimo.api import SUBSCRIPTION_STATES, ManifestState
 from pytest_mimo.simulation.engine import Attempt, SimulationData, bucket_seconds
 from pytest_mimo.simulation.scenario import EMBEDDED_SOURCE, Expectation, format_span, task_name
 
@@ -141,6 +141,10 @@ class Report:
         n.add_column("what")
         n.add_column("value")
         n.add_row("counted (window closed)", f"{m['counted']}, completed {m['completed_share']:.2%}")
+        subs = d["fleet"]["mix"].get("subscriptionState", {})
+        if len(subs) > 1:
+            n.add_row("by subscription state", ", ".join(
+                f"{st}: {subs[st]} subscriptions, {m['by_subscription_state'].get(st, 0)} manifests" for st in subs))
         n.add_row("attempts", f"{a['total']} ({a['retries']} retries, {a['crashes']} crashes)")
         for e in a["top_errors"][:3]:
             n.add_row(f"  {e['attempts']} ×", e["error"][:120])
@@ -291,6 +295,9 @@ def build_report(sim: SimulationData) -> Report:
             if ok:
                 latencies.append(round(ok[-1].start - m.run_after, 3))
                 task_latencies[task_name(m.maintenance_task_id)].append(latencies[-1])
+    sub_state = {s.id: s.state for s in sim.fleet.subscriptions}
+    cluster_sub_state = {c.resource_id: sub_state.get(c.doc.subscription_id, "") for c in sim.fleet.clusters}
+    by_sub_state = Counter(cluster_sub_state.get(m.cluster_resource_id, "") for m in sim.manifests)
     counted = sum(counted_state.values())
     completed_share = counted_state[ManifestState.COMPLETED] / counted if counted else 0.0
     outcomes = Counter(a.outcome for a in sim.attempts)
@@ -344,6 +351,8 @@ def build_report(sim: SimulationData) -> Report:
         "crashes": outcomes["crash"],
         "faults": sum(fault_kinds.values()),
         "latency_p50": lat["p50"], "latency_p95": lat["p95"], "latency_p99": lat["p99"], "latency_max": lat["max"],
+        "clusters_scheduled": len({m.cluster_resource_id for m in sim.manifests}),
+        **{f"manifests_subscription_{st.lower()}": by_sub_state[st] for st in SUBSCRIPTION_STATES},
     }
     results = [_check(e, metrics[e.metric]) for e in sc.expect]
 
@@ -358,7 +367,10 @@ def build_report(sim: SimulationData) -> Report:
     failures = [
         {"manifest": m.id, "cluster": names.get(m.cluster_resource_id, m.cluster_resource_id),
          "task": task_name(m.maintenance_task_id), "state": m.state, "runAfter": _iso(m.run_after),
-         "dequeues": m.dequeues, "statusText": m.status_text[:300]}
+         "dequeues": m.dequeues, "statusText": m.status_text[:300],
+         # the actuator keeps the task's result message as status text (as the reference does)
+         # and logs the error: the report keeps the error of the last attempt
+         "lastError": by_manifest[m.id][-1].error if by_manifest.get(m.id) else ""}
         for m in sorted(sim.manifests, key=lambda m: (m.run_after, m.cluster_resource_id, m.id))
         if m.state in (ManifestState.FAILED, ManifestState.RETRIES_EXCEEDED, ManifestState.TIMED_OUT)
     ]
@@ -379,6 +391,7 @@ def build_report(sim: SimulationData) -> Report:
             "counted_by_state": dict(sorted(counted_state.items())),
             "by_task": {k: dict(sorted(v.items())) for k, v in sorted(by_task.items())},
             "by_schedule": {k: dict(sorted(v.items())) for k, v in sorted(by_schedule.items())},
+            "by_subscription_state": {st: by_sub_state[st] for st in sorted(set(sub_state.values()))},
             "not_completed": failures[:200],
         },
         "attempts": {"total": len(sim.attempts), "retries": retries, "crashes": outcomes["crash"],

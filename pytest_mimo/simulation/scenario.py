@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from mimo import const
-from mimo.api import is_uuid
+from mimo.api import SUBSCRIPTION_STATES, is_uuid
 from pytest_mimo.fakes.base import AZURE_FAULT_KINDS, KUBE_FAULT_KINDS
 
 if sys.version_info >= (3, 11):
@@ -493,6 +493,9 @@ EXPECTATIONS: dict[str, tuple[str, bool, bool]] = {
     "latency_p95": ("95th percentile of the same", True, False),
     "latency_p99": ("99th percentile of the same", True, False),
     "latency_max": ("largest such latency", True, False),
+    "clusters_scheduled": ("clusters that got at least one manifest", False, False),
+    **{f"manifests_subscription_{st.lower()}": (f"manifests created for clusters of {st} subscriptions", False, False)
+       for st in SUBSCRIPTION_STATES},
 }
 
 

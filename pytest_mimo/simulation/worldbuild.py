@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-__all__ = ["OLD_OPERATOR_VERSION", "cluster_objects", "master_network", "pem_bundle"]
+__all__ = ["OLD_OPERATOR_VERSION", "ROLLED_OUT_FLAG", "cluster_objects", "master_network", "pem_bundle", "previous_flags"]
 
 OLD_OPERATOR_VERSION = "v20251101.0"
 NAMESPACES = ("openshift-config", "openshift-ingress", "openshift-ingress-operator", "openshift-azure-operator")
@@ -63,6 +63,16 @@ def _operator_deployment(name: str, version: str, acr: str) -> dict[str, Any]:
     }
 
 
+#: the operator flag the fleet's documents carry and its clusters do not have yet: the
+#: Operator flags update task rolls it out (replacing the Cluster object's flags)
+ROLLED_OUT_FLAG = "aro.genevalogging.enabled"
+
+
+def previous_flags(flags: dict[str, str]) -> dict[str, str]:
+    """The flags a cluster runs before the rollout: the document's, less :data:`ROLLED_OUT_FLAG`."""
+    return {k: v for k, v in flags.items() if k != ROLLED_OUT_FLAG}
+
+
 def cluster_objects(resource_id: str, domain: str, flags: dict[str, str], *, acr: str,
                     healthy: bool = True) -> list[dict[str, Any]]:
     """Everything the built-in tasks read or write in one cluster (``healthy=False``: the
@@ -76,7 +86,7 @@ def cluster_objects(resource_id: str, domain: str, flags: dict[str, str], *, acr
          "metadata": {"name": "default", "namespace": "openshift-ingress-operator"},
          "spec": {"replicas": 2, "domain": f"apps.{domain}"}},
         {"apiVersion": "aro.openshift.io/v1alpha1", "kind": "Cluster", "metadata": {"name": "cluster"},
-         "spec": {"resourceId": resource_id, "domain": domain, "operatorFlags": dict(flags)}},
+         "spec": {"resourceId": resource_id, "domain": domain, "operatorFlags": previous_flags(flags)}},
         _operator_deployment("aro-operator-master", OLD_OPERATOR_VERSION, acr),
         _operator_deployment("aro-operator-worker", OLD_OPERATOR_VERSION, acr),
     ]

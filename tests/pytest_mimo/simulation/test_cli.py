@@ -101,11 +101,11 @@ def test_the_default_scenario_runs_green(tmp_path) -> None:
     out = tmp_path / "default.json"
     r = run("--report", str(out))
     assert r.exit_code == 0, r.output
-    assert "scenario default (default.toml (embedded))  seed 0" in r.output
+    assert "scenario weekly-tls-rotation (default.toml (embedded))  seed 11" in r.output
     data = json.loads(out.read_text())
-    assert data["fleet"]["clusters"] == 30 and len(data["schedules"]) == 3
-    assert data["run"]["duration_seconds"] == 21 * 86400
-    assert data["manifests"]["counted"] > 500 and data["ok"]
+    assert data["fleet"]["clusters"] == 60 and len(data["schedules"]) == 1
+    assert data["run"]["duration_seconds"] == 28 * 86400
+    assert data["manifests"]["counted"] > 200 and data["ok"]
     assert data["faults"]["total"] > 0 and data["attempts"]["retries"] > 0
 
 

@@ -169,3 +169,27 @@ def test_the_states_timeline_follows_the_manifests_to_their_final_states(tiny_te
     assert {st: v[-1] for st, v in timeline.items()} == final  # the last sample is the end of the run
     done = timeline[ManifestState.COMPLETED]
     assert done == sorted(done) and done[0] < done[-1]
+
+
+def test_selectors_on_subscription_state_leave_suspended_subscriptions_out(tiny_text: str) -> None:
+    sc = scenario(
+        tiny_text.replace('task = "TLS_CERT_ROTATION_ID"', 'task = "TLS_CERT_ROTATION_ID"\n'
+                          'selectors = [{ key = "subscriptionState", operator = "notin", values = ["Suspended"] }]')
+                 .replace('task = "ACR_TOKEN_CHECKER_ID"', 'task = "ACR_TOKEN_CHECKER_ID"\n'
+                          'selectors = [{ key = "subscriptionState", operator = "eq", value = "Registered" }]'),
+        fleet={"subscriptions": 2, "subscription_state": {"Registered": 0.5, "Suspended": 0.5}},
+        expect={"manifests_subscription_suspended_max": 0, "clusters_scheduled_max": 2,
+                "clusters_scheduled_min": 2, "manifests_subscription_registered_min": 1, "manifests_min": 1},
+    )
+    report = build_report(Simulation(sc).run())
+    d = report.data
+    assert d["fleet"]["mix"]["subscriptionState"] == {"Registered": 1, "Suspended": 1}
+    assert d["manifests"]["by_subscription_state"]["Suspended"] == 0
+    assert d["manifests"]["by_subscription_state"]["Registered"] == d["manifests"]["total"] > 0
+    assert report.ok, report.failure_text()
+    # the metric counts what it says: the same fleet with no selectors schedules every cluster
+    open_sc = scenario(tiny_text, fleet={"subscriptions": 2, "subscription_state": {"Registered": 0.5, "Suspended": 0.5}},
+                       expect={"manifests_subscription_suspended_max": 0})
+    opened = build_report(Simulation(open_sc).run())
+    assert opened.data["metrics"]["clusters_scheduled"] == 4
+    assert [r.key for r in opened.failed] == ["manifests_subscription_suspended_max"]

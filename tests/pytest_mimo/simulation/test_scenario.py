@@ -26,14 +26,16 @@ else:  # pragma: no cover
 ROOT = Path(__file__).resolve().parents[3]
 
 
-def test_default_scenario_is_package_data_and_valid() -> None:
+def test_default_scenario_is_package_data_and_the_weekly_tls_rotation() -> None:
+    """``mimo simulate`` with no file (the README's main job) runs simulations/weekly-tls-rotation.toml,
+    shipped inside the package so that it works from an installed wheel."""
     assert DEFAULT_SCENARIO.is_file()
+    assert DEFAULT_SCENARIO.read_bytes() == (ROOT / "simulations" / "weekly-tls-rotation.toml").read_bytes()
     sc = load_scenario(None)
-    assert sc.name == "default"
+    assert sc.name == "weekly-tls-rotation"
     assert sc.source == "default.toml (embedded)"
-    assert 20 <= sc.fleet.clusters <= 40
-    assert 2 <= len(sc.schedules) <= 3
-    assert sc.run.duration >= timedelta(days=14)
+    assert [s.name for s in sc.schedules] == ["tls-rotation"]
+    assert sc.run.duration == timedelta(days=28)
     assert {e.key for e in sc.expect} >= {"completed_share_min", "latency_p95_max"}
 
 
