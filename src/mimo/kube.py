@@ -18,10 +18,9 @@ from __future__ import annotations
 import copy
 import json
 import os
-import shutil
 import tempfile
 import threading
-import weakref
+import uuid
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -30,6 +29,7 @@ from kubernetes import client as k8s_client
 from kubernetes import config as k8s_config
 from kubernetes.client.rest import ApiException
 from kubernetes.dynamic import DynamicClient
+from kubernetes.dynamic.discovery import LazyDiscoverer
 from kubernetes.dynamic.exceptions import ConflictError, NotFoundError
 from urllib3.util.retry import Retry
 
@@ -145,6 +145,13 @@ def _meta(obj: Obj) -> tuple[str, str, str, str | None]:
     return api_version, kind, name, (obj.get("metadata") or {}).get("namespace")
 
 
+class _MemoryDiscoverer(LazyDiscoverer):  # type: ignore[misc]
+    """The client library's lazy discovery, without the cache file (kept in memory only)."""
+
+    def _write_cache(self) -> None:
+        return
+
+
 class KubeHelper:
     """Get, list, create, update, patch, delete and ensure plain-dict objects on one cluster."""
 
@@ -154,15 +161,12 @@ class KubeHelper:
     def __init__(self, api_client: k8s_client.ApiClient, *, cache_dir: str | None = None) -> None:
         self._api = api_client
         self._server = str(api_client.configuration.host)
-        if cache_dir is None:
-            cache_dir = tempfile.mkdtemp(prefix="mimo-kube-discovery-")
-            self._finalizer: weakref.finalize[Any, Any] | None = weakref.finalize(
-                self, shutil.rmtree, cache_dir, True
-            )
-        else:
+        # discovery is cached in memory for the helper's life; given a cache_dir, it is also kept
+        # in a file there for the next helper (as kubectl keeps ~/.kube/cache/discovery)
+        self._cache_file: str | None = None
+        if cache_dir is not None:
             os.makedirs(cache_dir, exist_ok=True)
-            self._finalizer = None
-        self._cache_file = os.path.join(cache_dir, "discovery.json")
+            self._cache_file = os.path.join(cache_dir, "discovery.json")
         self._dyn: DynamicClient | None = None
         self._resources: dict[tuple[str, str], Any] = {}
         self._lock = threading.Lock()
@@ -221,7 +225,11 @@ class KubeHelper:
         """The underlying dynamic client (discovery happens on first use)."""
         with self._lock:
             if self._dyn is None:
-                self._dyn = DynamicClient(self._api, cache_file=self._cache_file)
+                if self._cache_file is not None:
+                    self._dyn = DynamicClient(self._api, cache_file=self._cache_file)
+                else:  # a file nobody reads again is not written (nor read: the name is unique)
+                    unread = os.path.join(tempfile.gettempdir(), f"mimo-kube-discovery-{uuid.uuid4().hex}.json")
+                    self._dyn = DynamicClient(self._api, cache_file=unread, discoverer=_MemoryDiscoverer)
             return self._dyn
 
     def _resource(self, api_version: str, kind: str) -> Any:

@@ -652,3 +652,16 @@ def test_from_kubeconfig_with_context(kube: FakeKube) -> None:
     kube.add(cluster_operator())
     h = KubeHelper.from_kubeconfig(kube.kubeconfig(), context="fake")
     assert h.get_one(*CO, "kube-apiserver")["metadata"]["name"] == "kube-apiserver"
+
+
+def test_without_a_cache_dir_discovery_stays_in_memory(kube: FakeKube, tmp_path: Any, monkeypatch: Any) -> None:
+    import tempfile as tf
+
+    monkeypatch.setattr(tf, "tempdir", str(tmp_path))
+    kube.add(cluster_operator())
+    h = KubeHelper.from_token(kube.url, kube.token)
+    h.get_one(*CO, "kube-apiserver")
+    n = len(kube.requests)
+    h.get_one(*CO, "kube-apiserver")
+    assert [r.verb for r in kube.requests[n:]] == ["get"]  # discovered once, kept in memory
+    assert list(tmp_path.iterdir()) == []  # and no file written anywhere
