@@ -5,8 +5,10 @@
     SqliteStore (the production default, a temporary file) and MemoryStore;
     target: the pass under 10 s.
 (b) ``simulations/weekly-tls-rotation.toml`` (four weeks of weekly TLS
-    rotation) with the fleet raised to 1,000 clusters over 20 subscriptions;
-    target: under 60 s wall.
+    rotation) with the fleet raised to 1,000 clusters over 20 subscriptions,
+    as one actuator host in one process and as two hosts (``shards = 2``:
+    each owns every other cluster, one process per core); target: under
+    60 s wall. The ratio between the two is measured in the same session.
 Both: peak RSS under 2 GB.
 
 Every measurement runs in a fresh child process (this file with the hidden
@@ -15,7 +17,8 @@ Every measurement runs in a fresh child process (this file with the hidden
 the machine, each run, then medians over ``--runs`` runs and whether each
 target is met. The exit code is 0 even when a target is missed.
 
-    python bench/simulate.py [--runs N] [--clusters-a 10000] [--clusters-b 1000] [--only a|b] [--seed N]
+    python bench/simulate.py [--runs N] [--clusters-a 10000] [--clusters-b 1000] [--shards-b 1,2]
+                             [--only a|b] [--seed N]
 """
 
 from __future__ import annotations
@@ -173,16 +176,16 @@ def scenario_b(clusters: int, subscriptions: int) -> Any:
     return replace(base, fleet=fleet)
 
 
-def child_b(clusters: int, subscriptions: int) -> dict[str, Any]:
+def child_b(clusters: int, subscriptions: int, shards: int) -> dict[str, Any]:
     from pytest_mimo.simulation import simulate
 
     nofile = raise_nofile()
     sc = scenario_b(clusters, subscriptions)
     cpu0 = cpu_seconds()
     t0 = time.perf_counter()
-    report = simulate(sc)
+    report = simulate(sc, shards=shards)
     wall = time.perf_counter() - t0
-    cpu = cpu_seconds() - cpu0
+    cpu = cpu_seconds() - cpu0 + children_cpu_seconds()
     data = report.data
     virtual = sc.run.duration.total_seconds()
     return {
@@ -191,8 +194,21 @@ def child_b(clusters: int, subscriptions: int) -> dict[str, Any]:
         "wall_seconds": wall, "engine_wall_seconds": report.wall.get("seconds", wall), "cpu_seconds": cpu,
         "virtual_per_wall": virtual / wall, "manifests": data["manifests"]["total"],
         "manifests_counted": data["manifests"].get("counted"), "attempts": data["attempts"]["total"],
-        "peak_rss": peak_rss_bytes(), "nofile": list(nofile),
+        "peak_rss": peak_rss_bytes(), "nofile": list(nofile), "shards": shards,
+        # the shards run at the same time: this process plus each of them at its largest is an upper bound
+        "peak_rss_shard": children_peak_rss_bytes(),
+        "peak_rss_total": peak_rss_bytes() + (shards * children_peak_rss_bytes() if shards > 1 else 0),
     }
+
+
+def children_cpu_seconds() -> float:
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def children_peak_rss_bytes() -> int:
+    """The largest finished child's peak RSS (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
 
 
 # -- the parent -------------------------------------------------------------------------------------
@@ -253,39 +269,47 @@ def bench_a(clusters: int, runs: int, seed: int) -> list[str]:
     return verdicts
 
 
-def bench_b(clusters: int, subscriptions: int, runs: int) -> list[str]:
+def bench_b(clusters: int, subscriptions: int, runs: int, shard_counts: list[int]) -> list[str]:
     sc = scenario_b(clusters, subscriptions)
     print(f"(b) simulation {SCENARIO_B.relative_to(ROOT)} (seed {sc.seed}) with {sc.fleet.clusters:,} clusters "
-          f"over {sc.fleet.subscriptions} subscriptions, {sc.run.duration.days} days, {sc.run.workers} workers, "
-          f"store {sc.run.store}; fresh child process per run; {runs} run(s) (medians)", flush=True)
-    rs = []
+          f"over {sc.fleet.subscriptions} subscriptions, {sc.run.duration.days} days, {sc.run.workers} workers "
+          f"per host, store {sc.run.store}; shards {shard_counts} (hosts, one process each); the shard counts "
+          f"alternate within each round; fresh child process per run; {runs} round(s) (medians)", flush=True)
+    results: dict[int, list[dict[str, Any]]] = {k: [] for k in shard_counts}
     for i in range(runs):
-        r = run_child(["--child", "b", "--clusters-b", str(clusters), "--subscriptions-b", str(subscriptions)],
-                      timeout=3600)
-        rs.append(r)
-        print(f"    run {i + 1}: wall {r['wall_seconds']:6.2f} s (engine {r['engine_wall_seconds']:.2f} s, "
-              f"cpu {r['cpu_seconds']:.2f} s) | ok {r['ok']} | {r['manifests']:,} manifests, "
-              f"{r['attempts']:,} attempts | {r['virtual_per_wall']:,.0f} virtual s/wall s | "
-              f"peak RSS {mib(r['peak_rss'])} | open files limit {r['nofile'][0]}", flush=True)
-        for f in r["failed"]:
-            print(f"      expectation failed: {f}")
-    walls = [r["wall_seconds"] for r in rs]
-    wall = statistics.median(walls)
-    cpu = statistics.median(r["cpu_seconds"] for r in rs)
-    rss = statistics.median(r["peak_rss"] for r in rs)
-    rss_max = max(r["peak_rss"] for r in rs)
+        for k in shard_counts:
+            r = run_child(["--child", "b", "--clusters-b", str(clusters), "--subscriptions-b", str(subscriptions),
+                           "--shards-b", str(k)], timeout=3600)
+            results[k].append(r)
+            print(f"    round {i + 1}, {k} shard(s): wall {r['wall_seconds']:6.2f} s "
+                  f"(cpu {r['cpu_seconds']:.2f} s) | ok {r['ok']} | {r['manifests']:,} manifests, "
+                  f"{r['attempts']:,} attempts | {r['virtual_per_wall']:,.0f} virtual s/wall s | "
+                  f"peak RSS {mib(r['peak_rss_total'])} | open files limit {r['nofile'][0]}", flush=True)
+            for f in r["failed"]:
+                print(f"      expectation failed: {f}")
+    verdicts = []
+    medians = {}
     virtual = sc.run.duration.total_seconds()
-    last = rs[-1]
-    print(f"  wall {wall:6.2f} s median (runs {runs_text(walls)}), cpu {cpu:.2f} s | "
-          f"{virtual / wall:,.0f} virtual s/wall s, {sc.fleet.clusters * virtual / (7 * 86400) / wall:,.1f} "
-          f"cluster-weeks/wall s | ok {all(r['ok'] for r in rs)} | {last['manifests']:,} manifests, "
-          f"{last['attempts']:,} attempts ({last['attempts'] / wall:,.0f}/wall s) | "
-          f"peak RSS {mib(rss)} median, {mib(rss_max)} max")
-    ok_t, ok_m = wall < TARGET_B_SECONDS, rss_max < TARGET_RSS_BYTES
-    line_t = f"(b) simulation {wall:.2f} s < {TARGET_B_SECONDS:.0f} s: {verdict(ok_t)}"
-    line_m = f"(b) peak RSS {mib(rss_max)} < 2 GiB: {verdict(ok_m)}"
-    print(f"  target {line_t}; {line_m}", flush=True)
-    return [line_t, line_m]
+    for k, rs in results.items():
+        walls = [r["wall_seconds"] for r in rs]
+        wall = medians[k] = statistics.median(walls)
+        cpu = statistics.median(r["cpu_seconds"] for r in rs)
+        rss_max = max(r["peak_rss_total"] for r in rs)
+        last = rs[-1]
+        print(f"  {k} shard(s): wall {wall:6.2f} s median (runs {runs_text(walls)}), cpu {cpu:.2f} s | "
+              f"{virtual / wall:,.0f} virtual s/wall s, {sc.fleet.clusters * virtual / (7 * 86400) / wall:,.1f} "
+              f"cluster-weeks/wall s | ok {all(r['ok'] for r in rs)} | {last['manifests']:,} manifests, "
+              f"{last['attempts']:,} attempts | peak RSS {mib(rss_max)} max")
+        ok_t, ok_m = wall < TARGET_B_SECONDS, rss_max < TARGET_RSS_BYTES
+        line_t = f"(b) simulation, {k} shard(s): {wall:.2f} s < {TARGET_B_SECONDS:.0f} s: {verdict(ok_t)}"
+        line_m = f"(b) {k} shard(s) peak RSS {mib(rss_max)} < 2 GiB: {verdict(ok_m)}"
+        print(f"  target {line_t}; {line_m}", flush=True)
+        verdicts += [line_t, line_m]
+    if 1 in medians:
+        for k in medians:
+            if k != 1:
+                print(f"  {k} shards vs 1: {medians[1] / medians[k]:.2f}x faster (medians of the same session)")
+    return verdicts
 
 
 def main() -> None:
@@ -294,6 +318,7 @@ def main() -> None:
     ap.add_argument("--clusters-a", type=int, default=10_000)
     ap.add_argument("--clusters-b", type=int, default=1_000)
     ap.add_argument("--subscriptions-b", type=int, default=20)
+    ap.add_argument("--shards-b", default="1,2", help="shard counts to run (b) with, comma-separated")
     ap.add_argument("--only", choices=("a", "b"))
     ap.add_argument("--seed", type=int, default=20261127, help="seed of the fleet of (a)")
     ap.add_argument("--child", choices=("a", "b"), help=argparse.SUPPRESS)
@@ -302,6 +327,12 @@ def main() -> None:
     for name in ("clusters_a", "clusters_b", "subscriptions_b"):
         if getattr(a, name) < 1:
             ap.error(f"--{name.replace('_', '-')}: must be at least 1, got {getattr(a, name)}")
+    try:
+        shard_counts = [int(x) for x in a.shards_b.split(",")]
+    except ValueError:
+        ap.error(f"--shards-b: comma-separated whole numbers, got {a.shards_b!r}")
+    if any(k < 1 for k in shard_counts):
+        ap.error(f"--shards-b: every count must be at least 1, got {a.shards_b!r}")
     if a.runs is not None and a.runs < 1:
         ap.error(f"--runs: must be at least 1, got {a.runs}")
 
@@ -309,7 +340,7 @@ def main() -> None:
         print(RESULT_PREFIX + json.dumps(child_a(a.store, a.clusters_a, a.seed)), flush=True)
         return
     if a.child == "b":
-        print(RESULT_PREFIX + json.dumps(child_b(a.clusters_b, a.subscriptions_b)), flush=True)
+        print(RESULT_PREFIX + json.dumps(child_b(a.clusters_b, a.subscriptions_b, shard_counts[0])), flush=True)
         return
 
     print(f"machine: {machine()}")
@@ -318,7 +349,7 @@ def main() -> None:
     if a.only in (None, "a"):
         verdicts += bench_a(a.clusters_a, a.runs or 3, a.seed)
     if a.only in (None, "b"):
-        verdicts += bench_b(a.clusters_b, a.subscriptions_b, a.runs or 2)
+        verdicts += bench_b(a.clusters_b, a.subscriptions_b, a.runs or 2, shard_counts)
     print("targets:")
     for v in verdicts:
         print(f"  {v}")

@@ -24,10 +24,11 @@ __all__ = ["DEFAULT_SCENARIO", "Scenario", "ScenarioError", "load_scenario", "si
 
 
 def simulate(scenario: Scenario | str | Path | None = None, *, seed: int | None = None,
-             progress: Any = None) -> Report:
-    """Run a scenario (a file, a parsed :class:`Scenario`, or the default) and build its report."""
-    from pytest_mimo.simulation.engine import Simulation
+             progress: Any = None, shards: int | None = None) -> Report:
+    """Run a scenario (a file, a parsed :class:`Scenario`, or the default) and build its report
+    (``shards``: actuator hosts in parallel processes; the scenario's ``run.shards`` by default)."""
+    from pytest_mimo.simulation.engine import run_simulation
     from pytest_mimo.simulation.report import build_report
 
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
-    return build_report(Simulation(sc, seed=seed, progress=progress).run())
+    return build_report(run_simulation(sc, seed=seed, progress=progress, shards=shards))

@@ -69,10 +69,11 @@ from pytest_mimo import defaults
 from pytest_mimo.clock import SimClock
 from pytest_mimo.faults import SimulatedCrash
 from pytest_mimo.replay import derive_seed
-from pytest_mimo.simulation.fleet import FleetWorld
+from pytest_mimo.simulation.fleet import FleetSummary, FleetWorld
 from pytest_mimo.simulation.scenario import Scenario
 
-__all__ = ["Attempt", "Simulation", "SimulationData", "bucket_seconds", "quiet_logging"]
+__all__ = ["Attempt", "Simulation", "SimulationData", "bucket_seconds", "merge_shards", "quiet_logging",
+           "run_simulation"]
 
 OWNER = "mimo-simulation"
 #: how often final manifests are moved out of the store (virtual seconds)
@@ -100,7 +101,7 @@ class SimulationData:
 
     scenario: Scenario
     seed: int
-    fleet: FleetWorld
+    fleet: FleetSummary
     manifests: list[MaintenanceManifest]
     schedules: dict[str, str]  #: schedule ID -> name
     attempts: list[Attempt]
@@ -139,13 +140,18 @@ class Simulation:
     """``Simulation(scenario, seed=None).run()`` → :class:`SimulationData` (see :mod:`.report`)."""
 
     def __init__(self, scenario: Scenario, *, seed: int | None = None,
-                 tasks: Mapping[str, Any] | None = None, progress: Progress | None = None) -> None:
+                 tasks: Mapping[str, Any] | None = None, progress: Progress | None = None,
+                 shard: tuple[int, int] = (0, 1)) -> None:
         if tasks is None:
             from mimo.tasks import DEFAULT_MAINTENANCE_TASKS
 
             tasks = DEFAULT_MAINTENANCE_TASKS
         self.scenario = scenario
         self.seed = scenario.seed if seed is None else seed
+        k, shards = shard
+        if not 0 <= k < shards:
+            raise ValueError(f"Simulation: shard {k} of {shards} does not exist")
+        self.shard = shard
         self.progress = progress
         self.attempts: list[Attempt] = []
         self._clock: SimClock | None = None
@@ -199,7 +205,7 @@ class Simulation:
 
                 store = MemoryStore()
             env = defaults.default_environment()
-            world = FleetWorld(sc, self.seed, clock, store, env)
+            world = FleetWorld(sc, self.seed, clock, store, env, shard=self.shard)
             thresholds = gc.get_threshold()
             try:
                 schedules = self._put_schedules(store)
@@ -225,7 +231,7 @@ class Simulation:
                 if tmp is not None:
                     shutil.rmtree(tmp, ignore_errors=True)
         return SimulationData(
-            scenario=sc, seed=self.seed, fleet=world, manifests=manifests,
+            scenario=sc, seed=self.seed, fleet=FleetSummary.of(world), manifests=manifests,
             schedules={s.id: spec.name for s, spec in zip(schedules, sc.schedules, strict=True)},
             attempts=sorted(self.attempts, key=lambda a: (a.start, a.cluster, a.manifest_id, a.number)),
             passes=self.passes, pass_errors=self.pass_errors, scheduler_passes=self.scheduler_passes,
@@ -389,3 +395,63 @@ def _uuid_for(*parts: object) -> Any:
     import uuid
 
     return uuid.UUID(int=derive_seed(*parts) << 96 | derive_seed(*parts, "lo"), version=4)
+
+
+# -- shards: several actuator hosts, simulated in parallel processes ------------------------------
+
+
+def _run_shard(scenario: Scenario, seed: int | None, shard: tuple[int, int]) -> SimulationData:
+    return Simulation(scenario, seed=seed, shard=shard).run()
+
+
+def merge_shards(parts: list[SimulationData], wall_seconds: float) -> SimulationData:
+    """The shards' runs as one run of the whole fleet (sums, concatenations, the fleet by index)."""
+    first = parts[0]
+    return SimulationData(
+        scenario=first.scenario, seed=first.seed, fleet=FleetSummary.merge([p.fleet for p in parts]),
+        manifests=[m for p in parts for m in p.manifests], schedules=first.schedules,
+        attempts=sorted((a for p in parts for a in p.attempts),
+                        key=lambda a: (a.start, a.cluster, a.manifest_id, a.number)),
+        passes=sum(p.passes for p in parts), pass_errors=[e for p in parts for e in p.pass_errors],
+        scheduler_passes=sum(p.scheduler_passes for p in parts),
+        scheduler_passes_skipped=sum(p.scheduler_passes_skipped for p in parts),
+        scheduler_errors=sorted(e for p in parts for e in p.scheduler_errors),
+        wall_seconds=wall_seconds,
+        states_timeline={st: [sum(v) for v in zip(*(p.states_timeline[st] for p in parts), strict=True)]
+                         for st in first.states_timeline},
+    )
+
+
+def run_simulation(scenario: Scenario, *, seed: int | None = None, progress: Progress | None = None,
+                   shards: int | None = None) -> SimulationData:
+    """Run ``scenario`` as ``shards`` actuator hosts (``run.shards`` by default).
+
+    One shard runs here, in this thread. With more, shard ``k`` owns the clusters whose index is
+    ``k`` modulo ``shards``, with its own store, scheduler, actuator (``run.workers`` workers) and
+    fakes, in its own process (``spawn``; at most one per core at a time); the runs are merged. A
+    seed and a shard count give one report; another shard count is another system (more hosts).
+    The processes are spawned, so a script that calls this with shards must guard its entry point
+    with ``if __name__ == "__main__":`` (as every ``multiprocessing`` user must).
+    """
+    count = scenario.run.shards if shards is None else shards
+    if count < 1 or count > scenario.fleet.clusters:
+        raise ValueError(f"shards: {count} for {scenario.fleet.clusters} clusters (1 to one per cluster)")
+    if count != scenario.run.shards:
+        from dataclasses import replace
+
+        scenario = replace(scenario, run=replace(scenario.run, shards=count))
+    if count == 1:
+        return Simulation(scenario, seed=seed, progress=progress).run()
+    import multiprocessing
+    import os
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    wall0 = time.perf_counter()
+    ctx = multiprocessing.get_context("spawn")  # a forked child would inherit this process's threads
+    with ProcessPoolExecutor(max_workers=min(count, os.cpu_count() or 1), mp_context=ctx) as pool:
+        futures = [pool.submit(_run_shard, scenario, seed, (k, count)) for k in range(count)]
+        for done, _ in enumerate(as_completed(futures), 1):
+            if progress is not None:
+                progress(done / count)
+        parts = [f.result() for f in futures]
+    return merge_shards(parts, time.perf_counter() - wall0)

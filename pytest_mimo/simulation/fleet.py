@@ -40,12 +40,13 @@ from mimo.api import (
 )
 from mimo.environment import Environment
 from pytest_mimo.context import FakeTaskContext
-from pytest_mimo.faults import FaultInjector, FaultRule
+from pytest_mimo.faults import FaultInjector, FaultRule, TraceEntry
 from pytest_mimo.replay import derive_seed
 from pytest_mimo.simulation import worldbuild
 from pytest_mimo.simulation.scenario import FleetSpec, Incident, Scenario
 
-__all__ = ["SimCluster", "FleetWorld", "apportion", "draw_fleet", "TENANT_ID"]
+__all__ = ["ClusterRecord", "FleetSummary", "FleetWorld", "SimCluster", "TENANT_ID", "apportion", "cluster_properties",
+           "draw_fleet"]
 
 TENANT_ID = "7e4a1c2b-5d6f-4a8b-9c0d-1e2f3a4b5c6d"
 FLAGS = {"aro.imageconfig.enabled": "true", "aro.genevalogging.enabled": "true"}
@@ -87,13 +88,63 @@ class SimCluster:
         return self.doc.resource_id
 
     def properties(self) -> dict[str, str]:
-        p = self.doc.properties
-        return {
-            "architectureVersion": str(p.arch_version),
-            "outboundType": p.network_profile.outbound_type,
-            "APIServerVisibility": p.apiserver_profile.visibility,
-            "provisioningState": p.provisioning_state,
-        }
+        return cluster_properties(self.doc)
+
+
+def cluster_properties(doc: OpenShiftClusterDocument) -> dict[str, str]:
+    """The properties the report counts the fleet by."""
+    p = doc.properties
+    return {
+        "architectureVersion": str(p.arch_version),
+        "outboundType": p.network_profile.outbound_type,
+        "APIServerVisibility": p.apiserver_profile.visibility,
+        "provisioningState": p.provisioning_state,
+    }
+
+
+@dataclass
+class ClusterRecord:
+    """What the report keeps of one simulated cluster: plain data, so it crosses processes."""
+
+    index: int
+    name: str
+    doc: OpenShiftClusterDocument
+    healthy: bool
+    trace: list[TraceEntry]  #: the faults its injector played
+    incident_fired: dict[int, int]  #: incident index -> faults that incident played on it
+
+    @property
+    def resource_id(self) -> str:
+        return self.doc.resource_id
+
+    def properties(self) -> dict[str, str]:
+        return cluster_properties(self.doc)
+
+
+@dataclass
+class FleetSummary:
+    """The fleet as the report sees it: the clusters a run simulated, by index; the subscriptions;
+    which clusters each incident hit (indexes into the whole fleet)."""
+
+    clusters: list[ClusterRecord]
+    subscriptions: list[SubscriptionDocument]
+    incident_clusters: list[list[int]]
+
+    @classmethod
+    def of(cls, world: FleetWorld) -> FleetSummary:
+        return cls(
+            [ClusterRecord(c.index, c.name, c.doc, c.healthy, list(c.injector.trace),
+                           {i: r.fired for i, r in c.incident_rules.items()}) for c in world.local],
+            list(world.subscriptions), [list(k) for k in world.incident_clusters],
+        )
+
+    @classmethod
+    def merge(cls, parts: list[FleetSummary]) -> FleetSummary:
+        """The shards' summaries as one (every cluster once, in fleet order)."""
+        clusters = sorted((c for p in parts for c in p.clusters), key=lambda c: c.index)
+        if [c.index for c in clusters] != list(range(len(clusters))):
+            raise ValueError("FleetSummary.merge: the shards do not cover the fleet exactly once")
+        return cls(clusters, parts[0].subscriptions, parts[0].incident_clusters)
 
 
 def draw_fleet(spec: FleetSpec, seed: int, start: datetime,
@@ -166,7 +217,8 @@ def _in_window(start: float, end: float) -> Callable[[Any], bool]:
 class FleetWorld:
     """Every cluster's fakes, one FakeAzure, the fault injectors; ``close()`` stops them all."""
 
-    def __init__(self, scenario: Scenario, seed: int, clock: Any, store: Any, environment: Environment) -> None:
+    def __init__(self, scenario: Scenario, seed: int, clock: Any, store: Any, environment: Environment,
+                 shard: tuple[int, int] = (0, 1)) -> None:
         from pytest_mimo.controllers import DeploymentController
         from pytest_mimo.fakes.azure import FakeAzure
         from pytest_mimo.fakes.kube import FakeKube
@@ -178,10 +230,15 @@ class FleetWorld:
         self.environment = environment
         run = scenario.run
         self.clusters, self.subscriptions = draw_fleet(scenario.fleet, seed, run.start, environment)
-        self.by_rid = {c.resource_id: c for c in self.clusters}
+        k, shards = shard
+        #: the clusters this process simulates (every ``shards``-th, from ``k``): the whole fleet is
+        #: drawn in every shard, so each cluster is the same whichever shard simulates it
+        self.local = [c for c in self.clusters if c.index % shards == k]
+        self.by_rid = {c.resource_id: c for c in self.local}
         self.current: SimCluster | None = None  #: the cluster a pass is running for (routes Azure faults)
+        azure_seed = derive_seed(seed, "azure") if shards == 1 else derive_seed(seed, "azure", k, shards)
         self.azure = FakeAzure(subscription_id=self.subscriptions[0].id, tenant_id=TENANT_ID,
-                               seed=derive_seed(seed, "azure"), lro_seconds=run.lro_seconds)
+                               seed=azure_seed, lro_seconds=run.lro_seconds)
         for s in self.subscriptions[1:]:
             self.azure.add_subscription(s.id)
         self.azure.fault_hook = self._azure_hook
@@ -193,7 +250,7 @@ class FleetWorld:
             store.put_subscription(s)
         try:
             self.azure.start()
-            for c in self.clusters:
+            for c in self.local:
                 p = c.doc.properties
                 store.put_cluster(c.doc)
                 domain = (p.cluster_profile.domain if "." in p.cluster_profile.domain
@@ -274,7 +331,7 @@ class FleetWorld:
         """Stop every fake (the kube servers in parallel: each takes a poll interval to shut down)."""
         from concurrent.futures import ThreadPoolExecutor
 
-        kubes = [c.kube for c in self.clusters if c.kube is not None]
+        kubes = [c.kube for c in self.local if c.kube is not None]
         if kubes:
             with ThreadPoolExecutor(max_workers=min(32, len(kubes))) as pool:
                 list(pool.map(lambda k: k.stop(), kubes))

@@ -55,7 +55,7 @@ class SimulationItem(pytest.Item):
 
     def runtest(self) -> None:
         from pytest_mimo.simulation import ScenarioError, load_scenario
-        from pytest_mimo.simulation.engine import Simulation
+        from pytest_mimo.simulation.engine import run_simulation
         from pytest_mimo.simulation.report import build_report
 
         try:
@@ -64,7 +64,7 @@ class SimulationItem(pytest.Item):
             raise SimulationFailed(f"bad scenario: {e}") from None
         seed = self._seed(scenario.seed)
         self.user_properties.append(("mimo_simulation_seed", seed))
-        report = build_report(Simulation(scenario, seed=seed).run())
+        report = build_report(run_simulation(scenario, seed=seed))
         self.user_properties.append(("mimo_simulation_ok", report.ok))
         summary = "\n".join(
             [f"seed {seed}; virtual {report.data['run']['start']} -> {report.data['run']['end']}; "

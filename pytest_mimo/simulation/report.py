@@ -251,7 +251,7 @@ def build_report(sim: SimulationData) -> Report:
             "name": inc.name, "target": inc.target, "kind": inc.kind, "rate": inc.rate, "share": inc.share,
             "start": _iso(start + inc.start.total_seconds()), "end": _iso(start + inc.end.total_seconds()),
             "clusters": [sim.fleet.clusters[k].name for k in hit],
-            "faults": sum(c.incident_rules[i].fired for c in sim.fleet.clusters if i in c.incident_rules),
+            "faults": sum(c.incident_fired.get(i, 0) for c in sim.fleet.clusters),
             "_rids": {sim.fleet.clusters[k].resource_id for k in hit},
             "_window": (start + inc.start.total_seconds(), start + inc.end.total_seconds()),
             "manifests_touched": 0, "touched_not_completed": 0,
@@ -308,7 +308,7 @@ def build_report(sim: SimulationData) -> Report:
     fault_kinds: Counter[str] = Counter()
     fault_times: list[float] = []
     for c in sim.fleet.clusters:
-        for e in c.injector.trace:
+        for e in c.trace:
             fault_kinds[f"{e.target}.{e.kind}"] += 1
             fault_times.append(_ts(e.time))
 
@@ -378,6 +378,7 @@ def build_report(sim: SimulationData) -> Report:
         "scenario": {"name": sc.name, "source": sc.source},
         "seed": sim.seed,
         "run": {"start": _iso(start), "end": _iso(end), "duration_seconds": end - start, "workers": run.workers,
+                "shards": run.shards,
                 "poll_interval_seconds": run.poll_interval.total_seconds(),
                 "scheduler_interval_seconds": run.scheduler_interval.total_seconds(), "store": run.store},
         "fleet": {"clusters": len(sim.fleet.clusters), "subscriptions": len(sim.fleet.subscriptions),

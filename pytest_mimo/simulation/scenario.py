@@ -413,9 +413,12 @@ class RunSpec:
     #: virtual seconds an Azure long-running operation takes
     lro_seconds: float = 30.0
     store: str = "memory"
+    #: actuator hosts, each owning every ``shards``-th cluster with ``workers`` workers of its own,
+    #: simulated in parallel processes (1: one host, one process)
+    shards: int = 1
 
     KEYS = frozenset({"duration", "start", "workers", "poll_interval", "scheduler_interval", "lease_seconds",
-                      "max_dequeues", "lro_seconds", "store"})
+                      "max_dequeues", "lro_seconds", "store", "shards"})
 
     @classmethod
     def parse(cls, d: Mapping[str, Any]) -> RunSpec:
@@ -449,6 +452,7 @@ class RunSpec:
             max_dequeues=_int(d, "max_dequeues", w, 5, minimum=1),
             lro_seconds=lro,
             store=store,
+            shards=_int(d, "shards", w, 1, minimum=1),
         )
 
     @property
@@ -558,6 +562,8 @@ def parse_scenario(data: Mapping[str, Any], source: str = "<scenario>",
     for i, n in enumerate(names):
         if n in names[:i]:
             raise ScenarioError(f"schedules[{i}].name: {n!r} is used twice (give each schedule its own name)")
+    if run.shards > fleet.clusters:
+        raise ScenarioError(f"run.shards: {run.shards} shards for {fleet.clusters} clusters (at most one per cluster)")
     faults = FaultProfile.parse(_table(data, "faults", ""), run.start, run.duration)
     expect = _parse_expect(_table(data, "expect", ""))
     return Scenario(name, fleet, schedules, faults, run, expect, seed, source)

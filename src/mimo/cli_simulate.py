@@ -8,6 +8,7 @@ naming the field).
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import sys
 from pathlib import Path
@@ -31,12 +32,16 @@ def _fail(message: str) -> None:
               help="write the JSON report here")
 @click.option("--plot", "plot_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="write a PNG timeline here (needs matplotlib: pip install 'pymimo[plot]')")
-def simulate(file: Path | None, seed: int | None, report_path: Path | None, plot_path: Path | None) -> None:
+@click.option("--shards", type=click.IntRange(min=1), default=None,
+              help="actuator hosts, each owning a share of the fleet, simulated in parallel processes "
+                   "(default: the file's run.shards, else 1)")
+def simulate(file: Path | None, seed: int | None, report_path: Path | None, plot_path: Path | None,
+             shards: int | None) -> None:
     """Simulate a fleet over weeks: the real scheduler and actuator against fakes, in virtual time.
 
     \b
     FILE is a scenario TOML (see simulations/README.md); without it the
-    embedded default runs (30 clusters, 3 schedules, 21 days).
+    embedded default runs (simulations/weekly-tls-rotation.toml: 60 clusters, 28 days).
     Exit code: 0 every expectation holds, 1 one failed, 2 bad input.
     """
     from rich.console import Console
@@ -44,7 +49,7 @@ def simulate(file: Path | None, seed: int | None, report_path: Path | None, plot
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from pytest_mimo.simulation import ScenarioError, load_scenario
-    from pytest_mimo.simulation.engine import Simulation
+    from pytest_mimo.simulation.engine import run_simulation
     from pytest_mimo.simulation.report import build_report
 
     if plot_path is not None and importlib.util.find_spec("matplotlib") is None:
@@ -57,6 +62,10 @@ def simulate(file: Path | None, seed: int | None, report_path: Path | None, plot
     except ScenarioError as e:
         _fail(str(e))
         return
+    if shards is not None:
+        if shards > scenario.fleet.clusters:
+            _fail(f"--shards: {shards} shards for {scenario.fleet.clusters} clusters (at most one per cluster)")
+        scenario = dataclasses.replace(scenario, run=dataclasses.replace(scenario.run, shards=shards))
     seed_used = scenario.seed if seed is None else seed
     err = Console(stderr=True)
     label = escape(scenario.name).replace("{", "{{").replace("}", "}}")
@@ -70,7 +79,7 @@ def simulate(file: Path | None, seed: int | None, report_path: Path | None, plot
         def tick(fraction: float) -> None:
             progress.update(bar, completed=fraction, description=f"virtual {fraction * days:.1f}d of {days:g}d")
 
-        data = Simulation(scenario, seed=seed_used, progress=tick).run()
+        data = run_simulation(scenario, seed=seed_used, progress=tick)
     report = build_report(data)
     out = Console()
     if not out.is_terminal:  # piped or captured: do not fold at 80 columns

@@ -193,3 +193,34 @@ def test_selectors_on_subscription_state_leave_suspended_subscriptions_out(tiny_
     opened = build_report(Simulation(open_sc).run())
     assert opened.data["metrics"]["clusters_scheduled"] == 4
     assert [r.key for r in opened.failed] == ["manifests_subscription_suspended_max"]
+
+
+def test_two_shards_make_the_same_manifests_as_one_host_and_are_reproducible(tiny_text: str) -> None:
+    """Shards are actuator hosts owning every other cluster, run in two processes: the scheduler's
+    work is per cluster, so the manifests (deterministic IDs) are exactly those of one host."""
+    from pytest_mimo.simulation.engine import run_simulation
+
+    sc = scenario(tiny_text)
+    one = run_simulation(sc)
+    two = run_simulation(sc, shards=2)
+    assert sorted(m.id for m in two.manifests) == sorted(m.id for m in one.manifests)
+    assert [c.name for c in two.fleet.clusters] == [c.name for c in one.fleet.clusters]
+    assert {m.state for m in two.manifests} == {m.state for m in one.manifests}
+    assert {st: v[-1] for st, v in two.states_timeline.items()} == {
+        st: sum(1 for m in two.manifests if m.state == st) for st in two.states_timeline}
+    first, again = build_report(two), build_report(run_simulation(sc, shards=2))
+    assert first.data["run"]["shards"] == 2
+    assert first.to_json(wall=False) == again.to_json(wall=False)
+
+
+def test_a_merge_needs_every_cluster_exactly_once(tiny_text: str) -> None:
+    import pytest
+
+    from pytest_mimo.simulation.fleet import FleetSummary
+
+    data = Simulation(scenario(tiny_text), shard=(0, 2)).run()
+    assert [c.index for c in data.fleet.clusters] == [0, 2]  # every other cluster
+    with pytest.raises(ValueError, match="do not cover the fleet exactly once"):
+        FleetSummary.merge([data.fleet])
+    with pytest.raises(ValueError, match="shard 2 of 2 does not exist"):
+        Simulation(scenario(tiny_text), shard=(2, 2))

@@ -150,3 +150,13 @@ def test_file_errors_name_the_file(write_scenario) -> None:
 
 def test_start_defaults_to_the_harness_clock(tiny_text: str) -> None:
     assert parse_scenario(tomllib.loads(tiny_text)).run.start == datetime(2026, 1, 5, tzinfo=timezone.utc)
+
+
+def test_more_shards_than_clusters_is_refused() -> None:
+    data = {"fleet": {"clusters": 2, "subscriptions": 1}, "run": {"shards": 3},
+            "schedules": [{"task": "ACR_TOKEN_CHECKER_ID", "calendar": "*-*-* 06:00"}]}
+    with pytest.raises(ScenarioError, match=r"^run\.shards: 3 shards for 2 clusters"):
+        parse_scenario(data)
+    data["run"] = {"shards": 0}
+    with pytest.raises(ScenarioError, match=r"^run\.shards"):
+        parse_scenario(data)
