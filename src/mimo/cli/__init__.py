@@ -12,6 +12,8 @@ Bad input is refused with one line on stderr (``mimo: error: …``), exit code
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 from mimo.cli.clusters import clusters, selectors_cmd
@@ -54,7 +56,19 @@ cli.add_command(simulate)
 
 
 def main() -> None:
-    cli(prog_name="mimo")
+    """The console script: click's usage errors become one ``mimo: error: …`` line, exit code 2."""
+    try:
+        code = cli.main(prog_name="mimo", standalone_mode=False)
+    except click.UsageError as e:
+        where = f"{e.ctx.command_path}: " if e.ctx is not None else ""
+        fail(f"{where}{e.format_message()} (see --help)")
+    except click.ClickException as e:
+        e.show()
+        sys.exit(e.exit_code)
+    except click.Abort:
+        click.echo("Aborted!", err=True)
+        sys.exit(1)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":  # pragma: no cover
