@@ -1,7 +1,8 @@
 """Fleet simulation speed: virtual seconds per wall second, cluster-weeks per wall second.
 
-Runs the embedded default scenario (``mimo simulate`` with no file: 30
-clusters × 21 days, three schedules, background faults) RUNS times, then the
+Runs the embedded default scenario (``mimo simulate`` with no file: the
+weekly TLS rotation of ``simulations/weekly-tls-rotation.toml``, 60 clusters
+× 28 days, background faults) RUNS times, then the
 same scenario with twice the clusters and with twice the duration, and prints
 medians and the ratios between them measured in the same session (how the
 cost scales with fleet size and with virtual time).
