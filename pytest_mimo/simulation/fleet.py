@@ -11,9 +11,10 @@
   cluster (seeded from the run's seed and the cluster), and the actuator's
   context factory that wires a ``FakeTaskContext`` to the cluster's fakes.
 
-Limits: each FakeKube is a server thread plus a thread per open connection,
-so a fleet of a few hundred clusters is the practical ceiling in one process
-(``pytest simulations -n auto`` spreads several scenarios over cores).
+Limits: each FakeKube is a server thread (its accept loop idle between
+requests) plus a thread per open connection, and holds a few sockets: a
+thousand clusters fit in one process (raise ``ulimit -n`` to about three
+times the cluster count); ``run.shards`` spreads a fleet over processes.
 """
 
 from __future__ import annotations

@@ -70,7 +70,7 @@ class _Server(ThreadingHTTPServer):
 
     def stop_serving(self) -> None:
         """``shutdown()`` without waiting up to a poll interval: flag the loop, then wake its
-        ``select`` with a throw-away connection (stopping a fake costs ~1 ms, not ~50 ms)."""
+        ``select`` with a throw-away connection (stopping a fake costs ~1 ms, not an idle poll)."""
         self._BaseServer__shutdown_request = True  # type: ignore[attr-defined]  # read by serve_forever
         host, port = self.server_address[:2]
         with contextlib.suppress(OSError), socket.create_connection((str(host), port), timeout=0.5):
