@@ -185,3 +185,22 @@ def test_shared_credential_is_one_per_settings_and_cloud() -> None:
     assert shared_credential(a, other_cloud) is not first
     with pytest.raises(AzureCredentialError, match="must be AzureCredentialSettings"):
         shared_credential({"kind": "client_secret"}, cloud)  # type: ignore[arg-type]
+
+
+def test_shared_credentials_are_bounded_least_recently_used_first(monkeypatch: pytest.MonkeyPatch) -> None:
+    import mimo.azure.credentials as creds
+
+    monkeypatch.setattr(creds, "SHARED_CREDENTIALS_MAX", 2)
+    monkeypatch.setattr(creds, "_SHARED", creds.OrderedDict())
+    cloud = CLOUDS["AzureCloud"]
+
+    def settings(secret: str) -> AzureCredentialSettings:
+        return AzureCredentialSettings("client_secret", TENANT, CLIENT, Secret(secret))
+
+    a, b = creds.shared_credential(settings("a"), cloud), creds.shared_credential(settings("b"), cloud)
+    assert creds.shared_credential(settings("a"), cloud) is a  # a is now the most recently used
+    creds.shared_credential(settings("c"), cloud)  # evicts b
+    assert creds.shared_credential(settings("a"), cloud) is a
+    assert creds.shared_credential(settings("b"), cloud) is not b
+    assert len(creds._SHARED) == 2
+    assert all("s3cret" not in repr(k) and "'a'" not in repr(k) for k in creds._SHARED)  # hashed, never the secret

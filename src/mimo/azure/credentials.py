@@ -20,6 +20,7 @@ import hashlib
 import os
 import re
 import threading
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -188,7 +189,9 @@ def make_credential(settings: AzureCredentialSettings, cloud: AzureCloud) -> Tok
     return ManagedIdentityCredential(client_id=settings.client_id or None)
 
 
-_SHARED: dict[tuple[str, ...], TokenCredential] = {}
+#: at most this many credentials are kept (least recently used go first): one per identity in use
+SHARED_CREDENTIALS_MAX = 256
+_SHARED: OrderedDict[tuple[str, ...], TokenCredential] = OrderedDict()
 _SHARED_LOCK = threading.Lock()
 
 
@@ -214,4 +217,8 @@ def shared_credential(settings: AzureCredentialSettings, cloud: AzureCloud) -> T
         cred = _SHARED.get(key)
         if cred is None:
             cred = _SHARED[key] = make_credential(settings, cloud)
+            while len(_SHARED) > SHARED_CREDENTIALS_MAX:  # e.g. secrets rotated many times over
+                _SHARED.popitem(last=False)
+        else:
+            _SHARED.move_to_end(key)
         return cred
