@@ -400,8 +400,27 @@ def _uuid_for(*parts: object) -> Any:
 # -- shards: several actuator hosts, simulated in parallel processes ------------------------------
 
 
+#: in a shard process: where its progress goes (set by the pool's initializer)
+_PROGRESS_QUEUE: Any = None
+
+
+def _init_shard(queue: Any) -> None:
+    global _PROGRESS_QUEUE
+    _PROGRESS_QUEUE = queue
+
+
 def _run_shard(scenario: Scenario, seed: int | None, shard: tuple[int, int]) -> SimulationData:
-    return Simulation(scenario, seed=seed, shard=shard).run()
+    queue = _PROGRESS_QUEUE
+    progress: Progress | None = None
+    if queue is not None:
+        last = [-1.0]
+
+        def progress(fraction: float) -> None:  # a percent at a time, not every event
+            if fraction >= 1.0 or fraction - last[0] >= 0.01:
+                last[0] = fraction
+                queue.put((shard[0], fraction))
+
+    return Simulation(scenario, seed=seed, shard=shard, progress=progress).run()
 
 
 def merge_shards(parts: list[SimulationData], wall_seconds: float) -> SimulationData:
@@ -444,14 +463,31 @@ def run_simulation(scenario: Scenario, *, seed: int | None = None, progress: Pro
         return Simulation(scenario, seed=seed, progress=progress).run()
     import multiprocessing
     import os
-    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from queue import Empty
 
     wall0 = time.perf_counter()
     ctx = multiprocessing.get_context("spawn")  # a forked child would inherit this process's threads
-    with ProcessPoolExecutor(max_workers=min(count, os.cpu_count() or 1), mp_context=ctx) as pool:
+    queue = ctx.Queue() if progress is not None else None
+    fractions = [0.0] * count
+
+    def drain() -> None:
+        while queue is not None and progress is not None:
+            try:
+                k, fraction = queue.get_nowait()
+            except Empty:
+                break
+            fractions[k] = fraction
+            progress(sum(fractions) / count)
+
+    with ProcessPoolExecutor(max_workers=min(count, os.cpu_count() or 1), mp_context=ctx,
+                             initializer=_init_shard, initargs=(queue,)) as pool:
         futures = [pool.submit(_run_shard, scenario, seed, (k, count)) for k in range(count)]
-        for done, _ in enumerate(as_completed(futures), 1):
-            if progress is not None:
-                progress(done / count)
+        pending = set(futures)
+        while pending:
+            _, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+            drain()
         parts = [f.result() for f in futures]
+    if progress is not None:
+        progress(1.0)
     return merge_shards(parts, time.perf_counter() - wall0)

@@ -224,3 +224,13 @@ def test_a_merge_needs_every_cluster_exactly_once(tiny_text: str) -> None:
         FleetSummary.merge([data.fleet])
     with pytest.raises(ValueError, match="shard 2 of 2 does not exist"):
         Simulation(scenario(tiny_text), shard=(2, 2))
+
+
+def test_sharded_runs_report_progress_from_every_shard(tiny_text: str) -> None:
+    from pytest_mimo.simulation.engine import run_simulation
+
+    seen: list[float] = []
+    run_simulation(scenario(tiny_text, run={"duration": "60d"}), shards=2, progress=seen.append)
+    assert seen == sorted(seen) and seen[-1] == 1.0
+    # it moves while the shards run, not only when one ends (which would give multiples of 1/2)
+    assert [v for v in seen if v % 0.5], seen
