@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import signal
 import subprocess
 import sys
@@ -228,26 +229,32 @@ def test_scheduler_loop_passes_until_sigterm_without_duplicates(tmp_path: Path, 
     env.update(PYTHONPATH=os.pathsep.join([str(PLUGIN_DIR), env.get("PYTHONPATH", "")]),
                MIMO_PLUGINS="mimo_test_tasks", MIMO_TEST_DIR=str(tmp_path))
     env.pop("MIMO_STORE", None)
-    out_path, err_path = tmp_path / "scheduler.out", tmp_path / "scheduler.err"
-    with open(out_path, "wb") as out, open(err_path, "wb") as err:
+    err_path = tmp_path / "scheduler.err"
+    with open(err_path, "wb") as err:
         p = subprocess.Popen(
             [sys.executable, "-m", "mimo.cli", "--store", db, "scheduler", "--poll-interval", "0.05",
              "--log-level", "ERROR"],
-            env=env, stdout=out, stderr=err, cwd=tmp_path,
+            env=env, stdout=subprocess.PIPE, stderr=err, cwd=tmp_path, text=True, bufsize=1,
         )
+    assert p.stdout is not None
+    lines: list[str] = []
     try:
         deadline = time.monotonic() + 30
-        while out_path.read_text().count("scheduler pass:") < 3:
-            assert p.poll() is None, f"scheduler exited early ({p.returncode}): {err_path.read_text()}"
-            assert time.monotonic() < deadline, "timed out waiting for three passes"
-            time.sleep(0.02)
+        while sum("scheduler pass:" in line for line in lines) < 3:
+            # wait for the process's next line (an event, not a sleep), at most until the deadline
+            ready, _, _ = select.select([p.stdout], [], [], max(0.0, deadline - time.monotonic()))
+            assert ready, "timed out waiting for three passes"
+            line = p.stdout.readline()
+            assert line, f"scheduler exited early ({p.wait(5)}): {err_path.read_text()}"
+            lines.append(line.rstrip("\n"))
         p.send_signal(signal.SIGTERM)
-        assert p.wait(15) == 0, err_path.read_text()
+        rest, _ = p.communicate(timeout=15)
+        assert p.returncode == 0, err_path.read_text()
+        lines += rest.splitlines()
     finally:
         if p.poll() is None:
             p.kill()
             p.wait(10)
-    lines = out_path.read_text().splitlines()
     assert lines[0] == "scheduler pass: 1 schedule(s): created 6, cancelled 0, errors 0"
     # later passes add nothing (unless a UTC day began meanwhile, which adds that day's period): never a
     # duplicate, and every manifest in the store was reported by exactly one pass
