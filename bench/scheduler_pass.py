@@ -55,10 +55,12 @@ def machine() -> str:
     return f"{u.system} {u.release} {u.machine}; cores={os.cpu_count()}; python {sys.version.split()[0]}"
 
 
-def populate(store: Any, n: int, rng: random.Random) -> None:
+def put_clusters(store: Any, n: int, rng: random.Random, states: list[str]) -> None:
+    """``n`` clusters over ``n // 50`` subscriptions whose states are drawn from ``states``
+    (also used by bench/simulate.py)."""
     subs = [f"{i:08x}-0000-4000-8000-{rng.getrandbits(48):012x}" for i in range(max(1, n // 50))]
     for s in subs:
-        store.put_subscription(SubscriptionDocument(id=s, state=rng.choice(["Registered"] * 9 + ["Suspended"])))
+        store.put_subscription(SubscriptionDocument(id=s, state=rng.choice(states)))
     for i in range(n):
         sub = rng.choice(subs)
         store.put_cluster(
@@ -72,6 +74,10 @@ def populate(store: Any, n: int, rng: random.Random) -> None:
                 ),
             )
         )
+
+
+def populate(store: Any, n: int, rng: random.Random) -> None:
+    put_clusters(store, n, rng, ["Registered"] * 9 + ["Suspended"])
     sel = [Selector(key="subscriptionState", operator="eq", value="Registered")]
     store.put_schedule(MaintenanceSchedule(id="aaaaaaaa-0000-4000-8000-000000000001", maintenance_task_id=TASK,
                                            schedule="*-*-* 00:00", selectors=sel, look_forward_count=3,

@@ -89,32 +89,11 @@ class FixedClock:
 
 def populate(store: Any, n: int, rng: random.Random) -> None:
     """``n`` clusters over ``n // 50`` Registered subscriptions, all Succeeded, and the weekly schedule."""
-    from mimo.api import (
-        ClusterProfile,
-        MaintenanceSchedule,
-        NetworkProfile,
-        OpenShiftClusterDocument,
-        OpenShiftClusterProperties,
-        Selector,
-        SubscriptionDocument,
-    )
+    from scheduler_pass import put_clusters  # bench/ is this script's directory: on sys.path
 
-    subs = [f"{i:08x}-0000-4000-8000-{rng.getrandbits(48):012x}" for i in range(max(1, n // 50))]
-    for s in subs:
-        store.put_subscription(SubscriptionDocument(id=s, state="Registered"))
-    for i in range(n):
-        sub = rng.choice(subs)
-        store.put_cluster(
-            OpenShiftClusterDocument(
-                id=f"00000000-0000-4000-8000-{i:012d}",
-                resource_id=f"/subscriptions/{sub}/resourceGroups/rg{i % 7}/providers/"
-                f"Microsoft.RedHatOpenShift/openShiftClusters/c{i}",
-                properties=OpenShiftClusterProperties(
-                    cluster_profile=ClusterProfile(domain=f"c{i}" if i % 5 else f"c{i}.example.com"),
-                    network_profile=NetworkProfile(outbound_type=rng.choice(["Loadbalancer", "UserDefinedRouting"])),
-                ),
-            )
-        )
+    from mimo.api import MaintenanceSchedule, Selector
+
+    put_clusters(store, n, rng, ["Registered"])
     # every cluster is Succeeded: the selector matches the whole fleet
     store.put_schedule(MaintenanceSchedule(
         id=SCHEDULE_ID, maintenance_task_id=TASK, schedule="Mon *-*-* 00:00", schedule_across="24h",
