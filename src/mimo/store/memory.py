@@ -270,12 +270,16 @@ class MemoryStore:
             m = self._manifests.get(manifest_id)
             if m is None or m.state != ManifestState.IN_PROGRESS or m.lease_owner != owner or not owner:
                 return False
-            m.state = state
-            m.status_text = status_text
-            m.lease_owner = ""
-            m.lease_expires = 0
-            self._touch(m)
+            self._end(m, state, status_text)
             return True
+
+    def _end(self, m: MaintenanceManifest, state: str, status_text: str) -> None:
+        """Set the state and status text and end the lease, in one step (under the lock)."""
+        m.state = state
+        m.status_text = status_text
+        m.lease_owner = ""
+        m.lease_expires = 0
+        self._touch(m)
 
     def set_state(
         self,
@@ -291,11 +295,7 @@ class MemoryStore:
             m = self._get(manifest_id)
             if m.state not in expect:
                 return False
-            m.state = state
-            m.status_text = status_text
-            m.lease_owner = ""
-            m.lease_expires = 0
-            self._touch(m)
+            self._end(m, state, status_text)
             return True
 
     def recover_expired_leases(
