@@ -237,6 +237,8 @@ class FakeAzure:
                                  "by this fake (add_subscription first)")
             self.arm.add_group(p.resource_group, str(body.get("location") or "eastus"), p.subscription)
             kind = arm.KINDS.get(p.type_key)
+            if kind is not None and kind.embedded_in is not None:
+                return self._put_embedded(p, kind.embedded_in, body)
             old = self.arm.get(resource_id)
             if kind is not None:
                 stored = kind.build(self, resource_id, body, old, "Succeeded")
@@ -246,9 +248,32 @@ class FakeAzure:
             self.arm.put(resource_id, stored)
             return copy.deepcopy(stored)
 
+    def _put_embedded(self, p: Any, collection: str, body: dict[str, Any]) -> dict[str, Any]:
+        """A child kept in its parent's body (a subnet): the parent is stored again with it."""
+        parent_id = p.resource_id(len(p.names) - 1)
+        parent = self.arm.get(parent_id)
+        if parent is None:
+            raise ValueError(f"put_resource({p.resource_id()!r}): its parent {parent_id!r} does not exist (put it first)")
+        name = p.names[-1]
+        new_parent = copy.deepcopy(parent)
+        items = [x for x in (new_parent.setdefault("properties", {}).get(collection) or [])
+                 if not (isinstance(x, dict) and str(x.get("name", "")).lower() == name.lower())]
+        items.append({**copy.deepcopy(body), "name": name})
+        new_parent["properties"][collection] = items
+        stored = self.put_resource(parent_id, new_parent)
+        item = next(x for x in stored["properties"][collection] if x.get("name") == name)
+        return copy.deepcopy(item)
+
     def get_resource(self, resource_id: str) -> dict[str, Any] | None:
         with self._lock:
             self.arm.settle()
+            p = split_resource_id(resource_id)
+            kind = arm.KINDS.get(p.type_key)
+            if kind is not None and kind.embedded_in is not None:
+                parent = self.arm.get(p.resource_id(len(p.names) - 1)) or {}
+                items = (parent.get("properties") or {}).get(kind.embedded_in) or []
+                found = [x for x in items if isinstance(x, dict) and str(x.get("name", "")).lower() == p.names[-1].lower()]
+                return copy.deepcopy(found[0]) if found else None
             body = self.arm.get(resource_id)
             return copy.deepcopy(body) if body is not None else None
 

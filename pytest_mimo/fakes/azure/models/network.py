@@ -1,4 +1,5 @@
-"""Microsoft.Network state: load balancers, network interfaces, private link services.
+"""Microsoft.Network state: load balancers, network interfaces, private link services,
+network security groups, public IP addresses and virtual networks (with their subnets).
 
 The network resource provider stores what the client PUTs, minus read-only
 fields, and fills in what it owns: ``id``/``name``/``type``, a weak ``etag``
@@ -15,6 +16,12 @@ from pytest_mimo.fakes.azure.models.arm import ArmState
 
 __all__ = [
     "NETWORK_TYPES",
+    "READ_ONLY_NETWORK_TYPES",
+    "changed_frontend_zones",
+    "embedded",
+    "embedded_list",
+    "frontends_in_use_by_private_link_services",
+    "missing_pls_frontends",
     "build_network_resource",
     "missing_lb_references",
     "missing_pool_references",
@@ -37,10 +44,27 @@ NETWORK_TYPES: dict[str, tuple[str, tuple[str, ...]]] = {
     ),
     "microsoft.network/networkinterfaces": ("Microsoft.Network/networkInterfaces", ("ipConfigurations",)),
     "microsoft.network/privatelinkservices": ("Microsoft.Network/privateLinkServices", ("ipConfigurations",)),
+    "microsoft.network/networksecuritygroups": (
+        "Microsoft.Network/networkSecurityGroups", ("securityRules", "defaultSecurityRules"),
+    ),
+    "microsoft.network/publicipaddresses": ("Microsoft.Network/publicIPAddresses", ()),
+    "microsoft.network/virtualnetworks": ("Microsoft.Network/virtualNetworks", ("subnets",)),
 }
+#: network types the fake serves read-only on the wire (GET and list; seeded with ``FakeAzure.put_resource``)
+READ_ONLY_NETWORK_TYPES = (
+    "microsoft.network/networksecuritygroups",
+    "microsoft.network/publicipaddresses",
+    "microsoft.network/virtualnetworks",
+)
 
 _READ_ONLY = ("id", "name", "type", "etag")
-_HAS_GUID = ("microsoft.network/loadbalancers", "microsoft.network/networkinterfaces")
+_HAS_GUID = (
+    "microsoft.network/loadbalancers",
+    "microsoft.network/networkinterfaces",
+    "microsoft.network/networksecuritygroups",
+    "microsoft.network/publicipaddresses",
+    "microsoft.network/virtualnetworks",
+)
 
 
 def build_network_resource(
@@ -170,3 +194,74 @@ def with_backend_ip_configurations(arm: ArmState, lb: dict[str, Any]) -> dict[st
         new_pools.append(pool)
     props["backendAddressPools"] = new_pools
     return out
+
+
+def embedded(parent: dict[str, Any] | None, collection: str, name: str) -> dict[str, Any] | None:
+    """The sub-resource ``name`` of ``parent.properties[collection]`` (names compare case-insensitively)."""
+    for item in embedded_list(parent, collection):
+        if str(item.get("name", "")).lower() == name.lower():
+            return item
+    return None
+
+
+def embedded_list(parent: dict[str, Any] | None, collection: str) -> list[dict[str, Any]]:
+    """The sub-resources a parent keeps in ``properties[collection]`` (e.g. a virtual network's subnets)."""
+    items = ((parent or {}).get("properties") or {}).get(collection) or []
+    return [item for item in items if isinstance(item, dict)]
+
+
+def _frontends(lb: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
+    """A load balancer's frontend IP configurations by lower-cased ID."""
+    out = {}
+    rid = (lb or {}).get("id", "")
+    for fe in embedded_list(lb, "frontendIPConfigurations"):
+        if fe.get("name"):
+            out[f"{rid}/frontendIPConfigurations/{fe['name']}".lower()] = fe
+    return out
+
+
+def changed_frontend_zones(old: dict[str, Any] | None, new: dict[str, Any]) -> list[tuple[str, list[str], list[str]]]:
+    """(frontend ID, zones before, zones asked for) for every existing frontend whose zones a PUT
+    would change: Azure fixes a frontend's zones when it is created (a new zonal frontend is a new
+    frontend, as the Go MIMO's internal load balancer migration does it)."""
+    before = _frontends(old)
+    out = []
+    for key, fe in _frontends(new).items():
+        was = before.get(key)
+        if was is not None and sorted(was.get("zones") or []) != sorted(fe.get("zones") or []):
+            out.append((str(fe.get("id") or key), list(was.get("zones") or []), list(fe.get("zones") or [])))
+    return out
+
+
+def _pls_frontend_refs(pls: dict[str, Any]) -> list[str]:
+    refs = ((pls.get("properties") or {}).get("loadBalancerFrontendIpConfigurations")) or []
+    return [r["id"] for r in refs if isinstance(r, dict) and isinstance(r.get("id"), str)]
+
+
+def frontends_in_use_by_private_link_services(
+    arm: ArmState, old: dict[str, Any] | None, new: dict[str, Any]
+) -> list[tuple[str, str]]:
+    """(frontend ID, private link service ID) for every frontend a PUT removes from a load
+    balancer while a private link service still uses it."""
+    gone = set(_frontends(old)) - set(_frontends(new))
+    if not gone:
+        return []
+    out = []
+    for key, body in sorted(arm.resources.items()):
+        if "/providers/microsoft.network/privatelinkservices/" not in key or key.count("/") != 8:
+            continue
+        for ref in _pls_frontend_refs(body):
+            if ref.lower() in gone:
+                out.append((ref, str(body.get("id"))))
+    return out
+
+
+def missing_pls_frontends(arm: ArmState, pls: dict[str, Any]) -> list[tuple[str, str]]:
+    """(frontend ID, private link service ID) for every load balancer frontend a private link
+    service names that does not exist."""
+    missing = []
+    for ref in _pls_frontend_refs(pls):
+        lb_id, sep, _ = ref.lower().rpartition("/frontendipconfigurations/")
+        if not sep or ref.lower() not in _frontends(arm.get(lb_id)):
+            missing.append((ref, str(pls.get("id"))))
+    return missing

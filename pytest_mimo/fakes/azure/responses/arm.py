@@ -52,6 +52,9 @@ class Kind:
     view: Callable[[FakeAzure, dict[str, Any]], dict[str, Any]] | None = None  #: how GET shows a stored body
     #: writes while an operation on the resource runs get 429 RetryableErrorDueToAnotherOperation (network RP)
     locks_while_running: bool = False
+    #: a child kept inside its parent's body, in ``properties[embedded_in]`` (a virtual network's subnets):
+    #: GET and list read it from there
+    embedded_in: str | None = None
 
 
 KINDS: dict[str, Kind] = {}  #: lower-cased type (nested types joined with /) -> Kind
@@ -193,6 +196,10 @@ def _route(fake: FakeAzure, inc: Incoming, p: ArmPath, lro_failed: bool) -> Repl
         raise _invalid_type(inc, p)
     if m not in kind.methods and not (m == "GET"):
         raise _unserved(inc, f"{m} on {kind.full_type} is not implemented by the fake")
+    if m == "GET" and "$expand" in inc.url.query:
+        raise _unserved(inc, f"$expand on {kind.full_type} is not implemented by the fake")
+    if kind.embedded_in is not None:
+        return _embedded(fake, inc, p, kind, kind.embedded_in)
     if p.is_collection:
         if m != "GET":
             raise ArmError(405, "MethodNotAllowed", f"The requested method {m} is not allowed on a collection.")
@@ -214,6 +221,26 @@ def _route(fake: FakeAzure, inc: Incoming, p: ArmPath, lro_failed: bool) -> Repl
     if m == "PATCH":
         return _patch(fake, inc, p, kind, lro_failed)
     raise _unserved(inc, f"{m} on {kind.full_type} is not implemented by the fake")
+
+
+def _embedded(fake: FakeAzure, inc: Incoming, p: ArmPath, kind: Kind, collection: str) -> Reply:
+    """GET or list of a child its parent keeps in its body (``virtualNetworks/{vnet}/subnets``)."""
+    if inc.method != "GET":
+        raise _unserved(inc, f"{inc.method} on {kind.full_type} is not implemented by the fake")
+    parent_id = p.resource_id(len(p.names) if p.is_collection else len(p.names) - 1)
+    parent = fake.arm.get(parent_id)
+    if parent is None:
+        raise not_found(p, len(p.names) if p.is_collection else len(p.names) - 1)
+    parent_kind = KINDS.get(_type_key_of(parent_id))
+    if parent_kind is not None and parent_kind.view is not None:
+        parent = parent_kind.view(fake, parent)
+    items = [x for x in ((parent.get("properties") or {}).get(collection) or []) if isinstance(x, dict)]
+    if p.is_collection:
+        return page(fake, inc, items)
+    for item in items:
+        if str(item.get("name", "")).lower() == p.names[-1].lower():
+            return json_reply(200, item)
+    raise not_found(p)
 
 
 def _view(fake: FakeAzure, kind: Kind | None, items: list[dict[str, Any]]) -> list[dict[str, Any]]:

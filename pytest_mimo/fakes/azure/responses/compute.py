@@ -1,14 +1,19 @@
-"""Microsoft.Compute on the wire: ``GET /subscriptions/{id}/providers/Microsoft.Compute/skus``.
+"""Microsoft.Compute on the wire: ``GET /subscriptions/{id}/providers/Microsoft.Compute/skus``,
+and virtual machines (read: GET, list in a group, list in the subscription).
 
-Supports the API's one filter, ``$filter=location eq '<region>'``; pages with ``nextLink``.
+The SKU list supports the API's one filter, ``$filter=location eq '<region>'``; lists page with
+``nextLink``. A VM write, or a GET with ``$expand`` (instance view, user data), raises
+``UnservedRequestError``: the fake does not model them.
 """
 
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from pytest_mimo.fakes.azure.responses.arm import SUBSCRIPTION_LISTS, page
+from pytest_mimo.fakes.azure.models.compute import VM_TYPE, build_virtual_machine
+from pytest_mimo.fakes.azure.models.containerregistry import iso_now
+from pytest_mimo.fakes.azure.responses.arm import KINDS, SUBSCRIPTION_LISTS, Kind, page
 from pytest_mimo.fakes.azure.responses.common import ArmError, Incoming, Reply
 from pytest_mimo.fakes.azure.urls import ArmPath
 
@@ -32,3 +37,13 @@ def list_skus(fake: FakeAzure, inc: Incoming, p: ArmPath) -> Reply:
 
 
 SUBSCRIPTION_LISTS["microsoft.compute/skus"] = list_skus
+
+
+def _virtual_machine(fake: FakeAzure, rid: str, body: dict[str, Any], old: dict[str, Any] | None,
+                     state: str) -> dict[str, Any]:
+    generation = int(str((old or {}).get("etag", '"0"')).strip('"') or 0) + 1
+    return build_virtual_machine(rid, body, old, vm_id=fake._new_uuid(), etag=f'"{generation}"',
+                                 now=iso_now(fake._now()))
+
+
+KINDS["microsoft.compute/virtualmachines"] = Kind(VM_TYPE, _virtual_machine, methods=frozenset({"GET"}))

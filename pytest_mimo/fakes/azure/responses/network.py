@@ -1,4 +1,6 @@
-"""Microsoft.Network on the wire: load balancers, network interfaces, private link services.
+"""Microsoft.Network on the wire: load balancers, network interfaces, private link services
+(read and write); network security groups, public IP addresses, virtual networks and their
+subnets (read: GET and list; a write raises ``UnservedRequestError``).
 
 PUT and DELETE are long-running: PUT answers 201 (create) or 200 (update) with
 the resource in ``provisioningState: Updating`` and an ``Azure-AsyncOperation``
@@ -15,8 +17,12 @@ from typing import TYPE_CHECKING, Any
 
 from pytest_mimo.fakes.azure.models.network import (
     NETWORK_TYPES,
+    READ_ONLY_NETWORK_TYPES,
     build_network_resource,
+    changed_frontend_zones,
+    frontends_in_use_by_private_link_services,
     missing_lb_references,
+    missing_pls_frontends,
     missing_pool_references,
     with_backend_ip_configurations,
 )
@@ -53,8 +59,30 @@ def _validate_nic(fake: FakeAzure, rid: str, nic: dict[str, Any]) -> None:
         raise _invalid_reference(missing)
 
 
+def _refused_unmodelled(rid: str, why: str) -> Exception:
+    """Azure refuses this write, but its exact answer is not in the specs or examples the fake
+    follows: fail the test loudly rather than accept what Azure refuses (or invent an error)."""
+    from pytest_mimo.fakes.azure.fake import UnservedRequestError
+
+    return UnservedRequestError(f"FakeAzure does not serve PUT {rid}: {why}; Azure refuses this write and the fake "
+                                "does not model its exact answer")
+
+
 def _validate_lb(fake: FakeAzure, rid: str, lb: dict[str, Any]) -> None:
     missing = missing_lb_references(lb)
+    if missing:
+        raise _invalid_reference(missing)
+    old = fake.arm.get(rid)
+    for fe_id, was, now in changed_frontend_zones(old, lb):
+        raise _refused_unmodelled(rid, f"it changes the zones of frontend IP configuration {fe_id} from {was} to "
+                                       f"{now} (a frontend's zones are fixed when it is created)")
+    for fe_id, pls_id in frontends_in_use_by_private_link_services(fake.arm, old, lb):
+        raise _refused_unmodelled(rid, f"it removes frontend IP configuration {fe_id}, which private link service "
+                                       f"{pls_id} uses")
+
+
+def _validate_pls(fake: FakeAzure, rid: str, pls: dict[str, Any]) -> None:
+    missing = missing_pls_frontends(fake.arm, pls)
     if missing:
         raise _invalid_reference(missing)
 
@@ -76,11 +104,19 @@ def _lb_view(fake: FakeAzure, lb: dict[str, Any]) -> dict[str, Any]:
 def register() -> None:
     for type_key, (full_type, _) in NETWORK_TYPES.items():
         KINDS[type_key] = Kind(full_type=full_type, build=_builder(type_key), locks_while_running=True)
+    for type_key in READ_ONLY_NETWORK_TYPES:
+        KINDS[type_key] = Kind(NETWORK_TYPES[type_key][0], _builder(type_key), methods=frozenset({"GET"}))
+    KINDS["microsoft.network/virtualnetworks/subnets"] = Kind(
+        "Microsoft.Network/virtualNetworks/subnets", _builder("microsoft.network/virtualnetworks"),
+        methods=frozenset({"GET"}), requires_location=False, embedded_in="subnets",
+    )
     nic = "microsoft.network/networkinterfaces"
     KINDS[nic] = Kind(KINDS[nic].full_type, _builder(nic), validate=_validate_nic, check_delete=_check_nic_delete,
                       locks_while_running=True)
     lb = "microsoft.network/loadbalancers"
     KINDS[lb] = Kind(KINDS[lb].full_type, _builder(lb), view=_lb_view, validate=_validate_lb, locks_while_running=True)
+    pls = "microsoft.network/privatelinkservices"
+    KINDS[pls] = Kind(KINDS[pls].full_type, _builder(pls), validate=_validate_pls, locks_while_running=True)
 
 
 register()
