@@ -9,7 +9,9 @@ from decimal import Decimal
 __all__ = ["format_duration", "parse_duration", "as_seconds"]
 
 _UNIT = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001}
-_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|h|m|s)")
+_PART = re.compile(r"([0-9]+(?:\.[0-9]+)?)(ms|h|m|s)")
+#: Go's time.Duration is int64 nanoseconds: about 292 years; longer text is out of range there too
+_MAX_SECONDS = (2**63 - 1) / 1e9
 
 
 def as_seconds(value: float | int | timedelta) -> float:
@@ -70,8 +72,12 @@ def parse_duration(text: str) -> timedelta:
     for m in _PART.finditer(s):
         if m.start() != pos:
             break
+        if len(m.group(1)) > 30:
+            raise ValueError(f"invalid duration {text[:40]!r}: out of range")
         total += float(m.group(1)) * _UNIT[m.group(2)]
         pos = m.end()
     if pos != len(s):
-        raise ValueError(f"invalid duration {text!r}: expected e.g. 24h, 90m, 0s")
+        raise ValueError(f"invalid duration {text[:40]!r}: expected e.g. 24h, 90m, 0s")
+    if total > _MAX_SECONDS:
+        raise ValueError(f"invalid duration {text[:40]!r}: out of range (at most about 292 years)")
     return timedelta(seconds=total)

@@ -18,21 +18,17 @@ from __future__ import annotations
 
 import os
 import re
-import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.10 only
-    import tomli as tomllib
+from mimo import inputs
 
 __all__ = ["AzureCloud", "Environment", "EnvironmentError_", "CLOUDS"]
 
 
-class EnvironmentError_(ValueError):  # noqa: N801 - keeps clear of the builtin EnvironmentError
+class EnvironmentError_(inputs.InputError):  # noqa: N801 - keeps clear of the builtin EnvironmentError
     """An environment that does not validate; the message names the field."""
 
 
@@ -113,22 +109,22 @@ class Environment:
         for f in ("region", "acr_domain", "acr_resource_id", "cluster_keyvault_uri", "domain_suffix"):
             if not isinstance(getattr(self, f), str):
                 raise bad(f, f"must be a string, got {type(getattr(self, f)).__name__}")
-        if not _REGION.match(self.region):
+        if not _REGION.fullmatch(self.region):
             raise bad("region", f"{self.region!r} is not an Azure region name (e.g. eastus)")
-        if not _DOMAIN.match(self.acr_domain):
+        if not _DOMAIN.fullmatch(self.acr_domain):
             raise bad("acr_domain", f"{self.acr_domain!r} is not a DNS name")
-        if not _ACR_ID.match(self.acr_resource_id):
+        if not _ACR_ID.fullmatch(self.acr_resource_id):
             raise bad(
                 "acr_resource_id",
                 f"{self.acr_resource_id!r} is not a container registry resource ID",
             )
         uri = self.cluster_keyvault_uri
-        if not re.match(r"^https://[a-z0-9-]{3,24}\.[a-z0-9.-]+/?$", uri, re.IGNORECASE):
+        if not re.fullmatch(r"https://[a-z0-9-]{3,24}\.[a-z0-9.-]+/?", uri, re.IGNORECASE):
             raise bad("cluster_keyvault_uri", f"{uri!r} is not a Key Vault URI (https://<name>.vault.azure.net/)")
-        if not _DOMAIN.match(self.domain_suffix):
+        if not _DOMAIN.fullmatch(self.domain_suffix):
             raise bad("domain_suffix", f"{self.domain_suffix!r} is not a DNS name")
         for flag in self.features:
-            if not isinstance(flag, str) or not _FEATURE.match(flag):
+            if not isinstance(flag, str) or not _FEATURE.fullmatch(flag):
                 raise bad("features", f"{flag!r} is not a feature flag name")
         if not isinstance(self.cloud, AzureCloud):
             raise bad("cloud", "must be an AzureCloud")
@@ -145,7 +141,8 @@ class Environment:
             feats = kwargs["features"]
             if isinstance(feats, str):
                 feats = [x for x in re.split(r"[,\s]+", feats) if x]
-            if not isinstance(feats, Iterable) or isinstance(feats, Mapping):
+            if (not isinstance(feats, Iterable) or isinstance(feats, Mapping)
+                    or not all(isinstance(x, str) for x in feats)):
                 raise EnvironmentError_(f"{source}: environment field 'features': must be a list of names")
             kwargs["features"] = frozenset(feats)
         if "cloud" in kwargs:
@@ -158,13 +155,17 @@ class Environment:
     @classmethod
     def from_toml(cls, path: str | os.PathLike[str], *, env: Mapping[str, str] | None = None) -> Environment:
         p = Path(path)
+        if not p.exists():
+            raise EnvironmentError_(f"{p}: environment file not found")
         try:
-            data = tomllib.loads(p.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise EnvironmentError_(f"{p}: environment file not found") from None
-        except tomllib.TOMLDecodeError as e:
-            raise EnvironmentError_(f"{p}: not valid TOML: {e}") from None
-        data = dict(data.get("environment", data))
+            data = inputs.parse_toml(inputs.read_file(p, "environment file", max_bytes=inputs.MAX_CONFIG_BYTES),
+                                     str(p))
+        except inputs.InputError as e:
+            raise EnvironmentError_(str(e)) from None
+        table = data.get("environment", data)
+        if not isinstance(table, dict):
+            raise EnvironmentError_(f"{p}: environment: must be a table")
+        data = dict(table)
         data.update(_from_env(env if env is not None else os.environ))
         return cls.from_mapping(data, source=str(p))
 
@@ -178,7 +179,15 @@ _ENV_FIELDS = ("region", "acr_domain", "acr_resource_id", "cluster_keyvault_uri"
 
 
 def _from_env(env: Mapping[str, str]) -> dict[str, Any]:
-    return {f: env[f"MIMO_{f.upper()}"] for f in _ENV_FIELDS if f"MIMO_{f.upper()}" in env}
+    out: dict[str, Any] = {}
+    for f in _ENV_FIELDS:
+        name = f"MIMO_{f.upper()}"
+        if name in env:
+            try:
+                out[f] = inputs.text(env[name], name)
+            except inputs.InputError as e:
+                raise EnvironmentError_(str(e)) from None
+    return out
 
 
 def _cloud(value: Any, source: str) -> AzureCloud:
@@ -198,5 +207,16 @@ def _cloud(value: Any, source: str) -> AzureCloud:
         extra = sorted(set(value) - names)
         if extra:
             raise EnvironmentError_(f"{source}: environment field 'cloud': unknown key {extra[0]!r}")
+        try:
+            for k, v in value.items():
+                if k == "name":
+                    inputs.text(v, f"environment field 'cloud.{k}'", max_chars=64, empty=False)
+                elif k == "keyvault_dns_suffix":
+                    if not isinstance(v, str) or not _DOMAIN.fullmatch(v):
+                        raise inputs.InputError(f"environment field 'cloud.{k}'", f"{v!r} is not a DNS name")
+                else:
+                    inputs.parse_url(v, f"environment field 'cloud.{k}'", schemes=("https",))
+        except inputs.InputError as e:
+            raise EnvironmentError_(f"{source}: {e}") from None
         return AzureCloud(**{k: str(v) for k, v in value.items()})
     raise EnvironmentError_(f"{source}: environment field 'cloud': must be a cloud name or a table")

@@ -7,17 +7,21 @@ group, plus the modules named in ``MIMO_PLUGINS`` (comma-separated, imported
 from ``sys.path``) for plugins that are not installed.
 
 Bad input is refused with one line on stderr (``mimo: error: …``), exit code
-2, and nothing written. Secrets are never printed.
+2, and nothing written; every value from outside goes through
+:mod:`mimo.inputs` first. Commands that only read never create a store.
+Secrets are never printed.
 """
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
+from typing import Any
 
 import click
 
 from mimo.cli.clusters import clusters, selectors_cmd
-from mimo.cli.common import DEFAULT_STORE, STORE_ENV, Settings, fail
+from mimo.cli.common import DEFAULT_STORE, STORE_ENV, Settings, check_args, fail
 from mimo.cli.info import env_cmd, tasks_cmd
 from mimo.cli.manifests import manifests
 from mimo.cli.schedules import schedules
@@ -27,7 +31,32 @@ from mimo.cli_simulate import simulate
 __all__ = ["main", "cli", "fail"]
 
 
-@click.group()
+class MimoGroup(click.Group):
+    """The ``mimo`` group: every argument is checked as text before click parses it, and an
+    :class:`~mimo.inputs.InputError` (or a document/environment error) raised by any command
+    becomes one ``mimo: error:`` line with exit code 2."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        from mimo.inputs import InputError
+
+        try:
+            check_args(args)
+        except InputError as e:
+            fail(str(e))
+        return super().parse_args(ctx, args)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from mimo.api import DocumentError
+        from mimo.environment import EnvironmentError_
+        from mimo.inputs import InputError
+
+        try:
+            return super().invoke(ctx)
+        except (InputError, DocumentError, EnvironmentError_) as e:
+            fail(str(e))
+
+
+@click.group(cls=MimoGroup)
 @click.version_option(package_name="pymimo")
 @click.option("--store", "store_path", envvar=STORE_ENV, default=DEFAULT_STORE, show_default=True,
               help=f"store file (or {STORE_ENV}); ':memory:' for a throw-away one")
@@ -47,7 +76,10 @@ def cli(ctx: click.Context, store_path: str, env_path: str | None) -> None:
 
     Bad input: one line on stderr, exit code 2, nothing written.
     """
-    ctx.obj = Settings(store_path=store_path, env_path=env_path)
+    from mimo.inputs import text
+
+    ctx.obj = Settings(store_path=text(store_path, "--store", empty=False),
+                       env_path=text(env_path, "--env", empty=False) if env_path is not None else None)
 
 
 for command in (clusters, manifests, schedules, selectors_cmd, tasks_cmd, env_cmd, actuator_cmd, scheduler_cmd):
@@ -55,10 +87,10 @@ for command in (clusters, manifests, schedules, selectors_cmd, tasks_cmd, env_cm
 cli.add_command(simulate)
 
 
-def main() -> None:
+def main(args: Sequence[str] | None = None) -> None:
     """The console script: click's usage errors become one ``mimo: error: …`` line, exit code 2."""
     try:
-        code = cli.main(prog_name="mimo", standalone_mode=False)
+        code = cli.main(args=list(args) if args is not None else None, prog_name="mimo", standalone_mode=False)
     except click.UsageError as e:
         where = f"{e.ctx.command_path}: " if e.ctx is not None else ""
         fail(f"{where}{e.format_message()} (see --help)")

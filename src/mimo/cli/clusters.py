@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import uuid
 from collections import Counter
@@ -10,6 +9,7 @@ from typing import Any
 
 import click
 
+from mimo import inputs
 from mimo.api import (
     DocumentError,
     OpenShiftClusterDocument,
@@ -38,12 +38,42 @@ def _access_kind(acc: ClusterAccess | None) -> str:
     return f"{kube}, {azure}"
 
 
-def _need_file(path: str | None, option: str) -> str | None:
+def _need_file(path: str | None, option: str, *, max_bytes: int = inputs.MAX_CONFIG_BYTES) -> str | None:
+    """The absolute path of a regular, readable file of bounded size (its content is checked by the caller)."""
     if path is None:
         return None
-    if not os.path.isfile(path):
-        fail(f"{option}: {path}: no such file")
+    if not path:
+        fail(f"{option}: must not be empty")
+    inputs.read_file(path, option, max_bytes=max_bytes)
     return os.path.abspath(path)
+
+
+def _read_secret(path: str, option: str) -> str:
+    """One secret from a file: UTF-8, at most 64 KiB, one line (surrounding white space dropped), not empty."""
+    value = inputs.read_text_file(path, option, max_bytes=inputs.MAX_SECRET_BYTES).strip()
+    if not value:
+        fail(f"{option}: {path}: is empty")
+    if any(c.isspace() or not c.isprintable() for c in value):
+        fail(f"{option}: {path}: must hold one secret on one line (no spaces or control characters)")
+    return value
+
+
+def _check_ca_file(path: str, option: str) -> None:
+    """A CA bundle: PEM certificates that parse (cryptography), at most 1 MiB."""
+    from cryptography import x509
+
+    data = inputs.read_file(path, option, max_bytes=inputs.MAX_CONFIG_BYTES)
+    try:
+        certs = x509.load_pem_x509_certificates(data)
+    except ValueError:
+        certs = []
+    if not certs:
+        fail(f"{option}: {path}: holds no PEM certificate that parses")
+
+
+def _check_kubeconfig_file(path: str, option: str) -> None:
+    data = inputs.read_file(path, option, max_bytes=inputs.MAX_CONFIG_BYTES)
+    inputs.parse_kubeconfig(data, f"{option} {path}")
 
 
 def _azure_settings(
@@ -61,16 +91,14 @@ def _azure_settings(
             return {}
         secret: Secret | None = None
         if secret_file:
-            p = _need_file(secret_file, "--azure-client-secret-file")
-            assert p is not None
-            with open(p, encoding="utf-8") as f:
-                secret = Secret(f.read().strip())
+            secret = Secret(_read_secret(secret_file, "--azure-client-secret-file"))
         settings = AzureCredentialSettings(
             kind=kind or ("workload_identity" if token_file else "client_secret" if secret else "managed_identity"),
             tenant_id=tenant or "",
             client_id=client or "",
             client_secret=secret,
-            federated_token_file=_need_file(token_file, "--azure-federated-token-file") or "",
+            federated_token_file=_need_file(token_file, "--azure-federated-token-file",
+                                            max_bytes=inputs.MAX_SECRET_BYTES) or "",
         )
         return settings.to_dict()
     except ValueError as e:
@@ -123,13 +151,8 @@ def clusters_add(
         fail("give either a DOCUMENT file or --resource-id/--id, not both")
     try:
         if document:
-            try:
-                with open(document, encoding="utf-8") as f:
-                    raw = json.load(f)
-            except FileNotFoundError:
-                fail(f"DOCUMENT: {document}: no such file")
-            except json.JSONDecodeError as e:
-                fail(f"DOCUMENT: {document}: not valid JSON: {e.msg} at line {e.lineno}")
+            data = inputs.read_file(document, "DOCUMENT", max_bytes=inputs.MAX_DOCUMENT_BYTES)
+            raw = inputs.parse_json(data, f"DOCUMENT {document}")
             doc = OpenShiftClusterDocument.from_dict(raw)
         else:
             if not resource_id:
@@ -146,6 +169,14 @@ def clusters_add(
         fail("--api-url and --token-file: give both (or --kubeconfig)")
     if ca_file and not api_url:
         fail("--ca-file: only with --api-url")
+    if api_url is not None:
+        api_url = inputs.parse_url(api_url, "--api-url")
+    if kubeconfig is not None:
+        _check_kubeconfig_file(kubeconfig, "--kubeconfig")
+    if token_file is not None:
+        _read_secret(token_file, "--token-file")
+    if ca_file is not None:
+        _check_ca_file(ca_file, "--ca-file")
     azure = _azure_settings(
         azure_kind, azure_tenant_id, azure_client_id, azure_client_secret_file, azure_federated_token_file,
         azure_from_env,
@@ -154,12 +185,17 @@ def clusters_add(
         access = ClusterAccess(
             kubeconfig=_need_file(kubeconfig, "--kubeconfig"),
             api_url=api_url,
-            token_file=_need_file(token_file, "--token-file"),
+            token_file=_need_file(token_file, "--token-file", max_bytes=inputs.MAX_SECRET_BYTES),
             ca_file=_need_file(ca_file, "--ca-file"),
             azure=azure,
         )
     except ValueError as e:
         fail(str(e))
+    try:  # the subscription fields are checked before the store is opened (a refusal creates no store)
+        SubscriptionDocument(id=doc.subscription_id, state=subscription_state or "Registered",
+                             tenant_id=tenant_id or SubscriptionDocument(id=doc.subscription_id).tenant_id)
+    except DocumentError as e:
+        fail(("--subscription-state/--tenant-id: ") + str(e))
     store = open_cli_store()
     try:
         sub = store.get_subscription(doc.subscription_id)
@@ -191,7 +227,7 @@ def clusters_add(
 @click.option("--json", "as_json", is_flag=True)
 def clusters_list(as_json: bool) -> None:
     """List registered clusters."""
-    store = open_cli_store()
+    store = open_cli_store(write=False)
     rows = []
     for c in store.list_clusters():
         try:
@@ -219,7 +255,7 @@ def _get_cluster(resource_id: str) -> OpenShiftClusterDocument:
     except DocumentError as e:
         fail(str(e))
     try:
-        return open_cli_store().get_cluster(rid)
+        return open_cli_store(write=False).get_cluster(rid)
     except StoreNotFound as e:
         fail(f"CLUSTER: {e}")
 
@@ -230,7 +266,7 @@ def _get_cluster(resource_id: str) -> OpenShiftClusterDocument:
 def clusters_show(cluster: str, as_json: bool) -> None:
     """Show one cluster: document (secrets hidden), access, subscription, manifests by state."""
     doc = _get_cluster(cluster)
-    store = open_cli_store()
+    store = open_cli_store(write=False)
     acc = store.get_cluster_access(doc.resource_id)
     try:
         sub: dict[str, Any] | None = store.get_subscription(doc.subscription_id).to_dict()
@@ -267,7 +303,7 @@ def selectors_cmd(cluster: str, as_json: bool) -> None:
     """The selector values of one cluster (what a schedule's selectors compare against)."""
     doc = _get_cluster(cluster)
     try:
-        sub = open_cli_store().get_subscription(doc.subscription_id)
+        sub = open_cli_store(write=False).get_subscription(doc.subscription_id)
     except StoreNotFound as e:
         fail(f"CLUSTER: {e}")
     from mimo.scheduler import cluster_selector_values

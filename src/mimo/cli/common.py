@@ -15,8 +15,10 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from mimo import inputs
 from mimo.api import is_uuid
 from mimo.environment import Environment, EnvironmentError_
+from mimo.inputs import InputError
 from mimo.store.base import Store
 
 __all__ = [
@@ -31,6 +33,9 @@ __all__ = [
     "fmt_time",
     "parse_time",
     "require_uuid",
+    "check_args",
+    "Int64",
+    "Seconds",
     "PLUGINS_ENV",
     "STORE_ENV",
     "DEFAULT_STORE",
@@ -50,11 +55,29 @@ def fail(message: str) -> NoReturn:
     sys.exit(2)
 
 
+def check_args(args: Sequence[str]) -> None:
+    """Every command-line argument is valid UTF-8 text without control characters, of bounded length;
+    a bad one is named by its option (``--owner``), else by its position."""
+    for i, arg in enumerate(args):
+        name = f"argument {i + 1}"
+        if arg.startswith("--") and "=" in arg:
+            name = arg.split("=", 1)[0]
+        elif i > 0 and args[i - 1].startswith("-") and not arg.startswith("-"):
+            name = args[i - 1]
+        try:
+            inputs.text(name, "argument")
+        except InputError:
+            name = f"argument {i + 1}"
+        inputs.text(arg, name)
+
+
 @dataclass
 class Settings:
     store_path: str = DEFAULT_STORE
     env_path: str | None = None
     _store: Store | None = field(default=None, repr=False)
+    #: the store is a stand-in for one that does not exist yet (read-only commands create none)
+    _store_absent: bool = field(default=False, repr=False)
     _tasks: dict[str, Any] | None = field(default=None, repr=False)
 
     def close(self) -> None:
@@ -71,23 +94,63 @@ def settings() -> Settings:
     return obj
 
 
-def open_cli_store() -> Store:
-    s = settings()
-    if s._store is None:
-        from mimo.store import StoreError, open_store
+def _is_file_store(path: str) -> bool:
+    return path != ":memory:" and "://" not in path
 
-        path = s.store_path
-        if path != ":memory:":
-            parent = os.path.dirname(os.path.abspath(path))
-            if not os.path.isdir(parent):
-                fail(f"--store: directory {parent} does not exist")
+
+def _store_is_empty_file(path: str) -> bool:
+    """True when ``path`` does not exist or holds no mimo schema yet (read without writing a byte);
+    a file that is not a database, or one from a newer mimo, is refused by name."""
+    import sqlite3
+    from pathlib import Path
+
+    from mimo.store.sqlite import SCHEMA_VERSION
+
+    p = Path(path)
+    if not p.exists():
+        return True
+    if p.is_dir():
+        fail(f"--store {path}: is a directory")
+    try:
+        conn = sqlite3.connect(f"{p.resolve().as_uri()}?mode=ro", uri=True)
         try:
-            s._store = open_store(path)
-        except (StoreError, OSError) as e:
-            fail(f"--store {path}: {e}")
-        except Exception as e:  # sqlite3.DatabaseError: not a database, locked, …
-            fail(f"--store {path}: cannot open: {e}")
-        click.get_current_context().call_on_close(s.close)
+            (version,) = conn.execute("PRAGMA user_version").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.Error as e:
+        fail(f"--store {path}: cannot open: {e}")
+    if version > SCHEMA_VERSION:
+        fail(f"--store {path}: has schema version {version}; this mimo knows up to {SCHEMA_VERSION}")
+    return bool(version == 0)
+
+
+def open_cli_store(*, write: bool = True) -> Store:
+    """The store of ``--store``. With ``write=False`` (a command that only reads, or a write command
+    still looking things up) a store that does not exist yet is not created: an empty one stands in."""
+    s = settings()
+    if s._store is not None and not (write and s._store_absent):
+        return s._store
+    from mimo.store import StoreError, open_store
+
+    path = s.store_path
+    if _is_file_store(path):
+        parent = os.path.dirname(os.path.abspath(path))
+        if not os.path.isdir(parent):
+            fail(f"--store: directory {parent} does not exist")
+        if not write and _store_is_empty_file(path):
+            from mimo.store.memory import MemoryStore
+
+            s._store, s._store_absent = MemoryStore(), True
+            return s._store
+    if s._store is not None:
+        s._store.close()
+    try:
+        s._store, s._store_absent = open_store(path), False
+    except (StoreError, OSError) as e:
+        fail(f"--store {path}: {e}")
+    except Exception as e:  # sqlite3.DatabaseError: not a database, locked, …
+        fail(f"--store {path}: cannot open: {e}")
+    click.get_current_context().call_on_close(s.close)
     return s._store
 
 
@@ -98,7 +161,8 @@ def load_cli_tasks() -> dict[str, Any]:
         from mimo.tasks.registry import RegistryError, load_tasks
 
         plugins: list[object] = []
-        for name in [n.strip() for n in os.environ.get(PLUGINS_ENV, "").split(",") if n.strip()]:
+        names = inputs.text(os.environ.get(PLUGINS_ENV, ""), PLUGINS_ENV)
+        for name in [n.strip() for n in names.split(",") if n.strip()]:
             try:
                 plugins.append(importlib.import_module(name))
             except Exception as e:
@@ -124,37 +188,56 @@ def load_environment() -> Environment:
 def fmt_time(ts: int | None) -> str:
     if not ts:
         return ""
+    if not 0 < ts <= inputs.MAX_UNIX_TIME:  # written by something that did not check: show it as it is
+        return str(ts)
     return datetime.fromtimestamp(ts, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def parse_time(value: str, name: str, *, now: int) -> int:
-    """``now``, ``+<duration>`` (``+90m``), Unix seconds, or RFC 3339 with a zone → Unix seconds."""
-    v = value.strip()
-    if v == "now":
-        return now
-    if v.startswith("+"):
-        from mimo.durations import parse_duration
-
-        try:
-            return now + int(parse_duration(v[1:]).total_seconds())
-        except ValueError as e:
-            fail(f"{name}: {e}")
-    if v.isdigit():
-        return int(v)
-    try:
-        t = datetime.fromisoformat(v.replace("Z", "+00:00"))
-    except ValueError:
-        fail(f"{name}: {value!r} is not a time (now, +90m, Unix seconds, or RFC 3339 like 2026-01-05T00:00:00Z)")
-    if t.tzinfo is None:
-        fail(f"{name}: {value!r} has no time zone (add Z for UTC)")
-    return int(t.timestamp())
+    """``now``, ``+<duration>`` (``+90m``), Unix seconds, or RFC 3339 with a zone → Unix seconds
+    (:func:`mimo.inputs.parse_time`: ASCII digits, 1970 to the end of year 9999)."""
+    return inputs.parse_time(value, name, now=now)
 
 
 def require_uuid(value: str, name: str) -> str:
-    v = value.strip().lower()
+    v = inputs.text(value, name, max_chars=64).strip().lower()
     if not is_uuid(v):
-        fail(f"{name}: {value!r} is not a UUID")
+        fail(f"{name}: {inputs.shorten(value)} is not a UUID")
     return v
+
+
+class Int64(click.ParamType):
+    """An integer option in ASCII digits within ``[minimum, maximum]`` (64-bit by default)."""
+
+    name = "integer"
+
+    def __init__(self, minimum: int = inputs.INT64_MIN, maximum: int = inputs.INT64_MAX) -> None:
+        self.minimum, self.maximum = minimum, maximum
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return inputs.check_int(value, "value", minimum=self.minimum, maximum=self.maximum)
+        try:
+            return inputs.parse_int(value, "value", minimum=self.minimum, maximum=self.maximum)
+        except InputError as e:
+            self.fail(e.why, param, ctx)
+
+
+class Seconds(click.ParamType):
+    """A finite number of seconds in ASCII within ``[minimum, maximum]`` (NaN and inf refused)."""
+
+    name = "seconds"
+
+    def __init__(self, minimum: float, maximum: float) -> None:
+        self.minimum, self.maximum = minimum, maximum
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> float:
+        try:
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                return inputs.check_float(value, "value", minimum=self.minimum, maximum=self.maximum)
+            return inputs.parse_float(value, "value", minimum=self.minimum, maximum=self.maximum)
+        except InputError as e:
+            self.fail(e.why, param, ctx)
 
 
 # -- output ------------------------------------------------------------------------------------

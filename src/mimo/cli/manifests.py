@@ -8,6 +8,7 @@ import click
 
 from mimo.api import MANIFEST_STATES, DocumentError, MaintenanceManifest, normalize_resource_id
 from mimo.cli.common import (
+    Int64,
     fail,
     fmt_time,
     load_cli_tasks,
@@ -18,6 +19,7 @@ from mimo.cli.common import (
     print_table,
     require_uuid,
 )
+from mimo.inputs import MAX_UNIX_TIME
 from mimo.store.base import StoreAlreadyExists, StoreNotFound
 
 __all__ = ["manifests"]
@@ -55,7 +57,7 @@ def manifests() -> None:
 @manifests.command("create")
 @click.option("--cluster", "cluster", required=True, help="cluster resource ID")
 @click.option("--task", "task", required=True, help="task ID (UUID) or its constant name")
-@click.option("--priority", type=int, default=0, show_default=True, help="lower runs first")
+@click.option("--priority", type=Int64(), default=0, show_default=True, help="lower runs first")
 @click.option("--run-after", default="now", show_default=True, help="now, +90m, Unix seconds or RFC 3339")
 @click.option("--run-before", default=None, help="default: runAfter + 7 days")
 @click.option("--id", "manifest_id", default=None, help="manifest UUID (default: a new one)")
@@ -76,13 +78,18 @@ def manifests_create(
     if rb is not None and rb < ra:
         fail(f"--run-before: {fmt_time(rb)} is before --run-after {fmt_time(ra)}")
     mid = require_uuid(manifest_id, "--id") if manifest_id is not None else None
-    store = open_cli_store()
-    try:
-        store.get_cluster(rid)
-    except StoreNotFound:
-        fail(f"--cluster: cluster {rid} is not registered (see `mimo clusters add`)")
     try:
         m = MaintenanceManifest.new(rid, task_id, now=now, run_after=ra, run_before=rb, priority=priority, id=mid)
+    except DocumentError as e:
+        fail(str(e))
+    if m.run_before > MAX_UNIX_TIME:
+        fail(f"--run-before: runAfter + 7 days is after the end of year 9999 ({m.run_before})")
+    try:
+        open_cli_store(write=False).get_cluster(rid)
+    except StoreNotFound:
+        fail(f"--cluster: cluster {rid} is not registered (see `mimo clusters add`)")
+    store = open_cli_store()
+    try:
         m = store.create_manifest(m)
     except DocumentError as e:
         fail(str(e))
@@ -108,7 +115,7 @@ def manifests_list(cluster: str | None, schedule: str | None, states: tuple[str,
         except DocumentError as e:
             fail(str(e))
     sid = require_uuid(schedule, "--schedule") if schedule is not None else None
-    found = open_cli_store().list_manifests(cluster_resource_id=rid, schedule_id=sid, states=states or None)
+    found = open_cli_store(write=False).list_manifests(cluster_resource_id=rid, schedule_id=sid, states=states or None)
     if as_json:
         print_json([m.to_dict() for m in found])
         return
@@ -118,7 +125,7 @@ def manifests_list(cluster: str | None, schedule: str | None, states: tuple[str,
 def _get(manifest_id: str) -> MaintenanceManifest:
     mid = require_uuid(manifest_id, "MANIFEST")
     try:
-        return open_cli_store().get_manifest(mid)
+        return open_cli_store(write=False).get_manifest(mid)
     except StoreNotFound as e:
         fail(f"MANIFEST: {e}")
 
@@ -146,10 +153,10 @@ def manifests_cancel(manifest_id: str | None, schedule: str | None, as_json: boo
     """Cancel a Pending manifest, or all Pending manifests of one schedule."""
     if (manifest_id is None) == (schedule is None):
         fail("give a MANIFEST ID or --schedule ID (one of them)")
-    store = open_cli_store()
     if schedule is not None:
         sid = require_uuid(schedule, "--schedule")
-        ids = store.cancel_schedule_manifests(sid)
+        # a store that does not exist yet has nothing to cancel: it is not created for that
+        ids = open_cli_store(write=False).cancel_schedule_manifests(sid)
         if as_json:
             print_json({"cancelled": ids})
         else:
@@ -157,6 +164,7 @@ def manifests_cancel(manifest_id: str | None, schedule: str | None, as_json: boo
         return
     assert manifest_id is not None
     m = _get(manifest_id)
+    store = open_cli_store()
     if not store.cancel_manifest(m.id):
         fail(f"MANIFEST: cannot cancel manifest {m.id} in state {store.get_manifest(m.id).state} (only Pending)")
     if as_json:

@@ -6,6 +6,7 @@ import json
 
 import click
 
+from mimo import inputs
 from mimo.api import DocumentError, MaintenanceSchedule
 from mimo.cli.common import (
     fail,
@@ -31,17 +32,15 @@ def schedules() -> None:
 @click.option("--json", "as_json", is_flag=True)
 def schedules_put(path: str, as_json: bool) -> None:
     """Create or replace a schedule from a JSON FILE (validated first; nothing written when invalid)."""
-    try:
-        with open(path, encoding="utf-8") as f:
-            raw = json.load(f)
-    except FileNotFoundError:
-        fail(f"FILE: {path}: no such file")
-    except json.JSONDecodeError as e:
-        fail(f"FILE: {path}: not valid JSON: {e.msg} at line {e.lineno}")
+    data = inputs.read_file(path, "FILE", max_bytes=inputs.MAX_DOCUMENT_BYTES)
+    raw = inputs.parse_json(data, f"FILE {path}")
     try:
         schedule = MaintenanceSchedule.from_dict(raw)
     except DocumentError as e:
         fail(str(e))
+    inputs.check_int(schedule.look_forward_count, "lookForwardCount", minimum=1,
+                     maximum=inputs.MAX_LOOK_FORWARD_COUNT)
+    inputs.parse_duration(schedule.schedule_across, "scheduleAcross", maximum=inputs.MAX_SCHEDULE_ACROSS)
     from mimo.scheduler import validate_schedule
 
     try:
@@ -59,7 +58,7 @@ def schedules_put(path: str, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 def schedules_list(as_json: bool) -> None:
     """List schedules."""
-    found = open_cli_store().list_schedules()
+    found = open_cli_store(write=False).list_schedules()
     if as_json:
         print_json([s.to_dict() for s in found])
         return
@@ -80,7 +79,7 @@ def schedules_list(as_json: bool) -> None:
 def schedules_show(schedule_id: str, as_json: bool) -> None:
     """Show one schedule and how many manifests it created, by state."""
     sid = require_uuid(schedule_id, "SCHEDULE")
-    store = open_cli_store()
+    store = open_cli_store(write=False)
     try:
         s = store.get_schedule(sid)
     except StoreNotFound as e:

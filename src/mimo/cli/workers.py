@@ -9,9 +9,26 @@ from types import FrameType
 
 import click
 
-from mimo.cli.common import fail, load_cli_tasks, load_environment, open_cli_store, settings
+from mimo import inputs
+from mimo.cli.common import (
+    Int64,
+    Seconds,
+    fail,
+    load_cli_tasks,
+    load_environment,
+    open_cli_store,
+    settings,
+)
 
 __all__ = ["actuator_cmd", "scheduler_cmd"]
+
+#: a poll interval below 10 ms would spin; above a day nothing would seem to happen
+MIN_POLL_SECONDS = 0.01
+MAX_POLL_SECONDS = 86400.0
+#: a lease renewed every third of its length: below a second the renewals are all there is
+MIN_LEASE_SECONDS = 1.0
+MAX_LEASE_SECONDS = 86400.0
+MAX_WORKERS = 256
 
 
 def _setup_logging(level: str) -> None:
@@ -23,11 +40,14 @@ def _setup_logging(level: str) -> None:
 
 @click.command("actuator")
 @click.option("--once", is_flag=True, help="one pass over every cluster with runnable work, then exit")
-@click.option("--workers", type=click.IntRange(min=1), default=4, show_default=True, help="clusters at a time")
-@click.option("--poll-interval", type=click.FloatRange(min=0, min_open=True), default=90.0, show_default=True,
-              help="seconds between passes over one cluster")
-@click.option("--lease-seconds", type=click.FloatRange(min=0, min_open=True), default=60.0, show_default=True,
-              help="how long a lease lasts without renewal (renewed every third of it)")
+@click.option("--workers", type=Int64(1, MAX_WORKERS), default=4, show_default=True,
+              help=f"clusters at a time (1-{MAX_WORKERS})")
+@click.option("--poll-interval", type=Seconds(MIN_POLL_SECONDS, MAX_POLL_SECONDS), default=90.0, show_default=True,
+              help=f"seconds between passes over one cluster ({MIN_POLL_SECONDS:g}-{MAX_POLL_SECONDS:g})")
+@click.option("--lease-seconds", type=Seconds(MIN_LEASE_SECONDS, MAX_LEASE_SECONDS), default=60.0,
+              show_default=True,
+              help=f"how long a lease lasts without renewal, renewed every third of it "
+                   f"({MIN_LEASE_SECONDS:g}-{MAX_LEASE_SECONDS:g})")
 @click.option("--owner", default=None, help="lease owner name (default host:pid:random)")
 @click.option("--log-level", type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
               default="INFO", show_default=True)
@@ -36,6 +56,8 @@ def actuator_cmd(once: bool, workers: int, poll_interval: float, lease_seconds: 
     """Lease and run manifests. SIGTERM: lease nothing new, finish running tasks, exit."""
     from mimo.actuator import ActuatorService
 
+    if owner is not None:
+        owner = inputs.text(owner, "--owner", max_chars=256, empty=False)
     tasks = load_cli_tasks()
     env = load_environment()
     store = open_cli_store()
@@ -62,7 +84,8 @@ def actuator_cmd(once: bool, workers: int, poll_interval: float, lease_seconds: 
 
 @click.command("scheduler")
 @click.option("--once", is_flag=True, help="one pass over every enabled schedule, then exit")
-@click.option("--poll-interval", type=click.FloatRange(min=0, min_open=True), default=300.0, show_default=True)
+@click.option("--poll-interval", type=Seconds(MIN_POLL_SECONDS, MAX_POLL_SECONDS), default=300.0, show_default=True,
+              help=f"seconds between passes ({MIN_POLL_SECONDS:g}-{MAX_POLL_SECONDS:g})")
 @click.option("--log-level", type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
               default="INFO", show_default=True)
 def scheduler_cmd(once: bool, poll_interval: float, log_level: str) -> None:

@@ -11,6 +11,8 @@ from click.testing import CliRunner
 from mimo.cli import cli
 from mimo.store import SqliteStore
 
+from .material import ca_pem, kubeconfig_text
+
 PLUGIN_DIR = Path(__file__).parent / "plugins"
 NOOP_ID = "00000000-0000-4000-8000-00000000a001"
 FAIL_ID = "00000000-0000-4000-8000-00000000a004"
@@ -60,7 +62,7 @@ def dump(db: str) -> dict:
 
 def test_new_user_path(run, tmp_path, db):
     kubeconfig = tmp_path / "kubeconfig"
-    kubeconfig.write_text("apiVersion: v1\nkind: Config\n")
+    kubeconfig.write_text(kubeconfig_text())
     out = run("clusters", "add", "--resource-id", RID, "--kubeconfig", str(kubeconfig)).stdout
     assert f"cluster {RID_LOW} registered" in out and "access: kubeconfig" in out
 
@@ -108,7 +110,7 @@ def test_cluster_from_document_file_with_azure_settings_hides_the_secret(run, tm
     f.write_text(json.dumps(doc))
     token, ca, secret = tmp_path / "token", tmp_path / "ca.crt", tmp_path / "secret"
     token.write_text("tok-SECRET\n")
-    ca.write_text("---")
+    ca.write_text(ca_pem())
     secret.write_text("sp-HUNTER2\n")
     out = run(
         "clusters", "add", str(f), "--api-url", "https://api.demo:6443", "--token-file", str(token),
@@ -231,7 +233,7 @@ def _bad_cases(tmp_path: Path) -> list[tuple[str, list[str], str]]:
          "give either --kubeconfig or --api-url with --token-file, not both"),
         ("api url not http", ["clusters", "add", "--resource-id", RID.replace("demo", "d2"), "--api-url", "ftp://x",
                               "--token-file", str(tmp_path / "tok")],
-         "cluster access api_url: 'ftp://x' is not an http(s) URL"),
+         "--api-url: 'ftp://x' is not an https/http URL"),
         ("bad azure settings", ["clusters", "add", "--resource-id", RID.replace("demo", "d2"), "--azure-credential", "client_secret"],
          "azure credential field 'tenant_id': required"),
         ("cancel needs one target", ["manifests", "cancel"], "give a MANIFEST ID or --schedule ID"),
