@@ -19,7 +19,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+from .history import History
 from .labels import SelectorError, parse_selector
+from .lifecycle import namespace_defaults
 from .patching import PatchError, json_patch, merge_patch
 
 __all__ = [
@@ -306,6 +308,8 @@ class KubeModel:
         self._seed = seed
         self._reactions: list[Reaction] = []
         self._reacting = threading.local()
+        #: every stored change, for watches and paged lists (:mod:`.history`)
+        self.history = History(floor=self._rv)
         for info in kinds:
             self.register(info)
 
@@ -339,6 +343,7 @@ class KubeModel:
             for info in self.kinds.values():
                 self._store.setdefault((info.api_version, info.kind), {})
             self._rv, self._uids = rv, uids
+            self.history.reset(self._rv)
 
     # -- helpers -----------------------------------------------------------
 
@@ -357,6 +362,29 @@ class KubeModel:
 
     def _bucket(self, info: KindInfo) -> dict[Key, Obj]:
         return self._store[(info.api_version, info.kind)]
+
+    def _stored(self, info: KindInfo, key: Key, obj: Obj) -> None:
+        """Store ``obj`` (its resourceVersion already stamped) and log the change."""
+        bucket = self._bucket(info)
+        old = bucket.get(key)
+        bucket[key] = obj
+        self.history.record(
+            int(obj["metadata"]["resourceVersion"]),
+            "ADDED" if old is None else "MODIFIED",
+            (info.api_version, info.kind),
+            key,
+            obj,
+            old,
+        )
+
+    def _dropped(self, info: KindInfo, key: Key) -> Obj:
+        """Remove the object at ``key`` under a new resourceVersion and log the change."""
+        old = self._bucket(info).pop(key)
+        rv = self._next_rv()
+        last = dict(old)
+        last["metadata"] = {**old["metadata"], "resourceVersion": rv}
+        self.history.record(int(rv), "DELETED", (info.api_version, info.kind), key, last, old)
+        return old
 
     @staticmethod
     def _key(info: KindInfo, namespace: str | None, name: str) -> Key:
@@ -507,10 +535,11 @@ class KubeModel:
                 obj.pop("status", None)
                 if info.kind == "Namespace" and info.api_version == "v1":
                     obj["status"] = {"phase": "Active"}
+                    namespace_defaults(obj)
                 elif info.builtin:
                     obj["status"] = {}
             self._stamp_new(info, obj)
-            self._bucket(info)[key] = obj
+            self._stored(info, key, obj)
             self._emit("create", info, key, obj, None)
             return obj
 
@@ -605,13 +634,12 @@ class KubeModel:
         if obj == old:
             return old  # no-op: nothing stored, resourceVersion unchanged
         if meta.get("deletionTimestamp") and not meta.get("finalizers"):
-            del self._bucket(info)[key]
-            self._next_rv()
+            self._dropped(info, key)
             if emit:
                 self._emit("delete", info, key, None, old)
             return obj
         meta["resourceVersion"] = self._next_rv()
-        self._bucket(info)[key] = obj
+        self._stored(info, key, obj)
         if emit:
             self._emit(verb, info, key, obj, old)
         return obj
@@ -703,16 +731,15 @@ class KubeModel:
                 obj["metadata"]["deletionTimestamp"] = _now()
                 obj["metadata"]["deletionGracePeriodSeconds"] = 0
                 obj["metadata"]["resourceVersion"] = self._next_rv()
-                self._bucket(info)[key] = obj
+                self._stored(info, key, obj)
                 self._emit("update", info, key, obj, old)
                 return obj, False
-            del self._bucket(info)[key]
-            self._next_rv()
+            self._dropped(info, key)
             if info is _NAMESPACE or (info.api_version, info.kind) == ("v1", "Namespace"):
                 for (api_version, kind), bucket in self._store.items():
                     if self.kinds[(api_version, kind)].namespaced:
                         for k in [k for k in bucket if k[0] == name]:
-                            del bucket[k]
+                            self._dropped(self.kinds[(api_version, kind)], k)
             self._emit("delete", info, key, None, old)
             return old, True
 
@@ -750,7 +777,8 @@ class KubeModel:
                 self._stamp_new(info, new)
                 if info.kind == "Namespace" and info.api_version == "v1":
                     new.setdefault("status", {"phase": "Active"})
-                self._bucket(info)[key] = new
+                    namespace_defaults(new)
+                self._stored(info, key, new)
                 return copy.deepcopy(new)
             self._fold_string_data(info, new)
             merged_meta = dict(old["metadata"])
@@ -764,7 +792,7 @@ class KubeModel:
                 new["metadata"]["generation"] = int(old["metadata"].get("generation", 0)) + 1
             if new != old:
                 new["metadata"]["resourceVersion"] = self._next_rv()
-                self._bucket(info)[key] = new
+                self._stored(info, key, new)
             return copy.deepcopy(self._bucket(info)[key])
 
     def find(
@@ -790,10 +818,11 @@ class KubeModel:
         """Delete at once (finalizers ignored); True if it existed."""
         info = self.kind(api_version, kind)
         with self.lock:
-            gone = self._bucket(info).pop(self._key(info, namespace, name), None)
-            if gone is not None:
-                self._next_rv()
-            return gone is not None
+            key = self._key(info, namespace, name)
+            if key not in self._bucket(info):
+                return False
+            self._dropped(info, key)
+            return True
 
     def objects(self) -> Objs:
         with self.lock:

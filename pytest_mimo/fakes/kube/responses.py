@@ -9,6 +9,7 @@ a bug in the fake is a 500 ``InternalError``, never a traceback on the wire.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import socket
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..base import FakeRequest, FaultAction, RequestRecord
 from . import discovery
+from .framing import MAX_HEADER_BYTES, MAX_REQUEST_BODY_BYTES, BodyTooLarge, FramingError, read_body
 from .models import ApiError, KindInfo, KubeModel
 from .urls import Discovery, Resource, route, split_path
 
@@ -27,7 +29,9 @@ if TYPE_CHECKING:
 
 __all__ = ["KubeHandler", "THROTTLE_BODY", "fault_status", "throttle_headers"]
 
-_WRITE_VERBS = frozenset({"create", "update", "patch", "delete", "status"})
+_WRITE_VERBS = frozenset({"create", "update", "patch", "delete", "status", "deletecollection"})
+_HEALTH_PATHS = frozenset({"/healthz", "/livez", "/readyz"})
+_HEALTH_PREFIXES = ("/healthz/", "/livez/", "/readyz/")
 _CONTENT_PLAYED = frozenset({"server_error", "unavailable", "timeout", "conflict"})
 
 
@@ -79,6 +83,17 @@ def fault_status(kind: str, target: Resource | None, retry_after: int) -> ApiErr
     return None
 
 
+#: what a create or update body may be in (protobuf is not decoded by the fake)
+_OBJECT_MEDIA_TYPES = frozenset({"application/json", "application/yaml"})
+
+
+def _method_not_allowed() -> tuple[int, bytes, str]:
+    err = ApiError(
+        405, "MethodNotAllowed", "the server does not allow this method on the requested resource", {}
+    )
+    return err.code, _dumps(err.status()), "application/json"
+
+
 class KubeHandler(BaseHTTPRequestHandler):
     """Serves one connection of a :class:`~pytest_mimo.fakes.kube.server.FakeKube`."""
 
@@ -87,6 +102,10 @@ class KubeHandler(BaseHTTPRequestHandler):
     server_version = "fake-kube/1.32"
     sys_version = ""
 
+    def setup(self) -> None:
+        self.timeout = self.fake.read_timeout  # type: ignore[misc]  # socket timeout: a half-sent request ends in it
+        super().setup()
+
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet: requests are in fake.requests
         return
 
@@ -94,11 +113,43 @@ class KubeHandler(BaseHTTPRequestHandler):
     def fake(self) -> FakeKube:
         return self.server.fake  # type: ignore[attr-defined, no-any-return]
 
-    # every method goes the same way
-    def do_GET(self) -> None:
-        self._serve()
+    # -- framing: every method goes the same way -------------------------------
 
-    do_POST = do_PUT = do_PATCH = do_DELETE = do_GET
+    def handle_one_request(self) -> None:
+        """One request off the connection. Unlike ``BaseHTTPRequestHandler``, any method reaches
+        :meth:`_serve` (an unknown one gets the apiserver's 405 ``Status``, not an HTML 501),
+        and what cannot be framed gets Go's plain-text answer and a closed connection."""
+        try:
+            self.raw_requestline = self.rfile.readline(MAX_HEADER_BYTES + 1)
+            if not self.raw_requestline:
+                self.close_connection = True
+                return
+            if len(self.raw_requestline) > MAX_HEADER_BYTES:
+                return self._refuse(FramingError(431, "431 Request Header Fields Too Large"))
+            if not self.parse_request():  # answered through send_error
+                return
+            self._serve()
+            self.wfile.flush()
+        except TimeoutError:
+            # a client that stopped half way through its request (or an idle keep-alive
+            # connection): Go's server closes the connection without an answer
+            self.close_connection = True
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """What ``parse_request`` refuses (a malformed request line or header), as Go's
+        ``net/http`` answers it: plain text, connection closed."""
+        text = {
+            431: "431 Request Header Fields Too Large",
+            505: "505 HTTP Version Not Supported",
+        }.get(code, "400 Bad Request")
+        self._refuse(FramingError(431 if code == 431 else 505 if code == 505 else 400, text))
+
+    def _refuse(self, err: FramingError) -> None:
+        self.close_connection = True
+        method, path = getattr(self, "command", None) or "", getattr(self, "path", None) or ""
+        self.fake.requests.append(RequestRecord(method, path, err.code))
+        with contextlib.suppress(OSError):
+            self.wfile.write(err.response())
 
     # -- writing -----------------------------------------------------------
 
@@ -123,6 +174,8 @@ class KubeHandler(BaseHTTPRequestHandler):
             head.append(f"{k}: {v}")
         if self.close_connection:
             head.append("Connection: close")
+        if self.command == "HEAD":
+            body = b""
         self.wfile.write(("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body)
 
     def _send_error(self, err: ApiError) -> int:
@@ -145,20 +198,7 @@ class KubeHandler(BaseHTTPRequestHandler):
     # -- reading -----------------------------------------------------------
 
     def _body(self) -> bytes:
-        length = int(self.headers.get("Content-Length") or 0)
-        if length:
-            return self.rfile.read(length)
-        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
-            chunks = []
-            while True:
-                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
-                if size == 0:
-                    self.rfile.readline()
-                    break
-                chunks.append(self.rfile.read(size))
-                self.rfile.readline()
-            return b"".join(chunks)
-        return b""
+        return read_body(self.headers, self.rfile.readline, self.rfile.read)
 
     def _authorized(self) -> bool:
         auth = self.headers.get("Authorization", "")
@@ -195,9 +235,29 @@ class KubeHandler(BaseHTTPRequestHandler):
             self._drop(reset)
 
         try:
-            raw = self._body()
-            fake._tick()
+            try:
+                raw = self._body()
+            except FramingError as refused:
+                record.status = refused.code
+                log()
+                self.close_connection = True
+                self.wfile.write(refused.response())
+                return
+            except BodyTooLarge as too_large:
+                # Go's server drains a small unread rest (maxPostHandlerReadBytes) and
+                # keeps the connection; a larger rest closes it
+                self.close_connection = not too_large.drained
+                too_big = ApiError(
+                    413,
+                    "RequestEntityTooLarge",
+                    f"Request entity too large: limit is {MAX_REQUEST_BODY_BYTES}",
+                )
+                return reply(too_big.code, _dumps(too_big.status()))
             path, query = split_path(self.path)
+            if path in _HEALTH_PATHS or path.startswith(_HEALTH_PREFIXES):
+                # public (system:public-info-viewer binds them to everyone): no token needed
+                return reply(200, b"ok", "text/plain; charset=utf-8")
+            fake._tick()
             target = route(path, fake.model.by_plural)
             record.verb, record.resource, record.is_write = self._classify(target, path)
             if not self._authorized():
@@ -316,6 +376,8 @@ class KubeHandler(BaseHTTPRequestHandler):
                 return err.code, _dumps(err.status()), "application/json"
             return 404, b"404 page not found\n", "text/plain; charset=utf-8"
         if isinstance(target, Discovery):
+            if self.command not in ("GET", "HEAD"):
+                return _method_not_allowed()
             doc = self._discovery(target)
             if doc is None:
                 return 404, b"404 page not found\n", "text/plain; charset=utf-8"
@@ -343,6 +405,35 @@ class KubeHandler(BaseHTTPRequestHandler):
         if d.what == "openapi-gv":
             return discovery.openapi_doc(kinds, d.arg)
         return None
+
+    def _check_media_type(self, info: KindInfo) -> None:
+        """``negotiation.NegotiateInputSerializer``: a create or update body must be in a media
+        type the server decodes; no Content-Type means the first supported one (JSON)."""
+        ctype = (self.headers.get("Content-Type") or "application/json").split(";")[0]
+        if ctype.strip().lower() not in _OBJECT_MEDIA_TYPES:
+            accepted = "application/json, application/yaml"
+            if info.builtin:
+                accepted += ", application/vnd.kubernetes.protobuf"
+            raise ApiError(
+                415,
+                "UnsupportedMediaType",
+                f"the body of the request was in an unknown format - accepted media types include: {accepted}",
+            )
+
+    def _decoded(self, raw: bytes, info: KindInfo) -> bytes:
+        """A YAML body as JSON text (the object decoder takes both)."""
+        ctype = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+        if ctype != "application/yaml" or not raw.strip():
+            return raw
+        import yaml
+
+        try:
+            return json.dumps(yaml.safe_load(raw.decode("utf-8"))).encode()
+        except (yaml.YAMLError, UnicodeDecodeError, TypeError, ValueError) as e:
+            raise ApiError.bad_request(
+                f"the object provided is unrecognized (must be of type {info.kind}): "
+                f"couldn't get version/kind; yaml parse error: {e}"
+            ) from None
 
     @staticmethod
     def _json(raw: bytes, what: str) -> Any:
@@ -398,7 +489,8 @@ class KubeHandler(BaseHTTPRequestHandler):
                 {},
             )
         if m == "POST" and t.name is None:
-            body = self._object_body(raw, info)
+            self._check_media_type(info)
+            body = self._object_body(self._decoded(raw, info), info)
             with model.lock:
                 return 201, _dumps(model.create(info, t.namespace, body, owned=True))
         if t.name is None or m not in ("PUT", "PATCH", "DELETE"):
@@ -410,7 +502,8 @@ class KubeHandler(BaseHTTPRequestHandler):
             )
         status = t.subresource == "status"
         if m == "PUT":
-            body = self._object_body(raw, info)
+            self._check_media_type(info)
+            body = self._object_body(self._decoded(raw, info), info)
             with model.lock:
                 return 200, _dumps(
                     model.update(info, t.namespace, t.name, body, status=status, owned=True)

@@ -37,6 +37,13 @@ Ticker = Callable[["FakeKube"], None]
 #: how often an idle server's accept loop wakes up (stop_serving() does not wait for it)
 IDLE_POLL_SECONDS = 5.0
 
+#: kube-apiserver's ``ReadHeaderTimeout`` (32 s, just shy of requestTimeoutUpperBound)
+READ_TIMEOUT_SECONDS = 32.0
+
+#: the namespaces every cluster has from the start (kube-apiserver's system namespaces
+#: controller creates them; ``kube-node-lease`` since 1.14)
+DEFAULT_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
+
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
@@ -108,8 +115,13 @@ class FakeKube:
         token: str | None = None,
         kinds: Iterable[KindInfo | tuple[Any, ...]] | None = None,
         seed: int = 0,
+        read_timeout: float = READ_TIMEOUT_SECONDS,
     ) -> None:
         self.model = KubeModel(BUILTIN_KINDS + tuple(_as_kind(k) for k in (kinds or ())), seed=seed)
+        #: seconds (real time) a connection may sit in a half-sent request or idle keep-alive
+        self.read_timeout = read_timeout
+        for ns in DEFAULT_NAMESPACES:
+            self.model.put({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}})
         self.token = token or secrets.token_hex(24)
         self.tls = tls
         self.requests: list[RequestRecord] = []
@@ -210,6 +222,20 @@ class FakeKube:
         path.write_text(json.dumps(config, indent=2))
         path.chmod(0o600)
         return str(path)
+
+    def api_client(self) -> Any:
+        """A new official ``kubernetes.client.ApiClient`` pointed here (typed APIs, dynamic
+        client, ``watch.Watch``); the caller closes it."""
+        from kubernetes import client as k8s_client
+
+        self._running()
+        config = k8s_client.Configuration()
+        config.host = self.url
+        config.api_key = {"authorization": self.token}
+        config.api_key_prefix = {"authorization": "Bearer"}
+        if self.ca_file:
+            config.ssl_ca_cert = self.ca_file
+        return k8s_client.ApiClient(config)
 
     def client_helper(self) -> KubeHelper:
         """The production helper (``mimo.kube.KubeHelper``) pointed at this server, one per fake."""

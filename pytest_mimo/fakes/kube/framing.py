@@ -1,0 +1,155 @@
+"""HTTP/1.1 framing as kube-apiserver's Go ``net/http`` server and its handlers enforce it.
+
+Two layers answer a badly framed request, and they answer differently:
+
+* Go's ``net/http`` server refuses what it cannot frame before any Kubernetes
+  code runs: a bad, negative or doubled ``Content-Length``, an unknown
+  ``Transfer-Encoding``, malformed chunks, a request line or headers it cannot
+  parse. Its answer is plain text with ``Connection: close``
+  (``HTTP/1.1 400 Bad Request`` + ``Content-Type: text/plain; charset=utf-8`` and
+  the body ``400 Bad Request``; ``501 Unsupported transfer encoding``; ``431``
+  for headers over ``MaxHeaderBytes``): :class:`FramingError`.
+* The apiserver's handlers read the body through ``limitedReadBody`` with
+  ``MaxRequestBodyBytes`` = 3 MiB (``options.NewServerRunOptions``:
+  ``MaxRequestBodyBytes: int64(3 * 1024 * 1024)``) and answer a ``Status``:
+  ``413 RequestEntityTooLarge`` "Request entity too large: limit is 3145728"
+  (``apierrors.NewRequestEntityTooLargeError``).
+
+Nothing here knows about routes or objects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from email.message import Message
+
+__all__ = [
+    "FramingError",
+    "content_length",
+    "MAX_REQUEST_BODY_BYTES",
+    "MAX_HEADER_BYTES",
+    "BodyTooLarge",
+    "read_body",
+]
+
+#: kube-apiserver's default ``--max-request-body-bytes``: the handlers' limit (3 MiB)
+MAX_REQUEST_BODY_BYTES = 3 * 1024 * 1024
+#: Go's ``http.DefaultMaxHeaderBytes`` (1 MiB), the apiserver keeps the default
+MAX_HEADER_BYTES = 1 << 20
+
+
+class FramingError(Exception):
+    """A request Go's ``net/http`` would refuse before the apiserver sees it."""
+
+    def __init__(self, code: int, text: str) -> None:
+        super().__init__(text)
+        self.code = code
+        self.text = text  # the status line's text, also the body
+
+    def response(self) -> bytes:
+        body = self.text.encode()
+        return (
+            f"HTTP/1.1 {self.text}\r\nContent-Type: text/plain; charset=utf-8\r\n"
+            f"Connection: close\r\nContent-Length: {len(body)}\r\n\r\n"
+        ).encode() + body
+
+
+#: Go's ``maxPostHandlerReadBytes``: an unread rest of a body up to this is drained
+MAX_DRAIN_BYTES = 256 << 10
+
+
+class BodyTooLarge(Exception):
+    """The body is over :data:`MAX_REQUEST_BODY_BYTES` (the handler answers 413).
+    ``drained``: the rest was read away, the connection can serve the next request."""
+
+    def __init__(self, drained: bool) -> None:
+        super().__init__("request body too large")
+        self.drained = drained
+
+
+def _bad_request() -> FramingError:
+    return FramingError(400, "400 Bad Request")
+
+
+def content_length(headers: Message) -> int | None:
+    """The one ``Content-Length`` (None when absent); Go's ``fixLength`` rules: every value the
+    same, each all digits (no sign, no spaces inside)."""
+    values = headers.get_all("Content-Length") or []
+    if not values:
+        return None
+    parts = {v.strip() for value in values for v in value.split(",")}
+    if len(parts) != 1:
+        raise _bad_request()  # "http: message cannot contain multiple Content-Length headers"
+    text = parts.pop()
+    if not text or not text.isascii() or not text.isdigit():
+        raise _bad_request()  # badStringError("bad Content-Length", cl)
+    return int(text)
+
+
+def read_body(
+    headers: Message,
+    readline: Callable[[int], bytes],
+    read: Callable[[int], bytes],
+    limit: int = MAX_REQUEST_BODY_BYTES,
+) -> bytes:
+    """The request body, framed by ``Transfer-Encoding: chunked`` or ``Content-Length``.
+
+    Raises :class:`FramingError` for what Go's server refuses and :class:`BodyTooLarge`
+    over ``limit`` (the caller must then close the connection: the rest is unread).
+    A short read (the client stopped sending) ends in the socket's timeout.
+    """
+    encodings = [e.strip().lower() for v in headers.get_all("Transfer-Encoding") or [] for e in v.split(",")]
+    encodings = [e for e in encodings if e]
+    if encodings:
+        if encodings != ["chunked"]:
+            # Go: &unsupportedTEError{...} -> "501 Unsupported transfer encoding"
+            raise FramingError(501, "501 Unsupported transfer encoding")
+        return _read_chunked(readline, read, limit)
+    length = content_length(headers)
+    if not length:
+        return b""
+    if length > limit:
+        # limitedReadBody reads limit+1 bytes; then the server drains a small rest
+        rest = length - (limit + 1)
+        drain = rest <= MAX_DRAIN_BYTES
+        got = read(limit + 1 + (rest if drain else 0))
+        raise BodyTooLarge(drained=drain and len(got) == length)
+    data = read(length)
+    if len(data) < length:
+        raise _bad_request()  # unexpected EOF: the client closed half way
+    return data
+
+
+def _read_chunked(readline: Callable[[int], bytes], read: Callable[[int], bytes], limit: int) -> bytes:
+    chunks: list[bytes] = []
+    total = 0
+    while True:
+        line = readline(4097)
+        if not line.endswith(b"\n") or len(line) > 4096:
+            raise _bad_request()  # "invalid byte in chunk length" / line too long / EOF
+        size_text = line.split(b";", 1)[0].strip()
+        try:
+            if not size_text or not all(c in b"0123456789abcdefABCDEF" for c in size_text):
+                raise ValueError(size_text)
+            size = int(size_text, 16)
+        except ValueError:
+            raise _bad_request() from None
+        if size == 0:
+            # trailers, up to the blank line
+            while True:
+                trailer = readline(4097)
+                if not trailer.endswith(b"\n"):
+                    raise _bad_request()
+                if trailer in (b"\r\n", b"\n"):
+                    if total > limit:
+                        raise BodyTooLarge(drained=True)
+                    return b"".join(chunks)
+        total += size
+        if total > limit + MAX_DRAIN_BYTES:
+            raise BodyTooLarge(drained=False)
+        data = read(size)
+        if len(data) < size:
+            raise _bad_request()
+        chunks.append(data)
+        if read(2) != b"\r\n":
+            raise _bad_request()  # "malformed chunked encoding"
