@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from mimo.api import (
+    ARCHITECTURE_VERSION_V2,
     ClusterProfile,
     MasterProfile,
     OpenShiftClusterDocument,
@@ -41,7 +42,7 @@ def default_environment() -> Environment:
 
 
 def default_cluster_document(now: datetime, environment: Environment | None = None) -> OpenShiftClusterDocument:
-    """A healthy managed-domain cluster (architecture 2) whose ACR token was issued 30 days before ``now``."""
+    """A healthy managed-domain cluster (architecture V2) whose ACR token was issued 30 days before ``now``."""
     env = environment or default_environment()
     return OpenShiftClusterDocument(
         id=CLUSTER_ID,
@@ -49,7 +50,7 @@ def default_cluster_document(now: datetime, environment: Environment | None = No
         location=env.region,
         properties=OpenShiftClusterProperties(
             provisioning_state="Succeeded",
-            arch_version=2,
+            architecture_version=ARCHITECTURE_VERSION_V2,
             infra_id="mycluster-x7k2p",
             cluster_profile=ClusterProfile(
                 domain="mycluster",

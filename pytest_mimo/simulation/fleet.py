@@ -96,7 +96,8 @@ def cluster_properties(doc: OpenShiftClusterDocument) -> dict[str, str]:
     """The properties the report counts the fleet by."""
     p = doc.properties
     return {
-        "architectureVersion": str(p.arch_version),
+        # the scenario names architectures as people do ("1" is V1, Go's 0)
+        "architectureVersion": str(p.architecture_version + 1),
         "outboundType": p.network_profile.outbound_type,
         "APIServerVisibility": p.apiserver_profile.visibility,
         "provisioningState": p.provisioning_state,
@@ -176,7 +177,7 @@ def draw_fleet(spec: FleetSpec, seed: int, start: datetime,
             location=environment.region,
             properties=OpenShiftClusterProperties(
                 provisioning_state=prov[i],
-                arch_version=int(arch[i]),
+                architecture_version=int(arch[i]) - 1,
                 infra_id=infra,
                 cluster_profile=ClusterProfile(domain=domain, resource_group_id=rg, version="4.16.30"),
                 network_profile=NetworkProfile(outbound_type=outbound[i]),
@@ -264,7 +265,7 @@ class FleetWorld:
                 vault.set_secret(f"{c.doc.id}-apiserver", worldbuild.pem_bundle(f"api.{domain}", 2 * c.index))
                 vault.set_secret(f"{c.doc.id}-ingress", worldbuild.pem_bundle(f"*.apps.{domain}", 2 * c.index + 1))
                 for r in worldbuild.master_network(p.cluster_profile.resource_group_id, p.infra_id,
-                                                   p.master_profile.subnet_id, arch=p.arch_version):
+                                                   p.master_profile.subnet_id, arch=p.architecture_version):
                     self.azure.put_resource(r["id"], r)
                 c.injector = self._injector(c)
                 c.injector.attach(kube=c.kube)

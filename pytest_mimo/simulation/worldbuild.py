@@ -160,7 +160,7 @@ def _nic(rg_id: str, name: str, subnet_id: str, pools: list[str], *, vm: bool = 
 
 def master_network(rg_id: str, infra: str, master_subnet: str, *, arch: int) -> list[dict[str, Any]]:
     """Load balancers and master NICs whose pools are mixed up, as Fix SSH finds them the first time."""
-    if arch == 1:
+    if arch == 0:  # Go's api.ArchitectureVersionV1
         ilb_name, api_pool, elb_name, elb_pool = (f"{infra}-internal-lb", f"{infra}-internal-controlplane-v4",
                                                   f"{infra}-public-lb", f"{infra}-public-lb-control-plane-v4")
     else:

@@ -33,6 +33,7 @@ __all__ = [
 #: the keys a selector may name, in the order ``mimo selectors CLUSTER`` shows them
 KEYS = (
     "resourceID",
+    "bucketID",
     "subscriptionID",
     "subscriptionState",
     "authenticationType",
@@ -142,18 +143,30 @@ def matches(values: Mapping[str, str], selectors: Sequence[Selector | Mapping[st
     return True
 
 
-def is_managed_domain(domain: str, domain_suffix: str) -> bool:
-    """A cluster domain is managed when, once ``.<domain_suffix>`` is stripped, it has no dot left.
+#: Go's managed domain suffixes (``pkg/util/dns/manageddomains.go``: public cloud and US Gov cloud)
+GO_MANAGED_DOMAIN_SUFFIXES = (".aroapp.io", ".aroapp.azure.us")
 
-    ``mycluster`` and ``mycluster.eastus.aroapp.io`` are managed (suffix
-    ``eastus.aroapp.io``); ``apps.example.com`` is a custom domain. Compared
-    case-insensitively, as DNS names are.
+
+def is_managed_domain(domain: str, domain_suffix: str) -> bool:
+    """Go ``dns.IsManagedDomain`` (``pkg/util/dns/manageddomains.go``), plus two cases Go never stores.
+
+    Go: the domain ends with ``.aroapp.io`` or ``.aroapp.azure.us`` (a case-sensitive suffix
+    test); so ``mycluster.eastus.aroapp.io`` is managed, ``apps.example.com`` and ``""`` are
+    not. This project also counts a domain under ``domain_suffix`` (a sovereign or test
+    cloud) and a short domain without a dot (``mycluster``: the RP's frontend expands it to
+    ``mycluster.<region suffix>`` before storing, so a Go document never holds one).
     """
-    d = domain.strip().lower().rstrip(".")
-    suffix = "." + domain_suffix.strip().lower().strip(".")
-    if d.endswith(suffix):
-        d = d[: -len(suffix)]
-    return "." not in d
+    if not domain:
+        return False
+    if "." not in domain:
+        return True
+    suffixes = (*GO_MANAGED_DOMAIN_SUFFIXES, "." + domain_suffix.strip(".")) if domain_suffix else GO_MANAGED_DOMAIN_SUFFIXES
+    return any(domain.endswith(s) for s in suffixes)
+
+
+def _bucket(cluster: OpenShiftClusterDocument) -> int:
+    b = cluster.extra.get("bucket", 0)
+    return b if isinstance(b, int) and not isinstance(b, bool) else 0
 
 
 def cluster_selector_values(
@@ -164,6 +177,12 @@ def cluster_selector_values(
 ) -> dict[str, str]:
     """The selector key → value map of one cluster (every key in :data:`KEYS`).
 
+    As Go's ``ToSelectorData`` (``pkg/mimo/scheduler/selectors.go``) computes it:
+    ``architectureVersion`` is the document's integer (``"0"`` for V1, ``"1"`` for V2),
+    ``bucketID`` the document's ``bucket``, ``outboundType`` / ``APIServerVisibility`` the
+    document's strings (``""`` when unset), ``authenticationType`` from
+    ``UsesWorkloadIdentity``.
+
     ``domain_suffix`` defaults to ``Environment().domain_suffix``.
     """
     if domain_suffix is None:
@@ -173,10 +192,11 @@ def cluster_selector_values(
     props = cluster.properties
     return {
         "resourceID": cluster.resource_id.lower(),
+        "bucketID": str(_bucket(cluster)),
         "subscriptionID": cluster.subscription_id,
         "subscriptionState": subscription.state,
         "authenticationType": props.authentication_type,
-        "architectureVersion": str(props.arch_version),
+        "architectureVersion": str(props.architecture_version),
         "provisioningState": props.provisioning_state,
         "outboundType": props.network_profile.outbound_type,
         "APIServerVisibility": props.apiserver_profile.visibility,

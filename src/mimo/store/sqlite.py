@@ -45,7 +45,10 @@ from mimo.store.rules import check_finish_state, norm_id
 
 __all__ = ["SqliteStore", "SCHEMA_VERSION"]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+#: schema 1 stored ``properties.archVersion`` 1/2 (absent = 2); schema 2 stores Go's
+#: ``properties.architectureVersion`` 0/1 (``api.ArchitectureVersionV1`` = 0, ``V2`` = 1)
+_ARCH_1_TO_2 = {1: 0, 2: 1}
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS clusters (
@@ -179,7 +182,27 @@ class SqliteStore:
                 for stmt in _SCHEMA.split(";"):
                     if stmt.strip():
                         conn.execute(stmt)
+                if version == 1:
+                    self._migrate_architecture_version(conn)
                 conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    def _migrate_architecture_version(self, conn: sqlite3.Connection) -> None:
+        """Schema 1 → 2: every cluster's ``archVersion`` (1/2) becomes Go's ``architectureVersion`` (0/1)."""
+        rows = conn.execute("SELECT resource_id, doc FROM clusters").fetchall()
+        for rid, data in rows:
+            doc = json.loads(data)
+            props = (doc.get("openShiftCluster") or {}).get("properties")
+            if not isinstance(props, dict) or "architectureVersion" in props:
+                continue
+            old = props.pop("archVersion", 2)
+            if old not in _ARCH_1_TO_2:
+                raise StoreError(
+                    f"store {self.path!r}: cluster {rid}: archVersion {old!r} is not 1 or 2; cannot migrate"
+                )
+            props["architectureVersion"] = _ARCH_1_TO_2[old]
+            conn.execute(
+                "UPDATE clusters SET doc = ?, version = version + 1 WHERE resource_id = ?", (json.dumps(doc), rid)
+            )
 
     def close(self) -> None:
         self._closed = True

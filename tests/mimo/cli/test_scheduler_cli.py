@@ -276,7 +276,7 @@ def test_selectors_command_shows_every_value_from_the_documents(run: Callable[..
             "id": rid("Prod"),
             "properties": {
                 "provisioningState": "AdminUpdating",
-                "archVersion": 1,
+                "architectureVersion": 0,
                 "clusterProfile": {"domain": "apps.example.com", "resourceGroupId": "", "version": "4.15.0"},
                 "networkProfile": {"outboundType": "UserDefinedRouting"},
                 "apiserverProfile": {"visibility": "Private"},
@@ -290,10 +290,11 @@ def test_selectors_command_shows_every_value_from_the_documents(run: Callable[..
     values = json.loads(run("selectors", rid("Prod"), "--json").stdout)
     shown = {
         "resourceID": rid("prod").lower(),
+        "bucketID": "0",
         "subscriptionID": SUB,
         "subscriptionState": "Warned",
         "authenticationType": "WorkloadIdentity",
-        "architectureVersion": "1",
+        "architectureVersion": "0",
         "provisioningState": "AdminUpdating",
         "outboundType": "UserDefinedRouting",
         "APIServerVisibility": "Private",

@@ -30,7 +30,7 @@ VALUES = {
     "subscriptionID": SUB,
     "subscriptionState": "Registered",
     "authenticationType": "ServicePrincipal",
-    "architectureVersion": "2",
+    "architectureVersion": "1",
     "provisioningState": "Succeeded",
     "outboundType": "Loadbalancer",
     "APIServerVisibility": "Public",
@@ -96,9 +96,9 @@ def test_bad_selectors_refused_naming_index_and_key(selectors: Any, message: str
         ([S("provisioningState", "in", values=["Updating"])], False),
         ([S("provisioningState", "notin", values=["Updating"])], True),
         ([S("provisioningState", "notin", values=["Updating", "Succeeded"])], False),
-        ([S("isManagedDomain", "eq", "true"), S("architectureVersion", "eq", "2")], True),
-        ([S("isManagedDomain", "eq", "true"), S("architectureVersion", "eq", "1")], False),  # AND
-        ([S("architectureVersion", "eq", "1"), S("isManagedDomain", "eq", "true")], False),
+        ([S("isManagedDomain", "eq", "true"), S("architectureVersion", "eq", "1")], True),
+        ([S("isManagedDomain", "eq", "true"), S("architectureVersion", "eq", "0")], False),  # AND
+        ([S("architectureVersion", "eq", "0"), S("isManagedDomain", "eq", "true")], False),
         ([], False),  # an empty list matches nothing
     ],
 )
@@ -121,7 +121,7 @@ def test_bad_operator_at_match_time_raises() -> None:
 
 
 def test_cluster_selector_values(make_cluster: Callable[..., OpenShiftClusterDocument], sub_a: SubscriptionDocument) -> None:
-    c = make_cluster("MyCluster", outbound_type="UserDefinedRouting", provisioning_state="AdminUpdating", arch_version=1)
+    c = make_cluster("MyCluster", outbound_type="UserDefinedRouting", provisioning_state="AdminUpdating", architecture_version=0)
     c.properties.apiserver_profile.visibility = "Private"
     vals = cluster_selector_values(c, sub_a, domain_suffix="eastus.aroapp.io")
     assert set(vals) == set(KEYS)
@@ -130,7 +130,9 @@ def test_cluster_selector_values(make_cluster: Callable[..., OpenShiftClusterDoc
         "subscriptionID": SUB,
         "subscriptionState": "Registered",
         "authenticationType": "ServicePrincipal",
-        "architectureVersion": "1",
+        # Go ToSelectorData (pkg/mimo/scheduler/selectors.go): fmt.Sprintf("%d", ArchitectureVersion); V1 is 0
+        "architectureVersion": "0",
+        "bucketID": "0",
         "provisioningState": "AdminUpdating",
         "outboundType": "UserDefinedRouting",
         "APIServerVisibility": "Private",
@@ -148,13 +150,19 @@ def test_workload_identity_and_subscription_state(make_cluster: Callable[..., Op
 @pytest.mark.parametrize(
     ("domain", "managed"),
     [
-        ("mycluster", "true"),
+        # Go TestIsManagedDomain (pkg/util/dns/manageddomains_test.go)
+        ("custom.domain.io", "false"),
+        ("foo.location.aroapp.io", "true"),
+        ("foo.aroapp.azure.us", "true"),
+        # Go IsManagedDomain is a case-sensitive suffix test: any region, any depth, "" is not managed
         ("mycluster.eastus.aroapp.io", "true"),
-        ("MyCluster.EastUS.AroApp.IO", "true"),
+        ("mycluster.westus.aroapp.io", "true"),
+        ("a.b.eastus.aroapp.io", "true"),
+        ("MyCluster.EastUS.AroApp.IO", "false"),
         ("apps.example.com", "false"),
-        ("a.b.eastus.aroapp.io", "false"),
-        ("mycluster.westus.aroapp.io", "false"),
-        ("example.com", "false"),
+        ("", "false"),
+        # ours: a short domain (Go's frontend expands it to a managed one before storing)
+        ("mycluster", "true"),
     ],
 )
 def test_is_managed_domain(make_cluster: Callable[..., OpenShiftClusterDocument], sub_a: SubscriptionDocument, domain: str, managed: str) -> None:
@@ -164,10 +172,12 @@ def test_is_managed_domain(make_cluster: Callable[..., OpenShiftClusterDocument]
 
 
 def test_domain_suffix_defaults_to_the_environment(make_cluster: Callable[..., OpenShiftClusterDocument], sub_a: SubscriptionDocument) -> None:
-    suffix = Environment().domain_suffix
-    c = make_cluster("c", domain=f"c.{suffix}")
-    assert cluster_selector_values(c, sub_a)["isManagedDomain"] == "true"
+    # ours: a domain under the environment's suffix counts too (a sovereign or test cloud)
+    c = make_cluster("c", domain="c.example.net")
+    assert cluster_selector_values(c, sub_a, domain_suffix="example.net")["isManagedDomain"] == "true"
     assert cluster_selector_values(c, sub_a, domain_suffix="other.example.net")["isManagedDomain"] == "false"
+    suffix = Environment().domain_suffix
+    assert cluster_selector_values(make_cluster("d", domain=f"d.{suffix}"), sub_a)["isManagedDomain"] == "true"
 
 
 # -- issue #8: every key, from the documents, through each operator -----------------------------------
@@ -219,7 +229,7 @@ def test_the_first_bad_selector_is_the_one_named() -> None:
 @pytest.fixture
 def doc_values(make_cluster: Callable[..., OpenShiftClusterDocument]) -> dict[str, str]:
     c = make_cluster(
-        "Prod-East", outbound_type="UserDefinedRouting", provisioning_state="Succeeded", arch_version=2,
+        "Prod-East", outbound_type="UserDefinedRouting", provisioning_state="Succeeded", architecture_version=1,
         platform_workload_identity_profile={"cloud-controller-manager": {}}, domain="prod-east.eastus.aroapp.io",
     )
     c.properties.apiserver_profile.visibility = "Private"
@@ -235,7 +245,8 @@ def test_values_from_the_documents(doc_values: dict[str, str]) -> None:
         "subscriptionID": SUB,
         "subscriptionState": "Warned",
         "authenticationType": "WorkloadIdentity",
-        "architectureVersion": "2",
+        "architectureVersion": "1",
+        "bucketID": "0",
         "provisioningState": "Succeeded",
         "outboundType": "UserDefinedRouting",
         "APIServerVisibility": "Private",
@@ -250,7 +261,7 @@ def test_values_from_the_documents(doc_values: dict[str, str]) -> None:
         ("subscriptionID", SUB, SUB.replace("1", "2")),
         ("subscriptionState", "Warned", "warned"),
         ("authenticationType", "WorkloadIdentity", "ServicePrincipal"),
-        ("architectureVersion", "2", "1"),
+        ("architectureVersion", "1", "0"),
         ("provisioningState", "Succeeded", "Failed"),
         ("outboundType", "UserDefinedRouting", "Loadbalancer"),
         ("APIServerVisibility", "Private", "Public"),

@@ -300,10 +300,10 @@ def master_network(
     infra: str,
     master_subnet: str,
     *,
-    arch: int = 2,
+    arch: int = 1,
 ) -> list[dict[str, Any]]:
     """The load balancers and NICs of a control plane whose pools are mixed up, as Fix SSH finds them."""
-    if arch == 1:
+    if arch == 0:  # Go's api.ArchitectureVersionV1
         ilb_name, api_pool, elb_name, elb_pool = (
             f"{infra}-internal-lb",
             f"{infra}-internal-controlplane-v4",

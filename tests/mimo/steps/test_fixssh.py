@@ -28,7 +28,7 @@ def _world(tc: Any, fake_azure: Any) -> Any:
     p = tc.get_openshift_cluster_properties()
     put_all(
         fake_azure,
-        master_network(SUB, RG, p.infra_id, p.master_profile.subnet_id, arch=p.arch_version),
+        master_network(SUB, RG, p.infra_id, p.master_profile.subnet_id, arch=p.architecture_version),
     )
     return tc.with_azure(fake_azure)
 
@@ -92,14 +92,15 @@ def test_second_run_writes_nothing(fake_task_context: Any, fake_azure: Any) -> N
 
 
 def test_architecture_1_names(fake_task_context: Any, fake_azure: Any, infra: str) -> None:
-    tc = _world(_doc(fake_task_context, arch_version=1), fake_azure)
+    tc = _world(_doc(fake_task_context, architecture_version=0), fake_azure)
     fix_ssh(tc)
     assert _pools(fake_azure, f"{infra}-master0-nic") == [
         f"{infra}-internal-controlplane-v4",
         "ssh-0",
         f"{infra}-public-lb-control-plane-v4",
     ]
-    assert load_balancer_names(1, "x") == {
+    # Go GetInternalLoadBalancer (pkg/cluster/loadbalancerinternal.go): api.ArchitectureVersionV1 is 0
+    assert load_balancer_names(0, "x") == {
         "internal_lb": "x-internal-lb",
         "api_pool": "x-internal-controlplane-v4",
         "public_lb": "x-public-lb",
@@ -121,10 +122,10 @@ def test_user_defined_routing_leaves_the_public_pool_alone(
 
 
 def test_unknown_architecture_is_terminal(fake_task_context: Any, fake_azure: Any) -> None:
-    tc = _doc(fake_task_context, arch_version=3).with_azure(fake_azure)
+    tc = _doc(fake_task_context, architecture_version=2).with_azure(fake_azure)
     with pytest.raises(TerminalError) as e:
         fix_ssh(tc)
-    assert str(e.value) == "TerminalError: unknown architecture version 3"
+    assert str(e.value) == "TerminalError: unknown architecture version 2"
 
 
 def test_infra_id_defaults_to_aro(fake_task_context: Any, fake_azure: Any) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 
 import pytest
@@ -351,7 +352,7 @@ def test_sqlite_file_is_wal_and_versioned(tmp_path):
     SqliteStore(p).close()
     conn = sqlite3.connect(p)
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == 2  # schema 2: Go's architectureVersion
     conn.execute("PRAGMA user_version = 99")
     conn.commit()
     conn.close()
@@ -476,3 +477,39 @@ def test_the_due_questions_agree_with_a_scan_after_random_operations(tmp_path, s
                 ]
     for s in stores:
         s.close()
+
+
+def test_sqlite_schema_1_store_migrates_arch_version(tmp_path):
+    """A store written before Go's field names: ``archVersion`` 1/2 (absent = 2) → ``architectureVersion`` 0/1."""
+    import sqlite3
+
+    from mimo.store.sqlite import SCHEMA_VERSION, SqliteStore
+
+    path = tmp_path / "old.db"
+    SqliteStore(path).close()
+    conn = sqlite3.connect(path)
+    rids = {}
+    for i, old in enumerate((1, 2, None)):
+        rid = f"/subscriptions/11111111-1111-1111-1111-111111111111/resourcegroups/rg/providers/microsoft.redhatopenshift/openshiftclusters/c{i}"
+        props = {"provisioningState": "Succeeded", "infraId": "x", "networkProfile": {"outboundType": "Loadbalancer"}}
+        if old is not None:
+            props["archVersion"] = old
+        doc = {"id": f"00000000-0000-0000-0000-00000000000{i}", "key": rid,
+               "openShiftCluster": {"id": rid, "properties": props}}
+        conn.execute("INSERT INTO clusters (resource_id, doc, access, version) VALUES (?, ?, NULL, 1)",
+                     (rid, json.dumps(doc)))
+        rids[rid] = {1: 0, 2: 1, None: 1}[old]
+    conn.execute("PRAGMA user_version = 1")
+    conn.commit()
+    conn.close()
+    store = SqliteStore(path)
+    try:
+        for rid, want in rids.items():
+            assert store.get_cluster(rid).properties.architecture_version == want
+    finally:
+        store.close()
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+    docs = [json.loads(d) for (d,) in conn.execute("SELECT doc FROM clusters")]
+    conn.close()
+    assert all("archVersion" not in d["openShiftCluster"]["properties"] for d in docs)

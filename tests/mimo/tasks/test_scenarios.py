@@ -262,7 +262,7 @@ def test_fix_ssh(network: Any, mimo_replay: Any) -> None:
 @pytest.mark.mimo_scenario(const.FIX_SSH_ID)
 def test_fix_ssh_architecture_1_user_defined_routing(cluster: Any, mimo_replay: Any) -> None:
     def v1_udr(doc: Any) -> None:
-        doc.properties.arch_version = 1
+        doc.properties.architecture_version = 0  # Go's api.ArchitectureVersionV1
         doc.properties.network_profile = NetworkProfile(outbound_type="UserDefinedRouting")
 
     cluster.patch_cluster(v1_udr)
@@ -274,7 +274,7 @@ def test_fix_ssh_architecture_1_user_defined_routing(cluster: Any, mimo_replay: 
             defaults.CLUSTER_RESOURCE_GROUP,
             p.infra_id,
             p.master_profile.subnet_id,
-            arch=1,
+            arch=0,
         ),
     )
     outcome = mimo_replay(const.FIX_SSH_ID)

@@ -32,7 +32,7 @@ def test_fleet_mix_and_documents() -> None:
     clusters, subs = draw_fleet(spec, 5, START, env)
     assert len(clusters) == 20 and len(subs) == 4
     props = [c.doc.properties for c in clusters]
-    assert Counter(p.arch_version for p in props) == {1: 5, 2: 15}
+    assert Counter(p.architecture_version for p in props) == {0: 5, 1: 15}
     assert Counter(p.network_profile.outbound_type for p in props) == {"Loadbalancer": 16, "UserDefinedRouting": 4}
     assert Counter("." in p.cluster_profile.domain for p in props) == {False: 18, True: 2}
     assert Counter(s.state for s in subs) == {"Registered": 3, "Warned": 1}

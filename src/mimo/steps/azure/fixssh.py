@@ -11,10 +11,10 @@ resource group) must be, through its first IP configuration:
 =====================  ============================  ==================================
 architecture version   internal LB / API pool        public LB / control-plane pool
 =====================  ============================  ==================================
-1                      ``<infra>-internal-lb`` /     ``<infra>-public-lb`` /
+V1 (0)                 ``<infra>-internal-lb`` /     ``<infra>-public-lb`` /
                        ``<infra>-internal-           ``<infra>-public-lb-control-plane-v4``
                        controlplane-v4``
-2                      ``<infra>-internal`` /        ``<infra>`` / ``<infra>``
+V2 (1)                 ``<infra>-internal`` /        ``<infra>`` / ``<infra>``
                        ``<infra>``
 =====================  ============================  ==================================
 
@@ -37,6 +37,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from mimo.api import ARCHITECTURE_VERSION_V1, ARCHITECTURE_VERSION_V2
 from mimo.context import TaskContext, get_task_context
 from mimo.errors import TerminalError
 from mimo.steps.errors import azure_error
@@ -49,23 +50,23 @@ SSH_POOLS = ("ssh-0", "ssh-1", "ssh-2")
 Resource = dict[str, Any]
 
 
-def load_balancer_names(arch_version: int, infra_id: str) -> dict[str, str]:
+def load_balancer_names(architecture_version: int, infra_id: str) -> dict[str, str]:
     """The load balancer and pool names of one architecture version (terminal for an unknown one)."""
-    if arch_version == 1:
+    if architecture_version == ARCHITECTURE_VERSION_V1:
         return {
             "internal_lb": f"{infra_id}-internal-lb",
             "api_pool": f"{infra_id}-internal-controlplane-v4",
             "public_lb": f"{infra_id}-public-lb",
             "public_pool": f"{infra_id}-public-lb-control-plane-v4",
         }
-    if arch_version == 2:
+    if architecture_version == ARCHITECTURE_VERSION_V2:
         return {
             "internal_lb": f"{infra_id}-internal",
             "api_pool": infra_id,
             "public_lb": infra_id,
             "public_pool": infra_id,
         }
-    raise TerminalError(f"unknown architecture version {arch_version}")
+    raise TerminalError(f"unknown architecture version {architecture_version}")
 
 
 def _as_dict(model: Any) -> Resource:
@@ -178,7 +179,7 @@ class _Cluster:
     @classmethod
     def of(cls, tc: TaskContext) -> _Cluster:
         props = tc.get_openshift_cluster_properties()
-        names = load_balancer_names(props.arch_version, props.infra_id or "aro")
+        names = load_balancer_names(props.architecture_version, props.infra_id or "aro")
         resource_group = _last(props.cluster_profile.resource_group_id or "")
         if not resource_group:
             raise TerminalError(
