@@ -6,7 +6,13 @@ import time
 
 import click
 
-from mimo.api import MANIFEST_STATES, DocumentError, MaintenanceManifest, normalize_resource_id
+from mimo.api import (
+    MANIFEST_STATES,
+    SEVEN_DAYS,
+    DocumentError,
+    MaintenanceManifest,
+    normalize_resource_id,
+)
 from mimo.cli.common import (
     Int64,
     fail,
@@ -59,7 +65,7 @@ def manifests() -> None:
 @click.option("--task", "task", required=True, help="task ID (UUID) or its constant name")
 @click.option("--priority", type=Int64(), default=0, show_default=True, help="lower runs first")
 @click.option("--run-after", default="now", show_default=True, help="now, +90m, Unix seconds or RFC 3339")
-@click.option("--run-before", default=None, help="default: runAfter + 7 days")
+@click.option("--run-before", default=None, help="default: now + 7 days (as Go's admin API)")
 @click.option("--id", "manifest_id", default=None, help="manifest UUID (default: a new one)")
 @click.option("--json", "as_json", is_flag=True)
 def manifests_create(
@@ -77,13 +83,15 @@ def manifests_create(
     rb = parse_time(run_before, "--run-before", now=now) if run_before is not None else None
     if rb is not None and rb < ra:
         fail(f"--run-before: {fmt_time(rb)} is before --run-after {fmt_time(ra)}")
+    if rb is None and ra > now + SEVEN_DAYS:
+        fail(f"--run-before: the default, now + 7 days, is before --run-after {fmt_time(ra)}; give --run-before")
     mid = require_uuid(manifest_id, "--id") if manifest_id is not None else None
     try:
         m = MaintenanceManifest.new(rid, task_id, now=now, run_after=ra, run_before=rb, priority=priority, id=mid)
     except DocumentError as e:
         fail(str(e))
     if m.run_before > MAX_UNIX_TIME:
-        fail(f"--run-before: runAfter + 7 days is after the end of year 9999 ({m.run_before})")
+        fail(f"--run-before: now + 7 days is after the end of year 9999 ({m.run_before})")
     try:
         open_cli_store(write=False).get_cluster(rid)
     except StoreNotFound:
