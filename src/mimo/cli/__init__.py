@@ -1,7 +1,8 @@
 """The ``mimo`` command line: the admin surface over the store.
 
 Global options: ``--store PATH`` (default ``./mimo.db``, or ``MIMO_STORE``;
-``:memory:`` for a throw-away store) and ``--env FILE`` (the Environment TOML;
+a ``postgresql://…`` URL for a database shared by many hosts; ``:memory:``
+for a throw-away store) and ``--env FILE`` (the Environment TOML;
 default from ``MIMO_*`` variables). Task plugins: the ``mimo`` entry-point
 group, plus the modules named in ``MIMO_PLUGINS`` (comma-separated, imported
 from ``sys.path``) for plugins that are not installed.
@@ -59,7 +60,7 @@ class MimoGroup(click.Group):
 @click.group(cls=MimoGroup)
 @click.version_option(package_name="pymimo")
 @click.option("--store", "store_path", envvar=STORE_ENV, default=DEFAULT_STORE, show_default=True,
-              help=f"store file (or {STORE_ENV}); ':memory:' for a throw-away one")
+              help=f"store file or postgresql:// URL (or {STORE_ENV}); ':memory:' for a throw-away one")
 @click.option("--env", "env_path", type=click.Path(dir_okay=False), default=None,
               help="environment TOML file (default: MIMO_* variables)")
 @click.pass_context
@@ -68,7 +69,7 @@ def cli(ctx: click.Context, store_path: str, env_path: str | None) -> None:
 
     \b
     Environment variables:
-      MIMO_STORE    store file, when --store is not given (default ./mimo.db)
+      MIMO_STORE    store file or postgresql:// URL, when --store is not given (default ./mimo.db)
       MIMO_PLUGINS  comma-separated modules with a mimo_register_tasks hookimpl,
                     registered on top of the 'mimo' entry points (for plugins
                     that are not installed; they are imported from sys.path)

@@ -130,9 +130,14 @@ def open_cli_store(*, write: bool = True) -> Store:
     s = settings()
     if s._store is not None and not (write and s._store_absent):
         return s._store
-    from mimo.store import StoreError, open_store
+    from mimo.store import StoreError, is_store_url, open_store
 
     path = s.store_path
+    shown = path
+    if is_store_url(path):
+        from mimo.store.postgres import redact_url
+
+        shown = redact_url(path)  # a password in the URL never reaches the terminal
     if _is_file_store(path):
         parent = os.path.dirname(os.path.abspath(path))
         if not os.path.isdir(parent):
@@ -146,10 +151,12 @@ def open_cli_store(*, write: bool = True) -> Store:
         s._store.close()
     try:
         s._store, s._store_absent = open_store(path), False
-    except (StoreError, OSError) as e:
-        fail(f"--store {path}: {e}")
+    except StoreError as e:  # the PostgreSQL store's errors name the (redacted) URL already
+        fail(str(e) if shown != path else f"--store {path}: {e}")
+    except (OSError, ValueError) as e:
+        fail(f"--store {shown}: {e}")
     except Exception as e:  # sqlite3.DatabaseError: not a database, locked, …
-        fail(f"--store {path}: cannot open: {e}")
+        fail(f"--store {shown}: cannot open: {e}")
     click.get_current_context().call_on_close(s.close)
     return s._store
 

@@ -1,9 +1,11 @@
 """Where MIMO keeps clusters, subscriptions, manifests and schedules.
 
 :class:`Store` is the interface (:mod:`mimo.store.base`); :class:`SqliteStore`
-is the embedded default (one file, WAL mode) and :class:`MemoryStore` the
-in-memory twin for tests and replays. :func:`open_store` opens either from a
-path (``":memory:"`` gives a MemoryStore).
+is the embedded default (one file, WAL mode), :class:`PostgresStore` the
+fleet store (one PostgreSQL database shared by many hosts) and
+:class:`MemoryStore` the in-memory twin for tests and replays.
+:func:`open_store` opens one from a path or URL (``postgresql://…`` gives a
+PostgresStore, ``":memory:"`` a MemoryStore, anything else a SQLite file).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from mimo.store.base import (
 
 if TYPE_CHECKING:
     from mimo.store.memory import MemoryStore
+    from mimo.store.postgres import PostgresStore
     from mimo.store.sqlite import SqliteStore
 
 __all__ = [
@@ -30,12 +33,14 @@ __all__ = [
     "ClusterAccess",
     "ClusterMutator",
     "MemoryStore",
+    "PostgresStore",
     "SqliteStore",
     "Store",
     "StoreAlreadyExists",
     "StoreConflict",
     "StoreError",
     "StoreNotFound",
+    "is_store_url",
     "open_store",
 ]
 
@@ -49,11 +54,25 @@ def __getattr__(name: str) -> Any:
         from mimo.store.sqlite import SqliteStore
 
         return SqliteStore
+    if name == "PostgresStore":
+        from mimo.store.postgres import PostgresStore
+
+        return PostgresStore
     raise AttributeError(f"module 'mimo.store' has no attribute {name!r}")
 
 
+def is_store_url(path: str) -> bool:
+    """``postgresql://…`` or ``postgres://…``: a database server, not a file."""
+    return path.startswith(("postgresql://", "postgres://"))
+
+
 def open_store(path: str) -> Store:
-    """A :class:`SqliteStore` on ``path``, or a :class:`MemoryStore` for ``":memory:"``."""
+    """A :class:`PostgresStore` for a ``postgresql://`` URL, a :class:`MemoryStore` for
+    ``":memory:"``, else a :class:`SqliteStore` on the file ``path``."""
+    if is_store_url(path):
+        from mimo.store.postgres import PostgresStore
+
+        return PostgresStore(path)
     if path == ":memory:":
         from mimo.store.memory import MemoryStore
 

@@ -1,8 +1,8 @@
 """The store interface: clusters, subscriptions, manifests and schedules.
 
 Every implementation (:class:`mimo.store.sqlite.SqliteStore`,
-:class:`mimo.store.memory.MemoryStore`) honours the same contract, checked by
-one parametrized test suite (``tests/mimo/store``):
+:class:`mimo.store.memory.MemoryStore`, :class:`mimo.store.postgres.PostgresStore`)
+honours the same contract, checked by one parametrized test suite (``tests/mimo/store``):
 
 * Documents go in and come out as the dataclasses of :mod:`mimo.api`; the store
   hands out copies, so mutating what you got changes nothing until you write it.
@@ -24,11 +24,20 @@ expiry of a lease still held. ``finish_manifest`` writes the final (or
 ``Pending`` again) state, the status text and clears owner and expiry in the
 same write. ``recover_expired_leases`` returns ``InProgress`` manifests whose
 lease has expired to ``Pending``, keeping ``dequeues``.
+
+Fencing: a lease is named by its owner *and its generation*, the ``dequeues``
+value ``lease_manifest`` returned. Every lease increments ``dequeues`` by one
+and no other write changes it, so the generation only grows and no two leases
+of a manifest share one, even when the same owner (another thread of the same
+actuator) leases it again after it expired. ``renew_lease`` and
+``finish_manifest`` given ``generation=`` succeed only while that very lease
+is held: a host paused past its lease and resumed can never overwrite the
+outcome of the host that took the manifest over.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
@@ -258,15 +267,19 @@ class Store(Protocol):
         """
         ...
 
-    def renew_lease(self, manifest_id: str, owner: str, expires: int) -> bool:
-        """Set a new expiry if ``owner`` still holds the lease of the ``InProgress`` manifest."""
+    def renew_lease(self, manifest_id: str, owner: str, expires: int, *, generation: int | None = None) -> bool:
+        """Set a new expiry if ``owner`` still holds the lease of the ``InProgress`` manifest
+        (and, with ``generation``, its ``dequeues`` is still that generation)."""
         ...
 
-    def finish_manifest(self, manifest_id: str, owner: str, state: str, status_text: str) -> bool:
+    def finish_manifest(
+        self, manifest_id: str, owner: str, state: str, status_text: str, *, generation: int | None = None
+    ) -> bool:
         """End a lease held by ``owner``: write ``state`` and ``status_text``, clear owner and expiry.
 
         ``state`` is a final state or ``Pending`` (a retry). ``False`` when
-        ``owner`` no longer holds an ``InProgress`` lease on it.
+        ``owner`` no longer holds an ``InProgress`` lease on it, or, with
+        ``generation``, when the lease held is not that generation (fencing).
         """
         ...
 
@@ -306,6 +319,20 @@ class Store(Protocol):
 
     def cancel_schedule_manifests(self, schedule_id: str) -> list[str]:
         """Cancel every ``Pending`` manifest created by the schedule; returns their IDs, sorted."""
+        ...
+
+    def cancel_and_create(
+        self, cancel_ids: Sequence[str], status_text: str, manifests: Sequence[MaintenanceManifest]
+    ) -> list[MaintenanceManifest] | None:
+        """In one transaction: every manifest of ``cancel_ids`` → ``Cancelled`` with ``status_text``,
+        then every manifest of ``manifests`` whose ID is free is created (validated first).
+
+        All or nothing: when one of ``cancel_ids`` is not ``Pending`` any more (or
+        missing), nothing is written and the answer is ``None``. Otherwise the
+        manifests created, in the order given (an ID already taken is skipped,
+        as a concurrent scheduler may have written it). The scheduler writes one
+        cluster's pass with it: cancelled first, never a duplicate.
+        """
         ...
 
     def delete_manifest(self, manifest_id: str) -> None:

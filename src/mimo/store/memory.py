@@ -11,7 +11,7 @@ import bisect
 import copy
 import threading
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -255,20 +255,31 @@ class MemoryStore:
             self._touch(m)
             return copy.copy(m)
 
-    def renew_lease(self, manifest_id: str, owner: str, expires: int) -> bool:
+    def _held(self, manifest_id: str, owner: str, generation: int | None) -> MaintenanceManifest | None:
+        """The manifest if ``owner`` holds its lease (of that ``generation``, when given), under the lock."""
+        m = self._manifests.get(manifest_id)
+        if m is None or m.state != ManifestState.IN_PROGRESS or m.lease_owner != owner or not owner:
+            return None
+        if generation is not None and m.dequeues != generation:
+            return None
+        return m
+
+    def renew_lease(self, manifest_id: str, owner: str, expires: int, *, generation: int | None = None) -> bool:
         with self._lock:
-            m = self._manifests.get(manifest_id)
-            if m is None or m.state != ManifestState.IN_PROGRESS or m.lease_owner != owner or not owner:
+            m = self._held(manifest_id, owner, generation)
+            if m is None:
                 return False
             m.lease_expires = int(expires)
             self._touch(m)
             return True
 
-    def finish_manifest(self, manifest_id: str, owner: str, state: str, status_text: str) -> bool:
+    def finish_manifest(
+        self, manifest_id: str, owner: str, state: str, status_text: str, *, generation: int | None = None
+    ) -> bool:
         check_finish_state(state)
         with self._lock:
-            m = self._manifests.get(manifest_id)
-            if m is None or m.state != ManifestState.IN_PROGRESS or m.lease_owner != owner or not owner:
+            m = self._held(manifest_id, owner, generation)
+            if m is None:
                 return False
             self._end(m, state, status_text)
             return True
@@ -338,6 +349,26 @@ class MemoryStore:
                     self._touch(m)
                     out.append(m.id)
         return sorted(out)
+
+    def cancel_and_create(
+        self, cancel_ids: Sequence[str], status_text: str, manifests: Sequence[MaintenanceManifest]
+    ) -> list[MaintenanceManifest] | None:
+        new = [replace(m) for m in manifests]  # validates and copies
+        with self._lock:
+            targets = [self._manifests.get(mid) for mid in cancel_ids]
+            if any(m is None or m.state != ManifestState.PENDING for m in targets):
+                return None
+            for m in targets:
+                assert m is not None
+                self._end(m, ManifestState.CANCELLED, status_text)
+            created: list[MaintenanceManifest] = []
+            for m in new:
+                if m.id in self._manifests:
+                    continue
+                self._manifests[m.id] = m
+                self._touch(m)
+                created.append(copy.copy(m))
+        return created
 
     def delete_manifest(self, manifest_id: str) -> None:
         with self._lock:

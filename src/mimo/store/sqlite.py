@@ -20,7 +20,7 @@ import json
 import os
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -103,6 +103,17 @@ _ORDER = " ORDER BY run_after, priority, id"
 #: ``UPDATE … RETURNING`` arrived in SQLite 3.35; older libraries take a short transaction instead
 _HAS_RETURNING = sqlite3.sqlite_version_info >= (3, 35, 0)
 _RUNNABLE = "state = 'Pending' AND run_after <= ? AND (lease_owner = '' OR lease_expires < ?)"
+
+
+def _held(manifest_id: str, owner: str, generation: int | None) -> tuple[str, tuple[Any, ...]]:
+    """The condition 'owner holds this lease (of this generation, when given)' and its arguments."""
+    if generation is None:
+        return "id = ? AND state = 'InProgress' AND lease_owner = ?", (manifest_id, owner)
+    return "id = ? AND state = 'InProgress' AND lease_owner = ? AND dequeues = ?", (manifest_id, owner, generation)
+
+
+class _Abort(Exception):
+    """Roll the transaction back: a condition of a multi-row write failed."""
 
 
 def _row_to_manifest(row: tuple[Any, ...]) -> MaintenanceManifest:
@@ -382,23 +393,23 @@ class SqliteStore:
             row = conn.execute(f"{_SELECT} WHERE id = ?", (manifest_id,)).fetchone()
         return _row_to_manifest(row)
 
-    def renew_lease(self, manifest_id: str, owner: str, expires: int) -> bool:
+    def renew_lease(self, manifest_id: str, owner: str, expires: int, *, generation: int | None = None) -> bool:
         if not owner:
             return False
-        cur = self._write(
-            "UPDATE manifests SET lease_expires = ? WHERE id = ? AND state = 'InProgress' AND lease_owner = ?",
-            (int(expires), manifest_id, owner),
-        )
+        held, args = _held(manifest_id, owner, generation)
+        cur = self._write(f"UPDATE manifests SET lease_expires = ? WHERE {held}", (int(expires), *args))
         return cur.rowcount == 1
 
-    def finish_manifest(self, manifest_id: str, owner: str, state: str, status_text: str) -> bool:
+    def finish_manifest(
+        self, manifest_id: str, owner: str, state: str, status_text: str, *, generation: int | None = None
+    ) -> bool:
         check_finish_state(state)
         if not owner:
             return False
+        held, args = _held(manifest_id, owner, generation)
         cur = self._write(
-            "UPDATE manifests SET state = ?, status_text = ?, lease_owner = '', lease_expires = 0"
-            " WHERE id = ? AND state = 'InProgress' AND lease_owner = ?",
-            (state, status_text, manifest_id, owner),
+            f"UPDATE manifests SET state = ?, status_text = ?, lease_owner = '', lease_expires = 0 WHERE {held}",
+            (state, status_text, *args),
         )
         return cur.rowcount == 1
 
@@ -472,6 +483,33 @@ class SqliteStore:
                 [(i,) for i in ids],
             )
         return sorted(ids)
+
+    def cancel_and_create(
+        self, cancel_ids: Sequence[str], status_text: str, manifests: Sequence[MaintenanceManifest]
+    ) -> list[MaintenanceManifest] | None:
+        for m in manifests:
+            m.validate()
+        values = [tuple(getattr(m, c) for c in _COLS) for m in manifests]
+        ids = list(dict.fromkeys(cancel_ids))
+        created: list[MaintenanceManifest] = []
+        try:
+            with self._tx() as conn:
+                for i in range(0, len(ids), 500):  # SQLite limits the number of parameters
+                    chunk = ids[i : i + 500]
+                    cur = conn.execute(
+                        "UPDATE manifests SET state = 'Cancelled', status_text = ?, lease_owner = '',"
+                        f" lease_expires = 0 WHERE state = 'Pending' AND id IN ({', '.join('?' * len(chunk))})",
+                        (status_text, *chunk),
+                    )
+                    if cur.rowcount != len(chunk):
+                        raise _Abort
+                insert = f"INSERT OR IGNORE INTO manifests ({', '.join(_COLS)}) VALUES ({', '.join('?' * len(_COLS))})"
+                for v in values:
+                    if conn.execute(insert, v).rowcount == 1:
+                        created.append(_row_to_manifest(v))
+        except _Abort:
+            return None
+        return created
 
     def delete_manifest(self, manifest_id: str) -> None:
         cur = self._write("DELETE FROM manifests WHERE id = ?", (manifest_id,))

@@ -1,4 +1,5 @@
-"""One contract, two stores: every test runs against MemoryStore and SqliteStore."""
+"""One contract, three stores: every test runs against MemoryStore, SqliteStore and PostgresStore
+(a real PostgreSQL server started by the ``pg_server`` fixture, see tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -32,9 +33,19 @@ SCHED = "33333333-3333-3333-3333-333333333333"
 NOW = 1_800_000_000
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+def make_store(kind: str, request, tmp_path):
+    if kind == "memory":
+        return MemoryStore()
+    if kind == "sqlite":
+        return SqliteStore(tmp_path / "mimo.db")
+    from mimo.store import PostgresStore
+
+    return PostgresStore(request.getfixturevalue("pg_url"))
+
+
+@pytest.fixture(params=["memory", "sqlite", "postgres"])
 def store(request, tmp_path):
-    s = MemoryStore() if request.param == "memory" else SqliteStore(tmp_path / "mimo.db")
+    s = make_store(request.param, request, tmp_path)
     yield s
     s.close()
 
@@ -513,3 +524,59 @@ def test_sqlite_schema_1_store_migrates_arch_version(tmp_path):
     docs = [json.loads(d) for (d,) in conn.execute("SELECT doc FROM clusters")]
     conn.close()
     assert all("archVersion" not in d["openShiftCluster"]["properties"] for d in docs)
+
+
+# -- fencing: a lease is its owner and its generation ------------------------------------------
+
+
+def test_finish_and_renew_are_fenced_by_the_lease_generation(store):
+    """Same owner, a later lease: the earlier lease's writes are refused (runtime.md leases;
+    the Go MIMO ends a lease only for its owner, we also name the generation)."""
+    m = store.create_manifest(manifest())
+    first = store.lease_manifest(m.id, "a", NOW + 60, NOW)
+    assert first is not None and first.dequeues == 1
+    assert store.recover_expired_leases(NOW + 61) == [m.id]
+    second = store.lease_manifest(m.id, "a", NOW + 200, NOW + 61)  # the same owner leases it again
+    assert second is not None and second.dequeues == 2
+    assert not store.renew_lease(m.id, "a", NOW + 300, generation=1)
+    assert not store.finish_manifest(m.id, "a", "Completed", "stale", generation=1)
+    assert store.get_manifest(m.id).state == "InProgress"
+    assert store.renew_lease(m.id, "a", NOW + 300, generation=2)
+    assert store.finish_manifest(m.id, "a", "Completed", "fresh", generation=2)
+    got = store.get_manifest(m.id)
+    assert (got.state, got.status_text, got.dequeues) == ("Completed", "fresh", 2)
+    assert not store.finish_manifest(m.id, "a", "Failed", "again", generation=2)
+
+
+# -- one cluster's scheduler writes in one transaction -------------------------------------------
+
+
+def test_cancel_and_create_is_all_or_nothing(store):
+    old = store.create_manifest(manifest(run_after=NOW + 10, created_by_schedule=SCHED))
+    old2 = store.create_manifest(manifest(run_after=NOW + 20, created_by_schedule=SCHED))
+    new = [manifest(run_after=NOW + 30, created_by_schedule=SCHED), manifest(run_after=NOW + 40)]
+    taken = store.create_manifest(manifest(run_after=NOW + 50))
+    dup = manifest(run_after=NOW + 50, id=taken.id)
+    created = store.cancel_and_create([old.id, old2.id], "edited", [*new, dup])
+    assert created is not None
+    assert [m.id for m in created] == [new[0].id, new[1].id]  # the taken ID is skipped
+    assert created[0] == store.get_manifest(new[0].id)
+    assert [(store.get_manifest(i).state, store.get_manifest(i).status_text) for i in (old.id, old2.id)] == [
+        ("Cancelled", "edited"), ("Cancelled", "edited"),
+    ]
+    # one cancel no longer possible: nothing at all is written
+    pending = store.create_manifest(manifest(run_after=NOW + 60))
+    again = [manifest(run_after=NOW + 70)]
+    before = store.count_manifests()
+    assert store.cancel_and_create([pending.id, old.id], "edited", again) is None
+    assert store.get_manifest(pending.id).state == "Pending"
+    assert store.count_manifests() == before
+    with pytest.raises(StoreNotFound):
+        store.get_manifest(again[0].id)
+    assert store.cancel_and_create(["missing"], "x", []) is None
+    assert store.cancel_and_create([], "x", []) == []
+    bad = manifest()
+    bad.run_before = bad.run_after - 1
+    with pytest.raises(ValueError, match="runBefore"):
+        store.cancel_and_create([pending.id], "x", [bad])
+    assert store.get_manifest(pending.id).state == "Pending"
