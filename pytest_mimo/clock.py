@@ -15,15 +15,16 @@ Works without pytest::
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from datetime import datetime, timedelta, timezone
 from types import TracebackType
-from typing import Any
+from typing import Any, Protocol
 
 import time_machine
 
-__all__ = ["SimClock", "DEFAULT_START", "parse_start"]
+__all__ = ["SimClock", "ClockGuard", "DEFAULT_START", "parse_start"]
 
 DEFAULT_START = datetime(2026, 1, 5, tzinfo=timezone.utc)  # a Monday
 
@@ -44,6 +45,19 @@ def parse_start(value: str | datetime | None) -> datetime:
     return t.astimezone(timezone.utc)
 
 
+class ClockGuard(Protocol):
+    """Watches the clock (see :class:`pytest_mimo.attempts.AttemptWatch`)."""
+
+    def before_advance(self, now: datetime, target: datetime) -> datetime | None:
+        """Return an instant before ``target`` to stop at (then :meth:`deadline_reached`), or None."""
+
+    def deadline_reached(self) -> None:
+        """Called once the clock stopped at that instant; raises."""
+
+    def task_sleep(self, seconds: float, caller: Any) -> None:
+        """``time.sleep(seconds)`` was called from the frame ``caller``."""
+
+
 class SimClock:
     """Virtual time for one test (or one simulation). Satisfies :class:`mimo.clock.Clock`."""
 
@@ -56,6 +70,8 @@ class SimClock:
         self._lock = threading.RLock()
         self._wall_start = time.perf_counter()
         self._slept = 0.0
+        #: consulted before every move of time and on every ``time.sleep`` (the replays' attempt watch)
+        self.guard: ClockGuard | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------
     @property
@@ -105,6 +121,9 @@ class SimClock:
     def _virtual_sleep(self, seconds: float) -> None:
         if seconds < 0:
             raise ValueError("sleep length must be non-negative")
+        guard = self.guard
+        if guard is not None:
+            guard.task_sleep(seconds, sys._getframe(1))
         self.advance(seconds)
 
     # -- moving time -------------------------------------------------------------------------
@@ -113,6 +132,14 @@ class SimClock:
         seconds = delta.total_seconds() if isinstance(delta, timedelta) else float(delta)
         if seconds < 0:
             raise ValueError("the simulated clock only moves forward; use move_to() to rewind")
+        guard = self.guard
+        if guard is not None:
+            now = self.now()
+            stop = guard.before_advance(now, now + timedelta(seconds=seconds))
+            if stop is not None:
+                with self._lock:
+                    self._require().shift((stop - now).total_seconds())
+                guard.deadline_reached()
         with self._lock:
             self._require().shift(seconds)
             self._slept += seconds

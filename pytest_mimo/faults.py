@@ -141,6 +141,10 @@ class FaultRule:
     times: int | None = None
     rate: float | None = None
     fired: int = 0
+    text: str = ""  #: how it was written, for reports
+
+    def describe(self) -> str:
+        return self.text or f"inject({self.target!r}, {self.kind!r})"
 
     def wants(self, req: FakeRequest, rng: random.Random) -> bool:
         if self.times is not None and self.fired >= self.times:
@@ -201,6 +205,8 @@ class FaultInjector:
 
     def __post_init__(self) -> None:
         self.rng = random.Random(self.seed)
+        #: the replay's attempt watch (pytest_mimo.attempts.AttemptWatch) while one runs
+        self.watch: Any = None
         self._bursts: dict[tuple[str, str, str, str], _Burst] = {}
         self._counts: dict[tuple[str, str, str, str], int] = {}
         self.requests_seen: list[FakeRequest] = []
@@ -237,11 +243,16 @@ class FaultInjector:
             )
         if rate is not None and not 0 <= rate <= 1:
             raise ValueError(f"mimo_faults.inject: rate {rate!r} must be between 0 and 1")
+        args = [repr(target), repr(kind)]
+        if match is not None:
+            args.append(f"match={match!r}" if isinstance(match, str) else f"match={getattr(match, '__name__', 'predicate')}")
+        args += [f"{k}={v!r}" for k, v in (("times", times), ("rate", rate)) if v is not None]
+        text = f"inject({', '.join(args)})"
         if target == "step" and isinstance(match, str):
             rx = re.compile(match)
-            rule = FaultRule(target, kind, lambda r: bool(rx.search(r.resource)), times, rate)
+            rule = FaultRule(target, kind, lambda r: bool(rx.search(r.resource)), times, rate, text=text)
         else:
-            rule = FaultRule(target, kind, _matcher(match), times, rate)
+            rule = FaultRule(target, kind, _matcher(match), times, rate, text=text)
         self.rules.append(rule)
         return rule
 
@@ -268,6 +279,8 @@ class FaultInjector:
 
     # -- the fakes' hook ---------------------------------------------------------------------
     def hook(self, req: FakeRequest) -> FaultAction | None:
+        if self.watch is not None:
+            self.watch.check_wall()
         kinds = applicable_kinds(req, self.extra_kinds)
         key = request_key(req)
         if kinds:
@@ -338,6 +351,9 @@ class FaultInjector:
     # -- the step observer (mimo.runner.StepObserver) ----------------------------------------
     def step_started(self, index: int, step: Any) -> None:
         self.step = step.key
+        if self.watch is not None:
+            self.watch.step = step.key
+            self.watch.check_wall()
 
     def step_finished(self, index: int, step: Any, error: BaseException | None) -> None:
         if error is not None:

@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from pytest_mimo import hookspecs
+from pytest_mimo.attempts import DEFAULT_WALL_BUDGET
 from pytest_mimo.clock import SimClock, parse_start
 from pytest_mimo.context import FakeTaskContext
 from pytest_mimo.faults import FaultInjector, FaultKind
@@ -43,6 +44,7 @@ class Settings:
     gate: bool
     report: str | None
     clock_start: str | None
+    wall_budget: float = DEFAULT_WALL_BUDGET
 
 
 # -- registration -------------------------------------------------------------------------------
@@ -62,6 +64,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help=f"background fault rate per backend request in replays (default {DEFAULT_FAULT_RATE})")
     group.addoption("--mimo-gate", dest="mimo_gate", action="store_true", default=False,
                     help="fail the session when a registered task has no mimo_scenario test; print the coverage table")
+    group.addoption("--mimo-wall-budget", dest="mimo_wall_budget", type=float, default=None, metavar="SECONDS",
+                    help=f"real seconds one replay may take before it fails as stuck (default {DEFAULT_WALL_BUDGET:g}; 0: none)")
     group.addoption("--mimo-report", dest="mimo_report", default=None, metavar="PATH",
                     help="write the coverage table as JSON to PATH")
     parser.addini("mimo_seed", "default --mimo-seed", default="0")
@@ -101,6 +105,11 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError("--mimo-replays must be >= 0")
     if not 0 <= rate <= 1:
         raise pytest.UsageError("--mimo-fault-rate must be between 0 and 1")
+    budget = config.getoption("mimo_wall_budget")
+    if budget is None:
+        budget = DEFAULT_WALL_BUDGET
+    if budget < 0:
+        raise pytest.UsageError("--mimo-wall-budget must be >= 0")
     start = config.getini("mimo_clock_start") or None
     if start:
         try:
@@ -108,7 +117,8 @@ def pytest_configure(config: pytest.Config) -> None:
         except ValueError as e:
             raise pytest.UsageError(f"ini mimo_clock_start: {e}") from None
     config.stash[_SETTINGS] = Settings(
-        seed, was_random, replays, rate, bool(config.getoption("mimo_gate")), config.getoption("mimo_report"), start
+        seed, was_random, replays, rate, bool(config.getoption("mimo_gate")), config.getoption("mimo_report"), start,
+        float(budget),
     )
     s = config.stash[_SETTINGS]
     if (s.gate or s.report) and workerinput is None:
@@ -286,6 +296,7 @@ def mimo_replay(
             rate=s.fault_rate,
             site_picker=lambda pairs: pick_site(pairs, order_seed, index),
             extra_kinds=_extra_kinds(request.config),
+            wall_budget=s.wall_budget,
         )
         outcome = replayer.replay(task, ignore=ignore, max_dequeues=max_dequeues)
         outcome.command = " ".join([
@@ -315,6 +326,15 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     outcome: Any = yield
     rep = outcome.get_result()
     injector = item.stash.get(_INJECTOR, None)
+    if rep.when == "call" and rep.passed and injector is not None:
+        silent = [r for r in injector.rules if r.fired == 0]
+        if silent:
+            rep.outcome = "failed"
+            rep.longrepr = "\n".join(
+                f"mimo_faults: rule {r.describe()} never fired: no request or step of this test matched it "
+                "(a fault that is never injected tests nothing)"
+                for r in silent
+            )
     if rep.failed and injector is not None and (injector.trace or injector.rate or injector.rules):
         lines = [f"seed: {injector.seed}", *(str(e) for e in injector.trace)]
         rep.sections.append(("mimo faults", "\n".join(lines)))

@@ -33,7 +33,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from mimo.api import MaintenanceManifest
-from mimo.errors import MIMOError, TerminalError
+from mimo.errors import MIMOError, TerminalError, TransientError
+from pytest_mimo.attempts import (
+    DEFAULT_WALL_BUDGET,
+    AttemptDeadline,
+    AttemptWatch,
+    TaskSleep,
+    WallBudgetExceeded,
+)
 from pytest_mimo.faults import (
     FaultInjector,
     FaultKind,
@@ -86,6 +93,7 @@ class AttemptRecord:
     step: str = ""
     error: BaseException | None = None
     crashed: bool = False
+    overran: bool = False  #: stopped at its deadline by the attempt watch
 
     def describe_error(self) -> str:
         if self.error is None:
@@ -108,6 +116,13 @@ class RunResult:
     steps: list[tuple[int, str]]
     virtual: timedelta
     finished: bool
+    sleeps: list[TaskSleep] = field(default_factory=list)
+    aborted: str = ""  #: where the wall-clock budget ran out ("" when it did not)
+
+    @property
+    def stopped(self) -> bool:
+        """Ended early: out of wall-clock budget, or an attempt ran into its deadline."""
+        return bool(self.aborted) or any(a.overran for a in self.attempts)
 
 
 @dataclass
@@ -270,6 +285,7 @@ class Replayer:
         max_passes: int = MAX_PASSES,
         tasks: dict[str, Any] | None = None,
         configure: Callable[[FaultInjector], None] | None = None,
+        wall_budget: float = DEFAULT_WALL_BUDGET,
     ) -> None:
         """``configure(injector)`` may add rules (``injector.inject(...)``) to the faulted run's plan."""
         self.world = world
@@ -284,6 +300,7 @@ class Replayer:
         self.lease_seconds = lease_seconds
         self.max_passes = max_passes
         self._tasks = tasks
+        self.wall_budget = wall_budget  #: real seconds the whole replay may take (0: no budget)
 
     # -- resolving the task ---------------------------------------------------------------------
     def _resolve(self, task: str | Callable[..., None]) -> tuple[str, Callable[..., None]]:
@@ -301,7 +318,13 @@ class Replayer:
 
     # -- one run through the actuator -----------------------------------------------------------
     def run_once(
-        self, label: str, task_id: str, fn: Callable[..., None], injector: FaultInjector, max_dequeues: int
+        self,
+        label: str,
+        task_id: str,
+        fn: Callable[..., None],
+        injector: FaultInjector,
+        max_dequeues: int,
+        watch: AttemptWatch | None = None,
     ) -> RunResult:
         from mimo.actuator import Actuator
 
@@ -310,15 +333,27 @@ class Replayer:
         old = world.faults
         world.faults = injector
         injector.attach(kube=world.kube, azure=world.azure)
+        injector.watch = watch
         world.forget_client_caches()
         start = clock.now()
         attempts: list[AttemptRecord] = []
+        sleeps0 = len(watch.sleeps) if watch is not None else 0
 
         def observed(tc: Any, manifest: MaintenanceManifest, cluster: Any) -> None:
             rec = AttemptRecord(attempt=manifest.dequeues, start=clock.now(), deadline=tc.deadline)
             attempts.append(rec)
+            if watch is not None:
+                watch.arm(manifest.dequeues, tc.deadline)
             try:
                 fn(tc, manifest, cluster)
+            except AttemptDeadline as e:
+                # as a cancelled context would: the attempt ends here with a retryable error
+                rec.overran = True
+                rec.step = e.step or injector.step
+                rec.error = TransientError(
+                    f"task deadline exceeded in step {rec.step or '-'} (attempt stopped at its deadline by the harness)"
+                )
+                raise rec.error from None
             except SimulatedCrash:
                 rec.crashed = True
                 rec.step = injector.step
@@ -328,6 +363,8 @@ class Replayer:
                 rec.step = injector.step
                 raise
             finally:
+                if watch is not None:
+                    watch.disarm()
                 rec.end = clock.now()
                 rec.step = rec.step or injector.step
 
@@ -344,6 +381,7 @@ class Replayer:
             renew_leases=False,
         )
         finished = False
+        aborted = ""
         try:
             for _ in range(self.max_passes):
                 try:
@@ -354,8 +392,15 @@ class Replayer:
                 if m.is_final:
                     finished = True
                     break
+                if any(a.overran for a in attempts):
+                    break  # the verdict is in; more attempts would wait out their deadlines too
                 clock.advance(self.poll_interval)
+        except WallBudgetExceeded:
+            aborted = (watch.exceeded if watch is not None else "") or f"step {injector.step or '-'}"
         finally:
+            if watch is not None:
+                watch.disarm()
+            injector.watch = None
             world.faults = old
             old.attach(kube=world.kube, azure=world.azure)
         final = world.store.get_manifest(manifest.id)
@@ -371,6 +416,8 @@ class Replayer:
             steps=list(injector.steps_seen),
             virtual=clock.now() - start,
             finished=finished,
+            sleeps=list(watch.sleeps[sleeps0:]) if watch is not None else [],
+            aborted=aborted,
         )
 
     # -- the replay -----------------------------------------------------------------------------
@@ -381,9 +428,29 @@ class Replayer:
         ignore = tuple(ignore)
         wall0 = time.perf_counter()
         world = self.world
+        clock = world.clock
+        watch = AttemptWatch(wall_budget=self.wall_budget)
+        clock.guard = watch
+        watch.start()
+        try:
+            return self._replay(task_id, fn, ignore, max_dequeues, watch, wall0)
+        finally:
+            watch.stop()
+            clock.guard = None
+
+    def _replay(
+        self,
+        task_id: str,
+        fn: Callable[..., None],
+        ignore: tuple[str, ...],
+        max_dequeues: int,
+        watch: AttemptWatch,
+        wall0: float,
+    ) -> ReplayOutcome:
+        world = self.world
         snap = world.snapshot()
 
-        baseline = self.run_once("baseline", task_id, fn, FaultInjector(seed=self.seed), max_dequeues)
+        baseline = self.run_once("baseline", task_id, fn, FaultInjector(seed=self.seed), max_dequeues, watch)
         pairs = sites_from(baseline.requests, baseline.steps, self.extra_kinds)
         site = self.site
         if site is None and self.site_picker is not None and self.faulted:
@@ -391,7 +458,10 @@ class Replayer:
 
         violations: list[str] = []
         diff: list[str] = []
-        if self.faulted:
+        run = baseline
+        injector: FaultInjector | None = None
+        if self.faulted and not baseline.stopped:
+            after_baseline = world.snapshot()
             world.restore(snap)
             injector = FaultInjector(
                 seed=self.seed,
@@ -403,9 +473,7 @@ class Replayer:
             )
             if self.configure is not None:
                 self.configure(injector)
-            run = self.run_once("faulted", task_id, fn, injector, max_dequeues)
-        else:
-            run = baseline
+            run = self.run_once("faulted", task_id, fn, injector, max_dequeues, watch)
 
         violations += self._check_attempts(baseline, "baseline")
         if run is not baseline:
@@ -419,18 +487,36 @@ class Replayer:
             diff = world_diff(baseline.world, run.world, ignore)
             if diff:
                 violations.append(f"final world differs from the baseline's in {len(diff)} place(s): {diff[0]}")
-        if not baseline.finished:
+            assert injector is not None
+            for rule in injector.rules:
+                if rule.fired == 0:
+                    violations.append(
+                        f"fault rule {rule.describe()} never fired: nothing the faulted run did matched it"
+                    )
+        if not baseline.finished and not baseline.stopped:
             violations.append(f"baseline did not reach a final state in {self.max_passes} actuator passes")
 
-        # idempotence: one more clean run changes nothing
-        before = world.state()
-        again = self.run_once("idempotence", task_id, fn, FaultInjector(seed=self.seed), max_dequeues)
-        idem = world_diff(before, again.world, ignore)
-        if idem:
-            violations.append(
-                f"not idempotent: one more clean run changed the world in {len(idem)} place(s): {idem[0]}"
-            )
-            diff = diff + [f"(idempotence) {d}" for d in idem]
+        # idempotence: one more clean run ends as the baseline did and changes nothing. After a
+        # faulted run that already failed, it runs on the baseline's final world instead, so that
+        # its verdict is about the task, not about the faulted run's damage.
+        if not baseline.stopped and not run.stopped:
+            if violations and run is not baseline:
+                world.restore(after_baseline)
+            before = world.state()
+            again = self.run_once("idempotence", task_id, fn, FaultInjector(seed=self.seed), max_dequeues, watch)
+            violations += self._check_attempts(again, "idempotence run")
+            if again.state != baseline.state and not again.aborted:
+                violations.append(
+                    f"idempotence run: one more clean run ended {again.state} "
+                    f"({again.status_text or 'no status text'}) where the baseline ended {baseline.state}: "
+                    "a task run again must end as its first run did"
+                )
+            idem = world_diff(before, again.world, ignore)
+            if idem:
+                violations.append(
+                    f"not idempotent: one more clean run changed the world in {len(idem)} place(s): {idem[0]}"
+                )
+                diff = diff + [f"(idempotence) {d}" for d in idem]
 
         return ReplayOutcome(
             task_id=task_id,
@@ -450,22 +536,30 @@ class Replayer:
         )
 
     # -- checks ---------------------------------------------------------------------------------
-    @staticmethod
-    def _check_attempts(run: RunResult, label: str) -> list[str]:
+    def _check_attempts(self, run: RunResult, label: str) -> list[str]:
         out = []
         for a in run.attempts:
-            if a.end is not None and a.end > a.deadline:
+            minutes = round((a.deadline - a.start).total_seconds() / 60)
+            if a.overran or (a.end is not None and a.end > a.deadline):
                 out.append(
-                    f"{label}: attempt {a.attempt} ran past its deadline ({a.deadline:%H:%M:%S}) until "
-                    f"{a.end:%H:%M:%S} (step {a.step or '-'}): a step waited or slept past the 60-minute task deadline"
+                    f"{label}: attempt {a.attempt} ran past its {minutes}-minute deadline in step {a.step or '-'} "
+                    f"(stopped at {a.deadline:%H:%M:%S}, started {a.start:%H:%M:%S}): a step waited without a "
+                    "timeout or slept past the task deadline"
                 )
             if a.error is not None and not isinstance(a.error, MIMOError):
                 out.append(
                     f"{label}: attempt {a.attempt}: step {a.step or '-'} let {a.describe_error()} escape unclassified "
                     "(raise mimo.TransientError or mimo.TerminalError)"
                 )
-        if not run.finished:
-            out.append(f"{label}: no final state after {MAX_PASSES} actuator passes")
+        out.extend(f"{label}: {s.describe()}" for s in run.sleeps)
+        if run.aborted:
+            out.append(
+                f"{label}: the replay used more than its wall-clock budget of {self.wall_budget:g}s of real time "
+                f"({run.aborted}): a real sleep escaped the simulated clock (e.g. 'from time import sleep') or a "
+                "loop spins without sleeping"
+            )
+        elif not run.finished and not run.stopped:
+            out.append(f"{label}: no final state after {self.max_passes} actuator passes")
         return out
 
     @staticmethod

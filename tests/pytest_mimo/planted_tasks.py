@@ -115,6 +115,53 @@ def wait_briefly(tc: object) -> None:
     get_task_context(tc).sleep(30)
 
 
+# -- (f) an infinite wait: a readiness loop with no timeout ------------------------------------
+def _etcd_settled(tc: object) -> bool:
+    tc = get_task_context(tc)
+    try:
+        co = tc.client_helper().get_one("config.openshift.io/v1", "ClusterOperator", "etcd")
+    except Exception as e:
+        raise _classify(e, "etcd") from e
+    conds = {c["type"]: c["status"] for c in co.get("status", {}).get("conditions", [])}
+    return conds.get("Progressing") == "False"
+
+
+def wait_etcd_forever(tc: object) -> None:
+    while not _etcd_settled(tc):  # etcd keeps Progressing: this never ends
+        time.sleep(10)
+
+
+def etcd_settled(tc: object) -> bool:
+    return _etcd_settled(tc)
+
+
+def wait_etcd_bounded(tc, manifest, cluster) -> None:
+    """The correct twin: a condition with a timeout, going on after it (``fail=False``)."""
+    run_steps(tc, [condition(etcd_settled, timeout=600, fail=False), action(check_apiserver)])
+
+
+# -- (g) a real sleep in a step ----------------------------------------------------------------
+def settle_with_time_sleep(tc: object) -> None:
+    time.sleep(30)  # blocks the host; the deadline is not looked at
+    check_apiserver(tc)
+
+
+def settle_with_tc_sleep(tc: object) -> None:
+    get_task_context(tc).sleep(30)
+    check_apiserver(tc)
+
+
+# -- (h) the second run always fails ------------------------------------------------------------
+def create_marker_once_only(tc: object) -> None:
+    tc = get_task_context(tc)
+    try:
+        tc.client_helper().create(dict(MARKER))
+    except Exception as e:
+        if isinstance(e, ApiException) and is_already_exists(e):
+            raise TerminalError("marker already exists: refusing to run twice") from e
+        raise _classify(e, "marker") from e
+
+
 # -- a representative three-step Kubernetes + Key Vault task ----------------------------------
 def copy_secret(tc: object) -> None:
     tc = get_task_context(tc)
@@ -175,6 +222,9 @@ def seed_world(world) -> None:
         {"apiVersion": "config.openshift.io/v1", "kind": "ClusterOperator", "metadata": {"name": "kube-apiserver"},
          "status": {"conditions": [{"type": "Available", "status": "True"},
                                    {"type": "Progressing", "status": "False"}]}},
+        {"apiVersion": "config.openshift.io/v1", "kind": "ClusterOperator", "metadata": {"name": "etcd"},
+         "status": {"conditions": [{"type": "Available", "status": "True"},
+                                   {"type": "Progressing", "status": "True"}]}},
     )
     vault = world.environment.cluster_keyvault_uri.split("//")[1].split(".")[0]
     world.azure.keyvault(vault).set_secret("pull-secret", "s3cr3t-value")

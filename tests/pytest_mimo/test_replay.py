@@ -2,6 +2,7 @@
 
 import re
 import shlex
+import time
 from pathlib import Path
 
 import pytest
@@ -63,11 +64,96 @@ def test_d_not_idempotent_is_caught_even_on_the_clean_replay(pytester):
     result.stdout.fnmatch_lines(["*not idempotent: one more clean run changed the world*data.runs*"])
 
 
-def test_e_real_sleep_past_deadline_is_caught(pytester):
+def test_e_real_sleep_past_deadline_is_stopped_at_the_deadline(pytester):
     suite(pytester, ("buggy", "p.one_step(p.wait_too_long)"))
     result = pytester.runpytest("--mimo-replays=0", "-p", "no:xdist")
     assert result.ret == pytest.ExitCode.TESTS_FAILED
-    result.stdout.fnmatch_lines(["*ran past its deadline*the 60-minute task deadline*"])
+    result.stdout.fnmatch_lines([
+        "*baseline: attempt 1 ran past its 60-minute deadline in step action.wait_too_long (stopped at 01:00:00*",
+        "*baseline: attempt 1, step action.wait_too_long: time.sleep(7200) called at *planted_tasks.py:* in wait_too_long*",
+    ])
+
+
+def test_f_infinite_wait_fails_fast_at_the_deadline(pytester):
+    """A readiness loop without a timeout (time.sleep in a loop, etcd never settles) used to hang
+    the suite: virtual time ran on for ever. Every attempt now stops at its deadline."""
+    suite(pytester, ("buggy", "p.one_step(p.wait_etcd_forever)"))
+    t0 = time.perf_counter()
+    result = pytester.runpytest("--mimo-replays=0", "-p", "no:xdist")
+    wall = time.perf_counter() - t0
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines([
+        "*baseline: attempt 1 ran past its 60-minute deadline in step action.wait_etcd_forever*",
+        "*time.sleep(10) called at *planted_tasks.py:* in wait_etcd_forever*",
+    ])
+    assert wall < 5.0, f"the infinite wait took {wall:.1f}s of wall time"
+
+
+def test_g_time_sleep_in_a_step_is_a_violation_naming_the_call_site(pytester):
+    suite(pytester, ("buggy", "p.one_step(p.settle_with_time_sleep)"))
+    result = pytester.runpytest("--mimo-replays=0", "-p", "no:xdist")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines([
+        "*attempt 1, step action.settle_with_time_sleep: time.sleep(30) called at *planted_tasks.py:* "
+        "in settle_with_time_sleep: a step waits with tc.sleep() or a condition*",
+    ])
+
+
+def test_h_a_second_run_that_fails_is_caught_on_the_clean_replay(pytester):
+    suite(pytester, ("buggy", "p.one_step(p.create_marker_once_only)"))
+    result = pytester.runpytest("--mimo-replays=0", "-p", "no:xdist")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines([
+        "*idempotence run: one more clean run ended Failed (*) where the baseline ended Completed*",
+    ])
+
+
+def test_a_failed_faulted_run_adds_no_idempotence_line(pytester):
+    """A 503 called terminal stops the faulted run before its write, so its world lacks that write;
+    the idempotence run then starts from the baseline's world (not the damaged one), so the
+    report does not also call the task 'not idempotent'."""
+    suite(pytester, ("buggy", "p.two_steps(p.check_apiserver_strict, p.set_run)"))
+    result = pytester.runpytest("--mimo-replays=10", "-p", "no:xdist")
+    out = result.stdout.str()
+    assert "an injected transient fault turned terminal" in out
+    assert "final world differs from the baseline's" in out
+    assert "not idempotent" not in out
+    assert "idempotence run" not in out
+
+
+def test_a_busy_loop_is_stopped_by_the_wall_budget(pytester):
+    pytester.makepyfile(planted_tasks=PLANTED)
+    pytester.makepyfile(test_spin="""
+        import planted_tasks as p
+
+        def spin(tc):
+            while True:  # no sleep, no request: only the watchdog can stop it
+                pass
+
+        def test_spin(mimo_world, mimo_replay):
+            p.seed_world(mimo_world)
+            mimo_replay(p.one_step(spin))
+    """)
+    t0 = time.perf_counter()
+    result = pytester.runpytest("--mimo-replays=0", "--mimo-wall-budget=1", "-p", "no:xdist")
+    assert time.perf_counter() - t0 < 10
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines([
+        "*baseline: the replay used more than its wall-clock budget of 1s of real time (attempt 1, step action.spin*",
+    ])
+
+
+def test_an_inject_rule_that_never_fires_fails_its_test(pytester):
+    pytester.makepyfile("""
+        def test_silent(fake_kube, mimo_faults):
+            mimo_faults.inject("kube", "conflict", match="no-such-object", times=1)
+            fake_kube.client_helper().list("v1", "ConfigMap", "default")
+    """)
+    result = pytester.runpytest("-p", "no:xdist")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines([
+        "*mimo_faults: rule inject('kube', 'conflict', match='no-such-object', times=1) never fired*",
+    ])
 
 
 def test_correct_versions_pass_50_seeded_replays(pytester):
@@ -78,10 +164,12 @@ def test_correct_versions_pass_50_seeded_replays(pytester):
         ("set_run", "p.one_step(p.set_run)"),
         ("wait", "p.one_step(p.wait_briefly)"),
         ("three_steps", "p.three_step_task"),
+        ("etcd_bounded", "p.wait_etcd_bounded"),
+        ("tc_sleep", "p.one_step(p.settle_with_tc_sleep)"),
     )
     result = pytester.runpytest("--mimo-replays=50", "--mimo-seed=1", "-p", "no:xdist")
     assert failures(result) == []
-    result.assert_outcomes(passed=5 * 51)
+    result.assert_outcomes(passed=7 * 51)
 
 
 def test_printed_command_reproduces_the_same_trace(pytester):

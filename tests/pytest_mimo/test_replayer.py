@@ -95,3 +95,15 @@ def test_world_diff_never_shows_secret_values():
     for leaked in ("UFJJVkFURQ==", "T1RIRVI=", "hunter2", "hunter3", "pw1", "pw2"):
         assert leaked not in text
     assert text.count("<secret sha256:") == 6
+
+
+def test_a_replay_rule_that_never_fires_is_a_violation(mimo_world):
+    p.seed_world(mimo_world)
+    out = Replayer(
+        mimo_world, seed=3, rate=0.0,
+        configure=lambda inj: inj.inject("kube", "unavailable", match="no-such-thing"),
+    ).replay(p.one_step(p.check_apiserver))
+    assert out.violations == [
+        "fault rule inject('kube', 'unavailable', match='no-such-thing') never fired: "
+        "nothing the faulted run did matched it"
+    ]
