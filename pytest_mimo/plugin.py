@@ -89,6 +89,7 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers", "mimo_faults(rate=0.2, kinds=[...], seed=None): background faults injected by mimo_faults"
     )
     config.addinivalue_line("markers", "mimo_scenario(task_id): this test proves the task (checked by --mimo-gate)")
+    config.addinivalue_line("markers", "mimo_real_time: fake_azure runs on real time (no mimo_clock): LRO waits are real")
 
     workerinput = getattr(config, "workerinput", None)
     if workerinput is not None and "mimo_seed" in workerinput:
@@ -235,12 +236,16 @@ def fake_kube(request: pytest.FixtureRequest, mimo_faults: FaultInjector) -> Ite
 
 
 @pytest.fixture
-def fake_azure(mimo_faults: FaultInjector) -> Iterator[Any]:
-    """Fake Azure Resource Manager, Key Vault and Entra ID endpoints (on ``responses``)."""
+def fake_azure(request: pytest.FixtureRequest, mimo_faults: FaultInjector) -> Iterator[Any]:
+    """Fake Azure Resource Manager, Key Vault and Entra ID endpoints (on ``responses``), on
+    ``mimo_clock``: the SDK's LRO polling and retry waits are virtual unless the test is marked
+    ``mimo_real_time``."""
     from pytest_mimo import defaults
     from pytest_mimo.fakes.azure import FakeAzure
 
-    fake = FakeAzure(subscription_id=defaults.SUBSCRIPTION_ID, tenant_id=defaults.TENANT_ID)
+    real = request.node.get_closest_marker("mimo_real_time") is not None
+    clock = None if real else request.getfixturevalue("mimo_clock")
+    fake = FakeAzure(subscription_id=defaults.SUBSCRIPTION_ID, tenant_id=defaults.TENANT_ID, clock=clock)
     mimo_faults.attach(azure=fake)
     with fake:
         yield fake

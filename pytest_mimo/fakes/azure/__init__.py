@@ -22,8 +22,9 @@ What it serves (see ``responses/`` for the wire, ``models/`` for the state):
   the real challenge authentication.
 
 Anything else raises :class:`UnservedRequestError` naming the URL. Time is
-``time.time()``: run under time-machine and make ``time.sleep`` shift it, and
-the SDK's back-off and LRO polling cost no wall time. Random values (etags,
+``time.time()``: give ``FakeAzure(clock=SimClock())`` (the ``fake_azure`` fixture
+does, with ``mimo_clock``) and the SDK's back-off and LRO polling cost no wall
+time; without a clock they are waited out for real. Random values (etags,
 operation IDs, secret versions, passwords) come from ``random.Random(seed)``.
 """
 

@@ -48,6 +48,7 @@ if TYPE_CHECKING:
 
     from mimo.azure import AzureClients
     from mimo.environment import Environment
+    from pytest_mimo.clock import SimClock
 
 __all__ = ["FakeAzure", "UnservedRequestError", "DEFAULT_SUBSCRIPTION_ID", "DEFAULT_TENANT_ID",
            "DEFAULT_CLIENT_ID", "DEFAULT_CLIENT_SECRET"]
@@ -94,6 +95,7 @@ class FakeAzure:
         page_size: int = 100,
         cloud: AzureCloud | None = None,
         seed: int = 0,
+        clock: SimClock | None = None,
     ) -> None:
         for name, value in (("subscription_id", subscription_id), ("tenant_id", tenant_id)):
             try:
@@ -110,6 +112,10 @@ class FakeAzure:
         self.page_size = page_size
         self.cloud = cloud or CLOUDS["AzureCloud"]
         self.seed = seed
+        #: virtual time: while the fake runs, so does this clock (started by start() if it was not),
+        #: so the SDK's LRO polling and retry waits cost no wall time
+        self.clock = clock
+        self._started_clock = False
         self.rng = random.Random(seed)  #: draws etags, operation IDs, versions, passwords
         self._token_rng = random.Random(f"tokens-{seed}")  # tokens are not world state
         self.client_id = DEFAULT_CLIENT_ID
@@ -145,6 +151,9 @@ class FakeAzure:
         if _ACTIVE is not None and _ACTIVE is not self:
             raise RuntimeError(f"another FakeAzure is active ({_ACTIVE!r}); stop it first, or serve several "
                                "subscriptions from one with add_subscription()")
+        if self.clock is not None and not self.clock.running:
+            self.clock.start()
+            self._started_clock = True
         mock = responses_lib.RequestsMock(assert_all_requests_are_fired=False, registry=_OneRouteRegistry)
         mock.add_callback(responses_lib.GET, "https://fake-azure.invalid/", callback=self._callback, content_type=None)
         mock.start()
@@ -161,6 +170,9 @@ class FakeAzure:
         if mock is not None:
             mock.stop()
             mock.reset()
+        if self._started_clock and self.clock is not None:
+            self._started_clock = False
+            self.clock.stop()
 
     def __enter__(self) -> FakeAzure:
         return self.start()
