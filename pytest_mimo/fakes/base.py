@@ -19,7 +19,9 @@ connection_reset   the connection drops before any response; nothing applied
 lost_response      the request IS applied (state changes), then the connection
                    drops with no response
 lro_failed         azure long-running writes: accepted (201/202 as usual) but
-                   the operation ends ``Failed``; the resource is not changed
+                   the operation ends ``Failed``: the resource is left in
+                   ``provisioningState: Failed`` (a created one stays, an updated
+                   one gets its previous properties back, a deleted one stays)
 token_error        azure token endpoint: 503 with an AAD error body
                    (``temporarily_unavailable``)
 =================  ==========================================================

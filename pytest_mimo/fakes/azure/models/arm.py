@@ -9,11 +9,12 @@ checked lazily by :meth:`ArmState.settle` before every read or write.
 
 from __future__ import annotations
 
+import copy
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["ArmState", "Operation", "ResourceGroup"]
+__all__ = ["ArmState", "Operation", "ResourceGroup", "set_provisioning_state"]
 
 
 @dataclass
@@ -36,6 +37,8 @@ class Operation:
     outcome: str = "Succeeded"  #: final status: Succeeded or Failed
     result: Any = None  #: body served on the Location URL once done (actions)
     settled: bool = False
+    #: the resource before the operation (None for a create): a failed update reverts to it
+    previous: dict[str, Any] | None = None
 
     def status(self, now: float) -> str:
         return self.outcome if now >= self.done_at else "InProgress"
@@ -135,18 +138,31 @@ class ArmState:
                 still.append(op_id)
                 continue
             op.settled = True
-            if op.outcome != "Succeeded":
-                continue
             body = self.resources.get(op.resource_id)
+            if op.outcome != "Succeeded":
+                # the ARM RPC (async-api-reference.md, "Creating or Updating Resources" 5.): the
+                # resource enters the terminal state Failed; a failed update's properties go back
+                # to what they were, a failed create stays (visible, deletable, re-PUT-able)
+                if op.kind == "put" and op.previous is not None:
+                    body = copy.deepcopy(op.previous)
+                    self.resources[op.resource_id] = body
+                if body is not None and op.kind in ("put", "delete"):
+                    set_provisioning_state(body, "Failed")
+                continue
             if op.kind == "delete":
                 if body is not None:
                     self.delete(op.resource_id)
             elif op.kind == "put" and body is not None:
-                props = body.setdefault("properties", {})
-                props["provisioningState"] = "Succeeded"
-                for value in props.values():  # sub-resources (frontend IPs, pools, ip configs…)
-                    if isinstance(value, list):
-                        for item in value:
-                            if isinstance(item, dict) and isinstance(item.get("properties"), dict):
-                                item["properties"]["provisioningState"] = "Succeeded"
+                set_provisioning_state(body, "Succeeded")
         self.pending = still
+
+
+def set_provisioning_state(body: dict[str, Any], state: str) -> None:
+    """``provisioningState`` of a resource and of its sub-resources (frontend IPs, pools, IP configurations…)."""
+    props = body.setdefault("properties", {})
+    props["provisioningState"] = state
+    for value in props.values():
+        if isinstance(value, list):
+            for item in value:
+                if isinstance(item, dict) and isinstance(item.get("properties"), dict):
+                    item["properties"]["provisioningState"] = state

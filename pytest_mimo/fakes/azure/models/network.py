@@ -26,6 +26,7 @@ __all__ = [
     "missing_lb_references",
     "missing_pool_references",
     "with_backend_ip_configurations",
+    "with_virtual_machine",
 ]
 
 #: lower-cased type -> (canonical type, sub-resource collections in ``properties``)
@@ -265,3 +266,18 @@ def missing_pls_frontends(arm: ArmState, pls: dict[str, Any]) -> list[tuple[str,
         if not sep or ref.lower() not in _frontends(arm.get(lb_id)):
             missing.append((ref, str(pls.get("id"))))
     return missing
+
+
+def with_virtual_machine(arm: ArmState, nic: dict[str, Any]) -> dict[str, Any]:
+    """The NIC as the service shows it: ``virtualMachine`` (read-only) names the VM whose
+    ``networkProfile.networkInterfaces`` lists it. A NIC stored with one (seeded) keeps it."""
+    nic_id = str(nic.get("id", "")).lower()
+    for key, body in arm.resources.items():
+        if "/providers/microsoft.compute/virtualmachines/" not in key or key.count("/") != 8:
+            continue
+        refs = (((body.get("properties") or {}).get("networkProfile") or {}).get("networkInterfaces")) or []
+        if any(isinstance(r, dict) and str(r.get("id", "")).lower() == nic_id for r in refs):
+            out = dict(nic)
+            out["properties"] = {**(nic.get("properties") or {}), "virtualMachine": {"id": body["id"]}}
+            return out
+    return nic

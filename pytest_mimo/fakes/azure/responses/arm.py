@@ -273,21 +273,27 @@ def _resource_group(fake: FakeAzure, inc: Incoming, p: ArmPath) -> Reply:
         existed = fake.arm.group(p.resource_group, p.subscription) is not None
         g = fake.arm.add_group(p.resource_group, str(body["location"]), p.subscription)
         return json_reply(200 if existed else 201, {"id": rg_id, "name": g.name, "type": "Microsoft.Resources/resourceGroups",
-                                                     "location": g.location, "properties": {"provisioningState": "Succeeded"}})
+                                                     "location": g.location, "properties": {"provisioningState": "Succeeded"}},
+                          None if existed else {"Retry-After": "10"})
     raise _unserved(inc, "only GET and PUT of resource groups are faked")
 
 
 # -- writes -------------------------------------------------------------------------------------
+_PRECONDITION = "The condition specified using HTTP conditional header(s) is not met."
+
+
 def _check_if_match(inc: Incoming, old: dict[str, Any] | None) -> None:
-    want = inc.headers.get("If-Match")
-    if want is None:
-        return
+    """If-Match / If-None-Match as the ARM RPC's Addendum.md "ETags for Resources" tables say:
+    PUT If-Match on a missing resource, If-Match not the current etag, If-None-Match ``*`` on an
+    existing resource (or the current etag) → 412 PreconditionFailed. (PATCH and DELETE of a
+    missing resource answer 404 / 204 before this check.)"""
     have = (old or {}).get("etag")
-    if want == "*" and old is not None:
-        return
-    if have is None or want != have:
-        raise ArmError(412, "PreconditionFailed",
-                       "The condition specified using HTTP conditional header(s) is not met.")
+    want = inc.headers.get("If-Match")
+    if want is not None and not (want.strip() == "*" and old is not None) and (have is None or want != have):
+        raise ArmError(412, "PreconditionFailed", _PRECONDITION)
+    none_match = inc.headers.get("If-None-Match")
+    if none_match is not None and old is not None and (none_match.strip() == "*" or none_match == have):
+        raise ArmError(412, "PreconditionFailed", _PRECONDITION)
 
 
 def _check_not_locked(fake: FakeAzure, inc: Incoming, p: ArmPath, kind: Kind, rid: str) -> None:
@@ -331,9 +337,8 @@ def _put(fake: FakeAzure, inc: Incoming, p: ArmPath, kind: Kind, lro_failed: boo
     if not kind.lro_put:
         fake.arm.put(rid, new)
         return json_reply(status, kind.view(fake, new) if kind.view else new)
-    if not lro_failed:
-        fake.arm.put(rid, new)
-    op = start_operation(fake, "put", rid, p, failed=lro_failed)
+    fake.arm.put(rid, new)
+    op = start_operation(fake, "put", rid, p, failed=lro_failed, previous=old)
     return json_reply(status, kind.view(fake, new) if kind.view else new, {
         "Azure-AsyncOperation": op_url(fake, inc, p, op, "operations"),
         "Retry-After": str(kind.retry_after),
@@ -341,12 +346,25 @@ def _put(fake: FakeAzure, inc: Incoming, p: ArmPath, kind: Kind, lro_failed: boo
 
 
 def _merge(old: Any, patch: Any) -> Any:
-    """JSON merge of a PATCH body into the stored resource (objects merge, the rest replaces)."""
+    """JSON merge-patch (RFC 7396) of a PATCH body into the stored resource: objects merge, ``null``
+    removes, the rest replaces — except ``tags``, which a PATCH replaces whole (ARM RPC,
+    resource-api-reference.md "Patch Resource": tag1+tag2 PATCHed with tag3 gives tag3)."""
+    out = _merge_patch(old, patch)
+    if isinstance(patch, dict) and isinstance(out, dict) and isinstance(patch.get("tags"), dict):
+        out["tags"] = copy.deepcopy(patch["tags"])
+    return out
+
+
+def _merge_patch(old: Any, patch: Any) -> Any:
     if not isinstance(old, dict) or not isinstance(patch, dict):
-        return copy.deepcopy(patch)
+        return copy.deepcopy(patch) if not isinstance(patch, dict) else {
+            k: _merge_patch(None, v) for k, v in patch.items() if v is not None}
     out = dict(old)
     for k, v in patch.items():
-        out[k] = _merge(old.get(k), v)
+        if v is None:
+            out.pop(k, None)
+        else:
+            out[k] = _merge_patch(old.get(k), v)
     return out
 
 
@@ -368,9 +386,8 @@ def _patch(fake: FakeAzure, inc: Incoming, p: ArmPath, kind: Kind, lro_failed: b
     if not kind.lro_patch:
         fake.arm.put(rid, new)
         return json_reply(200, shown)
-    if not lro_failed:
-        fake.arm.put(rid, new)
-    op = start_operation(fake, "put", rid, p, failed=lro_failed)
+    fake.arm.put(rid, new)
+    op = start_operation(fake, "put", rid, p, failed=lro_failed, previous=old)
     return json_reply(200, shown, {
         "Azure-AsyncOperation": op_url(fake, inc, p, op, "operations"),
         "Retry-After": str(kind.retry_after),
@@ -389,8 +406,7 @@ def _delete(fake: FakeAzure, inc: Incoming, p: ArmPath, kind: Kind, lro_failed: 
     if not kind.lro_delete:
         fake.arm.delete(rid)
         return Reply(200, {})
-    if not lro_failed:
-        old.setdefault("properties", {})["provisioningState"] = "Deleting"
+    old.setdefault("properties", {})["provisioningState"] = "Deleting"
     op = start_operation(fake, "delete", rid, p, failed=lro_failed)
     return Reply(202, {
         "Azure-AsyncOperation": op_url(fake, inc, p, op, "operations"),
@@ -401,7 +417,8 @@ def _delete(fake: FakeAzure, inc: Incoming, p: ArmPath, kind: Kind, lro_failed: 
 
 
 # -- long-running operations ----------------------------------------------------------------------
-def start_operation(fake: FakeAzure, kind: str, rid: str, p: ArmPath, *, failed: bool, result: Any = None) -> Operation:
+def start_operation(fake: FakeAzure, kind: str, rid: str, p: ArmPath, *, failed: bool, result: Any = None,
+                    previous: dict[str, Any] | None = None) -> Operation:
     g = fake.arm.group(p.resource_group or "", p.subscription)
     op = Operation(
         id=fake._new_uuid(),
@@ -413,6 +430,7 @@ def start_operation(fake: FakeAzure, kind: str, rid: str, p: ArmPath, *, failed:
         subscription=p.subscription,
         outcome="Failed" if failed else "Succeeded",
         result=result,
+        previous=copy.deepcopy(previous),
     )
     return fake.arm.start(op)
 

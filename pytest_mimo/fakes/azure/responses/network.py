@@ -25,6 +25,7 @@ from pytest_mimo.fakes.azure.models.network import (
     missing_pls_frontends,
     missing_pool_references,
     with_backend_ip_configurations,
+    with_virtual_machine,
 )
 from pytest_mimo.fakes.azure.responses.arm import KINDS, Kind
 from pytest_mimo.fakes.azure.responses.common import ArmError
@@ -87,8 +88,12 @@ def _validate_pls(fake: FakeAzure, rid: str, pls: dict[str, Any]) -> None:
         raise _invalid_reference(missing)
 
 
+def _nic_view(fake: FakeAzure, nic: dict[str, Any]) -> dict[str, Any]:
+    return with_virtual_machine(fake.arm, nic)
+
+
 def _check_nic_delete(fake: FakeAzure, nic: dict[str, Any]) -> None:
-    vm = (nic.get("properties") or {}).get("virtualMachine")
+    vm = (_nic_view(fake, nic).get("properties") or {}).get("virtualMachine")
     if isinstance(vm, dict) and vm.get("id"):
         raise ArmError(
             400, "NicInUse",
@@ -112,7 +117,7 @@ def register() -> None:
     )
     nic = "microsoft.network/networkinterfaces"
     KINDS[nic] = Kind(KINDS[nic].full_type, _builder(nic), validate=_validate_nic, check_delete=_check_nic_delete,
-                      locks_while_running=True)
+                      view=_nic_view, locks_while_running=True)
     lb = "microsoft.network/loadbalancers"
     KINDS[lb] = Kind(KINDS[lb].full_type, _builder(lb), view=_lb_view, validate=_validate_lb, locks_while_running=True)
     pls = "microsoft.network/privatelinkservices"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import pytest
@@ -98,7 +99,19 @@ def test_5xx_on_a_write_applies_nothing(fake: FakeAzure, arm_token: str) -> None
     assert fake.get_resource(LB) is None
 
 
-def test_lro_failed_put_is_accepted_then_fails_and_changes_nothing(fake: FakeAzure, clients: AzureClients, vclock: Any) -> None:
+def _failed(body: dict[str, Any]) -> dict[str, Any]:
+    """The resource and its sub-resources in provisioningState Failed, nothing else changed."""
+    out = copy.deepcopy(body)
+    out["properties"]["provisioningState"] = "Failed"
+    for pool in out["properties"]["backendAddressPools"]:
+        pool["properties"]["provisioningState"] = "Failed"
+    return out
+
+
+def test_lro_failed_update_is_accepted_then_fails_and_reverts_to_failed(fake: FakeAzure, clients: AzureClients,
+                                                                         vclock: Any) -> None:
+    """ARM RPC async-api-reference.md, "Creating/Updating Using Async Processing" 5.: the resource
+    enters the terminal state Failed; a failed update's properties are reverted."""
     before = fake.put_resource(LB, LB_BODY)
     inject(fake, "lro_failed", verb="create_or_update")
     poller = clients.load_balancers_client().begin_create_or_update("rg", "lb", {**LB_BODY, "tags": {"new": "1"}})
@@ -107,15 +120,35 @@ def test_lro_failed_put_is_accepted_then_fails_and_changes_nothing(fake: FakeAzu
     assert poller.status() == "Failed"
     put = next(r for r in fake.requests if r.method == "PUT")
     assert put.status == 200 and put.fault == "lro_failed"
-    assert fake.get_resource(LB) == before
+    assert fake.get_resource(LB) == _failed(before)
+    assert clients.load_balancers_client().get("rg", "lb").provisioning_state == "Failed"
 
 
-def test_lro_failed_delete_leaves_the_resource(fake: FakeAzure, clients: AzureClients, vclock: Any) -> None:
+def test_lro_failed_create_leaves_a_failed_resource_that_can_be_deleted_or_put_again(
+    fake: FakeAzure, clients: AzureClients, vclock: Any
+) -> None:
+    """A task doing "404 → create" meets the Failed resource Azure leaves behind."""
+    lbs = clients.load_balancers_client()
+    inject(fake, "lro_failed", verb="create_or_update")
+    with pytest.raises(HttpResponseError):
+        lbs.begin_create_or_update("rg", "lb", LB_BODY).result()
+    got = lbs.get("rg", "lb")
+    assert got.provisioning_state == "Failed" and got.backend_address_pools[0].provisioning_state == "Failed"
+    assert [x.name for x in lbs.list("rg")] == ["lb"]
+    assert lbs.begin_create_or_update("rg", "lb", LB_BODY).result().provisioning_state == "Succeeded"
+    inject(fake, "lro_failed", verb="create_or_update")
+    with pytest.raises(HttpResponseError):
+        lbs.begin_create_or_update("rg", "lb2", LB_BODY).result()
+    lbs.begin_delete("rg", "lb2").result()
+    assert fake.get_resource(LB + "2") is None
+
+
+def test_lro_failed_delete_leaves_the_resource_failed(fake: FakeAzure, clients: AzureClients, vclock: Any) -> None:
     before = fake.put_resource(LB, LB_BODY)
     inject(fake, "lro_failed", verb="delete")
     with pytest.raises(HttpResponseError):
         clients.load_balancers_client().begin_delete("rg", "lb").result()
-    assert fake.get_resource(LB) == before
+    assert fake.get_resource(LB) == _failed(before)
 
 
 def test_lro_failed_on_a_read_is_not_played(fake: FakeAzure, clients: AzureClients) -> None:
@@ -214,4 +247,4 @@ def test_lro_failed_generate_credentials_makes_no_passwords(fake: FakeAzure, cli
     with pytest.raises(HttpResponseError):
         clients.registries_client().begin_generate_credentials("global", "acr", {"tokenId": f"{reg}/tokens/t"}).result()
     assert fake.token_passwords(f"{reg}/tokens/t") == {}
-    assert fake.get_resource(f"{reg}/tokens/t") == token
+    assert fake.get_resource(f"{reg}/tokens/t") == token  # an action changes no provisioningState
