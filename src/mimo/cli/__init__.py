@@ -5,7 +5,7 @@ a ``postgresql://…`` URL for a database shared by many hosts; ``:memory:``
 for a throw-away store) and ``--env FILE`` (the Environment TOML;
 default from ``MIMO_*`` variables). Task plugins: the ``mimo`` entry-point
 group, plus the modules named in ``MIMO_PLUGINS`` (comma-separated, imported
-from ``sys.path``) for plugins that are not installed.
+from ``sys.path`` and then the current directory) for plugins that are not installed.
 
 Bad input is refused with one line on stderr (``mimo: error: …``), exit code
 2, and nothing written; every value from outside goes through
@@ -72,7 +72,8 @@ def cli(ctx: click.Context, store_path: str, env_path: str | None) -> None:
       MIMO_STORE    store file or postgresql:// URL, when --store is not given (default ./mimo.db)
       MIMO_PLUGINS  comma-separated modules with a mimo_register_tasks hookimpl,
                     registered on top of the 'mimo' entry points (for plugins
-                    that are not installed; they are imported from sys.path)
+                    that are not installed; imported from sys.path, then the
+                    current directory)
       MIMO_*        environment fields when --env is not given (see mimo env)
 
     Bad input: one line on stderr, exit code 2, nothing written.

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import json
 import os
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, NoReturn
@@ -161,6 +162,26 @@ def open_cli_store(*, write: bool = True) -> Store:
     return s._store
 
 
+@contextlib.contextmanager
+def _current_directory_importable(needed: bool) -> Iterator[None]:
+    """Plugin modules are found in the current directory too, as ``python -m`` finds them.
+
+    A console script's ``sys.path[0]`` is its ``bin`` directory, so a module next to
+    the user (``MIMO_PLUGINS=mytasks mimo tasks``) would not be found. The directory
+    goes last, so it never shadows an installed or standard module, and only for the
+    plugin imports.
+    """
+    cwd = os.getcwd()
+    add = needed and cwd not in sys.path and "" not in sys.path
+    if add:
+        sys.path.append(cwd)
+    try:
+        yield
+    finally:
+        if add and cwd in sys.path:
+            sys.path.remove(cwd)
+
+
 def load_cli_tasks() -> dict[str, Any]:
     """The registry: built-in tasks, entry points, and the modules named in ``MIMO_PLUGINS``."""
     s = settings()
@@ -168,12 +189,14 @@ def load_cli_tasks() -> dict[str, Any]:
         from mimo.tasks.registry import RegistryError, load_tasks
 
         plugins: list[object] = []
-        names = inputs.text(os.environ.get(PLUGINS_ENV, ""), PLUGINS_ENV)
-        for name in [n.strip() for n in names.split(",") if n.strip()]:
-            try:
-                plugins.append(importlib.import_module(name))
-            except Exception as e:
-                fail(f"{PLUGINS_ENV}: cannot import plugin module {name!r}: {type(e).__name__}: {e}")
+        names = [n.strip() for n in inputs.text(os.environ.get(PLUGINS_ENV, ""), PLUGINS_ENV).split(",")
+                 if n.strip()]
+        with _current_directory_importable(bool(names)):
+            for name in names:
+                try:
+                    plugins.append(importlib.import_module(name))
+                except Exception as e:
+                    fail(f"{PLUGINS_ENV}: cannot import plugin module {name!r}: {type(e).__name__}: {e}")
         try:
             s._tasks = load_tasks(plugins=plugins)
         except RegistryError as e:
