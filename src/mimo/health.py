@@ -60,23 +60,27 @@ class Readiness:
         self.delay = float(delay)
         self._monotonic = monotonic
         self.started = monotonic()
-        self.parts: dict[str, Freshness] = {}
+        self.checks: dict[str, Callable[[], bool]] = {}
 
     def freshness(self, name: str, max_age: float) -> Freshness:
+        """A new check: ``name`` was touched within ``max_age`` seconds."""
         f = Freshness(name, max_age, self._monotonic)
-        self.parts[name] = f
+        self.checks[name] = f.fresh
         return f
 
-    def part_ready(self, name: str) -> bool:
-        """One loop ready (used by its heartbeat): fresh and past the delay."""
-        part = self.parts.get(name)
-        return part is not None and self._past_delay() and part.fresh()
+    def add_check(self, name: str, check: Callable[[], bool]) -> None:
+        """Any other condition (a loop's thread still running, say)."""
+        self.checks[name] = check
+
+    def part_ready(self, *names: str) -> bool:
+        """Only these checks (a loop's heartbeat), and the delay."""
+        return self._past_delay() and all(n in self.checks and self.checks[n]() for n in names)
 
     def _past_delay(self) -> bool:
         return self._monotonic() - self.started >= self.delay
 
     def ready(self) -> bool:
-        return self._past_delay() and all(p.fresh() for p in self.parts.values())
+        return self._past_delay() and all(check() for check in self.checks.values())
 
 
 def healthz_reply(readiness: Readiness, check: str | None, *, verbose: bool = False) -> tuple[int, str]:

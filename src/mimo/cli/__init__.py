@@ -26,6 +26,7 @@ from mimo.cli.common import DEFAULT_STORE, STORE_ENV, Settings, check_args, fail
 from mimo.cli.info import env_cmd, tasks_cmd
 from mimo.cli.manifests import manifests
 from mimo.cli.schedules import schedules
+from mimo.cli.serve import serve_cmd
 from mimo.cli.workers import actuator_cmd, scheduler_cmd
 from mimo.cli_simulate import simulate
 
@@ -84,7 +85,8 @@ def cli(ctx: click.Context, store_path: str, env_path: str | None) -> None:
                        env_path=text(env_path, "--env", empty=False) if env_path is not None else None)
 
 
-for command in (clusters, manifests, schedules, selectors_cmd, tasks_cmd, env_cmd, actuator_cmd, scheduler_cmd):
+for command in (clusters, manifests, schedules, selectors_cmd, tasks_cmd, env_cmd, actuator_cmd, scheduler_cmd,
+                serve_cmd):
     cli.add_command(command)
 cli.add_command(simulate)
 
