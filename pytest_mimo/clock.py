@@ -24,7 +24,31 @@ from typing import Any, Protocol
 
 import time_machine
 
-__all__ = ["SimClock", "ClockGuard", "DEFAULT_START", "parse_start"]
+__all__ = ["SimClock", "ClockGuard", "DEFAULT_START", "parse_start", "on_advance", "off_advance"]
+
+#: called (with no arguments) after any running SimClock moves: servers waiting on virtual
+#: deadlines (a fake kube's watches, its namespace controller) wake and look at the time
+_advance_listeners: list[Any] = []
+_listeners_lock = threading.Lock()
+
+
+def on_advance(fn: Any) -> None:
+    """Call ``fn()`` after every move of a running :class:`SimClock` (until :func:`off_advance`)."""
+    with _listeners_lock:
+        _advance_listeners.append(fn)
+
+
+def off_advance(fn: Any) -> None:
+    with _listeners_lock:
+        if fn in _advance_listeners:
+            _advance_listeners.remove(fn)
+
+
+def _moved() -> None:
+    with _listeners_lock:
+        listeners = list(_advance_listeners)
+    for fn in listeners:
+        fn()
 
 DEFAULT_START = datetime(2026, 1, 5, tzinfo=timezone.utc)  # a Monday
 
@@ -143,12 +167,14 @@ class SimClock:
         with self._lock:
             self._require().shift(seconds)
             self._slept += seconds
+        _moved()
         return self.now()
 
     def move_to(self, when: str | datetime) -> datetime:
         """Jump to an absolute instant (also backwards: replays rewind to their start)."""
         with self._lock:
             self._require().move_to(parse_start(when))
+        _moved()
         return self.now()
 
     @property

@@ -20,9 +20,12 @@ from typing import TYPE_CHECKING, Any
 
 from ..base import FakeRequest, FaultAction, RequestRecord
 from . import discovery
+from .fieldselectors import field_matcher
 from .framing import MAX_HEADER_BYTES, MAX_REQUEST_BODY_BYTES, BodyTooLarge, FramingError, read_body
 from .models import ApiError, KindInfo, KubeModel
+from .options import list_options
 from .urls import Discovery, Resource, route, split_path
+from .watch import Watch
 
 if TYPE_CHECKING:
     from .server import FakeKube
@@ -81,6 +84,14 @@ def fault_status(kind: str, target: Resource | None, retry_after: int) -> ApiErr
     if kind == "conflict" and target is not None:
         return ApiError.conflict(target.info, target.name or "")
     return None
+
+
+class _Answered(Exception):
+    """An ``ApiError`` found before dispatch (a watch's options): answer it as is."""
+
+    def __init__(self, error: ApiError) -> None:
+        super().__init__(error.message)
+        self.error = error
 
 
 #: what a create or update body may be in (protobuf is not decoded by the fake)
@@ -296,10 +307,19 @@ class KubeHandler(BaseHTTPRequestHandler):
                 if err is not None:
                     record.fault = kind
                     return reply(err.code, _dumps(err.status()), headers=err.headers)
+            if isinstance(target, Resource) and self.command == "GET" and target.subresource is None:
+                started = self._start_watch(target, query)
+                if started is not None:
+                    record.status = 200
+                    log()
+                    return self._stream(started)
             code, payload, ctype = self._dispatch(target, query, raw, path)
             if kind == "lost_response":
                 return drop(kind, reset=False)
             reply(code, payload, ctype)
+        except _Answered as answered:
+            err = answered.error
+            reply(err.code, _dumps(err.status()), headers=err.headers)
         except OSError:
             self.close_connection = True
         except Exception as exc:  # a bug in the fake: a 500 Status, never a traceback
@@ -312,6 +332,36 @@ class KubeHandler(BaseHTTPRequestHandler):
                 self.close_connection = True
         finally:
             log()
+
+    def _start_watch(self, t: Resource, query: dict[str, list[str]]) -> Watch | None:
+        """A :class:`~.watch.Watch` if the request asks for one (``watch=true`` on a list, or
+        the ``/watch/`` prefix); an invalid one is answered here (and None returned)."""
+        if not t.watch and (t.name is not None or not query.get("watch")):
+            return None
+        try:
+            opts = list_options(query, watch_path=t.watch)
+            if not opts.watch:
+                return None
+            w = Watch(self.fake, t.info, t.namespace, opts, name=t.name)
+            with self.fake.model.lock:
+                w.start()
+        except ApiError as err:
+            raise _Answered(err) from None
+        return w
+
+    def _stream(self, w: Watch) -> None:
+        """The watch's 200 and its events, one HTTP chunk per write."""
+        head = (
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+            "Cache-Control: no-cache, private\r\nTransfer-Encoding: chunked\r\n\r\n"
+        )
+        self.wfile.write(head.encode())
+
+        def write(data: bytes) -> None:
+            self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+
+        w.run(write, self.connection)
+        self.wfile.write(b"0\r\n\r\n")
 
     @staticmethod
     def _named(target: Discovery | Resource | None, raw: bytes) -> Resource | None:
@@ -461,8 +511,9 @@ class KubeHandler(BaseHTTPRequestHandler):
         if m == "GET":
             with model.lock:
                 if t.name is None:
-                    selector = query["labelSelector"][0] if query.get("labelSelector") else None
-                    items = model.list(info, t.namespace, selector)
+                    opts = list_options(query)
+                    fields = field_matcher(info, opts.field_selector)
+                    items = [o for o in model.list(info, t.namespace, opts.label_selector) if fields(o)]
                     typed = [_list_item(info, o) for o in items]
                     return 200, _dumps(
                         {

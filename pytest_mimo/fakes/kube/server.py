@@ -20,6 +20,7 @@ from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ...clock import off_advance, on_advance
 from ..base import FaultHook, RequestRecord, fast_thread_handoff
 from .models import BUILTIN_KINDS, KindInfo, KubeModel, WriteEvent
 from .responses import KubeHandler
@@ -132,6 +133,8 @@ class FakeKube:
         self._dir: Path | None = None
         self._ca_file: Path | None = None
         self._helper: KubeHelper | None = None
+        self._watches = 0
+        self._watches_changed = threading.Condition()
 
     def __repr__(self) -> str:
         where = self.url if self._server is not None else "stopped"
@@ -161,12 +164,16 @@ class FakeKube:
         )
         self._thread.start()
         fast_thread_handoff(True)
+        self.model.history.reopen()
+        on_advance(self._on_clock)
         return self
 
     def stop(self) -> None:
         if self._helper is not None:
             self._helper.close()
             self._helper = None
+        off_advance(self._on_clock)
+        self.model.history.close()  # open watches end
         if self._server is not None:
             fast_thread_handoff(False)
             self._server.stop_serving()
@@ -291,6 +298,34 @@ class FakeKube:
         """
         self._tickers.append(fn)
 
+    # -- watches and virtual time --------------------------------------------
+
+    def _watch_started(self) -> None:
+        with self._watches_changed:
+            self._watches += 1
+            self._watches_changed.notify_all()
+
+    def _watch_ended(self) -> None:
+        with self._watches_changed:
+            self._watches -= 1
+            self._watches_changed.notify_all()
+
+    @property
+    def open_watches(self) -> int:
+        """Watches being served now (each past its initial events)."""
+        return self._watches
+
+    def wait_for_watches(self, count: int, timeout: float | None = None) -> bool:
+        """Block until exactly ``count`` watches are open (a client's watch is established,
+        or has ended); False after ``timeout`` real seconds."""
+        with self._watches_changed:
+            return self._watches_changed.wait_for(lambda: self._watches == count, timeout)
+
+    def _on_clock(self) -> None:
+        """The simulated clock moved: waiting watches look at their deadlines."""
+        if self._watches:
+            self.model.history.wake()
+
     def _tick(self) -> None:
         if self._tickers:
             with self.model.lock:
@@ -322,6 +357,11 @@ class FakeKube:
 
     def objects(self) -> Objs:
         return self.model.objects()
+
+    def compact(self) -> None:
+        """Forget the change log, as etcd compaction: watches and continue tokens from
+        before now get 410 Gone."""
+        self.model.history.compact()
 
     def snapshot(self) -> Any:
         return self.model.snapshot()

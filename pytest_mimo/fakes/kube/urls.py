@@ -31,6 +31,8 @@ class Resource:
     namespace: str | None
     name: str | None
     subresource: str | None
+    #: reached through the legacy ``/watch/`` prefix (``/api/v1/watch/namespaces/x/secrets``)
+    watch: bool = False
 
     @property
     def resource(self) -> str:
@@ -75,6 +77,11 @@ def route(path: str, kinds: Mapping[tuple[str, str], KindInfo]) -> Discovery | R
         return None
     if not rest:
         return Discovery("resources", api_version)
+    watch = rest[0] == "watch"
+    if watch:
+        rest = rest[1:]
+        if not rest:
+            return None
 
     namespace: str | None = None
     if (
@@ -96,4 +103,6 @@ def route(path: str, kinds: Mapping[tuple[str, str], KindInfo]) -> Discovery | R
         return None
     if name == "":
         return None
-    return Resource(info, namespace, name, sub)
+    if watch and sub is not None:
+        return None
+    return Resource(info, namespace, name, sub, watch)
