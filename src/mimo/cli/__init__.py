@@ -64,8 +64,16 @@ class MimoGroup(click.Group):
               help=f"store file or postgresql:// URL (or {STORE_ENV}); ':memory:' for a throw-away one")
 @click.option("--env", "env_path", type=click.Path(dir_okay=False), default=None,
               help="environment TOML file (default: MIMO_* variables)")
+@click.option("--api", "api_url", envvar="MIMO_API", default=None,
+              help="admin API URL (or MIMO_API): manifests, schedules and selectors go there, not to --store")
+@click.option("--api-token-file", envvar="MIMO_API_TOKEN_FILE", default=None,
+              help="file with the bearer token for --api (or MIMO_API_TOKEN_FILE)")
+@click.option("--api-cert", default=None, help="client certificate (PEM) for --api")
+@click.option("--api-key", default=None, help="its private key (PEM)")
+@click.option("--api-ca", default=None, help="CA (PEM) to trust for an https --api")
 @click.pass_context
-def cli(ctx: click.Context, store_path: str, env_path: str | None) -> None:
+def cli(ctx: click.Context, store_path: str, env_path: str | None, api_url: str | None,
+        api_token_file: str | None, api_cert: str | None, api_key: str | None, api_ca: str | None) -> None:
     """MIMO: run maintenance tasks against managed OpenShift clusters.
 
     \b
@@ -82,7 +90,9 @@ def cli(ctx: click.Context, store_path: str, env_path: str | None) -> None:
     from mimo.inputs import text
 
     ctx.obj = Settings(store_path=text(store_path, "--store", empty=False),
-                       env_path=text(env_path, "--env", empty=False) if env_path is not None else None)
+                       env_path=text(env_path, "--env", empty=False) if env_path is not None else None,
+                       api_url=text(api_url, "--api", empty=False) if api_url is not None else None,
+                       api_token_file=api_token_file, api_cert=api_cert, api_key=api_key, api_ca=api_ca)
 
 
 for command in (clusters, manifests, schedules, selectors_cmd, tasks_cmd, env_cmd, actuator_cmd, scheduler_cmd,

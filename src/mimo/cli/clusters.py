@@ -301,6 +301,21 @@ def clusters_show(cluster: str, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 def selectors_cmd(cluster: str, as_json: bool) -> None:
     """The selector values of one cluster (what a schedule's selectors compare against)."""
+    from mimo.cli import remote
+
+    client = remote.api_client()
+    if client is not None:
+        try:
+            rid = normalize_resource_id(cluster, name="CLUSTER")
+        except DocumentError as e:
+            fail(str(e))
+        with remote.calling():
+            got = client.selectors(rid)
+        if as_json:
+            print_json(got)
+        else:
+            print_table(f"selector values of {rid.rsplit('/', 1)[-1]}", ("key", "value"), got.items())
+        return
     doc = _get_cluster(cluster)
     try:
         sub = open_cli_store(write=False).get_subscription(doc.subscription_id)

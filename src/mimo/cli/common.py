@@ -80,6 +80,13 @@ class Settings:
     #: the store is a stand-in for one that does not exist yet (read-only commands create none)
     _store_absent: bool = field(default=False, repr=False)
     _tasks: dict[str, Any] | None = field(default=None, repr=False)
+    #: --api URL and its credentials: the admin commands talk to a remote admin API (mimo.cli.remote)
+    api_url: str | None = None
+    api_token_file: str | None = None
+    api_cert: str | None = None
+    api_key: str | None = None
+    api_ca: str | None = None
+    _api: Any = field(default=None, repr=False)
 
     def close(self) -> None:
         if self._store is not None:
@@ -129,6 +136,9 @@ def open_cli_store(*, write: bool = True) -> Store:
     """The store of ``--store``. With ``write=False`` (a command that only reads, or a write command
     still looking things up) a store that does not exist yet is not created: an empty one stands in."""
     s = settings()
+    if s.api_url:
+        command = click.get_current_context().command_path
+        fail(f"--api: `{command}` works on a local store only (the admin API has no endpoint for it)")
     if s._store is not None and not (write and s._store_absent):
         return s._store
     from mimo.store import StoreError, is_store_url, open_store

@@ -8,6 +8,7 @@ import click
 
 from mimo import inputs
 from mimo.api import DocumentError, MaintenanceSchedule
+from mimo.cli import remote
 from mimo.cli.common import (
     fail,
     load_cli_tasks,
@@ -43,10 +44,20 @@ def schedules_put(path: str, as_json: bool) -> None:
     inputs.parse_duration(schedule.schedule_across, "scheduleAcross", maximum=inputs.MAX_SCHEDULE_ACROSS)
     from mimo.scheduler import validate_schedule
 
+    client = remote.api_client()
     try:
-        validate_schedule(schedule, load_cli_tasks())
+        # with --api the server checks the task against its own registry
+        validate_schedule(schedule, load_cli_tasks() if client is None else None)
     except ValueError as e:
         fail(str(e))
+    if client is not None:
+        with remote.calling():
+            _, put = client.put_schedule(schedule.to_dict())
+        if as_json:
+            print_json(put)
+        else:
+            click.echo(put.get("id", schedule.id))
+        return
     open_cli_store().put_schedule(schedule)
     if as_json:
         print_json(schedule.to_dict())
@@ -58,7 +69,18 @@ def schedules_put(path: str, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 def schedules_list(as_json: bool) -> None:
     """List schedules."""
-    found = open_cli_store(write=False).list_schedules()
+    client = remote.api_client()
+    if client is not None:
+        with remote.calling():
+            listed = client.list_schedules()
+        found = []
+        for doc in listed:
+            try:
+                found.append(MaintenanceSchedule.from_dict(doc))
+            except DocumentError as e:
+                fail(f"--api: the server sent a schedule this mimo cannot read: {e}")
+    else:
+        found = open_cli_store(write=False).list_schedules()
     if as_json:
         print_json([s.to_dict() for s in found])
         return
@@ -79,6 +101,15 @@ def schedules_list(as_json: bool) -> None:
 def schedules_show(schedule_id: str, as_json: bool) -> None:
     """Show one schedule and how many manifests it created, by state."""
     sid = require_uuid(schedule_id, "SCHEDULE")
+    client = remote.api_client()
+    if client is not None:  # the admin API has no per-schedule manifest counts
+        with remote.calling():
+            got = client.get_schedule(sid)
+        if as_json:
+            print_json(got)
+        else:
+            print_fields(f"schedule {got.get('id', sid)}", got)
+        return
     store = open_cli_store(write=False)
     try:
         s = store.get_schedule(sid)
