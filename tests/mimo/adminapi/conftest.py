@@ -19,12 +19,17 @@ from mimo.store.base import Store
 from .helpers import NOW, SUB, TOKEN, put_cluster
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+@pytest.fixture(params=["memory", "sqlite", "postgres"])
 def store(request: pytest.FixtureRequest) -> Iterator[Store]:
+    """Each store the API runs on; PostgreSQL is a real server (the ``pg_url`` fixture of tests/conftest.py)."""
     if request.param == "memory":
         from mimo.store.memory import MemoryStore
 
         s: Store = MemoryStore()
+    elif request.param == "postgres":
+        from mimo.store.postgres import PostgresStore
+
+        s = PostgresStore(request.getfixturevalue("pg_url"))
     else:
         from mimo.store.sqlite import SqliteStore
 
