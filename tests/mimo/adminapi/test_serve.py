@@ -178,3 +178,39 @@ def test_client_certificates_with_the_configured_common_name_are_admins(tmp_path
         t.join(30)
     assert not t.is_alive()
     assert ssl.OPENSSL_VERSION  # the TLS layer in use
+
+
+def test_the_host_is_not_ready_while_its_store_does_not_answer(tmp_path: Path) -> None:
+    """Go's checkReady: a loop that could not refresh its view recently makes the host not ready."""
+    from mimo.adminapi.auth import Authenticator
+    from mimo.host import FleetHost, HostConfig
+    from mimo.store.memory import MemoryStore
+
+    class FlakyStore(MemoryStore):
+        down = True
+
+        def count_manifests(self):
+            if self.down:
+                raise ConnectionError("database unreachable")
+            return super().count_manifests()
+
+    store = FlakyStore()
+    config = HostConfig(host="127.0.0.1", port=0, auth=Authenticator(tokens=[TOKEN]), run_actuator=False,
+                        run_scheduler=False, readiness_delay=0, probe_interval=0.05, log_level="critical")
+    host = FleetHost(store, {}, config)
+    url = host.url
+    t = threading.Thread(target=host.serve, daemon=True)
+    t.start()
+    gate = threading.Event()
+    try:
+        with requests.Session() as s:
+            r = s.get(url + "/healthz/ready", timeout=10)
+            assert (r.status_code, r.text) == (500, "internal server error: not ready\n")
+            assert s.get(url + "/healthz", timeout=10).text == "[-]ready failed: reason withheld\nhealthz check failed\n"
+            store.down = False
+            _until(lambda: s.get(url + "/healthz/ready", timeout=10).text == "ok", "ready once the store answers",
+                   gate.wait)
+    finally:
+        host.stop()
+        t.join(30)
+    assert not t.is_alive()
