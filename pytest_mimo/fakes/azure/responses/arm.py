@@ -61,6 +61,7 @@ KINDS: dict[str, Kind] = {}  #: lower-cased type (nested types joined with /) ->
 ACTIONS: dict[str, tuple[ActionHandler, bool]] = {}  #: "<type>/<action>" -> (handler, is_lro)
 SUBSCRIPTION_LISTS: dict[str, ListHandler] = {}  #: lower-cased type -> list handler
 
+_MAX_BODY = 4 * 1024 * 1024  #: ARM's request body limit (4 MB)
 _ARM_AUDIENCES_EXTRA = ("https://management.core.windows.net",)
 
 
@@ -152,6 +153,8 @@ def _us_time(ts: float) -> str:
 def handle(fake: FakeAzure, inc: Incoming, lro_failed: bool) -> Reply:
     try:
         _check_auth(fake, inc)
+        if inc.body is not None and len(inc.body) > _MAX_BODY:
+            raise ArmError(413, "RequestEntityTooLarge", "The request content size exceeds the maximum size of 4 MB.")
         if not inc.url.query.get("api-version"):
             raise ArmError(400, "MissingApiVersionParameter",
                            "The api-version query parameter (?api-version=) is required for all requests.")
@@ -319,6 +322,11 @@ def _put(fake: FakeAzure, inc: Incoming, p: ArmPath, kind: Kind, lro_failed: boo
         raise ArmError(400, "InvalidRequestContent",
                        "The request content was invalid and could not be deserialized: 'The JSON value could not "
                        "be converted to a resource definition: expected an object.'.")
+    for key in ("properties", "tags", "sku"):
+        if key in body and body[key] is not None and not isinstance(body[key], dict):
+            raise ArmError(400, "InvalidRequestContent",
+                           "The request content was invalid and could not be deserialized: 'Error converting value "
+                           f"to type for property '{key}': expected an object.'.")
     if len(p.names) > 1 and fake.arm.get(p.resource_id(len(p.names) - 1)) is None:
         raise ArmError(404, "ParentResourceNotFound",
                        f"Can not perform requested operation on nested resource. Parent resource "

@@ -87,7 +87,8 @@ def handle(fake: FakeAzure, inc: Incoming) -> Reply:
 
 
 def _token(fake: FakeAzure, inc: Incoming, tenant: str, now: str, trace: str) -> Reply:
-    body = inc.body.decode() if isinstance(inc.body, bytes) else (inc.body or "")
+    # a body that is not UTF-8 is read as the endpoint reads it (replacement characters), never a Python error
+    body = inc.body.decode("utf-8", errors="replace") if isinstance(inc.body, bytes) else (inc.body or "")
     form = dict(parse_qsl(body, keep_blank_values=True))
     directory = fake.directory
     if tenant.lower() != directory.tenant_id:
