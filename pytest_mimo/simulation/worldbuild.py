@@ -25,6 +25,10 @@ def _namespace(name: str) -> dict[str, Any]:
     return {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}
 
 
+#: when the conditions of the built world last changed (the CRD requires lastTransitionTime)
+_SINCE = "2026-01-01T00:00:00Z"
+
+
 def _cluster_operator(progressing: str = "False") -> dict[str, Any]:
     return {
         "apiVersion": "config.openshift.io/v1",
@@ -32,9 +36,9 @@ def _cluster_operator(progressing: str = "False") -> dict[str, Any]:
         "metadata": {"name": "kube-apiserver"},
         "spec": {},
         "status": {"conditions": [
-            {"type": "Available", "status": "True"},
-            {"type": "Progressing", "status": progressing},
-            {"type": "Degraded", "status": "False"},
+            {"type": "Available", "status": "True", "lastTransitionTime": _SINCE},
+            {"type": "Progressing", "status": progressing, "lastTransitionTime": _SINCE},
+            {"type": "Degraded", "status": "False", "lastTransitionTime": _SINCE},
         ]},
     }
 
@@ -86,7 +90,7 @@ def cluster_objects(resource_id: str, domain: str, flags: dict[str, str], *, acr
          "metadata": {"name": "default", "namespace": "openshift-ingress-operator"},
          "spec": {"replicas": 2, "domain": f"apps.{domain}"}},
         {"apiVersion": "aro.openshift.io/v1alpha1", "kind": "Cluster", "metadata": {"name": "cluster"},
-         "spec": {"resourceId": resource_id, "domain": domain, "operatorFlags": previous_flags(flags)}},
+         "spec": {"resourceId": resource_id, "domain": domain, "operatorflags": previous_flags(flags)}},
         _operator_deployment("aro-operator-master", OLD_OPERATOR_VERSION, acr),
         _operator_deployment("aro-operator-worker", OLD_OPERATOR_VERSION, acr),
     ]

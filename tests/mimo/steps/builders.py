@@ -35,7 +35,7 @@ def cluster_operator(
     degraded: str | None = "False",
 ) -> dict[str, Any]:
     conditions = [
-        {"type": t, "status": s}
+        {"type": t, "status": s, "lastTransitionTime": "2026-01-01T00:00:00Z"}
         for t, s in (("Available", available), ("Progressing", progressing), ("Degraded", degraded))
         if s is not None
     ]
@@ -72,15 +72,13 @@ def ingress_controller(default_certificate: str | None = None) -> dict[str, Any]
     }
 
 
-def aro_cluster(flags: dict[str, str] | None = None, version: str | None = None) -> dict[str, Any]:
+def aro_cluster(flags: dict[str, str] | None = None) -> dict[str, Any]:
     spec: dict[str, Any] = {
         "resourceId": "/subscriptions/11111111-2222-4333-8444-555555555555/resourcegroups/customer-rg"
         "/providers/microsoft.redhatopenshift/openshiftclusters/mycluster",
         "domain": "mycluster.eastus.aroapp.io",
-        "operatorFlags": dict(flags or {"aro.imageconfig.enabled": "true"}),
+        "operatorflags": dict(flags or {"aro.imageconfig.enabled": "true"}),
     }
-    if version is not None:
-        spec["operatorVersion"] = version
     return {
         "apiVersion": "aro.openshift.io/v1alpha1",
         "kind": "Cluster",

@@ -20,7 +20,7 @@ from mimo.steps.cluster.operator import (
 )
 from mimo.store.base import StoreError
 
-from .builders import OLD_OPERATOR_VERSION, aro_cluster, operator_deployment
+from .builders import aro_cluster, operator_deployment
 
 ARO = ("aro.openshift.io/v1alpha1", "Cluster", "cluster")
 NS = "openshift-azure-operator"
@@ -75,7 +75,7 @@ def test_flags_replace_not_merge(kube_tc: Any, fake_kube: Any) -> None:
     tc = _flags(kube_tc, {"aro.imageconfig.enabled": "true", "aro.genevalogging.enabled": "true"})
     update_cluster_operator_flags(tc)
     spec = fake_kube.get(*ARO)["spec"]
-    assert spec["operatorFlags"] == {
+    assert spec["operatorflags"] == {
         "aro.imageconfig.enabled": "true",
         "aro.genevalogging.enabled": "true",
     }
@@ -96,7 +96,7 @@ def test_flags_conflict_is_retried(kube_tc: Any, fake_kube: Any, mimo_faults: An
     mimo_faults.inject("kube", "conflict", match="PUT .*clusters", times=4)
     update_cluster_operator_flags(kube_tc)
     assert (
-        fake_kube.get(*ARO)["spec"]["operatorFlags"]
+        fake_kube.get(*ARO)["spec"]["operatorflags"]
         == kube_tc.get_openshift_cluster_properties().operator_flags
     )
 
@@ -272,22 +272,24 @@ def test_deployment_readiness_rules() -> None:
 # -- the Cluster object sync -------------------------------------------------------------------
 
 
-def test_sync_writes_flags_and_version(kube_tc: Any, fake_kube: Any) -> None:
-    fake_kube.add(aro_cluster({"aro.stale": "true"}, version=OLD_OPERATOR_VERSION))
+def test_sync_writes_the_flags_not_the_version(kube_tc: Any, fake_kube: Any) -> None:
+    # the ARO Cluster CRD (aro.openshift.io_clusters.yaml) has spec.operatorflags and no
+    # spec field for the operator version: a real API server would prune one
+    fake_kube.add(aro_cluster({"aro.stale": "true"}))
     tc = _pin(kube_tc, "v20260201.3")
     sync_cluster_object(tc)
     spec = fake_kube.get(*ARO)["spec"]
-    assert spec["operatorFlags"] == tc.get_openshift_cluster_properties().operator_flags
-    assert spec["operatorVersion"] == "v20260201.3"
+    assert spec["operatorflags"] == tc.get_openshift_cluster_properties().operator_flags
+    assert "operatorVersion" not in spec
     rv = fake_kube.get(*ARO)["metadata"]["resourceVersion"]
     sync_cluster_object(tc)
     assert fake_kube.get(*ARO)["metadata"]["resourceVersion"] == rv
 
 
-def test_sync_unpinned_writes_the_default_version(kube_tc: Any, fake_kube: Any) -> None:
+def test_sync_with_a_bad_pinned_version_is_terminal(kube_tc: Any, fake_kube: Any) -> None:
     fake_kube.add(aro_cluster())
-    sync_cluster_object(kube_tc)
-    assert fake_kube.get(*ARO)["spec"]["operatorVersion"] == DEFAULT_OPERATOR_VERSION
+    with pytest.raises(TerminalError, match="is not a valid image tag"):
+        sync_cluster_object(_pin(kube_tc, "not a tag"))
 
 
 def test_sync_cluster_object_missing_is_terminal(kube_tc: Any) -> None:

@@ -155,11 +155,11 @@ def test_acr_token_checker_expired_token_fails(cluster: Any, mimo_replay: Any) -
 
 @pytest.mark.mimo_scenario(const.OPERATOR_FLAGS_UPDATE_ID)
 def test_operator_flags_update(cluster: Any, mimo_replay: Any) -> None:
-    cluster.kube.add({**cluster.kube.get(*ARO), "spec": {"operatorFlags": {"aro.stale": "true"}}})
+    cluster.kube.add({**cluster.kube.get(*ARO), "spec": {"operatorflags": {"aro.stale": "true"}}})
     outcome = mimo_replay(const.OPERATOR_FLAGS_UPDATE_ID)
     assert outcome.state == ManifestState.COMPLETED
     assert (
-        cluster.kube.get(*ARO)["spec"]["operatorFlags"] == cluster.cluster.properties.operator_flags
+        cluster.kube.get(*ARO)["spec"]["operatorflags"] == cluster.cluster.properties.operator_flags
     )
 
 
@@ -219,7 +219,7 @@ def test_geneva_otel(cluster: Any, mimo_replay: Any, task_id: str) -> None:
     ):
         assert flags[key] == profile
     assert flags["aro.imageconfig.enabled"] == "true"
-    assert cluster.kube.get(*ARO)["spec"]["operatorFlags"] == flags
+    assert cluster.kube.get(*ARO)["spec"]["operatorflags"] == flags
 
 
 # -- Fix SSH -----------------------------------------------------------------------------------
@@ -318,8 +318,8 @@ def test_operator_update(cluster: Any, controller: DeploymentController, mimo_re
         assert d["spec"]["template"]["spec"]["containers"][0]["image"] == image
         assert d["status"]["observedGeneration"] == d["metadata"]["generation"]
     spec = cluster.kube.get(*ARO)["spec"]
-    assert spec["operatorVersion"] == DEFAULT_OPERATOR_VERSION
-    assert spec["operatorFlags"] == cluster.cluster.properties.operator_flags
+    assert "operatorVersion" not in spec  # no such field in the ARO Cluster CRD
+    assert spec["operatorflags"] == cluster.cluster.properties.operator_flags
     assert controller.completed, "the deployment controller never finished a rollout"
 
 
@@ -332,7 +332,7 @@ def test_operator_update_to_a_pinned_version(
     assert outcome.state == ManifestState.COMPLETED
     d = cluster.kube.get("apps/v1", "Deployment", "aro-operator-worker", NS)
     assert d["metadata"]["labels"]["version"] == "v20260201.3"
-    assert cluster.kube.get(*ARO)["spec"]["operatorVersion"] == "v20260201.3"
+    assert "operatorVersion" not in cluster.kube.get(*ARO)["spec"]
 
 
 @pytest.mark.mimo_scenario(const.OPERATOR_UPDATE_ID)
@@ -353,8 +353,8 @@ def test_sync_cluster_object(cluster: Any, mimo_replay: Any) -> None:
     outcome = mimo_replay(const.OPERATOR_SYNC_CLUSTER_OBJECT_ID)
     assert outcome.state == ManifestState.COMPLETED
     spec = cluster.kube.get(*ARO)["spec"]
-    assert spec["operatorVersion"] == "v20260201.3"
-    assert spec["operatorFlags"] == cluster.cluster.properties.operator_flags
+    assert "operatorVersion" not in spec
+    assert spec["operatorflags"] == cluster.cluster.properties.operator_flags
 
 
 # -- tasks that fail for good: the verdict survives faults ---------------------------------------

@@ -81,19 +81,27 @@ def _modify_cluster_object(tc: TaskContext, spec_fields: Mapping[str, Any]) -> N
 
 
 def update_cluster_operator_flags(tc: TaskContext) -> None:
-    """Set the ``Cluster`` object's ``spec.operatorFlags`` to the document's flags (replace, not merge)."""
+    """Set the ``Cluster`` object's ``spec.operatorflags`` to the document's flags (replace, not merge).
+
+    The field is ``operatorflags``, lower case, as the ARO Cluster CRD names it
+    (``aro.openshift.io_clusters.yaml``); a real API server prunes any other spelling.
+    """
     tc = get_task_context(tc)
     flags = dict(tc.get_openshift_cluster_properties().operator_flags)
-    _modify_cluster_object(tc, {"operatorFlags": flags})
+    _modify_cluster_object(tc, {"operatorflags": flags})
 
 
 def sync_cluster_object(tc: TaskContext) -> None:
-    """Write the document's operator flags and the desired operator version into the ``Cluster`` object."""
+    """Write the document's operator flags into the ``Cluster`` object (``spec.operatorflags``).
+
+    The desired operator version is checked (it must be a valid image tag) but not written:
+    the ARO Cluster CRD has no spec field for it (a real API server prunes
+    ``spec.operatorVersion``); the version lives in the operator Deployments' image and label.
+    """
     tc = get_task_context(tc)
+    desired_operator_version(tc)
     flags = dict(tc.get_openshift_cluster_properties().operator_flags)
-    _modify_cluster_object(
-        tc, {"operatorFlags": flags, "operatorVersion": desired_operator_version(tc)}
-    )
+    _modify_cluster_object(tc, {"operatorflags": flags})
 
 
 # -- the cluster document ----------------------------------------------------------------------
