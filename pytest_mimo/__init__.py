@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from pytest_mimo.fakes.azure import FakeAzure, UnservedRequestError
     from pytest_mimo.fakes.kube import FakeKube
     from pytest_mimo.faults import FaultInjector, FaultKind, FaultRule, FaultSite, SimulatedCrash
+    from pytest_mimo.invariants import mimo_invariant
     from pytest_mimo.replay import Replayer, ReplayOutcome, RunResult
     from pytest_mimo.world import MimoWorld
 
@@ -38,6 +39,7 @@ _EXPORTS: dict[str, str] = {
     "FaultRule": "pytest_mimo.faults",
     "FaultSite": "pytest_mimo.faults",
     "SimulatedCrash": "pytest_mimo.faults",
+    "mimo_invariant": "pytest_mimo.invariants",
     "Replayer": "pytest_mimo.replay",
     "ReplayOutcome": "pytest_mimo.replay",
     "RunResult": "pytest_mimo.replay",
@@ -61,6 +63,7 @@ __all__ = [
     "SimClock",
     "SimulatedCrash",
     "UnservedRequestError",
+    "mimo_invariant",
 ]
 
 

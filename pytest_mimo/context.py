@@ -135,6 +135,9 @@ class FakeTaskContext(BaseTaskContext):
                 store.put_subscription(self._subscription)
 
     def _save_cluster_document(self, resource_id: str, mutator: ClusterMutator) -> OpenShiftClusterDocument:
+        patch = getattr(self.step_observer, "patch_cluster", None)  # the fault injector: writes, faults
+        if patch is not None:
+            return patch(self.store, resource_id, mutator)  # type: ignore[no-any-return]
         return self.store.patch_cluster(resource_id, mutator)
 
     # -- clients --------------------------------------------------------------------------------

@@ -207,6 +207,8 @@ class FaultInjector:
         self.rng = random.Random(self.seed)
         #: the replay's attempt watch (pytest_mimo.attempts.AttemptWatch) while one runs
         self.watch: Any = None
+        #: the world this injector serves in a replay: told of writes, asked to check invariants
+        self.world: Any = None
         self._bursts: dict[tuple[str, str, str, str], _Burst] = {}
         self._counts: dict[tuple[str, str, str, str], int] = {}
         self.requests_seen: list[FakeRequest] = []
@@ -281,6 +283,11 @@ class FaultInjector:
     def hook(self, req: FakeRequest) -> FaultAction | None:
         if self.watch is not None:
             self.watch.check_wall()
+        world = self.world
+        if world is not None:
+            world.check_invariants()
+            if req.is_write and req.backend == "azure":
+                world.request_written(req)
         kinds = applicable_kinds(req, self.extra_kinds)
         key = request_key(req)
         if kinds:
@@ -347,6 +354,22 @@ class FaultInjector:
 
         when = datetime.fromtimestamp(time(), tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
         self.trace.append(TraceEntry(when, self.attempt, self.step, target, request, kind, source))
+
+    # -- the cluster document in the store (FakeTaskContext.patch_openshift_cluster_document) ---
+    def patch_cluster(self, store: Any, resource_id: str, mutator: Callable[[Any], None]) -> Any:
+        """Patch the cluster document in ``store``, as seen by the world (a write when it changed)."""
+        req = FakeRequest("store", "PATCH", f"clusters/{resource_id}", "patch", f"clusters/{resource_id.lower()}", True)
+        self.hook(req)
+        try:
+            before = store.get_cluster(resource_id).to_dict()
+        except Exception:
+            before = None
+        doc = store.patch_cluster(resource_id, mutator)
+        world = self.world
+        if world is not None and doc.to_dict() != before:
+            world.record_write("store", f"patch of the cluster document {resource_id}", "cluster")
+            world.check_invariants()
+        return doc
 
     # -- the step observer (mimo.runner.StepObserver) ----------------------------------------
     def step_started(self, index: int, step: Any) -> None:

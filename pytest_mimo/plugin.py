@@ -24,6 +24,7 @@ from pytest_mimo.clock import SimClock, parse_start
 from pytest_mimo.context import FakeTaskContext
 from pytest_mimo.faults import FaultInjector, FaultKind
 from pytest_mimo.gate import Coverage
+from pytest_mimo.invariants import invariants_in, unique
 from pytest_mimo.replay import Replayer, ReplayOutcome, derive_seed, pick_site
 from pytest_mimo.simulation.pytest_items import pytest_collect_file  # noqa: F401
 from pytest_mimo.world import MimoWorld
@@ -161,6 +162,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         for mark in item.iter_markers("mimo_scenario"):
             if len(mark.args) != 1 or not isinstance(mark.args[0], str):
                 raise pytest.UsageError(f"{item.nodeid}: mimo_scenario takes one task ID string")
+            unknown = set(mark.kwargs) - {"invariants"}
+            if unknown:
+                raise pytest.UsageError(f"{item.nodeid}: mimo_scenario got unknown argument {sorted(unknown)[0]!r}")
+            invs = mark.kwargs.get("invariants", ())
+            if not isinstance(invs, (list, tuple)) or not all(callable(f) for f in invs):
+                raise pytest.UsageError(f"{item.nodeid}: mimo_scenario(invariants=…) takes a list of functions of the world")
             item.user_properties.append(("mimo_scenario", mark.args[0]))
 
 
@@ -215,6 +222,15 @@ def mimo_faults(request: pytest.FixtureRequest) -> FaultInjector:
         raise pytest.UsageError(f"{request.node.nodeid}: {e}") from None
     request.node.stash[_INJECTOR] = injector
     return injector
+
+
+def _invariants(item: pytest.Item) -> list[Callable[..., Any]]:
+    """``mimo_scenario(invariants=[…])`` and the ``@mimo_invariant`` functions of the test's module."""
+    out: list[Callable[..., Any]] = []
+    for mark in item.iter_markers("mimo_scenario"):
+        out.extend(mark.kwargs.get("invariants", ()))
+    module = getattr(item, "module", None)
+    return unique([*out, *invariants_in(module)])
 
 
 def _extra_kinds(config: pytest.Config) -> tuple[FaultKind, ...]:
@@ -302,6 +318,7 @@ def mimo_replay(
             site_picker=lambda pairs: pick_site(pairs, order_seed, index),
             extra_kinds=_extra_kinds(request.config),
             wall_budget=s.wall_budget,
+            invariants=_invariants(item),
         )
         outcome = replayer.replay(task, ignore=ignore, max_dequeues=max_dequeues)
         outcome.command = " ".join([

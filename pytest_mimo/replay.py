@@ -49,7 +49,8 @@ from pytest_mimo.faults import (
     TraceEntry,
     sites_from,
 )
-from pytest_mimo.world import MimoWorld
+from pytest_mimo.invariants import invariants_of, unique
+from pytest_mimo.world import Invariant, MimoWorld, WriteRecord
 
 __all__ = [
     "AttemptRecord",
@@ -118,6 +119,16 @@ class RunResult:
     finished: bool
     sleeps: list[TaskSleep] = field(default_factory=list)
     aborted: str = ""  #: where the wall-clock budget ran out ("" when it did not)
+    writes: list[WriteRecord] = field(default_factory=list)
+    broken: list[str] = field(default_factory=list)  #: invariants found broken after a write
+
+    def writes_by_object(self) -> dict[str, dict[str, int]]:
+        """backend → object → number of writes."""
+        out: dict[str, dict[str, int]] = {}
+        for w in self.writes:
+            per = out.setdefault(w.backend, {})
+            per[w.object] = per.get(w.object, 0) + 1
+        return out
 
     @property
     def stopped(self) -> bool:
@@ -182,6 +193,9 @@ class ReplayOutcome:
                     if a.end
                     else f"    #{a.attempt} (did not end)"
                 )
+        if self.run is not None and self.run.writes:
+            counts = ", ".join(f"{b}={sum(v.values())}" for b, v in sorted(self.run.writes_by_object().items()))
+            lines.append(f"  writes: {counts}")
         lines.append(f"  fault trace ({len(self.trace)}):")
         lines.extend(f"    {e}" for e in self.trace[:60])
         if len(self.trace) > 60:
@@ -206,6 +220,7 @@ class ReplayOutcome:
             "faults": self.faults_by_kind(),
             "crash_points": self.crash_points(),
             "violations": list(self.violations),
+            "writes": {k: sum(v.values()) for k, v in self.run.writes_by_object().items()} if self.run else {},
             "virtual_seconds": self.virtual_time.total_seconds(),
             "wall_seconds": self.wall_time.total_seconds(),
         }
@@ -286,6 +301,7 @@ class Replayer:
         tasks: dict[str, Any] | None = None,
         configure: Callable[[FaultInjector], None] | None = None,
         wall_budget: float = DEFAULT_WALL_BUDGET,
+        invariants: Sequence[Invariant] = (),
     ) -> None:
         """``configure(injector)`` may add rules (``injector.inject(...)``) to the faulted run's plan."""
         self.world = world
@@ -301,6 +317,7 @@ class Replayer:
         self.max_passes = max_passes
         self._tasks = tasks
         self.wall_budget = wall_budget  #: real seconds the whole replay may take (0: no budget)
+        self.invariants = list(invariants)  #: checked after every write (with the task module's own)
 
     # -- resolving the task ---------------------------------------------------------------------
     def _resolve(self, task: str | Callable[..., None]) -> tuple[str, Callable[..., None]]:
@@ -334,6 +351,8 @@ class Replayer:
         world.faults = injector
         injector.attach(kube=world.kube, azure=world.azure)
         injector.watch = watch
+        injector.world = world
+        writes0, broken0 = len(world.writes), len(world.broken)
         world.forget_client_caches()
         start = clock.now()
         attempts: list[AttemptRecord] = []
@@ -365,6 +384,7 @@ class Replayer:
             finally:
                 if watch is not None:
                     watch.disarm()
+                world.check_invariants()
                 rec.end = clock.now()
                 rec.step = rec.step or injector.step
 
@@ -401,6 +421,7 @@ class Replayer:
             if watch is not None:
                 watch.disarm()
             injector.watch = None
+            injector.world = None
             world.faults = old
             old.attach(kube=world.kube, azure=world.azure)
         final = world.store.get_manifest(manifest.id)
@@ -418,6 +439,8 @@ class Replayer:
             finished=finished,
             sleeps=list(watch.sleeps[sleeps0:]) if watch is not None else [],
             aborted=aborted,
+            writes=list(world.writes[writes0:]),
+            broken=list(world.broken[broken0:]),
         )
 
     # -- the replay -----------------------------------------------------------------------------
@@ -432,11 +455,14 @@ class Replayer:
         watch = AttemptWatch(wall_budget=self.wall_budget)
         clock.guard = watch
         watch.start()
+        saved = world.invariants
+        world.invariants = unique([*saved, *self.invariants, *invariants_of(fn)])
         try:
             return self._replay(task_id, fn, ignore, max_dequeues, watch, wall0)
         finally:
             watch.stop()
             clock.guard = None
+            world.invariants = saved
 
     def _replay(
         self,
@@ -511,6 +537,13 @@ class Replayer:
                     f"({again.status_text or 'no status text'}) where the baseline ended {baseline.state}: "
                     "a task run again must end as its first run did"
                 )
+            if again.writes:
+                violations.append(
+                    f"not idempotent: one more clean run sent {len(again.writes)} write(s) that change something "
+                    "(a run with nothing to do writes nothing; an ARM write is an operation on the resource even "
+                    f"with the same body): {'; '.join(w.describe() for w in again.writes[:3])}"
+                    + (f"; … {len(again.writes) - 3} more" if len(again.writes) > 3 else "")
+                )
             idem = world_diff(before, again.world, ignore)
             if idem:
                 violations.append(
@@ -552,6 +585,12 @@ class Replayer:
                     "(raise mimo.TransientError or mimo.TerminalError)"
                 )
         out.extend(f"{label}: {s.describe()}" for s in run.sleeps)
+        seen: set[str] = set()
+        for b in run.broken:  # each invariant once per run: the first write that broke it
+            name = b.split(" broken after ", 1)[0]
+            if name not in seen:
+                seen.add(name)
+                out.append(f"{label}: {b}")
         if run.aborted:
             out.append(
                 f"{label}: the replay used more than its wall-clock budget of {self.wall_budget:g}s of real time "

@@ -7,6 +7,7 @@ Works without pytest; the ``mimo_world`` fixture is a few lines over it.
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -21,7 +22,7 @@ from pytest_mimo.faults import FaultInjector
 if TYPE_CHECKING:
     from mimo.store.memory import MemoryStore
 
-__all__ = ["MimoWorld", "WorldSnapshot", "normalize_kube_object", "SERVER_METADATA"]
+__all__ = ["MimoWorld", "WorldSnapshot", "WriteRecord", "Invariant", "normalize_kube_object", "SERVER_METADATA"]
 
 #: Kubernetes metadata the server manages: not part of a world's meaning
 SERVER_METADATA = ("resourceVersion", "uid", "creationTimestamp", "generation", "managedFields", "selfLink")
@@ -49,6 +50,27 @@ def _strip_arm(body: Any) -> Any:
     if isinstance(body, list):
         return [_strip_arm(v) for v in body]
     return body
+
+
+@dataclass(frozen=True)
+class WriteRecord:
+    """One write a run made: kube (a stored change; no-op updates are none), azure (a write request
+    sent: an ARM PUT with the same body is still an operation on the resource) or store (a cluster
+    document patch that changed it)."""
+
+    backend: str
+    request: str  #: e.g. ``update v1/ConfigMap openshift-config/runs``, ``PUT https://…``
+    object: str  #: the object it wrote, as the world's state keys it
+    attempt: int
+    step: str
+
+    def describe(self) -> str:
+        return f"{self.backend} {self.request} (attempt {self.attempt}, step {self.step or '-'})"
+
+
+#: an invariant over the world: returns None/True when it holds; False, a message, or an
+#: AssertionError when it does not
+Invariant = Callable[["MimoWorld"], object]
 
 
 @dataclass
@@ -83,6 +105,15 @@ class MimoWorld:
         self.store: MemoryStore = store or MemoryStore()
         self.faults = faults or FaultInjector()
         self.faults.attach(kube=kube, azure=azure)
+        #: every write the world saw, in order (the replayer slices it per run)
+        self.writes: list[WriteRecord] = []
+        #: checked after every write while a replay runs (``mimo_invariant`` / ``mimo_scenario(invariants=…)``)
+        self.invariants: list[Invariant] = []
+        #: what the invariants found broken, one line each
+        self.broken: list[str] = []
+        self._unchecked: WriteRecord | None = None
+        if kube is not None and hasattr(kube, "add_reaction"):
+            kube.add_reaction(self._kube_written)
         self.store.put_cluster(cluster or defaults.default_cluster_document(clock.now(), self.environment))
         self.store.put_subscription(subscription or defaults.default_subscription_document())
         if azure is not None:
@@ -154,6 +185,41 @@ class MimoWorld:
         self.faults.attempt = req.manifest.dequeues
         self.faults.step = ""
         return self.context(req.manifest, req.deadline, cluster=req.cluster, subscription=req.subscription)
+
+    # -- writes and invariants ------------------------------------------------------------------
+    def record_write(self, backend: str, request: str, obj: str) -> None:
+        w = WriteRecord(backend, request, obj, self.faults.attempt, self.faults.step)
+        self.writes.append(w)
+        self._unchecked = w
+
+    def _kube_written(self, ev: Any) -> None:
+        ns = ev.namespace or "-"
+        where = f"{ev.namespace}/{ev.name}" if ev.namespace else ev.name
+        self.record_write("kube", f"{ev.verb} {ev.api_version}/{ev.kind} {where}", f"{ev.api_version}/{ev.kind}/{ns}/{ev.name}")
+
+    def request_written(self, req: Any) -> None:
+        """A write request the fault injector saw (Azure and the store; Kubernetes writes come from
+        the fake's reactions, which leave out no-op updates)."""
+        if req.backend in ("azure", "store"):
+            self.record_write(req.backend, f"{req.method} {req.path}", req.resource)
+
+    def check_invariants(self) -> None:
+        """Run every invariant once after each write (called before the next request, after a
+        cluster document patch and at the end of each attempt)."""
+        w, self._unchecked = self._unchecked, None
+        if w is None or not self.invariants:
+            return
+        for inv in self.invariants:
+            name = getattr(inv, "__qualname__", None) or repr(inv)
+            try:
+                result = inv(self)
+            except AssertionError as e:
+                why = str(e).strip() or "assertion failed"
+            else:
+                if result is None or result is True:
+                    continue
+                why = result if isinstance(result, str) else f"returned {result!r}"
+            self.broken.append(f"invariant {name} broken after {w.describe()}: {why}")
 
     # -- snapshot and comparable state ----------------------------------------------------------
     def snapshot(self) -> WorldSnapshot:

@@ -13,6 +13,7 @@ from kubernetes.client.exceptions import ApiException
 
 from mimo import TerminalError, TransientError, action, condition, get_task_context, run_steps
 from mimo.kube import is_already_exists, is_conflict, is_not_found, retry_on_conflict
+from pytest_mimo import defaults, mimo_invariant
 
 CO = ("config.openshift.io/v1", "ClusterOperator", "kube-apiserver")
 
@@ -128,7 +129,7 @@ def _etcd_settled(tc: object) -> bool:
 
 def wait_etcd_forever(tc: object) -> None:
     while not _etcd_settled(tc):  # etcd keeps Progressing: this never ends
-        time.sleep(10)
+        time.sleep(30)
 
 
 def etcd_settled(tc: object) -> bool:
@@ -160,6 +161,124 @@ def create_marker_once_only(tc: object) -> None:
         if isinstance(e, ApiException) and is_already_exists(e):
             raise TerminalError("marker already exists: refusing to run twice") from e
         raise _classify(e, "marker") from e
+
+
+# -- (i) an unconditional PUT: the load balancer is reprogrammed on every run ---------------------
+LB_RG = "planted-rg"
+LB_NAME = "planted-internal"
+LB_ID = (f"/subscriptions/{defaults.SUBSCRIPTION_ID}/resourceGroups/{LB_RG}"
+         f"/providers/Microsoft.Network/loadBalancers/{LB_NAME}")
+
+
+def _azure_error(e: Exception, what: str) -> Exception:
+    from azure.core.exceptions import AzureError, ResourceNotFoundError
+
+    if isinstance(e, ResourceNotFoundError):
+        return TerminalError(f"{what} not found")
+    if isinstance(e, AzureError):  # HTTP errors and connection errors alike
+        return TransientError(e)
+    return e
+
+
+def tag_lb_always(tc: object) -> None:
+    tc = get_task_context(tc)
+    lbs = tc.load_balancers_client()
+    try:
+        lb = lbs.get(LB_RG, LB_NAME)
+        lb.tags = {**(lb.tags or {}), "maintained-by": "mimo"}
+        lbs.begin_create_or_update(LB_RG, LB_NAME, lb).result()  # even when the tag is there already
+    except Exception as e:
+        raise _azure_error(e, "load balancer") from e
+
+
+def tag_lb_if_missing(tc: object) -> None:
+    tc = get_task_context(tc)
+    lbs = tc.load_balancers_client()
+    try:
+        lb = lbs.get(LB_RG, LB_NAME)
+        if (lb.tags or {}).get("maintained-by") == "mimo":
+            return
+        lb.tags = {**(lb.tags or {}), "maintained-by": "mimo"}
+        lbs.begin_create_or_update(LB_RG, LB_NAME, lb).result()
+    except Exception as e:
+        raise _azure_error(e, "load balancer") from e
+
+
+# -- (j) the connection error nobody catches ----------------------------------------------------
+def read_lb_http_errors_only(tc: object) -> None:
+    from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
+
+    tc = get_task_context(tc)
+    try:
+        tc.load_balancers_client().get(LB_RG, LB_NAME)
+    except ResourceNotFoundError as e:
+        raise TerminalError("load balancer not found") from e
+    except HttpResponseError as e:  # a dropped connection is no HttpResponseError: it escapes
+        raise TransientError(e) from e
+
+
+def read_lb(tc: object) -> None:
+    tc = get_task_context(tc)
+    try:
+        tc.load_balancers_client().get(LB_RG, LB_NAME)
+    except Exception as e:
+        raise _azure_error(e, "load balancer") from e
+
+
+# -- (k) wrong order of writes: a reference before the object it names -------------------------
+SERVING = "planted-serving"
+
+
+@mimo_invariant
+def serving_certificates_exist(world) -> object:
+    """Every serving certificate the API server names is a Secret in openshift-config."""
+    apiserver = world.kube.get("config.openshift.io/v1", "APIServer", "cluster") or {}
+    named = apiserver.get("spec", {}).get("servingCerts", {}).get("namedCertificates", [])
+    missing = [n["servingCertificate"]["name"] for n in named
+               if world.kube.get("v1", "Secret", n["servingCertificate"]["name"], "openshift-config") is None]
+    return f"the API server names missing Secret(s) {missing}" if missing else None
+
+
+def _serving_secret(tc: object) -> None:
+    tc = get_task_context(tc)
+    want = {"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
+            "metadata": {"name": SERVING, "namespace": "openshift-config"},
+            "data": {"token": base64.b64encode(b"serving").decode()}}
+    kube = tc.client_helper()
+    try:
+        retry_on_conflict(lambda: kube.ensure(want))
+    except Exception as e:
+        raise _classify(e, SERVING) from e
+
+
+def _point_apiserver(tc: object) -> None:
+    tc = get_task_context(tc)
+    kube = tc.client_helper()
+
+    def once() -> None:
+        api = kube.get_one("config.openshift.io/v1", "APIServer", "cluster")
+        named = [{"names": ["api.planted.example.com"], "servingCertificate": {"name": SERVING}}]
+        if api.get("spec", {}).get("servingCerts", {}).get("namedCertificates") == named:
+            return
+        api.setdefault("spec", {}).setdefault("servingCerts", {})["namedCertificates"] = named
+        kube.update(api)
+
+    try:
+        retry_on_conflict(once)
+    except Exception as e:
+        if isinstance(e, ApiException) and is_conflict(e):
+            raise TransientError(e) from e
+        raise _classify(e, "apiserver") from e
+
+
+def point_then_create(tc: object) -> None:
+    _point_apiserver(tc)  # for a moment the API server serves a certificate that does not exist
+    _serving_secret(tc)
+
+
+def create_then_point(tc: object) -> None:
+    _serving_secret(tc)
+    _point_apiserver(tc)
 
 
 # -- a representative three-step Kubernetes + Key Vault task ----------------------------------
@@ -226,5 +345,9 @@ def seed_world(world) -> None:
          "status": {"conditions": [{"type": "Available", "status": "True"},
                                    {"type": "Progressing", "status": "True"}]}},
     )
+    world.kube.add({"apiVersion": "config.openshift.io/v1", "kind": "APIServer", "metadata": {"name": "cluster"},
+                    "spec": {}})
+    world.azure.add_resource_group(LB_RG, "eastus")
+    world.azure.put_resource(LB_ID, {"location": "eastus", "sku": {"name": "Standard"}, "properties": {}})
     vault = world.environment.cluster_keyvault_uri.split("//")[1].split(".")[0]
     world.azure.keyvault(vault).set_secret("pull-secret", "s3cr3t-value")

@@ -107,3 +107,27 @@ def test_a_replay_rule_that_never_fires_is_a_violation(mimo_world):
         "fault rule inject('kube', 'unavailable', match='no-such-thing') never fired: "
         "nothing the faulted run did matched it"
     ]
+
+
+def test_unconditional_put_is_seen_by_the_idempotence_run(mimo_world):
+    p.seed_world(mimo_world)
+    out = Replayer(mimo_world, faulted=False).replay(p.one_step(p.tag_lb_always))
+    assert len(out.violations) == 1, out.report()
+    assert out.violations[0].startswith(
+        "not idempotent: one more clean run sent 1 write(s) that change something"
+    )
+    assert f"azure PUT https://management.azure.com{p.LB_ID}?api-version=" in out.violations[0]
+    assert "(attempt 1, step action.tag_lb_always)" in out.violations[0]
+    assert out.run.writes_by_object() == {"azure": {p.LB_ID.lower(): 1}}
+
+
+def test_wrong_write_order_breaks_the_invariant_between_the_writes(mimo_world):
+    p.seed_world(mimo_world)
+    out = Replayer(mimo_world, faulted=False).replay(p.one_step(p.point_then_create))
+    assert out.violations == [
+        "baseline: invariant serving_certificates_exist broken after kube update config.openshift.io/v1/APIServer "
+        "cluster (attempt 1, step action.point_then_create): the API server names missing Secret(s) "
+        "['planted-serving']"
+    ], out.report()
+    good = Replayer(mimo_world, faulted=False).replay(p.one_step(p.create_then_point))
+    assert good.ok, good.report()
