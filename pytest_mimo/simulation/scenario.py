@@ -20,21 +20,15 @@ Unknown keys are refused (a typo in an expectation must not pass silently).
 from __future__ import annotations
 
 import re
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from mimo import const
+from mimo import const, inputs
 from mimo.api import SUBSCRIPTION_STATES, is_uuid
 from pytest_mimo.fakes.base import AZURE_FAULT_KINDS, KUBE_FAULT_KINDS
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.10 only
-    import tomli as tomllib
 
 __all__ = [
     "EXPECTATIONS",
@@ -572,14 +566,14 @@ def parse_scenario(data: Mapping[str, Any], source: str = "<scenario>",
 def load_scenario(path: str | Path | None = None, tasks: Mapping[str, Any] | None = None) -> Scenario:
     """Read and validate a scenario file (the embedded default when ``path`` is ``None``)."""
     p = Path(path) if path is not None else DEFAULT_SCENARIO
+    try:  # strict UTF-8, bounded size and nesting, 64-bit integers, no nan/inf (mimo.inputs)
+        raw = inputs.read_file(p, str(p), max_bytes=inputs.MAX_CONFIG_BYTES)
+    except inputs.InputError as e:
+        raise ScenarioError(f"{p}: cannot read: {e.why.removeprefix(f'{p}: ')}") from None
     try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as e:
-        raise ScenarioError(f"{p}: cannot read: {e.strerror or e}") from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as e:
-        raise ScenarioError(f"{p}: not valid TOML: {e}") from None
+        data = inputs.parse_toml(raw, str(p))
+    except inputs.InputError as e:
+        raise ScenarioError(str(e)) from None
     source = EMBEDDED_SOURCE if path is None else str(p)
     try:
         return parse_scenario(data, source, tasks)

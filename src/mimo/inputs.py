@@ -292,7 +292,7 @@ def parse_json(data: str | bytes, what: str, *, max_bytes: int = MAX_DOCUMENT_BY
             object_pairs_hook=lambda pairs: _json_object(pairs, what),
         )
     except json.JSONDecodeError as e:
-        raise InputError(what, f"is not valid JSON: {e.msg} at line {e.lineno} column {e.colno}") from None
+        raise InputError(what, f"not valid JSON: {e.msg} at line {e.lineno} column {e.colno}") from None
     except RecursionError:  # pragma: no cover - the depth scan above refuses first
         raise InputError(what, f"nests deeper than {max_depth} levels") from None
 
@@ -332,7 +332,9 @@ def parse_toml(data: str | bytes, what: str, *, max_bytes: int = MAX_CONFIG_BYTE
     except RecursionError:  # pragma: no cover - the depth scan above refuses first
         raise InputError(what, f"nests deeper than {max_depth} levels") from None
     except ValueError as e:  # TOMLDecodeError, and int() of more than 4,300 digits
-        raise InputError(what, f"is not valid TOML: {' '.join(str(e).split())}") from None
+        if "integer string conversion" in str(e):
+            raise InputError(what, "a number has thousands of digits (it does not fit in 64 bits)") from None
+        raise InputError(what, f"not valid TOML: {' '.join(str(e).split())}") from None
     check_depth(parsed, what, max_depth=max_depth)  # dotted keys nest without brackets
     _check_toml_ints(parsed, what)
     return parsed
@@ -377,9 +379,9 @@ def parse_yaml(data: str | bytes, what: str, *, max_bytes: int = MAX_CONFIG_BYTE
         mark = getattr(e, "problem_mark", None)
         where = f" at line {mark.line + 1} column {mark.column + 1}" if mark is not None else ""
         problem = getattr(e, "problem", None) or type(e).__name__
-        raise InputError(what, f"is not valid YAML: {' '.join(str(problem).split())}{where}") from None
+        raise InputError(what, f"not valid YAML: {' '.join(str(problem).split())}{where}") from None
     except (ValueError, OverflowError) as e:  # e.g. a timestamp YAML resolves but datetime refuses
-        raise InputError(what, f"is not valid YAML: {' '.join(str(e).split())}") from None
+        raise InputError(what, f"not valid YAML: {' '.join(str(e).split())}") from None
 
 
 # -- numbers -------------------------------------------------------------------------------------
