@@ -31,3 +31,27 @@ def pg_url(pg_server):
     url = pg_server.create_database()
     yield url
     pg_server.drop_database(url)
+
+
+# -- the property suite of tests/mimo/cli/test_fuzz_inputs.py: its seed and what it tried -------------
+
+
+def pytest_configure(config):
+    import random
+
+    # drawn once here, so that xdist workers (which inherit the environment) share it
+    os.environ.setdefault("MIMO_FUZZ_SEED", str(random.SystemRandom().randrange(2**32)))
+
+
+def pytest_report_header(config):
+    return (f"mimo fuzz seed: {os.environ['MIMO_FUZZ_SEED']} (replay: MIMO_FUZZ_SEED=<seed>), "
+            f"examples per command: {os.environ.get('MIMO_FUZZ_EXAMPLES', '150')}")
+
+
+def pytest_terminal_summary(terminalreporter):
+    lines = [value for rep in terminalreporter.stats.get("passed", []) + terminalreporter.stats.get("failed", [])
+             for name, value in getattr(rep, "user_properties", []) if name == "mimo_fuzz" and rep.when == "call"]
+    if lines:
+        terminalreporter.section("mimo fuzz: inputs tried per command")
+        for line in sorted(lines):
+            terminalreporter.write_line(line)

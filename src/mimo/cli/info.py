@@ -41,6 +41,8 @@ def env_cmd(path: str | None, as_json: bool) -> None:
     """Validate and show an environment (TOML file and MIMO_* variables)."""
     from mimo.cli.common import fail, settings
 
+    if path is not None and not path.strip():
+        fail("PATH: must not be empty (leave it out to read MIMO_* variables)")
     path = path or settings().env_path
     try:
         env = Environment.from_toml(path) if path else Environment.from_env()
