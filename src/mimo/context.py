@@ -34,6 +34,7 @@ __all__ = [
     "ClusterMutator",
     "TASK_TIMEOUT",
     "Unavailable",
+    "LeaseGuard",
 ]
 
 #: every task runs with this deadline (reference: 60 minutes)
@@ -44,6 +45,13 @@ ClusterMutator = Callable[[OpenShiftClusterDocument], None]
 
 class Unavailable(TerminalError):
     """A TaskContext member that this context cannot provide; the message names it."""
+
+
+class LeaseGuard(Protocol):
+    """The lease a task runs under (:class:`mimo.actuator.lease.LeaseRenewer`): ``check()``
+    returns while it is held and raises :class:`mimo.errors.LeaseLost` when it is not."""
+
+    def check(self) -> None: ...
 
 
 @runtime_checkable
@@ -125,8 +133,10 @@ class BaseTaskContext:
         manifest: MaintenanceManifest | None = None,
         deadline: datetime | None = None,
         logger: logging.Logger | None = None,
+        lease: LeaseGuard | None = None,
     ) -> None:
         self._clock = clock
+        self._lease = lease
         self._environment = environment
         self._cluster = cluster
         self._subscription = subscription
@@ -154,6 +164,13 @@ class BaseTaskContext:
         if self._clock.now() + timedelta(seconds=seconds) > self._deadline:
             raise TransientError(f"sleeping {seconds:g}s would pass the task deadline")
         self._clock.sleep(seconds)
+        self.check_lease()  # a poll that outlived its lease goes no further
+
+    def check_lease(self) -> None:
+        """Raise :class:`mimo.errors.LeaseLost` when this host no longer holds the manifest's lease
+        (the runner calls it before every step); a context without a lease always passes."""
+        if self._lease is not None:
+            self._lease.check()
 
     # -- plain data -------------------------------------------------------------------------
     def environment(self) -> Environment:

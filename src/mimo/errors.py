@@ -8,7 +8,7 @@ fails for good. Any other exception escaping a task is not retryable.
 
 from __future__ import annotations
 
-__all__ = ["MIMOError", "TransientError", "TerminalError", "is_retryable"]
+__all__ = ["MIMOError", "TransientError", "TerminalError", "LeaseLost", "is_retryable"]
 
 
 class MIMOError(Exception):
@@ -60,3 +60,13 @@ def is_retryable(err: BaseException | None) -> bool:
             return False
         cur = cur.__cause__
     return False
+
+
+class LeaseLost(Exception):
+    """This host no longer holds the lease of the manifest it runs: it expired and another host
+    took the manifest over, or it could not be confirmed before it ran out.
+
+    Raised at a step boundary (:func:`mimo.runner.run_steps`, ``TaskContext.sleep``); the
+    actuator then ends the attempt *without* writing a final state: the outcome belongs to
+    whoever holds the lease now. Neither a :class:`TransientError` nor a :class:`TerminalError`.
+    """

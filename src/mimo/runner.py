@@ -14,7 +14,7 @@ from typing import Protocol
 
 from mimo.context import TaskContext
 from mimo.durations import as_seconds, format_duration
-from mimo.errors import TransientError
+from mimo.errors import LeaseLost, TransientError
 
 __all__ = ["Step", "StepObserver", "action", "condition", "run_steps", "DEFAULT_POLL_INTERVAL"]
 
@@ -103,17 +103,27 @@ def run_steps(tc: TaskContext, steps: Sequence[Step | StepFunc]) -> dict[str, fl
 
     Stops at the first failure and re-raises it (logged first). Past
     ``tc.deadline``, raises ``TransientError("task deadline exceeded")``
+    before starting the next step; when the context's ``check_lease()``
+    reports the lease lost (:class:`~mimo.errors.LeaseLost`), raises that
     before starting the next step. Durations are read on the context's clock.
     """
     durations: dict[str, float] = {}
     log = tc.log()
     observer: StepObserver | None = getattr(tc, "step_observer", None)
+    # the lease the task runs under, when its context has one (the production context does)
+    check_lease: Callable[[], None] | None = getattr(tc, "check_lease", None)
     for index, raw in enumerate(steps):
         step = raw if isinstance(raw, Step) else action(raw)
         if tc.now() > tc.deadline:
             err = TransientError("task deadline exceeded")
             log.error("step %s not started: %s", step.key, err)
             raise err
+        if check_lease is not None:
+            try:
+                check_lease()
+            except LeaseLost as e:
+                log.error("step %s not started: %s", step.key, e)
+                raise
         log.info("running step %s", step.key)
         if observer is not None:
             observer.step_started(index, step)

@@ -28,6 +28,14 @@ that attempt was already the ``max_dequeues``-th, become ``RetriesExceeded``
 runs, a thread renews its lease every ``lease_seconds / 3`` of real time
 (``renew_leases=False`` turns that off for virtual-time runs).
 
+Fencing (ours): a lease is its owner and its generation (the ``dequeues`` the
+lease returned); the final write names both, so an actuator that was paused
+past its lease (a long GC, a frozen VM, SIGSTOP) and resumed after another
+took the manifest over writes nothing. It also stops early: the context's
+``check_lease()`` (before every step, after every ``sleep``) raises
+:class:`~mimo.errors.LeaseLost` once the store no longer confirms the lease,
+and the attempt ends there, without a final write.
+
 Only ``Exception`` is caught around a task. Any other ``BaseException``
 (``KeyboardInterrupt``, ``SystemExit``, a simulated crash) propagates out of
 :meth:`process` and leaves the manifest ``InProgress`` and leased, exactly as
@@ -56,7 +64,7 @@ from mimo.api import (
 from mimo.clock import Clock, SystemClock
 from mimo.context import TASK_TIMEOUT
 from mimo.environment import Environment
-from mimo.errors import is_retryable
+from mimo.errors import LeaseLost, is_retryable
 from mimo.store.base import Store
 from mimo.store.rules import norm_id
 
@@ -194,7 +202,8 @@ class Actuator:
 
     def _finish(self, m: MaintenanceManifest, state: str, text: str, log: logging.LoggerAdapter[logging.Logger]) -> None:
         try:
-            ok = self.store.finish_manifest(m.id, self.owner, state, text)
+            # fenced: only this lease (owner and generation) may write the outcome
+            ok = self.store.finish_manifest(m.id, self.owner, state, text, generation=m.dequeues)
         except Exception as e:
             log.error("manifest %s: writing %s failed: %s (the lease will expire and it will be retried)", m.id, state, e)
             return
@@ -220,6 +229,11 @@ class Actuator:
         # rule 6
         deadline = self.clock.now() + self.task_timeout
         renewer: LeaseRenewer | None = None
+        if self.renew_leases:
+            renewer = LeaseRenewer(
+                self.store, m.id, self.owner, clock=self.clock, lease_seconds=self.lease_seconds,
+                interval=self.renew_interval, generation=m.dequeues, expires=m.lease_expires, logger=log,
+            )
         error: Exception | None = None
         tc = None
         try:
@@ -234,15 +248,17 @@ class Actuator:
                     access=self.store.get_cluster_access(m.cluster_resource_id),
                     environment=self.environment,
                     logger=logging.getLogger("mimo.task"),
+                    lease=renewer,
                 )
             )
-            if self.renew_leases:
-                renewer = LeaseRenewer(
-                    self.store, m.id, self.owner, clock=self.clock, lease_seconds=self.lease_seconds,
-                    interval=self.renew_interval, logger=log,
-                ).start()
+            if renewer is not None:
+                renewer.start()
             log.info("manifest %s: running task %s (attempt %d)", m.id, m.maintenance_task_id, m.dequeues)
             task(tc, m, cluster)
+        except LeaseLost as e:
+            # ours: the manifest belongs to whoever holds the lease now; write nothing
+            log.error("manifest %s: attempt %d stopped, nothing written: %s", m.id, m.dequeues, e)
+            return
         except Exception as e:  # only Exception: a BaseException leaves the lease in place
             error = e
         finally:

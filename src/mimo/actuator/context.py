@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from mimo.api import MaintenanceManifest, OpenShiftClusterDocument, SubscriptionDocument
 from mimo.clock import Clock
-from mimo.context import BaseTaskContext, ClusterMutator, TaskContext, Unavailable
+from mimo.context import BaseTaskContext, ClusterMutator, LeaseGuard, TaskContext, Unavailable
 from mimo.environment import Environment
 from mimo.store.base import ClusterAccess, Store
 
@@ -55,6 +55,8 @@ class ContextRequest:
     access: ClusterAccess | None
     environment: Environment
     logger: logging.Logger | None = None
+    #: the lease the manifest runs under (``None`` when leases are not renewed, e.g. virtual time)
+    lease: LeaseGuard | None = None
 
 
 ContextFactory = Callable[[ContextRequest], TaskContext]
@@ -75,6 +77,7 @@ class ProductionTaskContext(BaseTaskContext):
         manifest: MaintenanceManifest | None = None,
         deadline: datetime | None = None,
         logger: logging.Logger | None = None,
+        lease: LeaseGuard | None = None,
     ) -> None:
         super().__init__(
             clock=clock,
@@ -84,6 +87,7 @@ class ProductionTaskContext(BaseTaskContext):
             manifest=manifest,
             deadline=deadline,
             logger=logger,
+            lease=lease,
         )
         self._store = store
         self._access = access
@@ -187,4 +191,5 @@ def production_context(req: ContextRequest) -> TaskContext:
         manifest=req.manifest,
         deadline=req.deadline,
         logger=req.logger,
+        lease=req.lease,
     )

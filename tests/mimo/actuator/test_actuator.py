@@ -378,8 +378,8 @@ class RenewSignal:
         self._inner = inner
         self.renewed = threading.Event()
 
-    def renew_lease(self, *a):
-        ok = self._inner.renew_lease(*a)
+    def renew_lease(self, *a, **kw):
+        ok = self._inner.renew_lease(*a, **kw)
         self.renewed.set()
         return ok
 
