@@ -21,8 +21,12 @@ For each ``Enabled`` schedule (runtime.md, "The scheduler"):
   for any period above (the calendar, ``lookForwardCount`` or
   ``scheduleAcross`` was edited), or whose task is no longer the schedule's
   task **(ours)**, become ``Cancelled`` with :data:`CANCELLED_BY_SCHEDULER`.
-  Cancelling comes before creating, so a pass cut between the two leaves a
-  gap the next pass fills, never a duplicate.
+  Each cluster's cancellations and creations are written in one transaction
+  (:meth:`~mimo.store.base.Store.cancel_and_create`), so a pass cut anywhere
+  leaves each cluster either done or untouched; when a manifest to cancel
+  changed meanwhile, that cluster is written one manifest at a time instead,
+  cancelling first, so a cut leaves a gap the next pass fills, never a
+  duplicate.
 
 "Has none yet" counts a manifest of this schedule and cluster with that
 ``runAfter`` in any state except those this scheduler cancelled itself: an
@@ -328,28 +332,48 @@ class Scheduler:
         task = schedule.maintenance_task_id
         off = int(offset.total_seconds())
         wanted = {start + off for start in future_ts}
-        created = cancelled = found = 0
 
-        # cancel first: a pass cut here leaves a gap the next pass fills, never a duplicate
-        dropped: set[str] = set()
+        # what to cancel: this schedule's future Pending manifests the schedule no longer wants
+        to_cancel: list[tuple[MaintenanceManifest, bool]] = []
         for m in mine:
             if m.state != ManifestState.PENDING or m.run_after <= now_ts:
                 continue
             keep = m.run_after in wanted or in_window_past_period(m.run_after - off)
             if keep and m.maintenance_task_id == task:
                 continue
-            if self.store.set_state(
-                m.id, ManifestState.CANCELLED, CANCELLED_BY_SCHEDULER, expect_states=(ManifestState.PENDING,)
-            ):
-                dropped.add(m.id)
-                cancelled += 1
-                result.cancelled.append(m.id)
-                self.log.info(
-                    "cancelled manifest %s of schedule %s on %s (runAfter %s): %s",
-                    m.id, sid, rid, _fmt(m.run_after),
-                    "task changed" if keep else "no longer matches the schedule",
-                )
+            to_cancel.append((m, keep))
+        # what to create, once those are cancelled
+        dropped = {m.id for m, _keep in to_cancel}
+        to_create = self._missing(schedule, rid, off, future_ts, mine, dropped)
+        if not to_cancel and not to_create:
+            return
+        # one transaction for the cluster: cancelled and created together, or not at all
+        made = self.store.cancel_and_create([m.id for m, _ in to_cancel], CANCELLED_BY_SCHEDULER, to_create)
+        if made is None:
+            # a manifest to cancel changed meanwhile (an operator cancelled it, an actuator with a
+            # clock ahead leased it): go one write at a time, cancelling first, as the pass did before
+            self._reconcile_one_by_one(schedule, rid, off, future_ts, to_cancel, mine, result)
+            return
+        for m, keep in to_cancel:
+            self._cancelled(result, schedule, rid, m, keep)
+        for stored in made:
+            self._created(result, schedule, rid, stored, off)
+        self.log.debug(
+            "schedule %s on %s: created=%d found=%d cancelled=%d",
+            sid, rid, len(made), len(future_ts) - len(made), len(to_cancel),
+        )
 
+    def _missing(
+        self,
+        schedule: MaintenanceSchedule,
+        rid: str,
+        off: int,
+        future_ts: list[int],
+        mine: list[MaintenanceManifest],
+        dropped: set[str],
+    ) -> list[MaintenanceManifest]:
+        """The manifests to create for the future periods that have none (``dropped`` cancelled)."""
+        sid = schedule.id
         taken = {m.id for m in mine}
         blocking = {
             m.run_after
@@ -357,38 +381,73 @@ class Scheduler:
             if m.id not in dropped
             and not (m.state == ManifestState.CANCELLED and m.status_text == CANCELLED_BY_SCHEDULER)
         }
+        out: list[MaintenanceManifest] = []
         for start in future_ts:
             run_after = start + off
             if run_after in blocking:
-                found += 1
                 continue
             gen = 0
             mid = manifest_id_for(sid, rid, run_after)
             while mid in taken:
                 gen += 1
                 mid = manifest_id_for(sid, rid, run_after, gen)
-            manifest = MaintenanceManifest(
-                id=mid,
-                cluster_resource_id=rid,
-                maintenance_task_id=task,
-                run_after=run_after,
-                run_before=run_after + int(self.run_window.total_seconds()),
-                created_by_schedule=sid,
+            taken.add(mid)
+            out.append(
+                MaintenanceManifest(
+                    id=mid,
+                    cluster_resource_id=rid,
+                    maintenance_task_id=schedule.maintenance_task_id,
+                    run_after=run_after,
+                    run_before=run_after + int(self.run_window.total_seconds()),
+                    created_by_schedule=sid,
+                )
             )
+        return out
+
+    def _cancelled(
+        self, result: PassResult, schedule: MaintenanceSchedule, rid: str, m: MaintenanceManifest, keep: bool
+    ) -> None:
+        result.cancelled.append(m.id)
+        self.log.info(
+            "cancelled manifest %s of schedule %s on %s (runAfter %s): %s",
+            m.id, schedule.id, rid, _fmt(m.run_after),
+            "task changed" if keep else "no longer matches the schedule",
+        )
+
+    def _created(
+        self, result: PassResult, schedule: MaintenanceSchedule, rid: str, stored: MaintenanceManifest, off: int
+    ) -> None:
+        result.created.append(stored)
+        self.log.info(
+            "created manifest %s of schedule %s on %s for the %s period (runAfter %s)",
+            stored.id, schedule.id, rid, _fmt(stored.run_after - off), _fmt(stored.run_after),
+        )
+
+    def _reconcile_one_by_one(
+        self,
+        schedule: MaintenanceSchedule,
+        rid: str,
+        off: int,
+        future_ts: list[int],
+        to_cancel: list[tuple[MaintenanceManifest, bool]],
+        mine: list[MaintenanceManifest],
+        result: PassResult,
+    ) -> None:
+        # cancel first: a pass cut here leaves a gap the next pass fills, never a duplicate
+        dropped: set[str] = set()
+        for m, keep in to_cancel:
+            if self.store.set_state(
+                m.id, ManifestState.CANCELLED, CANCELLED_BY_SCHEDULER, expect_states=(ManifestState.PENDING,)
+            ):
+                dropped.add(m.id)
+                self._cancelled(result, schedule, rid, m, keep)
+        for manifest in self._missing(schedule, rid, off, future_ts, mine, dropped):
             try:
                 stored = self.store.create_manifest(manifest)
             except StoreAlreadyExists:
                 # written by an earlier, interrupted pass or a concurrent scheduler, and since run
-                found += 1
                 continue
-            created += 1
-            taken.add(mid)
-            result.created.append(stored)
-            self.log.info(
-                "created manifest %s of schedule %s on %s for the %s period (runAfter %s)",
-                mid, sid, rid, _fmt(start), _fmt(run_after),
-            )
-        self.log.debug("schedule %s on %s: created=%d found=%d cancelled=%d", sid, rid, created, found, cancelled)
+            self._created(result, schedule, rid, stored, off)
 
 
 def _fmt(ts: int) -> str:

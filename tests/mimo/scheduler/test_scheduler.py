@@ -334,6 +334,13 @@ class FlakyStore:
         self.creates += 1
         return self.inner.create_manifest(m)
 
+    def cancel_and_create(self, ids: Any, text: str, ms: Any) -> Any:
+        """A cluster's write is one transaction: it fails whole when it would pass ``allow``."""
+        if self.creates + len(ms) > self.allow:
+            raise self.exc
+        self.creates += len(ms)
+        return self.inner.cancel_and_create(ids, text, ms)
+
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
 
@@ -371,7 +378,9 @@ def test_interrupted_pass_rerun_gives_the_same_manifests(
     # a store error: logged, the pass goes on with the next cluster
     flaky = FlakyStore(store, allow, StoreError("database is locked"))
     r1 = Scheduler(flaky, clock=Clock(now)).process()
-    assert len(r1.created) == allow
+    # clusters whose whole write fits in ``allow`` are written, the others not at all
+    assert len(r1.created) == flaky.creates <= allow
+    assert len(store.list_manifests()) == flaky.creates
     assert r1.errors and all("database is locked" in e for e in r1.errors)
     r2 = Scheduler(store, clock=Clock(now)).process()
     assert r2.errors == [] and r2.cancelled == []
@@ -388,9 +397,10 @@ def test_killed_pass_rerun_gives_the_same_manifests(
     now = at(2026, 12, 1, 10, 0)
     want = _clean_run(make_cluster, now)
     _two_schedules(store)
+    killer = FlakyStore(store, allow, Killed())
     with pytest.raises(Killed):
-        Scheduler(FlakyStore(store, allow, Killed()), clock=Clock(now)).process()
-    assert len(store.list_manifests()) == allow
+        Scheduler(killer, clock=Clock(now)).process()
+    assert len(store.list_manifests()) == killer.creates <= allow
     Scheduler(store, clock=Clock(now + timedelta(seconds=30))).process()
     got = [(m.created_by_schedule, m.cluster_resource_id, m.run_after) for m in store.list_manifests()]
     assert len(got) == len(set(got)) and set(got) == want
@@ -404,10 +414,17 @@ def test_two_schedulers_racing_write_no_duplicates(store: Any, fleet: list[OpenS
         """Before each of its own creates, let the other scheduler run a whole pass."""
 
         def create_manifest(self, m: MaintenanceManifest) -> MaintenanceManifest:
+            self._other_pass_first()
+            return self.inner.create_manifest(m)
+
+        def cancel_and_create(self, ids: Any, text: str, ms: Any) -> Any:
+            self._other_pass_first()
+            return self.inner.cancel_and_create(ids, text, ms)
+
+        def _other_pass_first(self) -> None:
             if self.creates == 0:
                 self.creates += 1
                 Scheduler(self.inner, clock=Clock(now)).process()
-            return self.inner.create_manifest(m)
 
     r = Scheduler(Interleaved(store, 0, Killed()), clock=Clock(now)).process()
     assert r.errors == [] and r.created == []  # everything had been written by the other one
@@ -824,6 +841,13 @@ class FailingCancels:
         self.calls += 1
         return bool(self.inner.set_state(*args, **kw))
 
+    def cancel_and_create(self, ids: Any, text: str, ms: Any) -> Any:
+        """A cluster's write is one transaction: it fails whole when its cancels would pass ``allow``."""
+        if self.calls + len(ids) > self.allow:
+            raise self.exc
+        self.calls += len(ids)
+        return self.inner.cancel_and_create(ids, text, ms)
+
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
 
@@ -857,13 +881,16 @@ def test_edit_interrupted_while_cancelling_then_rerun(
     assert len(want[0]) == 6 and len(want[1]) == 6
 
     exc: BaseException = Killed() if kill else StoreError("disk I/O error")
+    failing = FailingCancels(store, allow, exc)
     if kill:
         with pytest.raises(Killed):
-            Scheduler(FailingCancels(store, allow, exc), clock=Clock(now)).process()
+            Scheduler(failing, clock=Clock(now)).process()
     else:
-        r1 = Scheduler(FailingCancels(store, allow, exc), clock=Clock(now)).process()
+        r1 = Scheduler(failing, clock=Clock(now)).process()
         assert r1.errors and all("disk I/O error" in e for e in r1.errors)
-        assert len(r1.cancelled) == allow
+        # a cluster's cancels are written together with its creations, or not at all
+        assert len(r1.cancelled) == failing.calls <= allow
+        assert len(r1.created) == len(r1.cancelled)
     r2 = Scheduler(store, clock=Clock(now + timedelta(seconds=5))).process()
     assert r2.errors == []
     assert _edited_state(store) == want
