@@ -585,6 +585,11 @@ class OpenShiftClusterDocument:
         if msi is not None and not isinstance(msi, dict):
             raise DocumentError("openShiftCluster.managedServiceIdentity: must be an object")
         resource_id = normalize_resource_id(rid, name="openShiftCluster.id")
+        key = d.get("key")
+        if key is not None and (not isinstance(key, str) or key != resource_id):
+            # Go's frontend writes key = strings.ToLower(resource ID): any other key is a
+            # document that the resource-ID index would file under another cluster
+            raise DocumentError(f"key: must be the lower-cased openShiftCluster.id {resource_id!r}, got {key!r}")
         return cls(
             id=_req_uuid(d.get("id"), "id"),
             resource_id=resource_id,

@@ -306,3 +306,12 @@ def test_manifest_and_schedule_read_from_go_cosmos_documents():
     go_manifest["maintenanceManifest"]["bogus"] = 1
     with pytest.raises(DocumentError, match="^bogus: unknown field"):
         MaintenanceManifest.from_dict(go_manifest)
+
+
+@pytest.mark.parametrize("key", [RID, RID.lower() + "x", "", 7])
+def test_a_key_other_than_the_lower_cased_resource_id_is_refused(key: object) -> None:
+    """Go's frontend files a cluster under key = strings.ToLower(resource ID)
+    (pkg/frontend/openshiftcluster_putorpatch.go): any other key names another cluster (issue #17)."""
+    with pytest.raises(DocumentError, match=r"^key: must be the lower-cased openShiftCluster\.id"):
+        OpenShiftClusterDocument.from_dict({**GO_DOC, "key": key})
+    assert OpenShiftClusterDocument.from_dict(GO_DOC).resource_id == RID.lower()
