@@ -20,10 +20,10 @@ from typing import TYPE_CHECKING, Any
 
 from ..base import FakeRequest, FaultAction, RequestRecord
 from . import discovery
-from .fieldselectors import field_matcher
 from .framing import MAX_HEADER_BYTES, MAX_REQUEST_BODY_BYTES, BodyTooLarge, FramingError, read_body
 from .models import ApiError, KindInfo, KubeModel
 from .options import list_options
+from .paging import check_get_resource_version, list_page
 from .urls import Discovery, Resource, route, split_path
 from .watch import Watch
 
@@ -435,6 +435,8 @@ class KubeHandler(BaseHTTPRequestHandler):
         try:
             code, obj = self._resource(target, query, raw)
         except ApiError as err:
+            if err.headers:  # a Retry-After: answered with its headers
+                raise _Answered(err) from None
             return err.code, _dumps(err.status()), "application/json"
         return code, obj, "application/json"
 
@@ -511,18 +513,16 @@ class KubeHandler(BaseHTTPRequestHandler):
         if m == "GET":
             with model.lock:
                 if t.name is None:
-                    opts = list_options(query)
-                    fields = field_matcher(info, opts.field_selector)
-                    items = [o for o in model.list(info, t.namespace, opts.label_selector) if fields(o)]
-                    typed = [_list_item(info, o) for o in items]
+                    page = list_page(model, info, t.namespace, list_options(query))
                     return 200, _dumps(
                         {
                             "kind": f"{info.kind}List",
                             "apiVersion": info.api_version,
-                            "metadata": {"resourceVersion": model.resource_version},
-                            "items": typed,
+                            "metadata": page.list_meta(),
+                            "items": [_list_item(info, o) for o in page.items],
                         }
                     )
+                check_get_resource_version(model, (query.get("resourceVersion") or [""])[0])
                 return 200, _dumps(model.get(info, t.namespace, t.name))
         if "All" in query.get("dryRun", ()):
             with model.dry_run():
