@@ -276,6 +276,9 @@ def nic(
 
 __all__ = [
     "DEFAULT_OPERATOR_VERSION",
+    "api_internal_lb",
+    "private_link_service",
+    "zones_migration_network",
     "OLD_OPERATOR_VERSION",
     "NAMESPACES",
     "apiserver",
@@ -351,3 +354,83 @@ def unsupported_key_pem() -> str:
     der = der.replace(bytes.fromhex("06032b6570"), bytes.fromhex("06032b657f"))
     body = base64.encodebytes(der).decode("ascii")
     return f"-----BEGIN PRIVATE KEY-----\n{body}-----END PRIVATE KEY-----\n"
+
+
+# -- the internal load balancer zones migration ------------------------------------------------
+
+
+def api_internal_lb(
+    subscription: str, rg: str, infra: str, master_subnet: str, *, arch: int = 1,
+    int_ip: str = "10.0.0.10", zones: list[str] | None = None,
+) -> dict[str, Any]:
+    """The internal load balancer as an installer leaves it (Go ``pkg/cluster`` templates): the
+    ``internal-lb-ip-v4`` frontend at the API's internal address, the API pool, the
+    ``api-internal-probe`` / ``sint-probe`` probes and their two rules; ``zones`` for a zonal frontend."""
+    name, pool = (f"{infra}-internal-lb", f"{infra}-internal-controlplane-v4") if arch == 0 else (f"{infra}-internal", infra)
+    lb = load_balancer(subscription, rg, name, [pool])
+    lb_id = lb["id"]
+    fe = lb["properties"]["frontendIPConfigurations"][0]
+    fe["properties"] = {"privateIPAllocationMethod": "Static", "privateIPAddress": int_ip,
+                        "subnet": {"id": master_subnet}}
+    if zones:
+        fe["zones"] = list(zones)
+    lb["properties"]["probes"] = [
+        {"name": "api-internal-probe", "properties": {"protocol": "Https", "port": 6443, "requestPath": "/readyz",
+                                                      "intervalInSeconds": 5, "numberOfProbes": 2}},
+        {"name": "sint-probe", "properties": {"protocol": "Https", "port": 22623, "requestPath": "/healthz",
+                                              "intervalInSeconds": 5, "numberOfProbes": 2}},
+    ]
+    lb["properties"]["loadBalancingRules"] = [
+        {"name": rule, "properties": {
+            "frontendIPConfiguration": {"id": fe["id"]},
+            "backendAddressPool": {"id": f"{lb_id}/backendAddressPools/{pool}"},
+            "probe": {"id": f"{lb_id}/probes/{probe}"},
+            "protocol": "Tcp", "loadDistribution": "Default", "frontendPort": port, "backendPort": port,
+            "idleTimeoutInMinutes": 30}}
+        for rule, probe, port in (("api-internal-v4", "api-internal-probe", 6443), ("sint-v4", "sint-probe", 22623))
+    ]
+    return lb
+
+
+def private_link_service(subscription: str, rg: str, infra: str, frontend_id: str, subnet: str) -> dict[str, Any]:
+    """The cluster's private link service ``<infra>-pls`` on one load balancer frontend."""
+    pls_id = f"{rg_id(subscription, rg)}/providers/Microsoft.Network/privateLinkServices/{infra}-pls"
+    return {
+        "id": pls_id,
+        "name": f"{infra}-pls",
+        "type": "Microsoft.Network/privateLinkServices",
+        "location": "eastus",
+        "properties": {
+            "loadBalancerFrontendIpConfigurations": [{"id": frontend_id}],
+            "ipConfigurations": [{"name": f"{infra}-pls-nic", "properties": {
+                "privateIPAllocationMethod": "Dynamic", "subnet": {"id": subnet}, "primary": True,
+                "privateIPAddressVersion": "IPv4"}}],
+            "enableProxyProtocol": False,
+        },
+    }
+
+
+def zones_migration_network(
+    subscription: str, rg: str, infra: str, master_subnet: str, *, arch: int = 1,
+    int_ip: str = "10.0.0.10", zones: list[str] | None = None,
+) -> list[dict[str, Any]]:
+    """Fix SSH's control plane (:func:`master_network`) with an installer's internal load balancer
+    (its SSH rules in place, on the non-zonal frontend) and the private link service on that frontend."""
+    resources = master_network(subscription, rg, infra, master_subnet, arch=arch)
+    ilb = api_internal_lb(subscription, rg, infra, master_subnet, arch=arch, int_ip=int_ip, zones=zones)
+    ilb["properties"]["backendAddressPools"] += [
+        {"id": f"{ilb['id']}/backendAddressPools/ssh-{n}", "name": f"ssh-{n}", "properties": {}} for n in range(3)
+    ]
+    ilb["properties"]["probes"].append(
+        {"name": "ssh", "properties": {"protocol": "Tcp", "port": 22, "intervalInSeconds": 5, "numberOfProbes": 2}})
+    fe_id = ilb["properties"]["frontendIPConfigurations"][0]["id"]
+    ilb["properties"]["loadBalancingRules"] += [
+        {"name": f"ssh-{n}", "properties": {
+            "frontendIPConfiguration": {"id": fe_id},
+            "backendAddressPool": {"id": f"{ilb['id']}/backendAddressPools/ssh-{n}"},
+            "probe": {"id": f"{ilb['id']}/probes/ssh"}, "protocol": "Tcp", "loadDistribution": "Default",
+            "frontendPort": 2200 + n, "backendPort": 22, "idleTimeoutInMinutes": 30, "disableOutboundSnat": True}}
+        for n in range(3)
+    ]
+    resources[0] = ilb
+    return [*resources, private_link_service(subscription, rg, infra, fe_id, master_subnet)]
