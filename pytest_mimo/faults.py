@@ -25,7 +25,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from pytest_mimo.fakes.base import AZURE_FAULT_KINDS, KUBE_FAULT_KINDS, FakeRequest, FaultAction
+from pytest_mimo.fakes.base import FakeRequest, FaultAction
+from pytest_mimo.faultkinds import KINDS, TARGET_NAMES, kinds_of, spec_of
 
 __all__ = [
     "FaultInjector",
@@ -40,23 +41,18 @@ __all__ = [
     "AZURE_SDK_RETRY_TOTAL",
 ]
 
-STEP_FAULT_KINDS = ("crash_after_step",)
-TARGETS: dict[str, tuple[str, ...]] = {
-    "kube": KUBE_FAULT_KINDS,
-    "azure": AZURE_FAULT_KINDS,
-    "step": STEP_FAULT_KINDS,
-}
+STEP_FAULT_KINDS = kinds_of("step")
+#: target → kind names, from the one table (:data:`pytest_mimo.faultkinds.KINDS`)
+TARGETS: dict[str, tuple[str, ...]] = {t: kinds_of(t) for t in TARGET_NAMES}
 
-#: azure-core's RetryPolicy default ``retry_total``: a burst must be longer to reach the step
+#: azure-core's RetryPolicy ``retry_status``/``retry_read`` (3): a burst must be longer to reach the step
 AZURE_SDK_RETRY_TOTAL = 3
-#: urllib3's default ``Retry(3)`` under the kubernetes client: a dropped connection is retried 3 times
-URLLIB3_RETRY_TOTAL = 3
-#: burst lengths that outlast each client's own retries (the kubernetes client does not retry 429/5xx)
-BURST_LENGTH = {"kube": 2, "azure": AZURE_SDK_RETRY_TOTAL + 1}
-BURST_LENGTH_BY_KIND = {("kube", "connection_reset"): URLLIB3_RETRY_TOTAL + 1}
-
-_KUBE_READ = ("throttle", "server_error", "unavailable", "timeout", "connection_reset")
-_AZURE_READ = ("throttle", "server_error", "unavailable")
+#: the tag "another writer" sets on an Azure resource (``concurrent_write``)
+CONCURRENT_WRITER_TAG = "pytest-mimo-concurrent-writer"
+#: the cluster document field "another writer" sets (``concurrent_write`` on the store): ARO-RP's
+#: ``properties.maintenanceState``, which the RP's admin update writes (pkg/api MaintenanceState)
+CONCURRENT_WRITER_FIELD = ("openShiftCluster", "properties", "maintenanceState")
+_MAINTENANCE_STATES = ("Planned", "Unplanned")
 
 
 class SimulatedCrash(BaseException):  # noqa: N818 - it is not an error a step may handle
@@ -73,25 +69,29 @@ class FaultKind:
     writes_only: bool = False
 
 
+def _applies(applies: str, req: FakeRequest) -> bool:
+    if applies == "any":
+        return req.verb != "token"
+    if applies == "write":
+        return req.is_write and req.verb != "token"
+    if applies == "update":
+        return req.is_write and req.verb != "create"
+    if applies == "arm_write":
+        return req.is_write and req.method in ("PUT", "PATCH") and req.resource.startswith("/subscriptions/")
+    if applies == "lro":
+        return req.is_lro
+    if applies == "token":
+        return req.verb == "token"
+    if applies == "patch":
+        return req.verb == "patch"
+    return False
+
+
 def applicable_kinds(req: FakeRequest, extra: Sequence[FaultKind] = ()) -> tuple[str, ...]:
-    """The fault kinds that make sense for this request (empty for discovery)."""
-    kinds: tuple[str, ...]
-    if req.verb in ("discovery", "version", "openapi"):
+    """The fault kinds that make sense for this request (empty for discovery), from the table."""
+    if req.verb in ("discovery", "version", "openapi") or req.backend not in KINDS or req.backend == "step":
         return ()
-    if req.backend == "kube":
-        kinds = _KUBE_READ
-        if req.is_write:
-            kinds += ("lost_response",) if req.verb == "create" else ("conflict", "lost_response")
-    elif req.backend == "azure":
-        if req.verb == "token":
-            return ("token_error",)
-        kinds = _AZURE_READ
-        if req.is_write:
-            kinds += ("lost_response",)
-        if req.is_lro:
-            kinds += ("lro_failed",)
-    else:
-        return ()
+    kinds = tuple(k.name for k in KINDS[req.backend] if _applies(k.applies, req))
     for k in extra:
         if k.target == req.backend and (req.is_write or not k.writes_only):
             kinds += (k.name,)
@@ -214,6 +214,13 @@ class FaultInjector:
         self.requests_seen: list[FakeRequest] = []
         self.steps_seen: list[tuple[int, str]] = []
         self.target_hit = False
+        self._kube: Any = None
+        self._azure: Any = None
+        self._concurrent = 0
+        #: what "other writers" changed (``concurrent_write``): (path into MimoWorld.state(), value)
+        self.concurrent: list[tuple[tuple[str, ...], Any]] = []
+        #: the replay's pause_past_lease player: ``pause(index, step_key)`` (None: not in a replay)
+        self.pause: Callable[[int, str], None] | None = None
         for k in self.kinds or ():
             if not any(k in v for v in TARGETS.values()) and k not in {x.name for x in self.extra_kinds}:
                 raise ValueError(f"mimo_faults: unknown fault kind {k!r}")
@@ -262,8 +269,10 @@ class FaultInjector:
         """Become the ``fault_hook`` of the given fakes."""
         if kube is not None:
             kube.fault_hook = self.hook
+            self._kube = kube
         if azure is not None:
             azure.fault_hook = self.hook
+            self._azure = azure
         return self
 
     def kinds_injected(self) -> dict[str, int]:
@@ -333,14 +342,21 @@ class FaultInjector:
         return None, ""
 
     def _start_burst(self, req: FakeRequest, key: tuple[str, str, str, str], kind: str, source: str) -> None:
-        # A fault the client retries by itself (the Azure SDK on 429/5xx) must outlast those retries.
-        if kind in ("lost_response", "lro_failed", "token_error", "conflict"):
-            return
-        length = BURST_LENGTH_BY_KIND.get((req.backend, kind), BURST_LENGTH.get(req.backend, 1))
+        # A fault the client retries by itself (the Azure SDK on 429/5xx and dropped connections)
+        # must outlast those retries: the table gives each kind's length in a row.
+        spec = spec_of(req.backend, kind)
+        length = spec.burst if spec is not None else 1
         if length > 1:
             self._bursts[key] = _Burst(kind, length - 1, "burst")
 
-    def _play(self, req: FakeRequest, kind: str, source: str) -> FaultAction:
+    def _play(self, req: FakeRequest, kind: str, source: str) -> FaultAction | None:
+        if kind == "concurrent_write":
+            if req.backend == "store":  # played by patch_cluster, in the store's own retry loop
+                self._record(req.backend, f"{req.method} {req.path}", kind, source)
+                return FaultAction(kind)
+            if req.backend == "azure" and self._azure_concurrent_write(req.resource):
+                self._record(req.backend, f"{req.method} {req.path}", kind, source)
+            return None  # the request itself is served as sent
         plays_as = kind
         for k in self.extra_kinds:
             if k.name == kind:
@@ -348,6 +364,19 @@ class FaultInjector:
         retry_after = self.rng.randint(1, 5) if plays_as == "throttle" else 1
         self._record(req.backend, f"{req.method} {req.path}", kind, source)
         return FaultAction(plays_as, retry_after=retry_after)
+
+    def _azure_concurrent_write(self, resource_id: str) -> bool:
+        """Another writer PUTs the resource first, adding a tag (the fake gives it a new etag)."""
+        azure = self._azure
+        body = azure.get_resource(resource_id) if azure is not None else None
+        if body is None or not isinstance(body, dict):
+            return False
+        self._concurrent += 1
+        value = str(self._concurrent)
+        body["tags"] = {**(body.get("tags") or {}), CONCURRENT_WRITER_TAG: value}
+        azure.put_resource(resource_id, body)
+        self.concurrent.append((("azure", resource_id.lower(), "tags", CONCURRENT_WRITER_TAG), value))
+        return True
 
     def _record(self, target: str, request: str, kind: str, source: str) -> None:
         from time import time
@@ -357,19 +386,42 @@ class FaultInjector:
 
     # -- the cluster document in the store (FakeTaskContext.patch_openshift_cluster_document) ---
     def patch_cluster(self, store: Any, resource_id: str, mutator: Callable[[Any], None]) -> Any:
-        """Patch the cluster document in ``store``, as seen by the world (a write when it changed)."""
+        """Patch the cluster document in ``store``, as seen by the world (a write when it changed).
+
+        A ``concurrent_write`` here is another writer patching the document between this
+        patch's read and its conditional write: the store's optimistic-concurrency path then
+        reads the document again and runs ``mutator`` on the fresh copy."""
         req = FakeRequest("store", "PATCH", f"clusters/{resource_id}", "patch", f"clusters/{resource_id.lower()}", True)
-        self.hook(req)
+        action = self.hook(req)
         try:
             before = store.get_cluster(resource_id).to_dict()
         except Exception:
             before = None
+        if action is not None and action.kind == "concurrent_write":
+            mutator = self._racing(store, resource_id, mutator)
         doc = store.patch_cluster(resource_id, mutator)
         world = self.world
         if world is not None and doc.to_dict() != before:
             world.record_write("store", f"patch of the cluster document {resource_id}", "cluster")
             world.check_invariants()
         return doc
+
+    def _racing(self, store: Any, resource_id: str, mutator: Callable[[Any], None]) -> Callable[[Any], None]:
+        raced = [False]
+
+        def other_writer(doc: Any) -> None:
+            state = doc.properties.extra.get("maintenanceState")
+            value = _MAINTENANCE_STATES[1] if state == _MAINTENANCE_STATES[0] else _MAINTENANCE_STATES[0]
+            doc.properties.extra["maintenanceState"] = value
+            self.concurrent.append((("cluster", *CONCURRENT_WRITER_FIELD), value))
+
+        def racing(doc: Any) -> None:
+            mutator(doc)
+            if not raced[0]:  # between this read and the conditional write, once
+                raced[0] = True
+                store.patch_cluster(resource_id, other_writer)
+
+        return racing
 
     # -- the step observer (mimo.runner.StepObserver) ----------------------------------------
     def step_started(self, index: int, step: Any) -> None:

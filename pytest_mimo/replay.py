@@ -23,6 +23,7 @@ simulator use it directly)::
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import random
@@ -121,6 +122,8 @@ class RunResult:
     aborted: str = ""  #: where the wall-clock budget ran out ("" when it did not)
     writes: list[WriteRecord] = field(default_factory=list)
     broken: list[str] = field(default_factory=list)  #: invariants found broken after a write
+    #: what other writers changed during the run (concurrent_write / conflict faults): path, value
+    concurrent: list[tuple[tuple[str, ...], Any]] = field(default_factory=list)
 
     def writes_by_object(self) -> dict[str, dict[str, int]]:
         """backend → object → number of writes."""
@@ -261,6 +264,34 @@ def _show(value: Any, secret: bool) -> str:
     return f"<secret sha256:{digest}>"
 
 
+def with_concurrent_changes(state: dict[str, Any], changes: Iterable[tuple[tuple[str, ...], Any]]) -> dict[str, Any]:
+    """``state`` as it should be had the other writers' changes (the ``conflict`` and
+    ``concurrent_write`` faults) also been made: each change sets its field, where the object
+    it touched (the first two path parts) exists. A run that lost such a change — a PUT of a
+    stale read, a retry that re-sends what it read before the 409 — then differs from it."""
+    out = copy.deepcopy(state)
+    for path, value in changes:
+        top = out.get(path[0])
+        if not isinstance(top, dict) or (len(path) > 2 and not isinstance(top.get(path[1]), dict)):
+            continue
+        node: Any = top
+        for part in path[1:-1]:
+            nxt = node.get(part)
+            if not isinstance(nxt, dict):
+                nxt = node[part] = {}
+            node = nxt
+        node[path[-1]] = value
+    return out
+
+
+def kube_concurrent_changes(entries: Iterable[tuple[tuple[str, str, str | None, str], str, str]]) -> list[tuple[tuple[str, ...], Any]]:
+    """FakeKube.concurrent_writes as paths into MimoWorld.state()."""
+    return [
+        (("kube", f"{av}/{kind}/{ns or '-'}/{name}", "metadata", "annotations", annotation), value)
+        for (av, kind, ns, name), annotation, value in entries
+    ]
+
+
 def world_diff(before: dict[str, Any], after: dict[str, Any], ignore: Iterable[str] = ()) -> list[str]:
     """Differences between two world states as ``path: before → after`` lines.
 
@@ -353,6 +384,8 @@ class Replayer:
         injector.watch = watch
         injector.world = world
         writes0, broken0 = len(world.writes), len(world.broken)
+        kube_cw0 = len(getattr(world.kube, "concurrent_writes", ()))
+        cw0 = len(injector.concurrent)
         world.forget_client_caches()
         start = clock.now()
         attempts: list[AttemptRecord] = []
@@ -441,6 +474,10 @@ class Replayer:
             aborted=aborted,
             writes=list(world.writes[writes0:]),
             broken=list(world.broken[broken0:]),
+            concurrent=[
+                *injector.concurrent[cw0:],
+                *kube_concurrent_changes(getattr(world.kube, "concurrent_writes", [])[kube_cw0:]),
+            ],
         )
 
     # -- the replay -----------------------------------------------------------------------------
@@ -510,7 +547,7 @@ class Replayer:
                     f"final state {run.state} ({run.status_text or 'no status text'}) differs from the baseline's "
                     f"{baseline.state} ({baseline.status_text or 'no status text'})"
                 )
-            diff = world_diff(baseline.world, run.world, ignore)
+            diff = world_diff(with_concurrent_changes(baseline.world, run.concurrent), run.world, ignore)
             if diff:
                 violations.append(f"final world differs from the baseline's in {len(diff)} place(s): {diff[0]}")
             assert injector is not None

@@ -13,8 +13,11 @@ throttle           429 with ``Retry-After: <retry_after>`` and the service's
 server_error       500, service's error body; nothing applied
 unavailable        503, service's error body; nothing applied
 timeout            504 (kube: Status reason ``Timeout``); nothing applied
-conflict           kube writes only: 409 ``Conflict`` as if another writer came
-                   first (the standard "the object has been modified" message)
+conflict           kube writes to an existing object: another writer changes it
+                   first (a new resourceVersion and the annotation
+                   ``pytest-mimo.io/concurrent-writer``), then the request is
+                   served: with the old resourceVersion it meets the real 409
+                   ``Conflict``; without one it overwrites the other's change
 connection_reset   the connection drops before any response; nothing applied
 lost_response      the request IS applied (state changes), then the connection
                    drops with no response
@@ -40,25 +43,13 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from pytest_mimo.faultkinds import kinds_of
+
 __all__ = ["fast_thread_handoff", "FakeRequest", "FaultAction", "FaultHook", "RequestRecord", "KUBE_FAULT_KINDS", "AZURE_FAULT_KINDS"]
 
-KUBE_FAULT_KINDS = (
-    "throttle",
-    "server_error",
-    "unavailable",
-    "timeout",
-    "conflict",
-    "connection_reset",
-    "lost_response",
-)
-AZURE_FAULT_KINDS = (
-    "throttle",
-    "server_error",
-    "unavailable",
-    "lro_failed",
-    "lost_response",
-    "token_error",
-)
+#: the kinds each fake plays, from the one table (:mod:`pytest_mimo.faultkinds`)
+KUBE_FAULT_KINDS = kinds_of("kube")
+AZURE_FAULT_KINDS = tuple(k for k in kinds_of("azure") if k != "concurrent_write")  # played by the harness
 
 
 @dataclass(frozen=True)

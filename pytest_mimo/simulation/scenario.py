@@ -28,7 +28,7 @@ from typing import Any
 
 from mimo import const, inputs
 from mimo.api import SUBSCRIPTION_STATES, is_uuid
-from pytest_mimo.fakes.base import AZURE_FAULT_KINDS, KUBE_FAULT_KINDS
+from pytest_mimo.faultkinds import kinds_of
 
 __all__ = [
     "EXPECTATIONS",
@@ -315,8 +315,10 @@ class ScheduleSpec:
         return cls(name, task_id, calendar, [dict(s) for s in selectors], lfc, across)
 
 
+#: the step kinds a fleet simulation plays (a pause past the lease needs a replay's second host)
 STEP_KINDS = ("crash_after_step",)
-TARGET_KINDS: dict[str, tuple[str, ...]] = {"kube": KUBE_FAULT_KINDS, "azure": AZURE_FAULT_KINDS, "step": STEP_KINDS}
+#: from the one table of kinds (pytest_mimo.faultkinds)
+TARGET_KINDS: dict[str, tuple[str, ...]] = {"kube": kinds_of("kube"), "azure": kinds_of("azure"), "step": STEP_KINDS}
 
 
 @dataclass(frozen=True)

@@ -363,7 +363,13 @@ class KubeHelper:
                     last = e
                     continue
             body = copy.deepcopy(obj)
-            body["metadata"]["resourceVersion"] = live["metadata"]["resourceVersion"]
+            meta, live_meta = body["metadata"], live["metadata"]
+            meta["resourceVersion"] = live_meta["resourceVersion"]
+            # labels and annotations set by other writers are kept under ours, as OpenShift's
+            # resourcemerge.EnsureObjectMeta merges them: replacing the object must not lose them
+            for k in ("labels", "annotations"):
+                if live_meta.get(k):
+                    meta[k] = {**live_meta[k], **(meta.get(k) or {})}
             try:
                 self.update(body)
                 return

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -428,7 +429,6 @@ def once(kind: str, verb: str, retry_after: int = 1) -> Any:
         ("server_error", InternalServerError, 500, "InternalError"),
         ("unavailable", ServiceUnavailableError, 503, "ServiceUnavailable"),
         ("timeout", ServerTimeoutError, 504, "Timeout"),
-        ("conflict", ConflictError, 409, "Conflict"),
     ],
 )
 def test_error_faults_on_a_write_apply_nothing(
@@ -445,9 +445,6 @@ def test_error_faults_on_a_write_apply_nothing(
     last = kube.requests[-1]
     assert (last.verb, last.status, last.fault, last.is_write) == ("create", code, kind, True)
     assert last.resource == "secrets/openshift-config/"
-    if kind == "conflict":  # the object is named from the body, as the server would name it
-        assert st["message"].startswith('Operation cannot be fulfilled on secrets "s": ')
-        assert st["details"] == {"name": "s", "kind": "secrets"}
     helper.create(secret("s"))  # the next request is served
     assert kube.get("v1", "Secret", "s", "openshift-config") is not None
 
@@ -556,11 +553,52 @@ def test_every_kube_fault_kind_is_played(kube: FakeKube, helper: KubeHelper) -> 
     helper.get_one("v1", "Namespace", "openshift-config")
     played = set()
     for i, kind in enumerate(KUBE_FAULT_KINDS):
-        kube.fault_hook = once(kind, "create")
-        with pytest.raises(Exception):  # noqa: B017 - each kind has its own test above
+        if kind == "conflict":  # another writer changes an existing object: an update meets it
             helper.create(secret(f"s{i}"))
+            stale = helper.get_one("v1", "Secret", f"s{i}", "openshift-config")
+            kube.fault_hook = once(kind, "update")
+            with pytest.raises(ConflictError):
+                helper.update(stale)
+        else:
+            kube.fault_hook = once(kind, "create")
+            with pytest.raises(Exception):  # noqa: B017 - each kind has its own test above
+                helper.create(secret(f"s{i}"))
         played.add(kube.requests[-1].fault)
     assert played == set(KUBE_FAULT_KINDS)
+
+
+def test_conflict_is_another_writer_changing_the_object_first(kube: FakeKube, helper: KubeHelper) -> None:
+    """The conflict fault is a real concurrent write (new resourceVersion, an annotation), after
+    which the request is served as sent: the stale resourceVersion meets the apiserver's own
+    optimistic-concurrency 409 (apiserver registry/generic Update: 'the object has been modified;
+    please apply your changes to the latest version and try again')."""
+    kube.add(secret("s"))
+    stale = helper.get_one("v1", "Secret", "s", "openshift-config")
+    kube.fault_hook = once("conflict", "update")
+    with pytest.raises(ConflictError) as ei:
+        helper.update(stale)
+    st = status_of(ei.value)
+    assert (st["code"], st["reason"]) == (409, "Conflict")
+    assert st["message"].startswith('Operation cannot be fulfilled on secrets "s": the object has been modified')
+    live = kube.get("v1", "Secret", "s", "openshift-config")
+    assert live["metadata"]["resourceVersion"] != stale["metadata"]["resourceVersion"]
+    assert live["metadata"]["annotations"] == {"pytest-mimo.io/concurrent-writer": "1"}
+    assert kube.concurrent_writes == [(("v1", "Secret", "openshift-config", "s"), "pytest-mimo.io/concurrent-writer", "1")]
+    assert (kube.requests[-1].status, kube.requests[-1].fault) == (409, "conflict")
+    # an update without resourceVersion (allowed for built-in kinds) overwrites the other writer
+    kube.fault_hook = once("conflict", "update")
+    blind = copy.deepcopy(stale)
+    del blind["metadata"]["resourceVersion"]
+    helper.update(blind)
+    assert "annotations" not in kube.get("v1", "Secret", "s", "openshift-config")["metadata"]
+    assert kube.requests[-1].fault == "conflict"
+
+
+def test_conflict_on_a_create_has_no_object_to_change_and_is_served(kube: FakeKube, helper: KubeHelper) -> None:
+    helper.get_one("v1", "Namespace", "openshift-config")
+    kube.fault_hook = once("conflict", "create")
+    helper.create(secret("s"))
+    assert (kube.requests[-1].status, kube.requests[-1].fault) == (201, None)
 
 
 def test_discovery_passes_the_hook_as_discovery_and_is_paid_once(kube: FakeKube) -> None:

@@ -106,6 +106,67 @@ def set_run(tc: object) -> None:
         raise _classify(e, "runs") from e
 
 
+# -- (l) a conflict retry that re-sends its stale read ---------------------------------------------
+def set_run_stale_retry(tc: object) -> None:
+    tc = get_task_context(tc)
+    kube = tc.client_helper()
+    try:
+        cm = kube.get_one("v1", "ConfigMap", "runs", "openshift-config")
+        if cm.get("data", {}).get("runs") == "x":
+            return
+        cm.setdefault("data", {})["runs"] = "x"
+        for _ in range(5):
+            try:
+                kube.update(cm)
+                return
+            except ApiException as e:
+                if not is_conflict(e):
+                    raise
+                # only the resourceVersion is refreshed: the body is still the read from before the 409
+                live = kube.get_one("v1", "ConfigMap", "runs", "openshift-config")
+                cm["metadata"]["resourceVersion"] = live["metadata"]["resourceVersion"]
+        raise TransientError("runs: conflicts")
+    except Exception as e:
+        raise _classify(e, "runs") from e
+
+
+# -- (m) a lost update on the cluster document ------------------------------------------------
+PLANTED_FLAG = "aro.planted.enabled"
+
+
+def set_flag_from_stale_read(tc: object) -> None:
+    import copy
+
+    tc = get_task_context(tc)
+    props = tc.get_openshift_cluster_properties()  # read once, at the start
+    if props.operator_flags.get(PLANTED_FLAG) == "true":
+        return
+    stale = copy.deepcopy(props)
+    stale.operator_flags[PLANTED_FLAG] = "true"
+
+    def mutate(doc) -> None:
+        doc.properties = stale  # the whole properties as read before: another writer's change is lost
+
+    try:
+        tc.patch_openshift_cluster_document(mutate)
+    except Exception as e:
+        raise TransientError(e) from e
+
+
+def set_flag(tc: object) -> None:
+    tc = get_task_context(tc)
+    if tc.get_openshift_cluster_properties().operator_flags.get(PLANTED_FLAG) == "true":
+        return
+
+    def mutate(doc) -> None:
+        doc.properties.operator_flags[PLANTED_FLAG] = "true"  # on the document the store hands over
+
+    try:
+        tc.patch_openshift_cluster_document(mutate)
+    except Exception as e:
+        raise TransientError(e) from e
+
+
 # -- (e) really sleeps / waits past the deadline -----------------------------------------------
 def wait_too_long(tc: object) -> None:
     get_task_context(tc)

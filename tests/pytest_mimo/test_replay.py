@@ -123,6 +123,41 @@ def test_i_unconditional_put_is_caught_on_the_clean_replay(pytester):
     ])
 
 
+def test_j_catching_only_http_errors_is_caught_by_a_connection_reset_burst(pytester):
+    """A dropped connection is azure.core's ServiceResponseError, not an HttpResponseError; the
+    SDK's RetryPolicy retries it retry_read=3 times, so the fault comes 4 times in a row."""
+    suite(pytester, ("buggy", "p.one_step(p.read_lb_http_errors_only)"))
+    result = pytester.runpytest("--mimo-replays=25", "-p", "no:xdist")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines([
+        "*step action.read_lb_http_errors_only let azure.core.exceptions.ServiceResponseError:*escape unclassified*",
+    ])
+
+
+def test_l_a_conflict_retry_that_resends_its_stale_read_loses_the_other_writers_change(pytester):
+    """The conflict fault is another writer changing the object first: a retry that refreshes
+    only the resourceVersion overwrites that change, and the world diff shows it."""
+    suite(pytester, ("buggy", "p.one_step(p.set_run_stale_retry)"))
+    result = pytester.runpytest("--mimo-replays=25", "-p", "no:xdist")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines([
+        "*final world differs from the baseline's*kube.v1/ConfigMap/openshift-config/runs.metadata.annotations."
+        'pytest-mimo.io/concurrent-writer: "*" → "<absent>"*',
+    ])
+
+
+def test_m_a_lost_update_on_the_cluster_document_is_caught(pytester):
+    """concurrent_write on the store: another writer patches the document between the patch's
+    read and its conditional write; a mutator that writes back a stale copy loses that change."""
+    suite(pytester, ("buggy", "p.one_step(p.set_flag_from_stale_read)"))
+    result = pytester.runpytest("--mimo-replays=25", "-p", "no:xdist")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines([
+        "*final world differs from the baseline's*cluster.openShiftCluster.properties.maintenanceState: "
+        '"Planned" → "<absent>"*',
+    ])
+
+
 def test_k_wrong_write_order_is_caught_by_an_invariant(pytester):
     suite(pytester, ("buggy", "p.one_step(p.point_then_create)"))
     result = pytester.runpytest("--mimo-replays=0", "-p", "no:xdist")
@@ -236,10 +271,12 @@ def test_correct_twins_of_the_new_classes_pass_25_seeded_replays(pytester):
         pytester,
         ("tag_if_missing", "p.one_step(p.tag_lb_if_missing)"),
         ("create_then_point", "p.one_step(p.create_then_point)"),
+        ("read_lb", "p.one_step(p.read_lb)"),
+        ("set_flag", "p.one_step(p.set_flag)"),
     )
     result = pytester.runpytest("--mimo-replays=25", "--mimo-seed=2", "-p", "no:xdist")
     assert failures(result) == []
-    result.assert_outcomes(passed=2 * 26)
+    result.assert_outcomes(passed=4 * 26)
 
 
 def test_printed_command_reproduces_the_same_trace(pytester):

@@ -35,7 +35,7 @@ __all__ = ["KubeHandler", "THROTTLE_BODY", "fault_status", "throttle_headers"]
 _WRITE_VERBS = frozenset({"create", "update", "patch", "delete", "status", "deletecollection"})
 _HEALTH_PATHS = frozenset({"/healthz", "/livez", "/readyz"})
 _HEALTH_PREFIXES = ("/healthz/", "/livez/", "/readyz/")
-_CONTENT_PLAYED = frozenset({"server_error", "unavailable", "timeout", "conflict"})
+_CONTENT_PLAYED = frozenset({"server_error", "unavailable", "timeout"})
 
 
 def _dumps(obj: Any) -> bytes:
@@ -81,8 +81,6 @@ def fault_status(kind: str, target: Resource | None, retry_after: int) -> ApiErr
             "Timeout: request did not complete within requested timeout - context deadline exceeded",
             {},
         )
-    if kind == "conflict" and target is not None:
-        return ApiError.conflict(target.info, target.name or "")
     return None
 
 
@@ -292,6 +290,14 @@ class KubeHandler(BaseHTTPRequestHandler):
                 kind = None
             if kind == "connection_reset":
                 return drop(kind, reset=True)
+            if kind == "conflict":
+                # another writer comes first (a real change, not a played 409); the request is then
+                # served: the old resourceVersion meets the real Conflict, none overwrites the change
+                kind = None
+                if isinstance(target, Resource) and target.name and fake.concurrent_write(
+                    target.info.api_version, target.info.kind, target.name, target.namespace
+                ):
+                    record.fault = "conflict"
             if kind == "throttle":
                 assert action is not None
                 record.fault = kind

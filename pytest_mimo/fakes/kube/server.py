@@ -43,6 +43,9 @@ READ_TIMEOUT_SECONDS = 32.0
 
 #: the namespaces every cluster has from the start (kube-apiserver's system namespaces
 #: controller creates them; ``kube-node-lease`` since 1.14)
+#: the annotation "another writer" sets (the ``conflict`` fault)
+CONCURRENT_WRITER_ANNOTATION = "pytest-mimo.io/concurrent-writer"
+
 DEFAULT_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
 
 
@@ -127,6 +130,9 @@ class FakeKube:
         self.tls = tls
         self.requests: list[RequestRecord] = []
         self.fault_hook: FaultHook | None = None
+        #: changes made by "another writer" (the ``conflict`` fault), in order
+        self.concurrent_writes: list[tuple[tuple[str, str, str | None, str], str, str]] = []
+        self._concurrent = 0
         self._tickers: list[Ticker] = []
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -331,6 +337,30 @@ class FakeKube:
             with self.model.lock:
                 for fn in list(self._tickers):
                     fn(self)
+
+    # -- another writer (the ``conflict`` fault) --------------------------------
+
+    def concurrent_write(
+        self, api_version: str, kind: str, name: str, namespace: str | None = None
+    ) -> bool:
+        """Another writer (a controller, an admin) changes the object now: it gets a new
+        resourceVersion and the annotation :data:`CONCURRENT_WRITER_ANNOTATION` set to a count.
+        ``False`` (nothing done) when the object does not exist. Each change is appended to
+        ``concurrent_writes`` as ``(object, annotation, value)``."""
+        with self.model.lock:
+            obj = self.model.find(api_version, kind, name, namespace)
+            if obj is None:
+                return False
+            self._concurrent += 1
+            value = str(self._concurrent)
+            meta = obj.setdefault("metadata", {})
+            meta["annotations"] = {**(meta.get("annotations") or {}), CONCURRENT_WRITER_ANNOTATION: value}
+            self.model.put(obj)
+            self.concurrent_writes.append(
+                ((api_version, kind, namespace if self.model.kind(api_version, kind).namespaced else None, name),
+                 CONCURRENT_WRITER_ANNOTATION, value)
+            )
+            return True
 
     # -- Python-side access: straight to the model, not logged, no faults ------
 

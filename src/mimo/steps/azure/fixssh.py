@@ -193,6 +193,14 @@ class _Cluster:
         return cls(resource_group, props.master_profile.subnet_id, udr, names)
 
 
+def _if_match(resource: Resource) -> dict[str, Any]:
+    """The PUT is conditional on the etag read: another writer's change in between gives 412
+    PreconditionFailed (transient: the next attempt reads again) instead of being overwritten
+    (ARM RPC, Addendum.md "ETags for Resources"). A resource read without an etag: unconditional."""
+    etag = resource.get("etag")
+    return {"headers": {"If-Match": str(etag)}} if etag else {}
+
+
 def _load_balancer_pools(tc: TaskContext, cluster: _Cluster) -> Callable[[str], list[str]]:
     """Fix the internal load balancer; return master ``n`` -> the pool IDs its NIC must be in."""
     lbs = tc.load_balancers_client()
@@ -200,7 +208,9 @@ def _load_balancer_pools(tc: TaskContext, cluster: _Cluster) -> Callable[[str], 
     internal = _as_dict(lbs.get(rg, names["internal_lb"]))
     if _ensure_ssh_on_internal_lb(tc, internal):
         tc.log().info("Updating Load Balancer %s", names["internal_lb"])
-        internal = _as_dict(lbs.begin_create_or_update(rg, names["internal_lb"], internal).result())
+        internal = _as_dict(
+            lbs.begin_create_or_update(rg, names["internal_lb"], internal, **_if_match(internal)).result()
+        )
     internal_pools = f"{internal['id']}/backendAddressPools"
     public_pool: list[str] = []
     if cluster.udr:
@@ -243,7 +253,7 @@ def _fix_nic(
         return
     ip_props["loadBalancerBackendAddressPools"] = [{"id": p} for p in wanted]
     log.info("Updating Network Interface %s", name)
-    tc.interfaces_client().begin_create_or_update(cluster.resource_group, name, nic).result()
+    tc.interfaces_client().begin_create_or_update(cluster.resource_group, name, nic, **_if_match(nic)).result()
 
 
 def fix_ssh(tc: TaskContext) -> None:

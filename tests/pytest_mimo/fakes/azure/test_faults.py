@@ -34,7 +34,9 @@ def inject(fake: FakeAzure, kind: str, *, verb: str, times: int = 1, retry_after
 
 
 def test_every_azure_fault_kind_is_covered_here() -> None:
-    assert set(AZURE_FAULT_KINDS) == {"throttle", "server_error", "unavailable", "lro_failed", "lost_response", "token_error"}
+    # concurrent_write is played by the harness (another writer's PUT through put_resource)
+    assert set(AZURE_FAULT_KINDS) == {"throttle", "server_error", "unavailable", "timeout", "connection_reset",
+                                      "lro_failed", "lost_response", "token_error"}
 
 
 def test_throttle_429_with_retry_after_is_survived_by_the_sdk_retry_policy(
