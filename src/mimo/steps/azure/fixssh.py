@@ -193,8 +193,8 @@ class _Cluster:
         return cls(resource_group, props.master_profile.subnet_id, udr, names)
 
 
-def _if_match(resource: Resource) -> dict[str, Any]:
-    """The PUT is conditional on the etag read: another writer's change in between gives 412
+def if_match(resource: Resource) -> dict[str, Any]:
+    """SDK keywords making a PUT conditional on the etag read (or last written): another writer's change in between gives 412
     PreconditionFailed (transient: the next attempt reads again) instead of being overwritten
     (ARM RPC, Addendum.md "ETags for Resources"). A resource read without an etag: unconditional."""
     etag = resource.get("etag")
@@ -209,7 +209,7 @@ def _load_balancer_pools(tc: TaskContext, cluster: _Cluster) -> Callable[[str], 
     if _ensure_ssh_on_internal_lb(tc, internal):
         tc.log().info("Updating Load Balancer %s", names["internal_lb"])
         internal = _as_dict(
-            lbs.begin_create_or_update(rg, names["internal_lb"], internal, **_if_match(internal)).result()
+            lbs.begin_create_or_update(rg, names["internal_lb"], internal, **if_match(internal)).result()
         )
     internal_pools = f"{internal['id']}/backendAddressPools"
     public_pool: list[str] = []
@@ -253,7 +253,7 @@ def _fix_nic(
         return
     ip_props["loadBalancerBackendAddressPools"] = [{"id": p} for p in wanted]
     log.info("Updating Network Interface %s", name)
-    tc.interfaces_client().begin_create_or_update(cluster.resource_group, name, nic, **_if_match(nic)).result()
+    tc.interfaces_client().begin_create_or_update(cluster.resource_group, name, nic, **if_match(nic)).result()
 
 
 def fix_ssh(tc: TaskContext) -> None:

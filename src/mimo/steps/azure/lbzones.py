@@ -39,6 +39,7 @@ from typing import Any
 
 from mimo.context import TaskContext, get_task_context
 from mimo.errors import MIMOError, TerminalError, TransientError
+from mimo.steps.azure.fixssh import if_match as _if_match
 from mimo.steps.azure.fixssh import load_balancer_names
 from mimo.steps.azure.skus import (
     EXPANDED_ZONES_FEATURE,
@@ -96,6 +97,13 @@ def _is_retryable(err: BaseException) -> bool:
     """Go ``azureerrors.IsRetryableError``: 429, or 409 with ``Retry-After``."""
     status = getattr(err, "status_code", None)
     return status == 429 or (status == 409 and _retry_after(err) > 0)
+
+
+def _carry_etag(sent: Resource, stored: Resource) -> Resource:
+    """The body reused for the next PUT gets the etag of what was stored."""
+    if stored.get("etag"):
+        sent["etag"] = stored["etag"]
+    return stored
 
 
 def _retryable(tc: TaskContext, fn: Callable[[], Any], desc: str) -> Any:
@@ -166,8 +174,9 @@ class _Migration:
     def put_lb(self, lb: Resource, desc: str, failure: str) -> Resource:
         name = str(lb["name"])
         try:
-            return _as_dict(_retryable(
-                self.tc, lambda: self.lbs.begin_create_or_update(self.rg, name, lb).result(), f"{desc} {name}"))
+            return _carry_etag(lb, _as_dict(_retryable(
+                self.tc, lambda: self.lbs.begin_create_or_update(self.rg, name, lb, **_if_match(lb)).result(),
+                f"{desc} {name}")))
         except Exception as e:
             self.log.error("%s: '%s'", failure, describe(e))
             raise TransientError(f"failure updating internal load balancer: {describe(e)}") from e
@@ -175,11 +184,11 @@ class _Migration:
     def put_pls(self, pls: Resource, frontend_id: str, desc: str) -> Resource:
         pls.setdefault("properties", {})["loadBalancerFrontendIpConfigurations"] = [{"id": frontend_id}]
         try:
-            return _as_dict(_retryable(
+            return _carry_etag(pls, _as_dict(_retryable(
                 self.tc,
-                lambda: self.plss.begin_create_or_update(self.rg, f"{self.infra}-pls", pls).result(),
+                lambda: self.plss.begin_create_or_update(self.rg, f"{self.infra}-pls", pls, **_if_match(pls)).result(),
                 desc,
-            ))
+            )))
         except Exception as e:
             self.log.error("FAILURE IN CRITICAL SECTION - PLS MAY NOW BE DISCONNECTED FROM LB: '%s'", describe(e))
             raise TransientError(f"failure disassociating LB frontend IP from PLS: {describe(e)}") from e
