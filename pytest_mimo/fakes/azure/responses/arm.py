@@ -22,6 +22,7 @@ from pytest_mimo.fakes.azure.responses.common import (
     json_reply,
     parse_json_body,
 )
+from pytest_mimo.fakes.azure.responses.sdk import check_api_version, writable_body
 from pytest_mimo.fakes.azure.urls import ArmPath, parse_arm_path
 
 if TYPE_CHECKING:
@@ -165,6 +166,8 @@ def handle(fake: FakeAzure, inc: Incoming, lro_failed: bool) -> Reply:
                            f"for api version '{inc.url.query['api-version']}'.")
         if p.subscription.lower() not in fake.arm.subscriptions:
             raise ArmError(404, "SubscriptionNotFound", f"The subscription '{p.subscription}' could not be found.")
+        group = fake.arm.group(p.resource_group, p.subscription) if p.resource_group else None
+        check_api_version(p, inc.url.query["api-version"], group.location if group else "global")
         fake.arm.settle()
         return _route(fake, inc, p, lro_failed)
     except ArmError as e:
@@ -333,6 +336,7 @@ def _put(fake: FakeAzure, inc: Incoming, p: ArmPath, kind: Kind, lro_failed: boo
                        f"'{'/'.join(p.names[:-1])}' not found.")
     if kind.requires_location and not body.get("location"):
         raise ArmError(400, "LocationRequired", "The location property is required for this definition.")
+    body = writable_body(p, inc.url.query["api-version"], body)
     rid = p.resource_id()
     _check_not_locked(fake, inc, p, kind, rid)
     old = fake.arm.get(rid)
@@ -386,6 +390,7 @@ def _patch(fake: FakeAzure, inc: Incoming, p: ArmPath, kind: Kind, lro_failed: b
     if old is None:
         raise not_found(p)
     _check_if_match(inc, old)
+    body = writable_body(p, inc.url.query["api-version"], body, check_required=False)
     state = "Updating" if kind.lro_patch else "Succeeded"
     new = kind.build(fake, rid, _merge(old, body), old, state)
     if kind.validate is not None:

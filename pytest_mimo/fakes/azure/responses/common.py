@@ -51,15 +51,19 @@ class ArmError(Exception):
     """Raised inside a handler to answer with an ARM (or Key Vault) error body."""
 
     def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None,
-                 *, inner_code: str | None = None) -> None:
+                 *, inner_code: str | None = None, details: list[dict[str, Any]] | None = None) -> None:
         super().__init__(f"{status} {code}: {message}")
         self.status = status
         self.code = code
         self.message = message
         self.headers = headers or {}
         self.inner_code = inner_code  #: Key Vault's ``innererror.code``, e.g. ``SecretDisabled``
+        self.details = details  #: ARM's ``error.details`` (the network RP's parse errors)
 
     def reply(self) -> Reply:
+        if self.details is not None:
+            return json_reply(self.status, {"error": {"code": self.code, "message": self.message,
+                                                      "details": self.details}}, self.headers)
         if self.inner_code is None:
             return arm_error(self.status, self.code, self.message, self.headers)
         return json_reply(self.status, {"error": {"code": self.code, "message": self.message,

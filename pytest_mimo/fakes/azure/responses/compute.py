@@ -13,8 +13,10 @@ from typing import TYPE_CHECKING, Any
 
 from pytest_mimo.fakes.azure.models.compute import VM_TYPE, build_virtual_machine
 from pytest_mimo.fakes.azure.models.containerregistry import iso_now
+from pytest_mimo.fakes.azure.models.sdkmodels import SdkResource
 from pytest_mimo.fakes.azure.responses.arm import KINDS, SUBSCRIPTION_LISTS, Kind, page
 from pytest_mimo.fakes.azure.responses.common import ArmError, Incoming, Reply
+from pytest_mimo.fakes.azure.responses.sdk import SDK_RESOURCES
 from pytest_mimo.fakes.azure.urls import ArmPath
 
 if TYPE_CHECKING:
@@ -37,6 +39,7 @@ def list_skus(fake: FakeAzure, inc: Incoming, p: ArmPath) -> Reply:
 
 
 SUBSCRIPTION_LISTS["microsoft.compute/skus"] = list_skus
+SDK_RESOURCES["microsoft.compute/skus"] = SdkResource("azure.mgmt.compute", "ResourceSku", "ResourceSkusOperations")
 
 
 def _virtual_machine(fake: FakeAzure, rid: str, body: dict[str, Any], old: dict[str, Any] | None,
@@ -47,3 +50,5 @@ def _virtual_machine(fake: FakeAzure, rid: str, body: dict[str, Any], old: dict[
 
 
 KINDS["microsoft.compute/virtualmachines"] = Kind(VM_TYPE, _virtual_machine, methods=frozenset({"GET"}))
+SDK_RESOURCES["microsoft.compute/virtualmachines"] = SdkResource(
+    "azure.mgmt.compute", "VirtualMachine", "VirtualMachinesOperations")

@@ -16,6 +16,7 @@ from pytest_mimo.fakes.azure.models.containerregistry import (
     build_token,
     iso_now,
 )
+from pytest_mimo.fakes.azure.models.sdkmodels import SdkResource
 from pytest_mimo.fakes.azure.responses.arm import (
     ACTIONS,
     KINDS,
@@ -25,6 +26,7 @@ from pytest_mimo.fakes.azure.responses.arm import (
     start_operation,
 )
 from pytest_mimo.fakes.azure.responses.common import ArmError, Incoming, Reply, parse_json_body
+from pytest_mimo.fakes.azure.responses.sdk import SDK_RESOURCES
 from pytest_mimo.fakes.azure.urls import ArmPath, parse_arm_path
 
 if TYPE_CHECKING:
@@ -48,6 +50,11 @@ KINDS["microsoft.containerregistry/registries/tokens"] = Kind(
     "Microsoft.ContainerRegistry/registries/tokens", _token, put_state="Creating", requires_location=False,
     lro_patch=True,
 )
+
+SDK_RESOURCES["microsoft.containerregistry/registries"] = SdkResource(
+    "azure.mgmt.containerregistry", "Registry", "RegistriesOperations")
+SDK_RESOURCES["microsoft.containerregistry/registries/tokens"] = SdkResource(
+    "azure.mgmt.containerregistry", "Token", "TokensOperations")
 
 
 def new_password(fake: FakeAzure) -> str:

@@ -27,8 +27,10 @@ from pytest_mimo.fakes.azure.models.network import (
     with_backend_ip_configurations,
     with_virtual_machine,
 )
+from pytest_mimo.fakes.azure.models.sdkmodels import SdkResource
 from pytest_mimo.fakes.azure.responses.arm import KINDS, Kind
 from pytest_mimo.fakes.azure.responses.common import ArmError
+from pytest_mimo.fakes.azure.responses.sdk import SDK_RESOURCES
 
 if TYPE_CHECKING:
     from pytest_mimo.fakes.azure.fake import FakeAzure
@@ -106,7 +108,21 @@ def _lb_view(fake: FakeAzure, lb: dict[str, Any]) -> dict[str, Any]:
     return with_backend_ip_configurations(fake.arm, lb)
 
 
+#: the azure-mgmt-network model and operation group of each type (read-only fields, api-versions)
+_SDK = {
+    "microsoft.network/loadbalancers": ("LoadBalancer", "LoadBalancersOperations"),
+    "microsoft.network/networkinterfaces": ("NetworkInterface", "NetworkInterfacesOperations"),
+    "microsoft.network/privatelinkservices": ("PrivateLinkService", "PrivateLinkServicesOperations"),
+    "microsoft.network/networksecuritygroups": ("NetworkSecurityGroup", "NetworkSecurityGroupsOperations"),
+    "microsoft.network/publicipaddresses": ("PublicIPAddress", "PublicIPAddressesOperations"),
+    "microsoft.network/virtualnetworks": ("VirtualNetwork", "VirtualNetworksOperations"),
+    "microsoft.network/virtualnetworks/subnets": ("Subnet", "SubnetsOperations"),
+}
+
+
 def register() -> None:
+    for type_key, (model, operations) in _SDK.items():
+        SDK_RESOURCES[type_key] = SdkResource("azure.mgmt.network", model, operations)
     for type_key, (full_type, _) in NETWORK_TYPES.items():
         KINDS[type_key] = Kind(full_type=full_type, build=_builder(type_key), locks_while_running=True)
     for type_key in READ_ONLY_NETWORK_TYPES:

@@ -15,11 +15,15 @@ from azure.core.exceptions import HttpResponseError
 
 from mimo.azure import AzureClients
 from pytest_mimo.fakes.azure import FakeAzure
+from pytest_mimo.fakes.azure.responses.sdk import supported_api_versions
+
+NET = supported_api_versions("microsoft.network/loadbalancers")[-1]
+ACR = supported_api_versions("microsoft.containerregistry/registries/tokens")[-1]
 
 SUB = "00000000-0000-0000-0000-000000000000"
 RG_ID = f"/subscriptions/{SUB}/resourceGroups/rg"
 LB_ID = f"{RG_ID}/providers/Microsoft.Network/loadBalancers/lb"
-LB_URL = f"https://management.azure.com{LB_ID}?api-version=2024-05-01"
+LB_URL = f"https://management.azure.com{LB_ID}?api-version={NET}"
 LB_BODY: dict[str, Any] = {"location": "eastus", "tags": {"a": "1"},
                            "properties": {"backendAddressPools": [{"name": "aro"}]}}
 PRECONDITION = {"code": "PreconditionFailed", "message": "The condition specified using HTTP conditional header(s) is not met."}
@@ -45,7 +49,7 @@ def test_patch_inside_properties_is_json_merge_patch(fake: FakeAzure, arm_token:
     fake.put_resource(reg, {"location": "eastus"})
     fake.put_resource(f"{reg}/tokens/t", {"properties": {"scopeMapId": f"{reg}/scopeMaps/_repositories_pull",
                                                           "status": "enabled"}})
-    url = f"https://management.azure.com{reg}/tokens/t?api-version=2025-11-01"
+    url = f"https://management.azure.com{reg}/tokens/t?api-version={ACR}"
     r = requests.patch(url, json={"properties": {"status": "disabled", "scopeMapId": None}}, headers=_h(arm_token))
     assert r.status_code == 200
     props = r.json()["properties"]
@@ -100,10 +104,10 @@ def test_every_201_and_202_carries_retry_after(fake: FakeAzure, arm_token: str, 
                              json={"location": "eastus"}, headers=h))
     reg = f"{RG_ID}/providers/Microsoft.ContainerRegistry/registries/acr"
     fake.put_resource(reg, {"location": "eastus"})
-    seen.append(requests.put(f"https://management.azure.com{reg}/tokens/t?api-version=2025-11-01",
+    seen.append(requests.put(f"https://management.azure.com{reg}/tokens/t?api-version={ACR}",
                              json={"properties": {}}, headers=h))
     vclock.sleep(fake.lro_seconds)
-    seen.append(requests.post(f"https://management.azure.com{reg}/generateCredentials?api-version=2025-11-01",
+    seen.append(requests.post(f"https://management.azure.com{reg}/generateCredentials?api-version={ACR}",
                               json={"tokenId": f"{reg}/tokens/t"}, headers=h))
     assert [r.status_code for r in seen] == [201, 202, 201, 201, 202]
     assert all(int(r.headers["Retry-After"]) >= 10 for r in seen)

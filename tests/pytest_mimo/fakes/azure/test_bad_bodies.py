@@ -5,10 +5,13 @@ from __future__ import annotations
 import requests
 
 from pytest_mimo.fakes.azure import FakeAzure
+from pytest_mimo.fakes.azure.responses.sdk import supported_api_versions
+
+NET = supported_api_versions("microsoft.network/loadbalancers")[-1]
 
 SUB = "00000000-0000-0000-0000-000000000000"
 URL = (f"https://management.azure.com/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.Network/"
-       "loadBalancers/lb?api-version=2024-05-01")
+       f"loadBalancers/lb?api-version={NET}")
 
 
 def test_a_body_of_the_wrong_shape_is_400_invalid_request_content(fake: FakeAzure, arm_token: str) -> None:

@@ -32,8 +32,8 @@ def test_the_sdk_does_not_retry_an_unserved_request(fake: FakeAzure, vclock: Any
 
 
 def test_an_unimplemented_route_on_a_served_host_raises_too(fake: FakeAzure, arm_token: str) -> None:
-    with pytest.raises(UnservedRequestError, match=r"DELETE .*/resourceGroups/rg\?api-version=1"):
-        requests.delete(f"https://management.azure.com/subscriptions/{SUB}/resourceGroups/rg?api-version=1",
+    with pytest.raises(UnservedRequestError, match=r"DELETE .*/resourceGroups/rg\?api-version=2021-04-01"):
+        requests.delete(f"https://management.azure.com/subscriptions/{SUB}/resourceGroups/rg?api-version=2021-04-01",
                         headers={"Authorization": f"Bearer {arm_token}"})
 
 

@@ -11,7 +11,10 @@ from azure.core.exceptions import HttpResponseError, ServiceResponseError
 
 from mimo.azure import AzureClients
 from pytest_mimo.fakes.azure import FakeAzure
+from pytest_mimo.fakes.azure.responses.sdk import supported_api_versions
 from pytest_mimo.fakes.base import AZURE_FAULT_KINDS, FakeRequest, FaultAction
+
+NET = supported_api_versions("microsoft.network/loadbalancers")[-1]
 
 SUB = "00000000-0000-0000-0000-000000000000"
 LB = f"/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.Network/loadBalancers/lb"
@@ -57,7 +60,7 @@ def test_throttle_429_with_retry_after_is_survived_by_the_sdk_retry_policy(
 def test_throttle_body_and_headers(fake: FakeAzure, arm_token: str) -> None:
     fake.put_resource(LB, LB_BODY)
     inject(fake, "throttle", verb="get", retry_after=17)
-    r = requests.get(f"https://management.azure.com{LB}?api-version=2024-05-01", headers={"Authorization": f"Bearer {arm_token}"})
+    r = requests.get(f"https://management.azure.com{LB}?api-version={NET}", headers={"Authorization": f"Bearer {arm_token}"})
     assert r.status_code == 429 and r.headers["Retry-After"] == "17"
     # ARM's subscription throttling, as the service words it (token bucket per actor)
     assert r.json() == {"error": {"code": "SubscriptionRequestsThrottled", "message": (
@@ -65,7 +68,7 @@ def test_throttle_body_and_headers(fake: FakeAzure, arm_token: str) -> None:
         "after '17' seconds after additional tokens are available. Refer to https://aka.ms/arm-throttling for "
         "additional information.")}}
     inject(fake, "throttle", verb="delete", retry_after=3)
-    r = requests.delete(f"https://management.azure.com{LB}?api-version=2024-05-01", headers={"Authorization": f"Bearer {arm_token}"})
+    r = requests.delete(f"https://management.azure.com{LB}?api-version={NET}", headers={"Authorization": f"Bearer {arm_token}"})
     assert r.status_code == 429 and r.headers["Retry-After"] == "3"
     assert r.json()["error"]["message"].startswith(f"Number of 'write' requests for subscription '{SUB}' actor ")
     assert fake.get_resource(LB) is not None
@@ -86,7 +89,7 @@ def test_a_throttle_burst_longer_than_the_retry_budget_surfaces(fake: FakeAzure,
 def test_5xx_then_served(fake: FakeAzure, clients: AzureClients, kind: str, status: int, code: str, arm_token: str) -> None:
     fake.put_resource(LB, LB_BODY)
     inject(fake, kind, verb="get")
-    r = requests.get(f"https://management.azure.com{LB}?api-version=2024-05-01", headers={"Authorization": f"Bearer {arm_token}"})
+    r = requests.get(f"https://management.azure.com{LB}?api-version={NET}", headers={"Authorization": f"Bearer {arm_token}"})
     assert r.status_code == status and r.json()["error"]["code"] == code
     inject(fake, kind, verb="get")
     assert clients.load_balancers_client().get("rg", "lb").name == "lb"
@@ -95,7 +98,7 @@ def test_5xx_then_served(fake: FakeAzure, clients: AzureClients, kind: str, stat
 
 def test_5xx_on_a_write_applies_nothing(fake: FakeAzure, arm_token: str) -> None:
     inject(fake, "server_error", verb="create_or_update")
-    r = requests.put(f"https://management.azure.com{LB}?api-version=2024-05-01", json=LB_BODY,
+    r = requests.put(f"https://management.azure.com{LB}?api-version={NET}", json=LB_BODY,
                      headers={"Authorization": f"Bearer {arm_token}"})
     assert r.status_code == 500
     assert fake.get_resource(LB) is None
@@ -163,7 +166,7 @@ def test_lro_failed_on_a_read_is_not_played(fake: FakeAzure, clients: AzureClien
 def test_lost_response_applies_the_write_then_drops_the_connection(fake: FakeAzure, arm_token: str, vclock: Any) -> None:
     inject(fake, "lost_response", verb="create_or_update")
     with pytest.raises(requests.exceptions.ConnectionError):
-        requests.put(f"https://management.azure.com{LB}?api-version=2024-05-01", json=LB_BODY,
+        requests.put(f"https://management.azure.com{LB}?api-version={NET}", json=LB_BODY,
                      headers={"Authorization": f"Bearer {arm_token}"})
     rec = fake.requests[-1]
     assert rec.status == 0 and rec.fault == "lost_response"
@@ -218,7 +221,7 @@ def test_the_hook_sees_what_base_py_promises(fake: FakeAzure, clients: AzureClie
 
 def test_timeout_and_connection_reset_are_played_too(fake: FakeAzure, arm_token: str, clients: AzureClients) -> None:
     fake.put_resource(LB, LB_BODY)
-    url = f"https://management.azure.com{LB}?api-version=2024-05-01"
+    url = f"https://management.azure.com{LB}?api-version={NET}"
     h = {"Authorization": f"Bearer {arm_token}"}
     inject(fake, "timeout", verb="get")
     r = requests.get(url, headers=h)

@@ -12,9 +12,12 @@ from azure.identity import ClientSecretCredential
 
 from mimo.azure import AzureCredentialSettings, make_credential
 from pytest_mimo.fakes.azure import FakeAzure
+from pytest_mimo.fakes.azure.responses.sdk import supported_api_versions
 from pytest_mimo.fakes.base import FaultAction
 
-LB_PATH = "/resourceGroups/rg/providers/Microsoft.Network/loadBalancers/lb?api-version=2024-05-01"
+NET = supported_api_versions("microsoft.network/loadbalancers")[-1]
+
+LB_PATH = f"/resourceGroups/rg/providers/Microsoft.Network/loadBalancers/lb?api-version={NET}"
 
 
 def test_client_secret_credential_gets_a_bearer_token_from_the_token_endpoint(fake: FakeAzure) -> None:

@@ -12,6 +12,9 @@ from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 from mimo.azure import AzureClients
 from pytest_mimo.fakes.azure import FakeAzure
 from pytest_mimo.fakes.azure.fake import UnservedRequestError
+from pytest_mimo.fakes.azure.responses.sdk import supported_api_versions
+
+NET = supported_api_versions("microsoft.network/loadbalancers")[-1]
 
 SUB = "00000000-0000-0000-0000-000000000000"
 RG_ID = f"/subscriptions/{SUB}/resourceGroups/rg"
@@ -109,7 +112,7 @@ def test_create_answers_201_with_azure_async_operation_and_retry_after(fake: Fak
 
 def test_delete_answers_202_with_both_headers_and_204_when_absent(fake: FakeAzure, arm_token: str) -> None:
     fake.put_resource(f"{RG_ID}/providers/Microsoft.Network/loadBalancers/lb", BODIES["load_balancers"])
-    url = f"https://management.azure.com{RG_ID}/providers/Microsoft.Network/loadBalancers/lb?api-version=2024-05-01"
+    url = f"https://management.azure.com{RG_ID}/providers/Microsoft.Network/loadBalancers/lb?api-version={NET}"
     h = {"Authorization": f"Bearer {arm_token}"}
     r = requests.delete(url, headers=h)
     assert r.status_code == 202
@@ -161,7 +164,7 @@ def test_missing_location_is_location_required(clients: AzureClients) -> None:
 
 
 def test_bad_json_gets_arms_400_invalid_request_content(fake: FakeAzure, arm_token: str) -> None:
-    url = f"https://management.azure.com{RG_ID}/providers/Microsoft.Network/loadBalancers/lb?api-version=2024-05-01"
+    url = f"https://management.azure.com{RG_ID}/providers/Microsoft.Network/loadBalancers/lb?api-version={NET}"
     r = requests.put(url, data=b"{not json", headers={"Authorization": f"Bearer {arm_token}",
                                                       "Content-Type": "application/json"})
     assert r.status_code == 400
@@ -184,13 +187,13 @@ def test_a_resource_type_the_fake_does_not_serve_fails_loudly(fake: FakeAzure, a
         f"{RG_ID}/providers/Microsoft.Storage/storageAccounts",
         f"/subscriptions/{SUB}/providers/Microsoft.Network/virtualHubs",
     ):
-        url = f"https://management.azure.com{path}?api-version=2024-05-01"
+        url = f"https://management.azure.com{path}?api-version={NET}"
         with pytest.raises(UnservedRequestError, match=re.escape(f"GET {url}")):
             requests.get(url, headers=h)
-    url = f"https://management.azure.com{RG_ID}/providers/Microsoft.Network/loadBalancers/lb/migrateToIpBased?api-version=2024-05-01"
+    url = f"https://management.azure.com{RG_ID}/providers/Microsoft.Network/loadBalancers/lb/migrateToIpBased?api-version={NET}"
     with pytest.raises(UnservedRequestError, match="migrateToIpBased"):
         requests.post(url, headers=h, json={})
-    r = requests.get("https://management.azure.com/nothing/here?api-version=2024-05-01", headers=h)
+    r = requests.get(f"https://management.azure.com/nothing/here?api-version={NET}", headers=h)
     assert r.status_code == 404 and r.json()["error"]["code"] == "InvalidResourceType"
 
 
@@ -225,7 +228,7 @@ def test_list_in_a_missing_group_is_resource_group_not_found(clients: AzureClien
 
 def test_if_match_mismatch_is_412(fake: FakeAzure, arm_token: str) -> None:
     fake.put_resource(f"{RG_ID}/providers/Microsoft.Network/loadBalancers/lb", BODIES["load_balancers"])
-    url = f"https://management.azure.com{RG_ID}/providers/Microsoft.Network/loadBalancers/lb?api-version=2024-05-01"
+    url = f"https://management.azure.com{RG_ID}/providers/Microsoft.Network/loadBalancers/lb?api-version={NET}"
     r = requests.put(url, json=BODIES["load_balancers"], headers={"Authorization": f"Bearer {arm_token}", "If-Match": 'W/"old"'})
     assert r.status_code == 412 and r.json()["error"]["code"] == "PreconditionFailed"
 
@@ -343,7 +346,7 @@ def test_a_write_while_the_resources_operation_runs_is_429_retryable(fake: FakeA
     """The network RP locks a resource while an operation on it runs: another PUT or DELETE gets
     429 RetryableErrorDueToAnotherOperation with Retry-After (the SDK retries it); reads are served."""
     h = {"Authorization": f"Bearer {arm_token}"}
-    url = f"https://management.azure.com{RG_ID}/providers/Microsoft.Network/networkInterfaces/nic?api-version=2024-05-01"
+    url = f"https://management.azure.com{RG_ID}/providers/Microsoft.Network/networkInterfaces/nic?api-version={NET}"
     first = requests.put(url, json=BODIES["network_interfaces"], headers=h)
     assert first.status_code == 201
     for again in (requests.put(url, json=BODIES["network_interfaces"], headers=h), requests.delete(url, headers=h)):

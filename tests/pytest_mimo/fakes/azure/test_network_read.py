@@ -21,6 +21,10 @@ from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 from mimo.azure import AzureClients
 from pytest_mimo.fakes.azure import FakeAzure
 from pytest_mimo.fakes.azure.fake import UnservedRequestError
+from pytest_mimo.fakes.azure.responses.sdk import supported_api_versions
+
+NETV = supported_api_versions("microsoft.network/loadbalancers")[-1]
+VM = supported_api_versions("microsoft.compute/virtualmachines")[-1]
 
 SUB = "00000000-0000-0000-0000-000000000000"
 RG_ID = f"/subscriptions/{SUB}/resourceGroups/rg"
@@ -109,13 +113,14 @@ def test_writes_and_expansions_of_read_only_types_fail_loudly(fake: FakeAzure, a
     """The fake serves these types read-only: a write (which Azure would answer) fails the test, naming the URL."""
     _seed(fake)
     h = {"Authorization": f"Bearer {arm_token}"}
-    for path in (f"{NET}/networkSecurityGroups/aro-nsg", f"{NET}/publicIPAddresses/aro-pip-v4", VNET_ID,
-                 MASTER_SUBNET, f"{RG_ID}/providers/Microsoft.Compute/virtualMachines/aro-master-0"):
-        url = f"{ARM}{path}?api-version=2024-05-01"
+    for path, version in ((f"{NET}/networkSecurityGroups/aro-nsg", NETV), (f"{NET}/publicIPAddresses/aro-pip-v4", NETV),
+                          (VNET_ID, NETV), (MASTER_SUBNET, NETV),
+                          (f"{RG_ID}/providers/Microsoft.Compute/virtualMachines/aro-master-0", VM)):
+        url = f"{ARM}{path}?api-version={version}"
         for method in ("PUT", "DELETE", "PATCH"):
             with pytest.raises(UnservedRequestError, match=re.escape(f"{method} {url}")):
                 requests.request(method, url, headers=h, json={"location": "eastus"})
-    url = f"{ARM}{RG_ID}/providers/Microsoft.Compute/virtualMachines/aro-master-0?api-version=2024-07-01&$expand=instanceView"
+    url = f"{ARM}{RG_ID}/providers/Microsoft.Compute/virtualMachines/aro-master-0?api-version={VM}&$expand=instanceView"
     with pytest.raises(UnservedRequestError, match=r"\$expand"):
         requests.get(url, headers=h)
     assert fake.get_resource(VNET_ID) is not None
