@@ -245,7 +245,8 @@ def nic(
     pools: list[str] | None = None,
     *,
     vm: str | None = "attached",
-) -> dict[str, Any]:
+) -> Any:
+    """A NIC in ``subnet_id`` joined to ``pools``; with ``vm``, a list of the NIC and the VM that lists it."""
     nic_id = f"{rg_id(subscription, rg)}/providers/Microsoft.Network/networkInterfaces/{name}"
     props: dict[str, Any] = {
         "ipConfigurations": [
@@ -260,17 +261,36 @@ def nic(
             }
         ]
     }
-    if vm:
-        vm_name = name.removesuffix("-nic")
-        props["virtualMachine"] = {
-            "id": f"{rg_id(subscription, rg)}/providers/Microsoft.Compute/virtualMachines/{vm_name}"
-        }
-    return {
+    nic_body = {
         "id": nic_id,
         "name": name,
         "type": "Microsoft.Network/networkInterfaces",
         "location": "eastus",
         "properties": props,
+    }
+    if not vm:
+        return nic_body
+    # a NIC's virtualMachine is read-only: the network RP fills it from the VM whose
+    # networkProfile lists the NIC, so an attached NIC comes with that VM
+    vm_name = name.removesuffix("-nic")
+    return [nic_body, {
+        "id": f"{rg_id(subscription, rg)}/providers/Microsoft.Compute/virtualMachines/{vm_name}",
+        "location": "eastus",
+        "properties": {"networkProfile": {"networkInterfaces": [{"id": nic_id}]}},
+    }]
+
+
+def virtual_network(subnet_ids: list[str], prefix: str = "10.0") -> dict[str, Any]:
+    """The virtual network holding ``subnet_ids`` (all in one network), a /24 each from ``prefix``.0.0/16."""
+    vnet_id = subnet_ids[0].rsplit("/subnets/", 1)[0]
+    return {
+        "id": vnet_id,
+        "location": "eastus",
+        "properties": {
+            "addressSpace": {"addressPrefixes": [f"{prefix}.0.0/16"]},
+            "subnets": [{"name": sid.rsplit("/", 1)[1], "properties": {"addressPrefix": f"{prefix}.{i}.0/24"}}
+                        for i, sid in enumerate(subnet_ids)],
+        },
     }
 
 
@@ -292,6 +312,7 @@ __all__ = [
     "operator_deployment",
     "pem_bundle",
     "rg_id",
+    "virtual_network",
 ]
 
 
@@ -319,9 +340,7 @@ def master_network(
     api = f"{ilb_pool}/{api_pool}"
     public = f"{elb['id']}/backendAddressPools/{elb_pool}"
     worker_subnet = master_subnet.rsplit("/", 1)[0] + "/worker"
-    return [
-        ilb,
-        elb,
+    nics = [
         # installer names; one with nothing, one right already, one in a foreign SSH pool
         nic(subscription, rg, f"{infra}-master0-nic", master_subnet, []),
         nic(
@@ -338,6 +357,8 @@ def master_network(
         nic(subscription, rg, f"{infra}-master2-nic", worker_subnet, [], vm=None),
         nic(subscription, rg, f"{infra}-worker-eastus1-abcde-nic", worker_subnet, []),
     ]
+    flat = [r for x in nics for r in (x if isinstance(x, list) else [x])]
+    return [virtual_network([master_subnet, worker_subnet]), ilb, elb, *flat]
 
 
 def put_all(fake_azure: Any, resources: list[dict[str, Any]]) -> None:
