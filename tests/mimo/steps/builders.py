@@ -358,7 +358,7 @@ def master_network(
         nic(subscription, rg, f"{infra}-worker-eastus1-abcde-nic", worker_subnet, []),
     ]
     flat = [r for x in nics for r in (x if isinstance(x, list) else [x])]
-    return [virtual_network([master_subnet, worker_subnet]), ilb, elb, *flat]
+    return [ilb, elb, *flat, virtual_network([master_subnet, worker_subnet])]
 
 
 def put_all(fake_azure: Any, resources: list[dict[str, Any]]) -> None:
@@ -453,5 +453,5 @@ def zones_migration_network(
             "frontendPort": 2200 + n, "backendPort": 22, "idleTimeoutInMinutes": 30, "disableOutboundSnat": True}}
         for n in range(3)
     ]
-    resources[0] = ilb
+    resources = [ilb if r["id"] == ilb["id"] else r for r in resources]
     return [*resources, private_link_service(subscription, rg, infra, fe_id, master_subnet)]
