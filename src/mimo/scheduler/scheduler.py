@@ -21,12 +21,15 @@ For each ``Enabled`` schedule (runtime.md, "The scheduler"):
   for any period above (the calendar, ``lookForwardCount`` or
   ``scheduleAcross`` was edited), or whose task is no longer the schedule's
   task **(ours)**, become ``Cancelled`` with :data:`CANCELLED_BY_SCHEDULER`.
-  Each cluster's cancellations and creations are written in one transaction
-  (:meth:`~mimo.store.base.Store.cancel_and_create`), so a pass cut anywhere
-  leaves each cluster either done or untouched; when a manifest to cancel
-  changed meanwhile, that cluster is written one manifest at a time instead,
-  cancelling first, so a cut leaves a gap the next pass fills, never a
-  duplicate.
+  Each cluster's cancellations and creations are written in one transaction,
+  :data:`BATCH_CLUSTERS` clusters to a transaction
+  (:meth:`~mimo.store.base.Store.cancel_and_create_many`: a round trip per
+  batch, not per cluster), so a pass cut anywhere leaves each cluster either
+  done or untouched; when a manifest to cancel changed meanwhile, that cluster
+  is written one manifest at a time instead, cancelling first, so a cut leaves
+  a gap the next pass fills, never a duplicate. A batch whose write fails is
+  written again one cluster at a time, so one cluster's error never costs the
+  others their pass.
 
 "Has none yet" counts a manifest of this schedule and cluster with that
 ``runAfter`` in any state except those this scheduler cancelled itself: an
@@ -71,6 +74,7 @@ from mimo.scheduler.spread import spread_offset
 from mimo.store.base import Store, StoreAlreadyExists, StoreNotFound
 
 __all__ = [
+    "BATCH_CLUSTERS",
     "CANCELLED_BY_SCHEDULER",
     "DEFAULT_RUN_WINDOW",
     "MANIFEST_ID_NAMESPACE",
@@ -85,6 +89,8 @@ __all__ = [
 CANCELLED_BY_SCHEDULER = "Cancelled by Scheduler as did not match current schedule settings"
 #: ``runBefore - runAfter`` of a scheduled manifest (the reference system uses one hour)
 DEFAULT_RUN_WINDOW = timedelta(hours=1)
+#: clusters whose writes go to the store in one transaction (ours; see the module documentation)
+BATCH_CLUSTERS = 500
 #: namespace of the deterministic manifest IDs
 MANIFEST_ID_NAMESPACE = uuid.UUID("5d3c8b9e-4f0a-5b7e-9c1d-6a2f3e4b5c6d")
 
@@ -164,6 +170,20 @@ class PassResult:
         return self.summary()
 
 
+@dataclass
+class _ClusterPlan:
+    """What one pass writes for one cluster of one schedule."""
+
+    schedule: MaintenanceSchedule
+    rid: str
+    off: int
+    future_ts: list[int]
+    mine: list[MaintenanceManifest]
+    #: (manifest, kept period: cancelled because its task changed)
+    to_cancel: list[tuple[MaintenanceManifest, bool]]
+    to_create: list[MaintenanceManifest]
+
+
 def _ts(t: datetime) -> int:
     """Unix seconds of an aware instant on a whole second."""
     return (t - _EPOCH) // timedelta(seconds=1)
@@ -188,9 +208,13 @@ class Scheduler:
         logger: logging.Logger | logging.LoggerAdapter[Any] | None = None,
         tasks: Mapping[str, Any] | None = None,
         run_window: timedelta = DEFAULT_RUN_WINDOW,
+        batch_clusters: int = BATCH_CLUSTERS,
     ) -> None:
         if run_window < timedelta(0):
             raise ValueError("run_window: must not be negative")
+        if batch_clusters < 1:
+            raise ValueError("batch_clusters: must be at least 1")
+        self.batch_clusters = batch_clusters
         self.store = store
         self.clock: Clock = clock if clock is not None else SystemClock()
         self.environment = environment if environment is not None else Environment()
@@ -287,6 +311,7 @@ class Scheduler:
             existing.setdefault(m.cluster_resource_id, []).append(m)
 
         now_ts = math.floor(now_f)
+        batch: list[_ClusterPlan] = []
         for cluster in clusters:
             rid = cluster.resource_id
             sub_id = cluster.subscription_id
@@ -310,14 +335,21 @@ class Scheduler:
                 self._error(result, f"schedule {sid}: cluster {rid}: {type(e).__name__}: {e}; cluster skipped")
                 continue
             try:
-                self._reconcile_cluster(
+                plan = self._plan_cluster(
                     schedule, rid, spread_offset(rid, across), future_ts, in_window_past_period,
-                    existing.get(rid, []), now_ts, result,
+                    existing.get(rid, []), now_ts,
                 )
             except Exception as e:
                 self._error(result, f"schedule {sid}: cluster {rid}: {type(e).__name__}: {e}; cluster skipped")
+                continue
+            if plan is not None:
+                batch.append(plan)
+            if len(batch) >= self.batch_clusters:
+                self._write(batch, result)
+                batch = []
+        self._write(batch, result)
 
-    def _reconcile_cluster(
+    def _plan_cluster(
         self,
         schedule: MaintenanceSchedule,
         rid: str,
@@ -326,9 +358,8 @@ class Scheduler:
         in_window_past_period: Any,
         mine: list[MaintenanceManifest],
         now_ts: int,
-        result: PassResult,
-    ) -> None:
-        sid = schedule.id
+    ) -> _ClusterPlan | None:
+        """What to cancel and create on one cluster; ``None`` when nothing."""
         task = schedule.maintenance_task_id
         off = int(offset.total_seconds())
         wanted = {start + off for start in future_ts}
@@ -346,22 +377,45 @@ class Scheduler:
         dropped = {m.id for m, _keep in to_cancel}
         to_create = self._missing(schedule, rid, off, future_ts, mine, dropped)
         if not to_cancel and not to_create:
+            return None
+        return _ClusterPlan(schedule, rid, off, future_ts, mine, to_cancel, to_create)
+
+    def _write(self, batch: list[_ClusterPlan], result: PassResult) -> None:
+        """Each cluster of ``batch`` in one transaction (cancelled and created together, or not at all)."""
+        if not batch:
             return
-        # one transaction for the cluster: cancelled and created together, or not at all
-        made = self.store.cancel_and_create([m.id for m, _ in to_cancel], CANCELLED_BY_SCHEDULER, to_create)
-        if made is None:
-            # a manifest to cancel changed meanwhile (an operator cancelled it, an actuator with a
-            # clock ahead leased it): go one write at a time, cancelling first, as the pass did before
-            self._reconcile_one_by_one(schedule, rid, off, future_ts, to_cancel, mine, result)
+        groups = [([m.id for m, _ in p.to_cancel], p.to_create) for p in batch]
+        try:
+            answers = self.store.cancel_and_create_many(groups, CANCELLED_BY_SCHEDULER)
+        except Exception as e:
+            if len(batch) == 1:
+                p = batch[0]
+                self._error(result, f"schedule {p.schedule.id}: cluster {p.rid}: {type(e).__name__}: {e}; cluster skipped")
+                return
+            # nothing of the batch was written: one cluster at a time, so one bad cluster costs only itself
+            self.log.warning("writing %d clusters at once failed (%s: %s); writing them one at a time",
+                             len(batch), type(e).__name__, e)
+            for p in batch:
+                self._write([p], result)
             return
-        for m, keep in to_cancel:
-            self._cancelled(result, schedule, rid, m, keep)
-        for stored in made:
-            self._created(result, schedule, rid, stored, off)
-        self.log.debug(
-            "schedule %s on %s: created=%d found=%d cancelled=%d",
-            sid, rid, len(made), len(future_ts) - len(made), len(to_cancel),
-        )
+        for p, made in zip(batch, answers, strict=True):
+            if made is None:
+                # a manifest to cancel changed meanwhile (an operator cancelled it, an actuator with a
+                # clock ahead leased it): go one write at a time, cancelling first, as the pass did before
+                try:
+                    self._reconcile_one_by_one(p.schedule, p.rid, p.off, p.future_ts, p.to_cancel, p.mine, result)
+                except Exception as e:
+                    self._error(result, f"schedule {p.schedule.id}: cluster {p.rid}: {type(e).__name__}: {e}; "
+                                "cluster skipped")
+                continue
+            for m, keep in p.to_cancel:
+                self._cancelled(result, p.schedule, p.rid, m, keep)
+            for stored in made:
+                self._created(result, p.schedule, p.rid, stored, p.off)
+            self.log.debug(
+                "schedule %s on %s: created=%d found=%d cancelled=%d",
+                p.schedule.id, p.rid, len(made), len(p.future_ts) - len(made), len(p.to_cancel),
+            )
 
     def _missing(
         self,
@@ -408,6 +462,8 @@ class Scheduler:
         self, result: PassResult, schedule: MaintenanceSchedule, rid: str, m: MaintenanceManifest, keep: bool
     ) -> None:
         result.cancelled.append(m.id)
+        if not self.log.isEnabledFor(logging.INFO):
+            return  # _fmt costs: skip it when nobody reads the line
         self.log.info(
             "cancelled manifest %s of schedule %s on %s (runAfter %s): %s",
             m.id, schedule.id, rid, _fmt(m.run_after),
@@ -418,6 +474,8 @@ class Scheduler:
         self, result: PassResult, schedule: MaintenanceSchedule, rid: str, stored: MaintenanceManifest, off: int
     ) -> None:
         result.created.append(stored)
+        if not self.log.isEnabledFor(logging.INFO):
+            return
         self.log.info(
             "created manifest %s of schedule %s on %s for the %s period (runAfter %s)",
             stored.id, schedule.id, rid, _fmt(stored.run_after - off), _fmt(stored.run_after),

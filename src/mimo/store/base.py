@@ -55,6 +55,7 @@ __all__ = [
     "StoreConflict",
     "StoreAlreadyExists",
     "ClusterAccess",
+    "CancelAndCreate",
     "ClusterMutator",
     "PATCH_ATTEMPTS",
     "SECRET_SETTING_WORDS",
@@ -64,6 +65,8 @@ __all__ = [
 PATCH_ATTEMPTS = 5
 
 ClusterMutator = Callable[[OpenShiftClusterDocument], None]
+#: one group of :meth:`Store.cancel_and_create_many`: the IDs to cancel, the manifests to create
+CancelAndCreate = tuple[Sequence[str], Sequence[MaintenanceManifest]]
 
 
 class StoreError(Exception):
@@ -332,6 +335,19 @@ class Store(Protocol):
         manifests created, in the order given (an ID already taken is skipped,
         as a concurrent scheduler may have written it). The scheduler writes one
         cluster's pass with it: cancelled first, never a duplicate.
+        """
+        ...
+
+    def cancel_and_create_many(
+        self, groups: Sequence[CancelAndCreate], status_text: str
+    ) -> list[list[MaintenanceManifest] | None]:
+        """Several :meth:`cancel_and_create` at once, in one transaction: one answer per group.
+
+        Each group ``(cancel_ids, manifests)`` is all or nothing on its own: a
+        group one of whose ``cancel_ids`` is not ``Pending`` (or is named by an
+        earlier group) writes nothing and answers ``None``; the others are
+        written. An error writes no group at all. The scheduler writes a batch
+        of clusters with it (one round trip instead of one per cluster).
         """
         ...
 

@@ -25,6 +25,7 @@ from mimo.api import (
 )
 from mimo.store.base import (
     PATCH_ATTEMPTS,
+    CancelAndCreate,
     ClusterAccess,
     ClusterMutator,
     StoreAlreadyExists,
@@ -353,22 +354,33 @@ class MemoryStore:
     def cancel_and_create(
         self, cancel_ids: Sequence[str], status_text: str, manifests: Sequence[MaintenanceManifest]
     ) -> list[MaintenanceManifest] | None:
-        new = [replace(m) for m in manifests]  # validates and copies
+        return self.cancel_and_create_many([(cancel_ids, manifests)], status_text)[0]
+
+    def cancel_and_create_many(
+        self, groups: Sequence[CancelAndCreate], status_text: str
+    ) -> list[list[MaintenanceManifest] | None]:
+        plans = [(list(dict.fromkeys(ids)), [replace(m) for m in ms]) for ids, ms in groups]  # validates, copies
+        out: list[list[MaintenanceManifest] | None] = []
         with self._lock:
-            targets = [self._manifests.get(mid) for mid in cancel_ids]
-            if any(m is None or m.state != ManifestState.PENDING for m in targets):
-                return None
-            for m in targets:
-                assert m is not None
-                self._end(m, ManifestState.CANCELLED, status_text)
-            created: list[MaintenanceManifest] = []
-            for m in new:
-                if m.id in self._manifests:
+            named: set[str] = set()
+            for ids, new in plans:
+                targets = [self._manifests.get(mid) for mid in ids]
+                if named.intersection(ids) or any(m is None or m.state != ManifestState.PENDING for m in targets):
+                    out.append(None)
                     continue
-                self._manifests[m.id] = m
-                self._touch(m)
-                created.append(copy.copy(m))
-        return created
+                named.update(ids)
+                for m in targets:
+                    assert m is not None
+                    self._end(m, ManifestState.CANCELLED, status_text)
+                created: list[MaintenanceManifest] = []
+                for m in new:
+                    if m.id in self._manifests:
+                        continue
+                    self._manifests[m.id] = m
+                    self._touch(m)
+                    created.append(copy.copy(m))
+                out.append(created)
+        return out
 
     def delete_manifest(self, manifest_id: str) -> None:
         with self._lock:

@@ -16,8 +16,12 @@ memory stores (one test suite runs over all three). How:
   the newest row version when two writers meet (``READ COMMITTED``), so a lost
   race shows as zero rows, never as two winners. Leasing is that one statement
   too (the equivalent of ``SELECT … FOR UPDATE SKIP LOCKED`` for one row).
-  Writes of several rows are single statements as well (``UPDATE … RETURNING``,
-  a ``WITH`` statement for :meth:`cancel_and_create`), hence atomic.
+  Writes of several rows are single statements as well (``UPDATE … RETURNING``),
+  hence atomic; :meth:`cancel_and_create_many` is one transaction of three
+  statements whatever the number of groups (lock the manifests to cancel with
+  ``SELECT … FOR UPDATE`` in ID order, cancel those of the groups that can go,
+  insert every manifest with one ``unnest``), so a scheduler pass costs a
+  round trip per batch of clusters, not per cluster.
 * **Connection pool.** ``psycopg_pool.ConnectionPool`` (``pool_size``
   connections at most, autocommit), shared by the threads of the process.
 * **Transient errors** (connection lost, serialization failure, deadlock, no
@@ -59,6 +63,7 @@ from mimo.api import (
 )
 from mimo.store.base import (
     PATCH_ATTEMPTS,
+    CancelAndCreate,
     ClusterAccess,
     ClusterMutator,
     StoreAlreadyExists,
@@ -616,54 +621,79 @@ class PostgresStore:
     def cancel_and_create(
         self, cancel_ids: Sequence[str], status_text: str, manifests: Sequence[MaintenanceManifest]
     ) -> list[MaintenanceManifest] | None:
-        for m in manifests:
-            m.validate()
-        values = [_values(m) for m in manifests]
-        columns = [list(col) for col in zip(*values, strict=True)] if values else [[] for _ in _COLS]
+        return self.cancel_and_create_many([(cancel_ids, manifests)], status_text)[0]
+
+    def cancel_and_create_many(
+        self, groups: Sequence[CancelAndCreate], status_text: str
+    ) -> list[list[MaintenanceManifest] | None]:
+        plans: list[tuple[list[str], list[tuple[Any, ...]]]] = []
+        for ids, manifests in groups:
+            for m in manifests:
+                m.validate()
+            plans.append((list(dict.fromkeys(ids)), [_values(m) for m in manifests]))
+        every = sorted({i for ids, _ in plans for i in ids})  # locked in one order: fewer deadlocks
         unnest = ", ".join(f"%(c{i})s::{t}[]" for i, t in enumerate(_PG_TYPES))
-        args: dict[str, Any] = {f"c{i}": col for i, col in enumerate(columns)}
-        args.update(ids=list(cancel_ids), n=len(set(cancel_ids)), text=status_text)
-        # one statement, so one transaction: all of it or none of it
-        sql = (
-            "WITH target AS (SELECT id FROM manifests WHERE id = ANY(%(ids)s) AND state = 'Pending' FOR UPDATE),"
-            " ok AS (SELECT COUNT(*) = %(n)s AS ok FROM target),"
-            " c AS (UPDATE manifests m SET state = 'Cancelled', status_text = %(text)s, lease_owner = '',"
-            "  lease_expires = 0 FROM target, ok WHERE m.id = target.id AND ok.ok RETURNING m.id),"
-            f" i AS (INSERT INTO manifests ({_COL_LIST}) SELECT u.* FROM unnest({unnest}) AS u({_COL_LIST}), ok"
-            "  WHERE ok.ok ON CONFLICT (id) DO NOTHING RETURNING id)"
-            " SELECT (SELECT ok FROM ok), (SELECT COUNT(*) FROM c), ARRAY(SELECT id FROM i)"
+        insert = (
+            f"INSERT INTO manifests ({_COL_LIST}) SELECT * FROM unnest({unnest})"
+            " ON CONFLICT (id) DO NOTHING RETURNING id"
         )
 
-        def write(c: psycopg.Connection[Any], attempt: int) -> set[str] | None:
-            row = c.execute(sql, args).fetchone()  # type: ignore[arg-type]
-            assert row is not None
-            if row[0]:
-                made = set(row[2])
-            elif attempt and cancel_ids:
-                # did our earlier try commit? then every cancel shows our text
-                done = c.execute(
-                    "SELECT COUNT(*) FROM manifests WHERE id = ANY(%(ids)s) AND state = 'Cancelled'"
-                    " AND status_text = %(text)s",
-                    args,
-                ).fetchone()
-                if done is None or int(done[0]) != args["n"]:
-                    return None
-                made = set()
-            else:
-                return None
-            rest = [v for v in values if v[0] not in made]
-            if attempt and rest:  # rows equal to ours were written by our earlier try
-                stored = {
-                    r[0]: tuple(r)
-                    for r in c.execute(f"{_SELECT} WHERE id = ANY(%s)", ([v[0] for v in rest],)).fetchall()
-                }
-                made |= {v[0] for v in rest if stored.get(v[0]) == v}
-            return made
+        def write(c: psycopg.Connection[Any], attempt: int) -> list[set[str] | None]:
+            # three statements in one transaction, whatever the number of groups
+            with c.transaction():
+                pending = {
+                    r[0]
+                    for r in c.execute(
+                        "SELECT id FROM manifests WHERE id = ANY(%s) AND state = 'Pending' ORDER BY id FOR UPDATE",
+                        (every,),
+                    ).fetchall()
+                } if every else set()
+                ours: set[str] = set()
+                if attempt and len(pending) < len(every):
+                    # did an earlier try of ours commit? then its cancels show our text
+                    ours = {
+                        r[0]
+                        for r in c.execute(
+                            "SELECT id FROM manifests WHERE id = ANY(%s) AND state = 'Cancelled' AND status_text = %s",
+                            (every, status_text),
+                        ).fetchall()
+                    }
+                accepted: list[bool] = []
+                cancel: list[str] = []
+                for ids, _ in plans:
+                    ok = all(i in pending or i in ours for i in ids)
+                    accepted.append(ok)
+                    if ok:
+                        cancel += [i for i in ids if i in pending]
+                        pending.difference_update(ids)  # a later group naming one of them fails
+                        ours.difference_update(ids)
+                if cancel:
+                    c.execute(
+                        "UPDATE manifests SET state = 'Cancelled', status_text = %s, lease_owner = '',"
+                        " lease_expires = 0 WHERE id = ANY(%s)",
+                        (status_text, cancel),
+                    )
+                values = sorted((v for (_ids, vs), ok in zip(plans, accepted, strict=True) if ok for v in vs), key=lambda v: v[0])
+                made: set[str] = set()
+                if values:
+                    args = {f"c{i}": list(col) for i, col in enumerate(zip(*values, strict=True))}
+                    made = {r[0] for r in c.execute(insert, args).fetchall()}  # type: ignore[arg-type]
+                    rest = [v for v in values if v[0] not in made]
+                    if attempt and rest:  # rows equal to ours were written by our earlier try
+                        stored = {
+                            r[0]: tuple(r)
+                            for r in c.execute(f"{_SELECT} WHERE id = ANY(%s)", ([v[0] for v in rest],)).fetchall()
+                        }
+                        made |= {v[0] for v in rest if stored.get(v[0]) == v}
+            return [made if ok else None for ok in accepted]
 
-        made = self._attempt("cancel and create manifests", write)
-        if made is None:
-            return None
-        return [_row_to_manifest(v) for v in values if v[0] in made]
+        answers = self._attempt("cancel and create manifests", write)
+        out: list[list[MaintenanceManifest] | None] = []
+        for (_ids, values), made in zip(plans, answers, strict=True):
+            out.append(None if made is None else [_row_to_manifest(v) for v in values if v[0] in made])
+            if made is not None:
+                made.difference_update(v[0] for v in values)  # an ID in two groups is the first one's
+        return out
 
     def delete_manifest(self, manifest_id: str) -> None:
         gone = self._attempt(

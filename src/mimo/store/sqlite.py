@@ -34,6 +34,7 @@ from mimo.api import (
 )
 from mimo.store.base import (
     PATCH_ATTEMPTS,
+    CancelAndCreate,
     ClusterAccess,
     ClusterMutator,
     StoreAlreadyExists,
@@ -112,8 +113,10 @@ def _held(manifest_id: str, owner: str, generation: int | None) -> tuple[str, tu
     return "id = ? AND state = 'InProgress' AND lease_owner = ? AND dequeues = ?", (manifest_id, owner, generation)
 
 
-class _Abort(Exception):
-    """Roll the transaction back: a condition of a multi-row write failed."""
+def _chunks(items: Sequence[str], size: int = 500) -> Iterator[Sequence[str]]:
+    """``items`` in slices of ``size`` (SQLite limits the number of parameters of a statement)."""
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
 
 
 def _row_to_manifest(row: tuple[Any, ...]) -> MaintenanceManifest:
@@ -487,29 +490,45 @@ class SqliteStore:
     def cancel_and_create(
         self, cancel_ids: Sequence[str], status_text: str, manifests: Sequence[MaintenanceManifest]
     ) -> list[MaintenanceManifest] | None:
-        for m in manifests:
-            m.validate()
-        values = [tuple(getattr(m, c) for c in _COLS) for m in manifests]
-        ids = list(dict.fromkeys(cancel_ids))
-        created: list[MaintenanceManifest] = []
-        try:
-            with self._tx() as conn:
-                for i in range(0, len(ids), 500):  # SQLite limits the number of parameters
-                    chunk = ids[i : i + 500]
-                    cur = conn.execute(
-                        "UPDATE manifests SET state = 'Cancelled', status_text = ?, lease_owner = '',"
-                        f" lease_expires = 0 WHERE state = 'Pending' AND id IN ({', '.join('?' * len(chunk))})",
-                        (status_text, *chunk),
+        return self.cancel_and_create_many([(cancel_ids, manifests)], status_text)[0]
+
+    def cancel_and_create_many(
+        self, groups: Sequence[CancelAndCreate], status_text: str
+    ) -> list[list[MaintenanceManifest] | None]:
+        plans: list[tuple[list[str], list[tuple[Any, ...]]]] = []
+        for ids, manifests in groups:
+            for m in manifests:
+                m.validate()
+            plans.append((list(dict.fromkeys(ids)), [tuple(getattr(m, c) for c in _COLS) for m in manifests]))
+        every = [i for ids, _ in plans for i in ids]
+        out: list[list[MaintenanceManifest] | None] = []
+        insert = f"INSERT OR IGNORE INTO manifests ({', '.join(_COLS)}) VALUES ({', '.join('?' * len(_COLS))})"
+        # BEGIN IMMEDIATE holds the write lock: what we read here stays true until COMMIT
+        with self._tx() as conn:
+            pending: set[str] = set()
+            for chunk in _chunks(every):
+                pending.update(
+                    r[0]
+                    for r in conn.execute(
+                        f"SELECT id FROM manifests WHERE state = 'Pending' AND id IN ({', '.join('?' * len(chunk))})",
+                        chunk,
                     )
-                    if cur.rowcount != len(chunk):
-                        raise _Abort
-                insert = f"INSERT OR IGNORE INTO manifests ({', '.join(_COLS)}) VALUES ({', '.join('?' * len(_COLS))})"
-                for v in values:
-                    if conn.execute(insert, v).rowcount == 1:
-                        created.append(_row_to_manifest(v))
-        except _Abort:
-            return None
-        return created
+                )
+            cancel: list[str] = []
+            for ids, values in plans:
+                if not pending.issuperset(ids):
+                    out.append(None)
+                    continue
+                pending.difference_update(ids)  # a later group naming one of them fails
+                cancel += ids
+                out.append([_row_to_manifest(v) for v in values if conn.execute(insert, v).rowcount == 1])
+            for chunk in _chunks(cancel):
+                conn.execute(
+                    "UPDATE manifests SET state = 'Cancelled', status_text = ?, lease_owner = '',"
+                    f" lease_expires = 0 WHERE id IN ({', '.join('?' * len(chunk))})",
+                    (status_text, *chunk),
+                )
+        return out
 
     def delete_manifest(self, manifest_id: str) -> None:
         cur = self._write("DELETE FROM manifests WHERE id = ?", (manifest_id,))

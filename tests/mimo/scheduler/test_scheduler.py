@@ -334,12 +334,13 @@ class FlakyStore:
         self.creates += 1
         return self.inner.create_manifest(m)
 
-    def cancel_and_create(self, ids: Any, text: str, ms: Any) -> Any:
-        """A cluster's write is one transaction: it fails whole when it would pass ``allow``."""
-        if self.creates + len(ms) > self.allow:
+    def cancel_and_create_many(self, groups: Any, text: str) -> Any:
+        """A batch of clusters is one transaction: it fails whole when it would pass ``allow``."""
+        n = sum(len(ms) for _ids, ms in groups)
+        if self.creates + n > self.allow:
             raise self.exc
-        self.creates += len(ms)
-        return self.inner.cancel_and_create(ids, text, ms)
+        self.creates += n
+        return self.inner.cancel_and_create_many(groups, text)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
@@ -417,9 +418,9 @@ def test_two_schedulers_racing_write_no_duplicates(store: Any, fleet: list[OpenS
             self._other_pass_first()
             return self.inner.create_manifest(m)
 
-        def cancel_and_create(self, ids: Any, text: str, ms: Any) -> Any:
+        def cancel_and_create_many(self, groups: Any, text: str) -> Any:
             self._other_pass_first()
-            return self.inner.cancel_and_create(ids, text, ms)
+            return self.inner.cancel_and_create_many(groups, text)
 
         def _other_pass_first(self) -> None:
             if self.creates == 0:
@@ -841,12 +842,13 @@ class FailingCancels:
         self.calls += 1
         return bool(self.inner.set_state(*args, **kw))
 
-    def cancel_and_create(self, ids: Any, text: str, ms: Any) -> Any:
-        """A cluster's write is one transaction: it fails whole when its cancels would pass ``allow``."""
-        if self.calls + len(ids) > self.allow:
+    def cancel_and_create_many(self, groups: Any, text: str) -> Any:
+        """A batch of clusters is one transaction: it fails whole when its cancels would pass ``allow``."""
+        n = sum(len(ids) for ids, _ms in groups)
+        if self.calls + n > self.allow:
             raise self.exc
-        self.calls += len(ids)
-        return self.inner.cancel_and_create(ids, text, ms)
+        self.calls += n
+        return self.inner.cancel_and_create_many(groups, text)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)

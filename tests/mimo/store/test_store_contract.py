@@ -580,3 +580,43 @@ def test_cancel_and_create_is_all_or_nothing(store):
     with pytest.raises(ValueError, match="runBefore"):
         store.cancel_and_create([pending.id], "x", [bad])
     assert store.get_manifest(pending.id).state == "Pending"
+
+
+def test_cancel_and_create_many_answers_each_group_in_one_transaction(store):
+    """Each group is all or nothing on its own; the call writes the groups that can go, and
+    a group naming a manifest an earlier group already cancels is refused like a changed one."""
+    a_old = store.create_manifest(manifest(run_after=NOW + 10, created_by_schedule=SCHED))
+    b_old = store.create_manifest(manifest(run_after=NOW + 20, created_by_schedule=SCHED))
+    gone = store.create_manifest(manifest(run_after=NOW + 30))
+    assert store.cancel_manifest(gone.id)  # "an operator cancelled it meanwhile"
+    a_new = manifest(run_after=NOW + 40, created_by_schedule=SCHED)
+    b_new = manifest(run_after=NOW + 50, created_by_schedule=SCHED)
+    c_new = manifest(run_after=NOW + 60)
+    d_new = manifest(run_after=NOW + 70)
+    answers = store.cancel_and_create_many(
+        [
+            ([a_old.id], [a_new]),
+            ([b_old.id, gone.id], [b_new]),  # one cancel no longer possible: this group writes nothing
+            ([], [c_new]),
+            ([a_old.id], [d_new]),  # a_old is the first group's
+        ],
+        "edited",
+    )
+    assert [None if x is None else [m.id for m in x] for x in answers] == [[a_new.id], None, [c_new.id], None]
+    assert (store.get_manifest(a_old.id).state, store.get_manifest(a_old.id).status_text) == ("Cancelled", "edited")
+    assert store.get_manifest(b_old.id).state == "Pending"
+    assert store.get_manifest(gone.id).status_text == ""
+    for absent in (b_new, d_new):
+        with pytest.raises(StoreNotFound):
+            store.get_manifest(absent.id)
+    assert store.get_manifest(c_new.id) == answers[2][0]
+    assert store.cancel_and_create_many([], "x") == []
+    # a bad manifest in any group: nothing of any group is written
+    bad = manifest()
+    bad.run_before = bad.run_after - 1
+    e_new = manifest(run_after=NOW + 80)
+    with pytest.raises(ValueError, match="runBefore"):
+        store.cancel_and_create_many([([b_old.id], [e_new]), ([], [bad])], "x")
+    assert store.get_manifest(b_old.id).state == "Pending"
+    with pytest.raises(StoreNotFound):
+        store.get_manifest(e_new.id)
