@@ -50,7 +50,7 @@ __all__ = ["Metrics", "GO_NAMES", "CONTENT_TYPE", "TASK_BUCKETS", "OUTCOME_LEASE
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 #: seconds: tasks take from a fraction of a second to their 60-minute deadline
 TASK_BUCKETS = (0.1, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0)
-#: the outcome of an attempt whose final write was refused because its lease was gone
+#: the outcome of an attempt whose lease was gone: its final write or a renewal was refused
 OUTCOME_LEASE_LOST = "LeaseLost"
 
 GO_NAMES: dict[str, str | None] = {

@@ -1,13 +1,20 @@
 """A store that reports what the actuator does with it: attempts, outcomes, polls.
 
 :class:`MeteredStore` wraps any :class:`~mimo.store.base.Store` and passes
-every call through unchanged. It watches three of them: a successful
+every call through unchanged. It watches four of them: a successful
 ``lease_manifest`` starts an attempt (task ID, start time), ``finish_manifest``
 ends it with the state written (or ``LeaseLost`` when the write was refused),
-and a successful ``clusters_with_runnable_work`` is the actuator's poll (its
-readiness, like the Go actuator's ``lastRunnableTasksUpdate``). Arguments are
-read by name from the wrapped method's signature, so the wrapper keeps
-working when a store adds parameters (a lease generation, say).
+a ``renew_lease`` the store refuses ends it as ``LeaseLost`` too (the task's
+``check_lease`` then stops it at the next step boundary and nothing more is
+written for that attempt), and a successful ``clusters_with_runnable_work``
+is the actuator's poll (its readiness, like the Go actuator's
+``lastRunnableTasksUpdate``). Arguments are read by name from the wrapped
+method's signature, so the wrapper keeps working when a store adds
+parameters (a lease generation, say).
+
+Not seen here: an attempt stopped because its lease ran out while the store
+could not be reached at all (no answer is not a refusal); it stays counted as
+running until this host leases that manifest again.
 """
 
 from __future__ import annotations
@@ -57,6 +64,14 @@ class MeteredStore:
         from mimo.metrics import OUTCOME_LEASE_LOST
 
         self._metrics.attempt_ended(str(manifest_id), str(state) if ok else OUTCOME_LEASE_LOST)
+        return ok
+
+    def renew_lease(self, *args: Any, **kwargs: Any) -> Any:
+        ok = self._inner.renew_lease(*args, **kwargs)
+        if not ok:  # another host holds the lease now: this attempt ends here, writing nothing
+            from mimo.metrics import OUTCOME_LEASE_LOST
+
+            self._metrics.attempt_ended(str(self._arg("renew_lease", "manifest_id", args, kwargs)), OUTCOME_LEASE_LOST)
         return ok
 
     def clusters_with_runnable_work(self, *args: Any, **kwargs: Any) -> Any:

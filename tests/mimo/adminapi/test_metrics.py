@@ -118,3 +118,39 @@ def test_readiness_needs_the_delay_and_every_loop_fresh():
     assert healthz_reply(r, None) == (500, "[-]ready failed: reason withheld\nhealthz check failed\n")
     poll.touch()
     assert healthz_reply(r, None) == (200, "ok")
+
+
+def test_an_attempt_stopped_by_a_lost_lease_is_counted_as_lease_lost():
+    """The real actuator on a hand-driven clock: the task pauses past its lease, another host takes
+    the manifest over, ``check_lease`` (before the next step) is refused a renewal and the attempt
+    ends writing nothing. Without the renewal being watched the attempt would stay 'running'."""
+    from datetime import datetime, timezone
+
+    from mimo.actuator import Actuator
+    from mimo.runner import action, run_steps
+
+    from ..clocks import ManualClock
+
+    inner = _store()
+    metrics = Metrics()
+    store = metered(inner, metrics)
+    clock = ManualClock(datetime.fromtimestamp(NOW, tz=timezone.utc))
+    m = _pending(inner)
+    steps: list[str] = []
+
+    def pause(tc):
+        steps.append("pause")
+        clock.sleep(120)  # past the 60 s lease: another host recovers and leases it
+        now = int(clock.now().timestamp())
+        assert inner.recover_expired_leases(now) == [m.id]
+        assert inner.lease_manifest(m.id, "host-b", now + 60, now) is not None
+
+    def task(tc, manifest, cluster):
+        run_steps(tc, [action(pause, name="pause"), action(lambda tc: steps.append("next"), name="next")])
+
+    Actuator(store, {TASK: task}, clock=clock, owner="host-a", lease_seconds=60, renew_interval=3600).process(RID)
+    assert steps == ["pause"]
+    assert inner.get_manifest(m.id).lease_owner == "host-b"
+    s = samples(metrics)
+    assert s[("mimo_actuator_task_duration_seconds_count", (("outcome", "LeaseLost"), ("task_id", TASK)))] == 1
+    assert s[("mimo_actuator_workers_active", ())] == 0
