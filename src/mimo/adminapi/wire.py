@@ -147,35 +147,25 @@ class _Decoder:
                 self._mismatch(f"number {lit}", struct, where, f.go_type)
                 return current
             return n
-        if f.kind == "strings":
-            if not isinstance(v, list):
-                self._mismatch(_json_kind(v), struct, where, f.go_type)
-                return current
-            items: list[str] = []
-            for item in v:
-                if item is None:
-                    items.append("")
-                elif isinstance(item, str):
-                    items.append(item)
-                else:
-                    self._mismatch(_json_kind(item), struct, where, "string")
-                    items.append("")
-            return items
-        # structs: a list of objects
+        # "strings" and "structs": a JSON array, decoded element by element
         if not isinstance(v, list):
             self._mismatch(_json_kind(v), struct, where, f.go_type)
             return current
-        elem_type = f.go_type.removeprefix("[]*")
-        structs: list[dict[str, Any] | None] = []
+        strings = f.kind == "strings"
+        elem_type = "string" if strings else f.go_type.removeprefix("[]*")
+        zero: Any = "" if strings else None  # Go: "" for a null string, a nil pointer for a null struct
+        items: list[Any] = []
         for item in v:
-            if item is None:
-                structs.append(None)  # Go keeps a nil pointer
-            elif isinstance(item, dict):
-                structs.append(self.struct(item, f.of, f.of_struct, where))
-            else:
+            if strings and isinstance(item, str):
+                items.append(item)
+                continue
+            if not strings and isinstance(item, dict):
+                items.append(self.struct(item, f.of, f.of_struct, where))
+                continue
+            if item is not None:
                 self._mismatch(_json_kind(item), struct, where, elem_type)
-                structs.append(None)
-        return structs
+            items.append(zero)
+        return items
 
 
 class _Number:

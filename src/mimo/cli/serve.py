@@ -8,7 +8,6 @@ import os
 import click
 
 from mimo.cli.common import (
-    Int64,
     Seconds,
     fail,
     load_cli_tasks,
@@ -16,13 +15,7 @@ from mimo.cli.common import (
     open_cli_store,
     settings,
 )
-from mimo.cli.workers import (
-    MAX_LEASE_SECONDS,
-    MAX_POLL_SECONDS,
-    MAX_WORKERS,
-    MIN_LEASE_SECONDS,
-    MIN_POLL_SECONDS,
-)
+from mimo.cli.workers import MAX_POLL_SECONDS, MIN_POLL_SECONDS, actuator_options, log_level_option
 
 __all__ = ["serve_cmd", "read_skip_token_key"]
 
@@ -63,12 +56,7 @@ def _file(path: str | None, option: str) -> str | None:
               help="run the actuator loop in this process")
 @click.option("--scheduler/--no-scheduler", "run_scheduler", default=True, show_default=True,
               help="run the scheduler loop in this process")
-@click.option("--workers", type=Int64(1, MAX_WORKERS), default=4, show_default=True, help="actuator: clusters at a time")
-@click.option("--poll-interval", type=Seconds(MIN_POLL_SECONDS, MAX_POLL_SECONDS), default=90.0, show_default=True,
-              help="actuator: seconds between passes over one cluster")
-@click.option("--lease-seconds", type=Seconds(MIN_LEASE_SECONDS, MAX_LEASE_SECONDS), default=60.0, show_default=True,
-              help="actuator: lease length, renewed every third of it")
-@click.option("--owner", default=None, help="actuator: lease owner name (default host:pid:random)")
+@actuator_options(prefix="actuator: ")
 @click.option("--scheduler-interval", type=Seconds(MIN_POLL_SECONDS, MAX_POLL_SECONDS), default=300.0,
               show_default=True, help="scheduler: seconds between passes")
 @click.option("--probe-interval", type=Seconds(MIN_POLL_SECONDS, MAX_POLL_SECONDS), default=60.0, show_default=True,
@@ -77,8 +65,7 @@ def _file(path: str | None, option: str) -> str | None:
               help="seconds after start before /healthz/ready can say ok (Go: 2 minutes)")
 @click.option("--skip-token-key-file", default=None,
               help="key sealing $skipToken (64 hex digits); the same on every API host behind one address")
-@click.option("--log-level", type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
-              default="INFO", show_default=True)
+@log_level_option
 def serve_cmd(
     listen: str, token_file: str | None, tls_cert: str | None, tls_key: str | None, client_ca: str | None,
     client_cn: str | None, insecure_no_auth: bool, run_actuator: bool, run_scheduler: bool, workers: int,

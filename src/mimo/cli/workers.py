@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+from collections.abc import Callable
 from types import FrameType
+from typing import Any, TypeVar
 
 import click
 
@@ -20,7 +22,7 @@ from mimo.cli.common import (
     settings,
 )
 
-__all__ = ["actuator_cmd", "scheduler_cmd"]
+__all__ = ["actuator_cmd", "scheduler_cmd", "actuator_options", "log_level_option"]
 
 #: a poll interval below 10 ms would spin; above a day nothing would seem to happen
 MIN_POLL_SECONDS = 0.01
@@ -38,26 +40,53 @@ def _setup_logging(level: str) -> None:
     )
 
 
+F = TypeVar("F", bound=Callable[..., Any])
+
+#: ``--log-level``, for every long-running command
+log_level_option = click.option(
+    "--log-level", type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
+    default="INFO", show_default=True,
+)
+
+
+def actuator_options(prefix: str = "") -> Callable[[F], F]:
+    """``--workers``, ``--poll-interval``, ``--lease-seconds`` and ``--owner`` (``mimo actuator``, ``mimo serve``);
+    ``prefix`` starts each help text (``"actuator: "`` where other loops share the command)."""
+    options = [
+        click.option("--workers", type=Int64(1, MAX_WORKERS), default=4, show_default=True,
+                     help=f"{prefix}clusters at a time (1-{MAX_WORKERS})"),
+        click.option("--poll-interval", type=Seconds(MIN_POLL_SECONDS, MAX_POLL_SECONDS), default=90.0,
+                     show_default=True,
+                     help=f"{prefix}seconds between passes over one cluster ({MIN_POLL_SECONDS:g}-{MAX_POLL_SECONDS:g})"),
+        click.option("--lease-seconds", type=Seconds(MIN_LEASE_SECONDS, MAX_LEASE_SECONDS), default=60.0,
+                     show_default=True,
+                     help=f"{prefix}how long a lease lasts without renewal, renewed every third of it "
+                          f"({MIN_LEASE_SECONDS:g}-{MAX_LEASE_SECONDS:g})"),
+        click.option("--owner", default=None, callback=_owner,
+                     help=f"{prefix}lease owner name (default host:pid:random)"),
+    ]
+
+    def apply(f: F) -> F:
+        for option in reversed(options):
+            f = option(f)
+        return f
+
+    return apply
+
+
+def _owner(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    return None if value is None else inputs.text(value, "--owner", max_chars=256, empty=False)
+
+
 @click.command("actuator")
 @click.option("--once", is_flag=True, help="one pass over every cluster with runnable work, then exit")
-@click.option("--workers", type=Int64(1, MAX_WORKERS), default=4, show_default=True,
-              help=f"clusters at a time (1-{MAX_WORKERS})")
-@click.option("--poll-interval", type=Seconds(MIN_POLL_SECONDS, MAX_POLL_SECONDS), default=90.0, show_default=True,
-              help=f"seconds between passes over one cluster ({MIN_POLL_SECONDS:g}-{MAX_POLL_SECONDS:g})")
-@click.option("--lease-seconds", type=Seconds(MIN_LEASE_SECONDS, MAX_LEASE_SECONDS), default=60.0,
-              show_default=True,
-              help=f"how long a lease lasts without renewal, renewed every third of it "
-                   f"({MIN_LEASE_SECONDS:g}-{MAX_LEASE_SECONDS:g})")
-@click.option("--owner", default=None, help="lease owner name (default host:pid:random)")
-@click.option("--log-level", type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
-              default="INFO", show_default=True)
+@actuator_options()
+@log_level_option
 def actuator_cmd(once: bool, workers: int, poll_interval: float, lease_seconds: float, owner: str | None,
                  log_level: str) -> None:
     """Lease and run manifests. SIGTERM: lease nothing new, finish running tasks, exit."""
     from mimo.actuator import ActuatorService
 
-    if owner is not None:
-        owner = inputs.text(owner, "--owner", max_chars=256, empty=False)
     tasks = load_cli_tasks()
     env = load_environment()
     store = open_cli_store()
@@ -86,8 +115,7 @@ def actuator_cmd(once: bool, workers: int, poll_interval: float, lease_seconds: 
 @click.option("--once", is_flag=True, help="one pass over every enabled schedule, then exit")
 @click.option("--poll-interval", type=Seconds(MIN_POLL_SECONDS, MAX_POLL_SECONDS), default=300.0, show_default=True,
               help=f"seconds between passes ({MIN_POLL_SECONDS:g}-{MAX_POLL_SECONDS:g})")
-@click.option("--log-level", type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
-              default="INFO", show_default=True)
+@log_level_option
 def scheduler_cmd(once: bool, poll_interval: float, log_level: str) -> None:
     """Turn schedules into manifests (mimo.scheduler.Scheduler)."""
     try:
