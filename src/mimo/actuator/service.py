@@ -19,6 +19,7 @@ import logging
 import signal
 import threading
 import time
+import zlib
 from collections.abc import Callable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from types import FrameType
@@ -109,9 +110,17 @@ class ActuatorService:
         finally:
             self.passes += 1
 
+    def _rotated(self, clusters: list[str]) -> list[str]:
+        """``clusters`` from a place fixed by this host's owner name (ours): hosts sharing a store
+        start their rounds on different clusters instead of all racing for the same leases."""
+        if len(clusters) < 2:
+            return clusters
+        k = zlib.crc32(self.owner.encode()) % len(clusters)
+        return clusters[k:] + clusters[:k]
+
     def run_once(self) -> int:
         """One pass for every cluster with runnable work now; returns how many clusters had work."""
-        clusters = self.store.clusters_with_runnable_work(self._now())
+        clusters = self._rotated(self.store.clusters_with_runnable_work(self._now()))
         if not clusters:
             return 0
         with ThreadPoolExecutor(max_workers=min(self.workers, len(clusters)), thread_name_prefix="mimo-actuator") as pool:
@@ -141,7 +150,7 @@ class ActuatorService:
                     try:
                         ready = [
                             r
-                            for r in self.store.clusters_with_runnable_work(self._now())
+                            for r in self._rotated(self.store.clusters_with_runnable_work(self._now()))
                             if r not in inflight and r not in resting
                         ]
                     except Exception as e:
