@@ -23,6 +23,8 @@ from .history import History
 from .labels import SelectorError, parse_selector
 from .lifecycle import namespace_defaults
 from .patching import PatchError, json_patch, merge_patch
+from .schemas import schema_for
+from .strategicmerge import StrategicPatchError, strategic_merge_patch
 
 __all__ = [
     "ApiError",
@@ -279,6 +281,21 @@ def _content(info: KindInfo, obj: Obj) -> Obj:
     if info.builtin and (info.api_version, info.kind) == ("apps/v1", "Deployment"):
         content["metadata.annotations"] = (obj.get("metadata") or {}).get("annotations") or {}
     return content
+
+
+def _strategic(info: KindInfo, old: Obj, patch: Obj) -> Obj:
+    """A strategic merge patch with the kind's merge keys, its failures as patch.go answers them
+    (``interpretStrategicMergePatchError``; an error it does not map is a 500 with no reason)."""
+    try:
+        return strategic_merge_patch(old, patch, schema_for(info.api_version, info.kind))
+    except StrategicPatchError as e:
+        if e.code == 400:
+            raise ApiError.bad_request(e.message) from None
+        if e.code == 422:  # NewGenericServerResponse(422, …): the Go error is not shown
+            raise ApiError(
+                422, "Invalid", "the server rejected our request due to an error in our request", {}
+            ) from None
+        raise ApiError(500, "", e.message) from None
 
 
 def _parses_as_resource_version(rv: Any) -> bool:
@@ -679,9 +696,9 @@ class KubeModel:
                         "the server rejected our request due to an error in our request",
                         {"causes": [{"reason": "UnexpectedServerResponse", "message": str(e)}]},
                     ) from None
+            elif ctype == STRATEGIC_PATCH:
+                patched = _strategic(info, old, patch)
             else:
-                if ctype == STRATEGIC_PATCH:
-                    patch = {k: v for k, v in patch.items() if not k.startswith("$")}
                 patched = merge_patch(old, patch)
             if not isinstance(patched, dict):
                 raise ApiError.bad_request("the patched object is not a JSON object")

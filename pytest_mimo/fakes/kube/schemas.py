@@ -104,6 +104,7 @@ class Node:
         "embedded",
         "merge_key",
         "strategy",
+        "field_strategies",
         "list_type",
         "map_keys",
         "map_type",
@@ -145,6 +146,9 @@ class Node:
         self.embedded = False
         self.merge_key: str | None = None
         self.strategy: str = ""
+        #: a struct's ``x-kubernetes-patch-strategy`` of fields that name a shared definition
+        #: (``DeploymentSpec.strategy``: ``retainKeys``), which the shared node cannot carry
+        self.field_strategies: dict[str, str] = {}
         self.list_type: str | None = None
         self.map_keys: tuple[str, ...] = ()
         self.map_type: str | None = None
@@ -261,11 +265,20 @@ def _builtin_ref(name: str) -> Node:
         node.go = f"{segs[-2]}.{segs[-1]}"
         _refs[name] = node  # before the fields: definitions are recursive
         node.fields = {k: _builtin(v) for k, v in (d.get("properties") or {}).items()}
+        node.field_strategies = _ref_strategies(d.get("properties") or {})
         node.required = tuple(d.get("required") or ())
         return node
     node = _builtin(d)
     _refs[name] = node
     return node
+
+
+def _ref_strategies(props: dict[str, Any]) -> dict[str, str]:
+    return {
+        k: v["x-kubernetes-patch-strategy"]
+        for k, v in props.items()
+        if "$ref" in v and v.get("x-kubernetes-patch-strategy")
+    }
 
 
 def _builtin(s: dict[str, Any]) -> Node:
@@ -279,6 +292,7 @@ def _builtin(s: dict[str, Any]) -> Node:
         if "properties" in s:
             node = Node("struct")
             node.fields = {k: _builtin(v) for k, v in s["properties"].items()}
+            node.field_strategies = _ref_strategies(s["properties"])
         elif isinstance(ap, dict):
             node = Node("map")
             node.values = _builtin(ap)

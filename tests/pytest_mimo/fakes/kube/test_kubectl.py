@@ -166,3 +166,56 @@ def test_kubectl_without_the_token_is_refused(kube: FakeKube, kubectl: Run, tmp_
     )
     assert proc.returncode != 0
     assert "Unauthorized" in proc.stderr or "provide credentials" in proc.stderr, proc.stderr
+
+
+def _deployment(containers: list[dict[str, object]]) -> dict[str, object]:
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "web", "namespace": "openshift-config"},
+        "spec": {
+            "selector": {"matchLabels": {"app": "web"}},
+            "template": {
+                "metadata": {"labels": {"app": "web"}},
+                "spec": {"containers": containers},
+            },
+        },
+    }
+
+
+def test_client_side_apply_of_a_deployment_merges_by_key(kube: FakeKube, kubectl: Run) -> None:
+    """kubectl apply (client-side) sends a three-way strategic merge patch computed from the
+    last-applied annotation (kubectl apply.go, strategicpatch.CreateThreeWayMergePatch): a
+    container dropped from the manifest goes (``$patch: delete``), one added by someone else
+    stays, ``$setElementOrder/containers`` orders them; ``kubectl patch`` (strategic by default
+    for built-in kinds) names one container and keeps the rest."""
+    manifest = _deployment([{"name": "a", "image": "a:1"}, {"name": "b", "image": "b:1"}])
+    assert "created" in kubectl("apply", "-f", "-", stdin=json.dumps(manifest)).stdout
+    # someone else adds a container the manifest does not know
+    kubectl(
+        "patch",
+        "deployment",
+        "web",
+        "-n",
+        "openshift-config",
+        "-p",
+        '{"spec":{"template":{"spec":{"containers":[{"name":"extra","image":"x:1"}]}}}}',
+    )
+    names = [
+        c["name"]
+        for c in kube.get("apps/v1", "Deployment", "web", "openshift-config")["spec"]["template"][
+            "spec"
+        ]["containers"]  # type: ignore[index]
+    ]
+    assert names == ["extra", "a", "b"]
+    manifest = _deployment([{"name": "b", "image": "b:2"}, {"name": "c", "image": "c:1"}])
+    assert "configured" in kubectl("apply", "-f", "-", stdin=json.dumps(manifest)).stdout
+    live = kube.get("apps/v1", "Deployment", "web", "openshift-config")
+    assert live is not None
+    got = [(c["name"], c["image"]) for c in live["spec"]["template"]["spec"]["containers"]]
+    assert got == [("extra", "x:1"), ("b", "b:2"), ("c", "c:1")]
+    assert "$setElementOrder" not in json.dumps(live)
+    last = json.loads(
+        live["metadata"]["annotations"]["kubectl.kubernetes.io/last-applied-configuration"]
+    )
+    assert [c["name"] for c in last["spec"]["template"]["spec"]["containers"]] == ["b", "c"]
