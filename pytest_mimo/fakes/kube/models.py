@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+from . import fieldpaths, managedfields
 from .history import History
 from .labels import SelectorError, parse_selector
 from .lifecycle import namespace_defaults
@@ -425,8 +426,9 @@ class KubeModel:
         )
         self._reacting.on = True
         try:
-            for fn in list(self._reactions):
-                fn(event)
+            with managedfields.write_context(None):  # a reaction's writes are no request's
+                for fn in list(self._reactions):
+                    fn(event)
         finally:
             self._reacting.on = False
 
@@ -555,15 +557,29 @@ class KubeModel:
                     namespace_defaults(obj)
                 elif info.builtin:
                     obj["status"] = {}
-            self._stamp_new(info, obj)
+            self._stamp_new(info, obj, track=True)
             self._stored(info, key, obj)
             self._emit("create", info, key, obj, None)
             return obj
 
-    def _stamp_new(self, info: KindInfo, obj: Obj) -> None:
+    def _track(self, info: KindInfo, old: Obj | None, obj: Obj) -> None:
+        """``metadata.managedFields`` of a request's write (:mod:`.managedfields`); a
+        Python-side write keeps none."""
+        ctx = managedfields.current()
+        if ctx is None:
+            obj["metadata"].pop("managedFields", None)
+        elif not ctx.applied:
+            schema = schema_for(info.api_version, info.kind)
+            managedfields.track_update(schema, info.api_version, info.has_status, old, obj, ctx)
+
+    def _stamp_new(self, info: KindInfo, obj: Obj, *, track: bool = False) -> None:
         meta = obj["metadata"]
-        for k in ("deletionTimestamp", "deletionGracePeriodSeconds", "managedFields", "selfLink"):
+        for k in ("deletionTimestamp", "deletionGracePeriodSeconds", "selfLink"):
             meta.pop(k, None)
+        if track:
+            self._track(info, None, obj)
+        else:
+            meta.pop("managedFields", None)
         self._fold_string_data(info, obj)
         if info.api_version == "v1" and info.kind == "Secret":
             obj.setdefault("type", "Opaque")
@@ -624,6 +640,8 @@ class KubeModel:
         if verb == "status":
             new = dict(old)
             new["metadata"] = dict(old["metadata"])
+            if "managedFields" in obj["metadata"]:  # an apply's, or the request's (ignored)
+                new["metadata"]["managedFields"] = obj["metadata"]["managedFields"]
             if "status" in obj:
                 new["status"] = obj["status"]
             else:
@@ -645,7 +663,7 @@ class KubeModel:
                 meta[k] = old_meta[k]
             else:
                 meta.pop(k, None)
-        meta.pop("managedFields", None)
+        self._track(info, old, obj)
         if info.generation and _content(info, obj) != _content(info, old):
             meta["generation"] = int(old_meta.get("generation", 0)) + 1
         if obj == old:
@@ -672,6 +690,8 @@ class KubeModel:
         status: bool = False,
     ) -> Obj:
         ctype = content_type.split(";")[0].strip().lower()
+        if ctype == APPLY_PATCH:
+            return self.apply(info, namespace, name, patch, status=status)[0]
         if ctype not in (MERGE_PATCH, JSON_PATCH) and not (
             ctype == STRATEGIC_PATCH and info.builtin
         ):
@@ -714,6 +734,76 @@ class KubeModel:
             if info.namespaced:
                 meta["namespace"] = namespace
             return self._replace(info, key, old, obj, verb="status" if status else "patch")
+
+    def apply(
+        self,
+        info: KindInfo,
+        namespace: str | None,
+        name: str,
+        config: Any,
+        *,
+        status: bool = False,
+    ) -> tuple[Obj, bool]:
+        """Server-side apply of ``config``; (the object, whether it was created). The request's
+        :class:`~.managedfields.WriteContext` names the manager and ``force``."""
+        ctx = managedfields.current() or managedfields.WriteContext()
+        if not isinstance(config, dict):
+            raise ApiError.bad_request(
+                "error decoding patch: json: cannot unmarshal "
+                f"{'array' if isinstance(config, list) else 'string'} into Go value of type "
+                "map[string]interface {}"
+            )
+        if (config.get("apiVersion"), config.get("kind")) != (info.api_version, info.kind):
+            av = str(config.get("apiVersion") or "")
+            group, _, version = av.rpartition("/")
+            raise ApiError.bad_request(
+                f"invalid object type: {group}/{version}, Kind={config.get('kind') or ''}"
+            )
+        meta = config.get("metadata")
+        if isinstance(meta, dict) and meta.get("managedFields") is not None:
+            raise ApiError.bad_request("metadata.managedFields must be nil")
+        schema = schema_for(info.api_version, info.kind)
+        applying = managedfields.WriteContext(
+            ctx.manager, ctx.user_agent, ctx.force, "status" if status else "", applied=True
+        )
+        with self.lock:
+            key = self._key(info, namespace, name)
+            old = self._bucket(info).get(key)
+            try:
+                new = managedfields.apply(
+                    schema, info.api_version, info.has_status, old, config, applying
+                )
+            except managedfields.ApplyConflict as e:
+                raise ApiError(
+                    409,
+                    "Conflict",
+                    str(e),
+                    {
+                        "causes": [
+                            {
+                                "reason": "FieldManagerConflict",
+                                "message": f"conflict with {c.manager.printed()}",
+                                "field": fieldpaths.path_string(c.path),
+                            }
+                            for c in e.conflicts
+                        ]
+                    },
+                ) from None
+            got = (new.get("metadata") or {}).get("name") or ""
+            if got != name:
+                raise ApiError.bad_request(
+                    f"the name of the object ({got}) does not match the name on the URL ({name})"
+                )
+            with managedfields.write_context(applying):
+                if old is None:
+                    if status:
+                        raise ApiError.not_found(info, name)
+                    return self.create(info, namespace, new, owned=True), True
+                obj = self._check_body(info, new, owned=True)
+                if info.namespaced:
+                    obj["metadata"]["namespace"] = namespace
+                verb = "status" if status else "patch"
+                return self._replace(info, key, old, obj, verb=verb), False
 
     def delete(
         self, info: KindInfo, namespace: str | None, name: str, preconditions: Any = None

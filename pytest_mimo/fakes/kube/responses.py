@@ -19,7 +19,8 @@ from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
 
 from ..base import FakeRequest, FaultAction, RequestRecord
-from . import discovery
+from . import discovery, managedfields
+from .apply import decode_apply, is_apply, write_options
 from .framing import MAX_HEADER_BYTES, MAX_REQUEST_BODY_BYTES, BodyTooLarge, FramingError, read_body
 from .models import ApiError, KindInfo, KubeModel
 from .options import list_options
@@ -530,10 +531,12 @@ class KubeHandler(BaseHTTPRequestHandler):
                     )
                 check_get_resource_version(model, (query.get("resourceVersion") or [""])[0])
                 return 200, _dumps(model.get(info, t.namespace, t.name))
-        if "All" in query.get("dryRun", ()):
-            with model.dry_run():
-                return self._write(t, raw)
-        return self._write(t, raw)
+        ctx = write_options(self.command, query, self.headers, t)
+        with managedfields.write_context(ctx):
+            if "All" in query.get("dryRun", ()):
+                with model.dry_run():
+                    return self._write(t, raw)
+            return self._write(t, raw)
 
     def _write(self, t: Resource, raw: bytes) -> tuple[int, bytes]:
         model: KubeModel = self.fake.model
@@ -567,6 +570,11 @@ class KubeHandler(BaseHTTPRequestHandler):
                 )
         if m == "PATCH":
             ctype = self.headers.get("Content-Type", "")
+            if is_apply(ctype):
+                config = decode_apply(raw)
+                with model.lock:
+                    obj, created = model.apply(info, t.namespace, t.name, config, status=status)
+                    return (201 if created else 200), _dumps(obj)
             try:
                 patch = json.loads(raw.decode("utf-8") or "null")
             except (UnicodeDecodeError, ValueError) as e:

@@ -266,6 +266,7 @@ def _builtin_ref(name: str) -> Node:
         _refs[name] = node  # before the fields: definitions are recursive
         node.fields = {k: _builtin(v) for k, v in (d.get("properties") or {}).items()}
         node.field_strategies = _ref_strategies(d.get("properties") or {})
+        node.map_type = d.get("x-kubernetes-map-type")
         node.required = tuple(d.get("required") or ())
         return node
     node = _builtin(d)

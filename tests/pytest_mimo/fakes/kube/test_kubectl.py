@@ -219,3 +219,58 @@ def test_client_side_apply_of_a_deployment_merges_by_key(kube: FakeKube, kubectl
         live["metadata"]["annotations"]["kubectl.kubernetes.io/last-applied-configuration"]
     )
     assert [c["name"] for c in last["spec"]["template"]["spec"]["containers"]] == ["b", "c"]
+
+
+def test_server_side_apply(kube: FakeKube, kubectl: Run) -> None:
+    """kubectl apply --server-side sends an apply patch with fieldManager=kubectl (Server-Side
+    Apply docs, "Using server-side apply in a controller" / kubectl): created, then a field
+    another manager changed conflicts (kubectl prints the server's conflict message) until
+    --force-conflicts takes it over."""
+    manifest = _deployment([{"name": "a", "image": "a:1"}])
+    manifest["spec"]["replicas"] = 2  # type: ignore[index]
+    out = kubectl("apply", "--server-side", "-f", "-", stdin=json.dumps(manifest)).stdout
+    assert "serverside-applied" in out
+    live = kube.get("apps/v1", "Deployment", "web", "openshift-config")
+    assert live is not None
+    assert [(e["manager"], e["operation"]) for e in live["metadata"]["managedFields"]] == [
+        ("kubectl", "Apply")
+    ]
+    kubectl(
+        "patch",
+        "deployment",
+        "web",
+        "-n",
+        "openshift-config",
+        "--type=merge",
+        "-p",
+        '{"spec":{"replicas":5}}',
+    )
+    manifest["spec"]["replicas"] = 3  # type: ignore[index]
+    failed = kubectl("apply", "--server-side", "-f", "-", stdin=json.dumps(manifest), ok=False)
+    assert failed.returncode != 0
+    assert 'conflict with "kubectl-patch" using apps/v1: .spec.replicas' in failed.stderr
+    kubectl("apply", "--server-side", "--force-conflicts", "-f", "-", stdin=json.dumps(manifest))
+    live = kube.get("apps/v1", "Deployment", "web", "openshift-config")
+    assert live is not None and live["spec"]["replicas"] == 3
+    assert {e["manager"] for e in live["metadata"]["managedFields"]} == {"kubectl"}
+
+
+def test_client_side_then_server_side_apply(kube: FakeKube, kubectl: Run) -> None:
+    """Upgrading from client-side to server-side apply: kubectl's manager may take the fields its
+    last-applied annotation names without a conflict (lastappliedmanager.go), and keeps the
+    annotation up to date (lastappliedupdater.go)."""
+    manifest = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "c", "namespace": "openshift-config"},
+        "data": {"a": "1"},
+    }
+    kubectl("apply", "-f", "-", stdin=json.dumps(manifest))
+    manifest["data"] = {"a": "2"}
+    kubectl("apply", "--server-side", "-f", "-", stdin=json.dumps(manifest))
+    live = kube.get("v1", "ConfigMap", "c", "openshift-config")
+    assert live is not None and live["data"] == {"a": "2"}
+    last = json.loads(
+        live["metadata"]["annotations"]["kubectl.kubernetes.io/last-applied-configuration"]
+    )
+    assert last["data"] == {"a": "2"}

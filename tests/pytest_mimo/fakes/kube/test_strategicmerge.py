@@ -11,7 +11,6 @@ status codes of ``interpretStrategicMergePatchError`` (apiserver ``handlers/patc
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -374,18 +373,6 @@ def test_go_format() -> None:
 
 
 # -- the real schemas, over the wire -----------------------------------------------------------
-
-
-@pytest.fixture
-def kube() -> Iterator[FakeKube]:
-    with FakeKube(token="tok") as fake:
-        fake.add({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "ns"}})
-        yield fake
-
-
-@pytest.fixture
-def wire(kube: FakeKube) -> Wire:
-    return Wire(kube)
 
 
 DEPLOYMENTS = "/apis/apps/v1/namespaces/ns/deployments"
