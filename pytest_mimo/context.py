@@ -176,5 +176,12 @@ class FakeTaskContext(BaseTaskContext):
     def cluster_keyvault(self) -> Any:
         return self._azure("cluster_keyvault").cluster_keyvault()
 
+    def cluster_msi_keyvault(self) -> Any:
+        return self._azure("cluster_msi_keyvault").cluster_msi_keyvault()
+
+    def msi_dataplane(self) -> Any:
+        audience = self._msi_audience()
+        return self._azure("msi_dataplane").msi_dataplane(audience)
+
 
 ContextFactory = Callable[..., FakeTaskContext]

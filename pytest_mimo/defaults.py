@@ -22,6 +22,7 @@ __all__ = [
     "CLUSTER_ID",
     "CLUSTER_RESOURCE_GROUP",
     "CLUSTER_RESOURCE_ID",
+    "MSI_RP_ENDPOINT",
     "default_environment",
     "default_cluster_document",
     "default_subscription_document",
@@ -37,8 +38,12 @@ CLUSTER_RESOURCE_ID = (
 )
 
 
+#: the MSI data plane audience of the default environment, which the fake MSI data plane expects
+MSI_RP_ENDPOINT = "https://msi-rp.fake-azure.invalid"
+
+
 def default_environment() -> Environment:
-    return Environment()
+    return Environment(msi_rp_endpoint=MSI_RP_ENDPOINT)
 
 
 def default_cluster_document(now: datetime, environment: Environment | None = None) -> OpenShiftClusterDocument:

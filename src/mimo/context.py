@@ -97,6 +97,10 @@ class TaskContext(Protocol):
 
     def cluster_keyvault(self) -> Any: ...
 
+    def cluster_msi_keyvault(self) -> Any: ...
+
+    def msi_dataplane(self) -> Any: ...
+
 
 def get_task_context(obj: object) -> TaskContext:
     """``obj`` as a TaskContext, or a :class:`TerminalError` when it is not one."""
@@ -212,6 +216,13 @@ class BaseTaskContext:
 
     def _save_cluster_document(self, resource_id: str, mutator: ClusterMutator) -> OpenShiftClusterDocument:
         raise self._unavailable("patch_openshift_cluster_document", "store")
+
+    def _msi_audience(self) -> str:
+        """The environment's MSI RP endpoint (the data plane's token audience), or :class:`Unavailable`."""
+        audience = self._environment.msi_rp_endpoint
+        if not audience:
+            raise Unavailable("msi_dataplane: the environment has no msi_rp_endpoint (MIMO_MSI_RP_ENDPOINT)")
+        return audience
 
     def _unavailable(self, member: str, what: str) -> Unavailable:
         return Unavailable(f"{member}: this TaskContext has no {what}")

@@ -9,6 +9,8 @@ TOML layout::
     acr_domain = "arointsvc.azurecr.io"
     acr_resource_id = "/subscriptions/…/resourceGroups/…/providers/Microsoft.ContainerRegistry/registries/arointsvc"
     cluster_keyvault_uri = "https://eastus-cls.vault.azure.net/"
+    cluster_msi_keyvault_uri = "https://eastus-msi.vault.azure.net/"
+    msi_rp_endpoint = "https://…"    # the MSI data plane's audience (Go MSI_RP_ENDPOINT); none by default
     domain_suffix = "eastus.aroapp.io"
     features = ["DisableSignedCertificates"]
     cloud = "AzureCloud"           # or a table [cloud] with the endpoint fields
@@ -86,6 +88,10 @@ class Environment:
         "/providers/Microsoft.ContainerRegistry/registries/arointsvc"
     )
     cluster_keyvault_uri: str = "https://eastus-cls.vault.azure.net/"
+    #: Go ``ClusterMsiKeyVaultName()``: ``<KEYVAULT_PREFIX>-msi``, the vault of the cluster MSIs' credentials
+    cluster_msi_keyvault_uri: str = "https://eastus-msi.vault.azure.net/"
+    #: Go ``MsiRpEndpoint()``: the audience of MSI data plane tokens; empty = not configured
+    msi_rp_endpoint: str = ""
     domain_suffix: str = "eastus.aroapp.io"
     features: frozenset[str] = field(default_factory=frozenset)
     cloud: AzureCloud = field(default_factory=lambda: CLOUDS["AzureCloud"])
@@ -106,7 +112,8 @@ class Environment:
         def bad(name: str, why: str) -> EnvironmentError_:
             return EnvironmentError_(f"environment field {name!r}: {why}")
 
-        for f in ("region", "acr_domain", "acr_resource_id", "cluster_keyvault_uri", "domain_suffix"):
+        for f in ("region", "acr_domain", "acr_resource_id", "cluster_keyvault_uri", "cluster_msi_keyvault_uri",
+                  "msi_rp_endpoint", "domain_suffix"):
             if not isinstance(getattr(self, f), str):
                 raise bad(f, f"must be a string, got {type(getattr(self, f)).__name__}")
         if not _REGION.fullmatch(self.region):
@@ -118,9 +125,13 @@ class Environment:
                 "acr_resource_id",
                 f"{self.acr_resource_id!r} is not a container registry resource ID",
             )
-        uri = self.cluster_keyvault_uri
-        if not re.fullmatch(r"https://[a-z0-9-]{3,24}\.[a-z0-9.-]+/?", uri, re.IGNORECASE):
-            raise bad("cluster_keyvault_uri", f"{uri!r} is not a Key Vault URI (https://<name>.vault.azure.net/)")
+        for f in ("cluster_keyvault_uri", "cluster_msi_keyvault_uri"):
+            uri = getattr(self, f)
+            if not re.fullmatch(r"https://[a-z0-9-]{3,24}\.[a-z0-9.-]+/?", uri, re.IGNORECASE):
+                raise bad(f, f"{uri!r} is not a Key Vault URI (https://<name>.vault.azure.net/)")
+        if self.msi_rp_endpoint and not re.fullmatch(r"https://[a-z0-9.-]+(:[0-9]{1,5})?(/[^\s]*)?",
+                                                     self.msi_rp_endpoint, re.IGNORECASE):
+            raise bad("msi_rp_endpoint", f"{self.msi_rp_endpoint!r} is not an https:// URL")
         if not _DOMAIN.fullmatch(self.domain_suffix):
             raise bad("domain_suffix", f"{self.domain_suffix!r} is not a DNS name")
         for flag in self.features:
@@ -175,7 +186,8 @@ class Environment:
         return cls.from_mapping(_from_env(env if env is not None else os.environ), source="environment variables")
 
 
-_ENV_FIELDS = ("region", "acr_domain", "acr_resource_id", "cluster_keyvault_uri", "domain_suffix", "features", "cloud")
+_ENV_FIELDS = ("region", "acr_domain", "acr_resource_id", "cluster_keyvault_uri", "cluster_msi_keyvault_uri",
+               "msi_rp_endpoint", "domain_suffix", "features", "cloud")
 
 
 def _from_env(env: Mapping[str, str]) -> dict[str, Any]:

@@ -25,6 +25,8 @@ def test_from_toml_and_env_override(tmp_path):
         ('region = "East US"', "region"),
         ('acr_domain = "not a domain"', "acr_domain"),
         ('cluster_keyvault_uri = "http://x"', "cluster_keyvault_uri"),
+        ('cluster_msi_keyvault_uri = "https://x"', "cluster_msi_keyvault_uri"),
+        ('msi_rp_endpoint = "http://msi.example"', "msi_rp_endpoint"),
         ('cloud = "Mars"', "cloud"),
         ('colour = "blue"', "colour"),
         ("features = [1]", "features"),
@@ -46,3 +48,14 @@ def test_missing_and_malformed_file(tmp_path):
     p.write_text("region = ")
     with pytest.raises(EnvironmentError_, match="not valid TOML"):
         Environment.from_toml(p, env={})
+
+
+def test_msi_settings(tmp_path):
+    # Go env: ClusterMsiKeyVaultName() is <KEYVAULT_PREFIX>-msi; MsiRpEndpoint() is required configuration
+    env = Environment()
+    assert env.cluster_msi_keyvault_uri == "https://eastus-msi.vault.azure.net/"
+    assert env.msi_rp_endpoint == ""
+    p = tmp_path / "env.toml"
+    p.write_text('msi_rp_endpoint = "https://msi.example"\n')
+    assert Environment.from_toml(p, env={"MIMO_CLUSTER_MSI_KEYVAULT_URI": "https://westus-msi.vault.azure.net/"}) == (
+        Environment(msi_rp_endpoint="https://msi.example", cluster_msi_keyvault_uri="https://westus-msi.vault.azure.net/"))

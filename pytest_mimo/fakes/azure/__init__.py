@@ -20,6 +20,10 @@ What it serves (see ``responses/`` for the wire, ``models/`` for the state):
   ``generateCredentials``; resource groups (GET, PUT). Lists page with ``nextLink``.
 * Key Vault: secrets (get latest or a version, set, list, list versions) behind
   the real challenge authentication.
+* The managed identity (MSI) data plane: the identity URLs of resources given
+  identities with ``assign_identities``, ``POST`` for user-assigned identities'
+  credentials (46-day renewal, 90-day lifetime) behind its challenge
+  authentication, tokens for ``msi_audience``.
 
 Anything else raises :class:`UnservedRequestError` naming the URL. Time is
 ``time.time()``: give ``FakeAzure(clock=SimClock())`` (the ``fake_azure`` fixture

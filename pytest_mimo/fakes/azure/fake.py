@@ -31,12 +31,14 @@ from pytest_mimo.fakes.azure.models.arm import ArmState
 from pytest_mimo.fakes.azure.models.compute import SkuCatalog
 from pytest_mimo.fakes.azure.models.identity import Directory
 from pytest_mimo.fakes.azure.models.keyvault import FakeVault
+from pytest_mimo.fakes.azure.models.msi import MsiState
 from pytest_mimo.fakes.azure.responses import (
     arm,
     compute,
     containerregistry,
     identity,
     keyvault,
+    msi,
     network,
 )
 from pytest_mimo.fakes.azure.responses.common import Incoming, Reply, aad_error, arm_error
@@ -125,6 +127,12 @@ class FakeAzure:
         self.arm = ArmState(self.subscription_id)
         self.skus = SkuCatalog()
         self.vaults: dict[str, FakeVault] = {}
+        #: the MSI data plane: identity URLs on ``<region>.<msi_dns_suffix>``, tokens for ``msi_audience``
+        self.msi = MsiState(self.tenant_id, seed)
+        self.msi_dns_suffix = "identity.azure.net"
+        from pytest_mimo.defaults import MSI_RP_ENDPOINT
+
+        self.msi_audience = MSI_RP_ENDPOINT
         self.requests: list[RequestRecord] = []
         self.fault_hook: FaultHook | None = None
         self._lock = threading.RLock()
@@ -209,9 +217,10 @@ class FakeAzure:
         sub = (subscription_id or self.subscription_id).lower()
         if sub not in self.arm.subscriptions:
             raise ValueError(f"FakeAzure.clients: unknown subscription {subscription_id!r} (add_subscription first)")
-        vault_host = _host(environment.cluster_keyvault_uri)
-        if vault_host.endswith(self._kv_suffix):
-            self.keyvault(vault_host[: -len(self._kv_suffix)])
+        for uri in (environment.cluster_keyvault_uri, environment.cluster_msi_keyvault_uri):
+            vault_host = _host(uri)
+            if vault_host.endswith(self._kv_suffix):
+                self.keyvault(vault_host[: -len(self._kv_suffix)])
         return AzureClients(sub, credential if credential is not None else self.credential(), environment,
                             **client_kwargs)
 
@@ -300,6 +309,14 @@ class FakeAzure:
             self.arm.settle()
             return copy.deepcopy(self.arm.resources)
 
+    def assign_identities(self, resource_id: str, identities: list[str], *, region: str = "eastus") -> str:
+        """Assigns user-assigned identities to an ARM resource (a cluster) as ARM does: returns the
+        identity URL (``x-ms-identity-url``) the MSI data plane serves for it, and gives each identity a
+        current credential (see ``models/msi.py``)."""
+        with self._lock:
+            proxy = self.msi.assign(resource_id, identities, host=f"{region}.{self.msi_dns_suffix}", now=self._now())
+            return proxy.identity_url
+
     def add_resource_skus(self, *skus: dict[str, Any]) -> None:
         with self._lock:
             self.skus.add(*copy.deepcopy(skus))
@@ -326,6 +343,7 @@ class FakeAzure:
                 "arm": self.arm,
                 "skus": self.skus.skus,
                 "vaults": {k: v.state() for k, v in self.vaults.items()},
+                "msi": self.msi.state(),
                 "rng": self.rng.getstate(),
             })
 
@@ -340,6 +358,7 @@ class FakeAzure:
                     del self.vaults[key]
             for key, state in snap["vaults"].items():
                 self.keyvault(key).load(state)
+            self.msi.load(snap["msi"])
             self.rng.setstate(snap["rng"])
 
     # -- internals shared with the handlers ----------------------------------------------------------------
@@ -386,6 +405,10 @@ class FakeAzure:
                 service = "identity"
                 verb, resource, is_write = identity.classify(inc)
                 is_lro = False
+            elif url.scheme == "https" and host.endswith("." + self.msi_dns_suffix):
+                service = "msi"
+                verb, resource, is_write = msi.classify(inc)
+                is_lro = False
             elif url.scheme == "https" and host.endswith(self._kv_suffix) and host[: -len(self._kv_suffix)] in self.vaults:
                 service = "keyvault"
                 vault = self.vaults[host[: -len(self._kv_suffix)]]
@@ -424,6 +447,8 @@ class FakeAzure:
                         reply = arm.handle(self, inc, kind == "lro_failed")
                     elif service == "identity":
                         reply = identity.handle(self, inc)
+                    elif service == "msi":
+                        reply = msi.handle(self, inc)
                     else:
                         assert vault is not None
                         reply = keyvault.handle(self, inc, vault)

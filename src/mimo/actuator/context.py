@@ -178,6 +178,13 @@ class ProductionTaskContext(BaseTaskContext):
     def cluster_keyvault(self) -> Any:
         return self._clients("cluster_keyvault").cluster_keyvault()
 
+    def cluster_msi_keyvault(self) -> Any:
+        return self._clients("cluster_msi_keyvault").cluster_msi_keyvault()
+
+    def msi_dataplane(self) -> Any:
+        audience = self._msi_audience()
+        return self._clients("msi_dataplane").msi_dataplane(audience)
+
 
 def production_context(req: ContextRequest) -> TaskContext:
     """The default context factory."""

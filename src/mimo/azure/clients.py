@@ -122,6 +122,24 @@ class AzureClients:
             lambda: SecretClient(self.environment.cluster_keyvault_uri, self.credential, **self._kwargs),
         )
 
+    def cluster_msi_keyvault(self) -> Any:
+        """``SecretClient`` for the environment's MSI Key Vault (created once)."""
+        from azure.keyvault.secrets import SecretClient
+
+        return self._once(
+            "cluster_msi_keyvault",
+            lambda: SecretClient(self.environment.cluster_msi_keyvault_uri, self.credential, **self._kwargs),
+        )
+
+    def msi_dataplane(self, audience: str) -> Any:
+        """A :class:`~mimo.azure.msidataplane.MsiDataplaneClientFactory` with this credential and ``audience``
+        (Go ``dataplane.NewClientFactory``; the credential must be allowed the tenant the data plane's
+        challenge names)."""
+        from mimo.azure.msidataplane import MsiDataplaneClientFactory
+
+        return self._once(f"msi_dataplane:{audience}",
+                          lambda: MsiDataplaneClientFactory(self.credential, audience, **self._kwargs))
+
     def close(self) -> None:
         """Closes every client created so far."""
         with self._lock:

@@ -53,6 +53,8 @@ def env_cmd(path: str | None, as_json: bool) -> None:
         "acr_domain": env.acr_domain,
         "acr_resource_id": env.acr_resource_id,
         "cluster_keyvault_uri": env.cluster_keyvault_uri,
+        "cluster_msi_keyvault_uri": env.cluster_msi_keyvault_uri,
+        "msi_rp_endpoint": env.msi_rp_endpoint,
         "domain_suffix": env.domain_suffix,
         "features": sorted(env.features),
         "cloud": env.cloud.name,

@@ -16,6 +16,7 @@ from mimo.tasks.geneva import (
     set_geneva_otel_reduced_logs,
 )
 from mimo.tasks.lbzones import migrate_lb_zones_task
+from mimo.tasks.msi import msi_certificate_renewal
 from mimo.tasks.operator import (
     operator_update,
     operator_version_reset,
@@ -37,6 +38,7 @@ DEFAULT_MAINTENANCE_TASKS: dict[str, MaintenanceTask] = {
     const.OPERATOR_FLAG_SET_GENEVA_OTEL_PROFILE_MINIMAL_LOGS: set_geneva_otel_minimal_logs,
     const.FIX_SSH_ID: fix_ssh_task,
     const.MIGRATE_LB_ZONES_ID: migrate_lb_zones_task,
+    const.MSI_CERT_RENEWAL_ID: msi_certificate_renewal,
     const.OPERATOR_VERSION_RESET_ID: operator_version_reset,
     const.OPERATOR_UPDATE_ID: operator_update,
     const.OPERATOR_SYNC_CLUSTER_OBJECT_ID: sync_cluster_object_task,

@@ -297,6 +297,8 @@ def virtual_network(subnet_ids: list[str], prefix: str = "10.0") -> dict[str, An
 __all__ = [
     "DEFAULT_OPERATOR_VERSION",
     "api_internal_lb",
+    "cluster_msi_id",
+    "workload_identity_cluster",
     "private_link_service",
     "zones_migration_network",
     "OLD_OPERATOR_VERSION",
@@ -455,3 +457,34 @@ def zones_migration_network(
     ]
     resources = [ilb if r["id"] == ilb["id"] else r for r in resources]
     return [*resources, private_link_service(subscription, rg, infra, fe_id, master_subnet)]
+
+
+# -- workload identity ---------------------------------------------------------------------------
+
+
+def cluster_msi_id(subscription: str, rg: str = "aro-cluster", name: str = "aro-cluster-msi") -> str:
+    """A user-assigned identity's resource ID (Go ``clustermsi_test.go`` ``miResourceId``)."""
+    return f"/subscriptions/{subscription}/resourceGroups/{rg}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/{name}"
+
+
+def workload_identity_cluster(doc: Any, fake_azure: Any, msi_id: str | None = None) -> Any:
+    """``doc`` made a workload-identity cluster: the platform workload identity profile, no service
+    principal, one user-assigned cluster MSI, and the identity URL the fake MSI data plane serves for it
+    (the credential exists from then on, as it does once ARM assigns an identity)."""
+    from mimo.api import ManagedServiceIdentity
+
+    msi = msi_id or cluster_msi_id(doc.subscription_id)
+    doc = doc.copy()
+    doc.properties.service_principal_profile = None
+    doc.properties.platform_workload_identity_profile = {
+        "upgradeableTo": None,
+        "platformWorkloadIdentities": {
+            "cloud-controller-manager": {"resourceId": msi.rsplit("/", 1)[0] + "/ccm"},
+        },
+    }
+    identity_url = fake_azure.assign_identities(doc.resource_id, [msi], region=doc.location)
+    doc.identity = ManagedServiceIdentity(
+        type="UserAssigned", user_assigned_identities={msi: {}}, identity_url=identity_url,
+        tenant_id=fake_azure.tenant_id,
+    )
+    return doc

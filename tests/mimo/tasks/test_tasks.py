@@ -23,9 +23,8 @@ UUID = defaults.CLUSTER_ID
 
 def test_registry_holds_every_go_task() -> None:
     """Go ``pkg/mimo/tasks/taskrunner.go`` ``DEFAULT_MAINTENANCE_TASKS`` registers every ID of
-    ``pkg/mimo/const.go`` (mirrored in ``mimo.const.ALL_TASK_IDS``) but the ones not ported yet."""
-    not_ported = {const.MSI_CERT_RENEWAL_ID}
-    assert set(DEFAULT_MAINTENANCE_TASKS) == set(const.ALL_TASK_IDS.values()) - not_ported
+    ``pkg/mimo/const.go`` (mirrored in ``mimo.const.ALL_TASK_IDS``)."""
+    assert set(DEFAULT_MAINTENANCE_TASKS) == set(const.ALL_TASK_IDS.values())
     assert set(DEFAULT_MAINTENANCE_TASKS) <= set(load_tasks(entry_points=False))
 
 

@@ -26,6 +26,8 @@ class SecretVersion:
     enabled: bool = True
     content_type: str | None = None
     tags: dict[str, str] = field(default_factory=dict)
+    not_before: int | None = None  #: ``attributes.nbf`` (seconds), as set
+    expires: int | None = None  #: ``attributes.exp`` (seconds), as set
 
     def __repr__(self) -> str:  # never show the value
         return f"SecretVersion(version={self.version!r}, created={self.created}, enabled={self.enabled})"
@@ -53,6 +55,8 @@ class FakeVault:
         content_type: str | None = None,
         tags: dict[str, str] | None = None,
         enabled: bool = True,
+        not_before: int | None = None,
+        expires: int | None = None,
     ) -> SecretVersion:
         """Adds a new version of ``name`` (a new secret if there is none)."""
         if not isinstance(value, str):
@@ -60,7 +64,8 @@ class FakeVault:
         now = int(time.time())
         key = name.lower()
         self._names.setdefault(key, name)
-        v = SecretVersion(self._new_version(), value, now, now, enabled, content_type, dict(tags or {}))
+        v = SecretVersion(self._new_version(), value, now, now, enabled, content_type, dict(tags or {}),
+                          not_before, expires)
         self._secrets.setdefault(key, []).append(v)
         return v
 

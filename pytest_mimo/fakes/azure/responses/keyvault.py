@@ -91,6 +91,8 @@ def _bundle(vault: FakeVault, name: str, v: SecretVersion, *, value: bool) -> di
         out["contentType"] = v.content_type
     out["attributes"] = {
         "enabled": v.enabled,
+        **({"nbf": v.not_before} if v.not_before is not None else {}),
+        **({"exp": v.expires} if v.expires is not None else {}),
         "created": v.created,
         "updated": v.updated,
         "recoveryLevel": "Recoverable+Purgeable",
@@ -163,8 +165,11 @@ def _route(fake: FakeAzure, inc: Incoming, vault: FakeVault) -> Reply:
         tags = body.get("tags") or {}
         if not isinstance(attrs, dict) or not isinstance(tags, dict):
             raise ArmError(400, "BadParameter", "Properties 'attributes' and 'tags' must be objects.")
+        times = {k: attrs.get(k) for k in ("nbf", "exp")}
+        if any(t is not None and (isinstance(t, bool) or not isinstance(t, int)) for t in times.values()):
+            raise ArmError(400, "BadParameter", "Attributes 'nbf' and 'exp' must be integers (seconds since 1970).")
         v = vault.set_secret(name, value, content_type=body.get("contentType"), tags=tags,
-                             enabled=bool(attrs.get("enabled", True)))
+                             enabled=bool(attrs.get("enabled", True)), not_before=times["nbf"], expires=times["exp"])
         return json_reply(200, _bundle(vault, name, v, value=True))
     if inc.method == "PUT":
         raise ArmError(405, "MethodNotAllowed", f"The requested method {inc.method} is not allowed on this secret path.")
