@@ -18,6 +18,7 @@ class Full(BaseTaskContext):
 
     interfaces_client = private_link_services_client = resource_skus_client = load_balancers_client
     tokens_client = registries_client = cluster_keyvault = load_balancers_client
+    cluster_msi_keyvault = msi_dataplane = load_balancers_client
 
 
 def test_get_task_context_on_non_context():

@@ -100,6 +100,8 @@ def test_fake_task_context_defaults_and_not_wired_errors(pytester):
             ("client_helper", "with_client_helper(helper) or with_kube(fake_kube)"),
             ("load_balancers_client", "with_azure(fake_azure)"),
             ("cluster_keyvault", "with_azure(fake_azure)"),
+            ("cluster_msi_keyvault", "with_azure(fake_azure)"),
+            ("msi_dataplane", "with_azure(fake_azure)"),
             ("tokens_client", "with_azure(fake_azure)"),
         ])
         def test_not_wired(fake_task_context, member, call):
@@ -130,7 +132,7 @@ def test_fake_task_context_defaults_and_not_wired_errors(pytester):
             assert tc.environment().region == "westeurope"
         """
     )
-    pytester.runpytest().assert_outcomes(passed=8)
+    pytester.runpytest().assert_outcomes(passed=10)
 
 
 def test_gate_fails_naming_missing_tasks(pytester, monkeypatch):
