@@ -13,7 +13,6 @@ import random
 import re
 import shlex
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -26,26 +25,15 @@ from pytest_mimo.faults import FaultInjector, FaultKind
 from pytest_mimo.gate import Coverage
 from pytest_mimo.invariants import invariants_in, unique
 from pytest_mimo.replay import Replayer, ReplayOutcome, derive_seed, pick_site
+from pytest_mimo.settings import SETTINGS as _SETTINGS
+from pytest_mimo.settings import Settings, settings
 from pytest_mimo.simulation.pytest_items import pytest_collect_file  # noqa: F401
 from pytest_mimo.world import MimoWorld
 
 DEFAULT_REPLAYS = 5
 DEFAULT_FAULT_RATE = 0.2
 
-_SETTINGS = pytest.StashKey["Settings"]()
 _INJECTOR = pytest.StashKey[FaultInjector]()
-
-
-@dataclass(frozen=True)
-class Settings:
-    seed: int
-    seed_was_random: bool
-    replays: int
-    fault_rate: float
-    gate: bool
-    report: str | None
-    clock_start: str | None
-    wall_budget: float = DEFAULT_WALL_BUDGET
 
 
 # -- registration -------------------------------------------------------------------------------
@@ -133,10 +121,6 @@ def pytest_configure_node(node: Any) -> None:
     s = node.config.stash[_SETTINGS]
     node.workerinput["mimo_seed"] = s.seed
     node.workerinput["mimo_seed_random"] = s.seed_was_random
-
-
-def settings(config: pytest.Config) -> Settings:
-    return config.stash[_SETTINGS]
 
 
 def pytest_report_header(config: pytest.Config) -> str:
@@ -368,7 +352,7 @@ class GatePlugin:
 
     def __init__(self, config: pytest.Config) -> None:
         from mimo import const
-        from mimo.tasks.registry import load_tasks
+        from mimo.tasks import load_tasks
 
         self.config = config
         names = {v: k for k, v in const.ALL_TASK_IDS.items()}

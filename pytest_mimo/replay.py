@@ -355,7 +355,7 @@ class Replayer:
         if isinstance(task, str):
             tasks = self._tasks
             if tasks is None:
-                from mimo.tasks.registry import load_tasks
+                from mimo.tasks import load_tasks
 
                 tasks = load_tasks()
             if task not in tasks:

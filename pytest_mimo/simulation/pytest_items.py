@@ -49,7 +49,7 @@ class SimulationItem(pytest.Item):
     def _seed(self, scenario_seed: int) -> int:
         if self.config.getoption("mimo_seed", default=None) is None:
             return scenario_seed
-        from pytest_mimo.plugin import settings
+        from pytest_mimo.settings import settings
 
         return int(settings(self.config).seed)
 

@@ -12,12 +12,17 @@ A package adds maintenance tasks by exposing, under the entry-point group
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
 
 import pluggy
 
-if TYPE_CHECKING:
-    from mimo.tasks.registry import MaintenanceTask
+from mimo.api import MaintenanceManifest, OpenShiftClusterDocument
+from mimo.context import TaskContext
+
+__all__ = ["PROJECT", "MaintenanceTask", "hookimpl", "hookspec", "mimo_register_tasks"]
+
+#: ``task(tc, manifest, cluster_doc) -> None``; raises to fail (what ``mimo_register_tasks`` returns)
+MaintenanceTask = Callable[[TaskContext, MaintenanceManifest, OpenShiftClusterDocument], None]
 
 PROJECT = "mimo"
 hookspec = pluggy.HookspecMarker(PROJECT)

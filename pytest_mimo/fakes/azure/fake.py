@@ -41,7 +41,13 @@ from pytest_mimo.fakes.azure.responses import (
     msi,
     network,
 )
-from pytest_mimo.fakes.azure.responses.common import Incoming, Reply, aad_error, arm_error
+from pytest_mimo.fakes.azure.responses.common import (
+    Incoming,
+    Reply,
+    UnservedRequestError,
+    aad_error,
+    arm_error,
+)
 from pytest_mimo.fakes.azure.urls import parse_arm_path, parse_url, split_resource_id
 from pytest_mimo.fakes.base import FakeRequest, FaultAction, FaultHook, RequestRecord
 
@@ -66,13 +72,6 @@ DEFAULT_CLIENT_SECRET = "fake-azure-client-secret"  # noqa: S105 - a fake's well
 #: what this fake plays: base.py's Azure kinds, plus two kube kinds that make sense on any HTTP service
 _PLAYABLE = ("throttle", "server_error", "unavailable", "lro_failed", "lost_response", "token_error",
              "timeout", "connection_reset")
-
-
-class UnservedRequestError(RuntimeError):
-    """A request to a host or route the fake does not serve; the message names the URL.
-
-    Not a ``requests`` exception, so the Azure SDK's retry policy does not retry it.
-    """
 
 
 _ACTIVE: FakeAzure | None = None

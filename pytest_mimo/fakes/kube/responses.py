@@ -29,7 +29,7 @@ from .urls import Discovery, Resource, route, split_path
 from .watch import Watch
 
 if TYPE_CHECKING:
-    from .server import FakeKube
+    from .serving import KubeServing
 
 __all__ = ["KubeHandler", "THROTTLE_BODY", "fault_status", "throttle_headers"]
 
@@ -120,7 +120,7 @@ class KubeHandler(BaseHTTPRequestHandler):
         return
 
     @property
-    def fake(self) -> FakeKube:
+    def fake(self) -> KubeServing:
         return self.server.fake  # type: ignore[attr-defined, no-any-return]
 
     # -- framing: every method goes the same way -------------------------------

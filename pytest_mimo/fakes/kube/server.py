@@ -398,3 +398,10 @@ class FakeKube:
 
     def restore(self, snap: Any) -> None:
         self.model.restore(snap)
+
+
+if TYPE_CHECKING:  # FakeKube is what its connections and watches are typed against (mypy checks it here)
+    from .serving import KubeServing
+
+    def _serves(fake: FakeKube) -> KubeServing:
+        return fake

@@ -38,7 +38,7 @@ from .models import ApiError, KindInfo
 from .options import ListOptions
 
 if TYPE_CHECKING:
-    from .server import FakeKube
+    from .serving import KubeServing
 
 __all__ = ["Watch", "DEFAULT_TIMEOUT_SECONDS", "BOOKMARK_SECONDS"]
 
@@ -66,7 +66,7 @@ class Watch:
 
     def __init__(
         self,
-        fake: FakeKube,
+        fake: KubeServing,
         info: KindInfo,
         namespace: str | None,
         opts: ListOptions,

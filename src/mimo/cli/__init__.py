@@ -28,15 +28,48 @@ from mimo.cli.manifests import manifests
 from mimo.cli.schedules import schedules
 from mimo.cli.serve import serve_cmd
 from mimo.cli.workers import actuator_cmd, scheduler_cmd
-from mimo.cli_simulate import simulate
 
-__all__ = ["main", "cli", "fail"]
+__all__ = ["main", "cli", "fail", "PLUGIN_GROUP"]
+
+#: the entry-point group whose entries are click commands added to ``mimo`` (``mimo simulate`` is one)
+PLUGIN_GROUP = "mimo.cli"
 
 
 class MimoGroup(click.Group):
     """The ``mimo`` group: every argument is checked as text before click parses it, and an
     :class:`~mimo.inputs.InputError` (or a document/environment error) raised by any command
-    becomes one ``mimo: error:`` line with exit code 2."""
+    becomes one ``mimo: error:`` line with exit code 2.
+
+    Commands from other packages: each entry point of the ``mimo.cli`` group names a
+    click command, added under the entry point's name and loaded only when that command
+    runs or is listed. A built-in command of the same name wins; an entry point that
+    does not load, or is not a click command, is one ``mimo: error:`` line naming it.
+    """
+
+    def _plugins(self) -> dict[str, Any]:
+        from importlib.metadata import entry_points
+
+        found = {ep.name: ep for ep in entry_points(group=PLUGIN_GROUP)}
+        return {name: ep for name, ep in found.items() if name not in self.commands}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self._plugins()})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        builtin = super().get_command(ctx, cmd_name)
+        if builtin is not None:
+            return builtin
+        ep = self._plugins().get(cmd_name)
+        if ep is None:
+            return None
+        try:
+            command = ep.load()
+        except Exception as e:
+            fail(f"command {cmd_name!r} (entry point {ep.value} of {PLUGIN_GROUP}) did not load: "
+                 f"{type(e).__name__}: {e}")
+        if not isinstance(command, click.Command):
+            fail(f"command {cmd_name!r} (entry point {ep.value} of {PLUGIN_GROUP}) is not a click command")
+        return command
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         from mimo.inputs import InputError
@@ -98,7 +131,6 @@ def cli(ctx: click.Context, store_path: str, env_path: str | None, api_url: str 
 for command in (clusters, manifests, schedules, selectors_cmd, tasks_cmd, env_cmd, actuator_cmd, scheduler_cmd,
                 serve_cmd):
     cli.add_command(command)
-cli.add_command(simulate)
 
 
 def main(args: Sequence[str] | None = None) -> None:

@@ -196,7 +196,7 @@ def load_cli_tasks() -> dict[str, Any]:
     """The registry: built-in tasks, entry points, and the modules named in ``MIMO_PLUGINS``."""
     s = settings()
     if s._tasks is None:
-        from mimo.tasks.registry import RegistryError, load_tasks
+        from mimo.tasks import RegistryError, load_tasks
 
         plugins: list[object] = []
         names = [n.strip() for n in inputs.text(os.environ.get(PLUGINS_ENV, ""), PLUGINS_ENV).split(",")

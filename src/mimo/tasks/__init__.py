@@ -6,7 +6,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+
 from mimo import const
+from mimo.hookspecs import MaintenanceTask
+from mimo.tasks import registry
 from mimo.tasks.acr import acr_token_checker
 from mimo.tasks.fixssh import fix_ssh_task
 from mimo.tasks.geneva import (
@@ -23,7 +27,7 @@ from mimo.tasks.operator import (
     sync_cluster_object_task,
     update_operator_flags,
 )
-from mimo.tasks.registry import MaintenanceTask, RegistryError, load_tasks
+from mimo.tasks.registry import RegistryError
 from mimo.tasks.tls import tls_cert_rotation
 
 __all__ = ["DEFAULT_MAINTENANCE_TASKS", "MaintenanceTask", "RegistryError", "load_tasks"]
@@ -43,3 +47,15 @@ DEFAULT_MAINTENANCE_TASKS: dict[str, MaintenanceTask] = {
     const.OPERATOR_UPDATE_ID: operator_update,
     const.OPERATOR_SYNC_CLUSTER_OBJECT_ID: sync_cluster_object_task,
 }
+
+
+def load_tasks(
+    builtin: Mapping[str, MaintenanceTask] | None = None,
+    *,
+    plugins: Iterable[object] = (),
+    entry_points: bool = True,
+) -> dict[str, MaintenanceTask]:
+    """The built-in tasks (or ``builtin``) plus every plugin's (:func:`mimo.tasks.registry.load_tasks`)."""
+    return registry.load_tasks(
+        DEFAULT_MAINTENANCE_TASKS if builtin is None else builtin, plugins=plugins, entry_points=entry_points
+    )

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from mimo.api import MaintenanceManifest, OpenShiftClusterDocument
 from mimo.context import TaskContext
+from mimo.hookspecs import MaintenanceTask
 from mimo.runner import action, run_steps
 from mimo.steps.cluster.apiserver import ensure_api_server_is_up
 from mimo.steps.cluster.operator import set_operator_flags, update_cluster_operator_flags
-from mimo.tasks.registry import MaintenanceTask
 
 __all__ = [
     "geneva_otel_flags",

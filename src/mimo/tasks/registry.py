@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import pluggy
 
 from mimo import hookspecs
-from mimo.api import MaintenanceManifest, OpenShiftClusterDocument, is_uuid
-from mimo.context import TaskContext
+from mimo.api import is_uuid
+from mimo.hookspecs import MaintenanceTask
 
 __all__ = ["MaintenanceTask", "RegistryError", "load_tasks", "BUILTIN_SOURCE"]
-
-#: ``task(tc, manifest, cluster_doc) -> None``; raises to fail
-MaintenanceTask = Callable[[TaskContext, MaintenanceManifest, OpenShiftClusterDocument], None]
 
 BUILTIN_SOURCE = "mimo.tasks.DEFAULT_MAINTENANCE_TASKS"
 
@@ -38,21 +35,19 @@ def _source_name(pm: pluggy.PluginManager, plugin: object) -> str:
 
 
 def load_tasks(
-    builtin: Mapping[str, MaintenanceTask] | None = None,
+    builtin: Mapping[str, MaintenanceTask],
     *,
     plugins: Iterable[object] = (),
     entry_points: bool = True,
 ) -> dict[str, MaintenanceTask]:
-    """The built-in tasks plus every plugin's, refusing a duplicate or non-UUID ID.
+    """``builtin`` plus every plugin's tasks, refusing a duplicate or non-UUID ID.
 
     ``plugins`` are registered directly (objects or modules with a
     ``mimo_register_tasks`` hookimpl); with ``entry_points`` the ``mimo``
-    entry-point group is loaded too.
+    entry-point group is loaded too. :func:`mimo.tasks.load_tasks` is this
+    with the built-in tasks as ``builtin`` (this module does not import
+    :mod:`mimo.tasks`, which imports it).
     """
-    if builtin is None:
-        from mimo.tasks import DEFAULT_MAINTENANCE_TASKS as builtin_tasks
-
-        builtin = builtin_tasks
     pm = pluggy.PluginManager(hookspecs.PROJECT)
     pm.add_hookspecs(hookspecs)
     for p in plugins:

@@ -56,7 +56,7 @@ def clock() -> Clock:
 
 @pytest.fixture(scope="session")
 def tasks() -> dict:
-    from mimo.tasks.registry import load_tasks
+    from mimo.tasks import load_tasks
 
     return load_tasks()
 

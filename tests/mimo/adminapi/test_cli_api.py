@@ -56,7 +56,7 @@ def served(tmp_path: Path) -> Iterator[tuple[str, str, SqliteStore]]:
 
 
 def _tasks() -> dict:
-    from mimo.tasks.registry import load_tasks
+    from mimo.tasks import load_tasks
 
     return load_tasks()
 

@@ -19,6 +19,7 @@ from pytest_mimo.fakes.azure.responses.common import (
     ArmError,
     Incoming,
     Reply,
+    UnservedRequestError,
     json_reply,
     parse_json_body,
 )
@@ -26,13 +27,13 @@ from pytest_mimo.fakes.azure.responses.sdk import check_api_version, writable_bo
 from pytest_mimo.fakes.azure.urls import ArmPath, parse_arm_path
 
 if TYPE_CHECKING:
-    from pytest_mimo.fakes.azure.fake import FakeAzure
+    from pytest_mimo.fakes.azure.serving import AzureServing
 
 __all__ = ["Kind", "KINDS", "ACTIONS", "SUBSCRIPTION_LISTS", "classify", "handle", "not_found", "start_operation"]
 
-Builder = Callable[["FakeAzure", str, dict[str, Any], "dict[str, Any] | None", str], dict[str, Any]]
-ActionHandler = Callable[["FakeAzure", Incoming, ArmPath, bool], Reply]
-ListHandler = Callable[["FakeAzure", Incoming, ArmPath], Reply]
+Builder = Callable[["AzureServing", str, dict[str, Any], "dict[str, Any] | None", str], dict[str, Any]]
+ActionHandler = Callable[["AzureServing", Incoming, ArmPath, bool], Reply]
+ListHandler = Callable[["AzureServing", Incoming, ArmPath], Reply]
 
 
 @dataclass(frozen=True)
@@ -48,9 +49,9 @@ class Kind:
     put_state: str = "Updating"  #: provisioningState while the PUT runs
     requires_location: bool = True
     retry_after: int = 10
-    validate: Callable[[FakeAzure, str, dict[str, Any]], None] | None = None  #: on PUT, may raise ArmError
-    check_delete: Callable[[FakeAzure, dict[str, Any]], None] | None = None  #: on DELETE, may raise ArmError
-    view: Callable[[FakeAzure, dict[str, Any]], dict[str, Any]] | None = None  #: how GET shows a stored body
+    validate: Callable[[AzureServing, str, dict[str, Any]], None] | None = None  #: on PUT, may raise ArmError
+    check_delete: Callable[[AzureServing, dict[str, Any]], None] | None = None  #: on DELETE, may raise ArmError
+    view: Callable[[AzureServing, dict[str, Any]], dict[str, Any]] | None = None  #: how GET shows a stored body
     #: writes while an operation on the resource runs get 429 RetryableErrorDueToAnotherOperation (network RP)
     locks_while_running: bool = False
     #: a child kept inside its parent's body, in ``properties[embedded_in]`` (a virtual network's subnets):
@@ -67,13 +68,11 @@ _ARM_AUDIENCES_EXTRA = ("https://management.core.windows.net",)
 
 
 def _unserved(inc: Incoming, why: str) -> Exception:
-    from pytest_mimo.fakes.azure.fake import UnservedRequestError
-
     return UnservedRequestError(f"FakeAzure does not serve {inc.method} {inc.url.raw}: {why}")
 
 
 # -- classification (for the fault hook and the request log) ----------------------------------
-def classify(fake: FakeAzure, inc: Incoming) -> tuple[str, str, bool, bool]:
+def classify(fake: AzureServing, inc: Incoming) -> tuple[str, str, bool, bool]:
     """(verb, resource, is_write, is_lro) of an ARM request; a poll names the operation's resource."""
     p = parse_arm_path(inc.url.path)
     if p is None:
@@ -117,7 +116,7 @@ def _group_not_found(name: str) -> ArmError:
     return ArmError(404, "ResourceGroupNotFound", f"Resource group '{name}' could not be found.")
 
 
-def _check_auth(fake: FakeAzure, inc: Incoming) -> None:
+def _check_auth(fake: AzureServing, inc: Incoming) -> None:
     issued, why = fake.directory.lookup(inc.headers.get("Authorization"))
     challenge = 'Bearer authorization_uri="{}", error="invalid_token", error_description="{}"'
     auth_uri = f"{fake.cloud.authority_host.rstrip('/')}/{fake.tenant_id}"
@@ -151,7 +150,7 @@ def _us_time(ts: float) -> str:
 
 
 # -- the front door -----------------------------------------------------------------------------
-def handle(fake: FakeAzure, inc: Incoming, lro_failed: bool) -> Reply:
+def handle(fake: AzureServing, inc: Incoming, lro_failed: bool) -> Reply:
     try:
         _check_auth(fake, inc)
         if inc.body is not None and len(inc.body) > _MAX_BODY:
@@ -174,7 +173,7 @@ def handle(fake: FakeAzure, inc: Incoming, lro_failed: bool) -> Reply:
         return e.reply()
 
 
-def _route(fake: FakeAzure, inc: Incoming, p: ArmPath, lro_failed: bool) -> Reply:
+def _route(fake: AzureServing, inc: Incoming, p: ArmPath, lro_failed: bool) -> Reply:
     m = inc.method
     if p.namespace is None:
         if p.resource_group is not None and not p.extra:
@@ -229,7 +228,7 @@ def _route(fake: FakeAzure, inc: Incoming, p: ArmPath, lro_failed: bool) -> Repl
     raise _unserved(inc, f"{m} on {kind.full_type} is not implemented by the fake")
 
 
-def _embedded(fake: FakeAzure, inc: Incoming, p: ArmPath, kind: Kind, collection: str) -> Reply:
+def _embedded(fake: AzureServing, inc: Incoming, p: ArmPath, kind: Kind, collection: str) -> Reply:
     """GET or list of a child its parent keeps in its body (``virtualNetworks/{vnet}/subnets``)."""
     if inc.method != "GET":
         raise _unserved(inc, f"{inc.method} on {kind.full_type} is not implemented by the fake")
@@ -249,7 +248,7 @@ def _embedded(fake: FakeAzure, inc: Incoming, p: ArmPath, kind: Kind, collection
     raise not_found(p)
 
 
-def _view(fake: FakeAzure, kind: Kind | None, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _view(fake: AzureServing, kind: Kind | None, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     if kind is None or kind.view is None:
         return items
     view = kind.view
@@ -263,7 +262,7 @@ def _invalid_type(inc: Incoming, p: ArmPath) -> Exception:
     return _unserved(inc, f"resource type '{p.namespace}/{'/'.join(p.types)}' is not faked")
 
 
-def _resource_group(fake: FakeAzure, inc: Incoming, p: ArmPath) -> Reply:
+def _resource_group(fake: AzureServing, inc: Incoming, p: ArmPath) -> Reply:
     assert p.resource_group is not None
     rg_id = f"/subscriptions/{p.subscription}/resourceGroups/{p.resource_group}"
     if inc.method == "GET":
@@ -302,7 +301,7 @@ def _check_if_match(inc: Incoming, old: dict[str, Any] | None) -> None:
         raise ArmError(412, "PreconditionFailed", _PRECONDITION)
 
 
-def _check_not_locked(fake: FakeAzure, inc: Incoming, p: ArmPath, kind: Kind, rid: str) -> None:
+def _check_not_locked(fake: AzureServing, inc: Incoming, p: ArmPath, kind: Kind, rid: str) -> None:
     """The network RP refuses a write to a resource while an operation on it runs (429, retryable)."""
     if not kind.locks_while_running:
         return
@@ -319,7 +318,7 @@ def _check_not_locked(fake: FakeAzure, inc: Incoming, p: ArmPath, kind: Kind, ri
             )
 
 
-def _put(fake: FakeAzure, inc: Incoming, p: ArmPath, kind: Kind, lro_failed: bool) -> Reply:
+def _put(fake: AzureServing, inc: Incoming, p: ArmPath, kind: Kind, lro_failed: bool) -> Reply:
     body = parse_json_body(inc.body)
     if not isinstance(body, dict):
         raise ArmError(400, "InvalidRequestContent",
@@ -380,7 +379,7 @@ def _merge_patch(old: Any, patch: Any) -> Any:
     return out
 
 
-def _patch(fake: FakeAzure, inc: Incoming, p: ArmPath, kind: Kind, lro_failed: bool) -> Reply:
+def _patch(fake: AzureServing, inc: Incoming, p: ArmPath, kind: Kind, lro_failed: bool) -> Reply:
     body = parse_json_body(inc.body)
     if not isinstance(body, dict):
         raise ArmError(400, "InvalidRequestContent",
@@ -407,7 +406,7 @@ def _patch(fake: FakeAzure, inc: Incoming, p: ArmPath, kind: Kind, lro_failed: b
     })
 
 
-def _delete(fake: FakeAzure, inc: Incoming, p: ArmPath, kind: Kind, lro_failed: bool) -> Reply:
+def _delete(fake: AzureServing, inc: Incoming, p: ArmPath, kind: Kind, lro_failed: bool) -> Reply:
     rid = p.resource_id()
     old = fake.arm.get(rid)
     if old is None:
@@ -430,7 +429,7 @@ def _delete(fake: FakeAzure, inc: Incoming, p: ArmPath, kind: Kind, lro_failed: 
 
 
 # -- long-running operations ----------------------------------------------------------------------
-def start_operation(fake: FakeAzure, kind: str, rid: str, p: ArmPath, *, failed: bool, result: Any = None,
+def start_operation(fake: AzureServing, kind: str, rid: str, p: ArmPath, *, failed: bool, result: Any = None,
                     previous: dict[str, Any] | None = None) -> Operation:
     g = fake.arm.group(p.resource_group or "", p.subscription)
     op = Operation(
@@ -448,14 +447,14 @@ def start_operation(fake: FakeAzure, kind: str, rid: str, p: ArmPath, *, failed:
     return fake.arm.start(op)
 
 
-def op_url(fake: FakeAzure, inc: Incoming, p: ArmPath, op: Operation, what: str) -> str:
+def op_url(fake: AzureServing, inc: Incoming, p: ArmPath, op: Operation, what: str) -> str:
     return (
         f"{fake.cloud.resource_manager.rstrip('/')}/subscriptions/{op.subscription or fake.subscription_id}/providers/"
         f"{p.namespace}/locations/{op.location}/{what}/{op.id}?api-version={inc.url.query.get('api-version', '')}"
     )
 
 
-def _operation(fake: FakeAzure, inc: Incoming, p: ArmPath) -> Reply:
+def _operation(fake: AzureServing, inc: Incoming, p: ArmPath) -> Reply:
     what = p.types[1].lower()
     op = fake.arm.operations.get(p.names[1].lower())
     if inc.method != "GET" or what not in ("operations", "operationresults") or op is None:
@@ -491,7 +490,7 @@ def _type_key_of(resource_id: str) -> str:
 
 
 # -- paging -------------------------------------------------------------------------------------
-def page(fake: FakeAzure, inc: Incoming, items: list[dict[str, Any]]) -> Reply:
+def page(fake: AzureServing, inc: Incoming, items: list[dict[str, Any]]) -> Reply:
     try:
         start = int(inc.url.query.get("$skiptoken", "0") or 0)
     except ValueError:

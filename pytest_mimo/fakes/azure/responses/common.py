@@ -6,7 +6,14 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Incoming", "Reply", "json_reply", "arm_error", "kv_error", "aad_error", "ArmError", "parse_json_body"]
+__all__ = ["Incoming", "Reply", "UnservedRequestError", "json_reply", "arm_error", "kv_error", "aad_error", "ArmError", "parse_json_body"]
+
+
+class UnservedRequestError(RuntimeError):
+    """A request to a host or route the fake does not serve; the message names the URL.
+
+    Not a ``requests`` exception, so the Azure SDK's retry policy does not retry it.
+    """
 
 
 @dataclass

@@ -20,14 +20,14 @@ from pytest_mimo.fakes.azure.responses.sdk import SDK_RESOURCES
 from pytest_mimo.fakes.azure.urls import ArmPath
 
 if TYPE_CHECKING:
-    from pytest_mimo.fakes.azure.fake import FakeAzure
+    from pytest_mimo.fakes.azure.serving import AzureServing
 
 __all__ = ["list_skus"]
 
 _LOCATION = re.compile(r"^\s*location\s+eq\s+'([^']*)'\s*$", re.IGNORECASE)
 
 
-def list_skus(fake: FakeAzure, inc: Incoming, p: ArmPath) -> Reply:
+def list_skus(fake: AzureServing, inc: Incoming, p: ArmPath) -> Reply:
     flt = inc.url.query.get("$filter")
     location = None
     if flt:
@@ -42,7 +42,7 @@ SUBSCRIPTION_LISTS["microsoft.compute/skus"] = list_skus
 SDK_RESOURCES["microsoft.compute/skus"] = SdkResource("azure.mgmt.compute", "ResourceSku", "ResourceSkusOperations")
 
 
-def _virtual_machine(fake: FakeAzure, rid: str, body: dict[str, Any], old: dict[str, Any] | None,
+def _virtual_machine(fake: AzureServing, rid: str, body: dict[str, Any], old: dict[str, Any] | None,
                      state: str) -> dict[str, Any]:
     generation = int(str((old or {}).get("etag", '"0"')).strip('"') or 0) + 1
     return build_virtual_machine(rid, body, old, vm_id=fake._new_uuid(), etag=f'"{generation}"',

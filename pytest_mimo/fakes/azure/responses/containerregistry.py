@@ -30,16 +30,16 @@ from pytest_mimo.fakes.azure.responses.sdk import SDK_RESOURCES
 from pytest_mimo.fakes.azure.urls import ArmPath, parse_arm_path
 
 if TYPE_CHECKING:
-    from pytest_mimo.fakes.azure.fake import FakeAzure
+    from pytest_mimo.fakes.azure.serving import AzureServing
 
 __all__ = ["generate_credentials"]
 
 
-def _registry(fake: FakeAzure, rid: str, body: dict[str, Any], old: dict[str, Any] | None, state: str) -> dict[str, Any]:
+def _registry(fake: AzureServing, rid: str, body: dict[str, Any], old: dict[str, Any] | None, state: str) -> dict[str, Any]:
     return build_registry(rid, body, old, iso_now(fake._now()))
 
 
-def _token(fake: FakeAzure, rid: str, body: dict[str, Any], old: dict[str, Any] | None, state: str) -> dict[str, Any]:
+def _token(fake: AzureServing, rid: str, body: dict[str, Any], old: dict[str, Any] | None, state: str) -> dict[str, Any]:
     return build_token(rid, body, old, iso_now(fake._now()), state)
 
 
@@ -57,11 +57,11 @@ SDK_RESOURCES["microsoft.containerregistry/registries/tokens"] = SdkResource(
     "azure.mgmt.containerregistry", "Token", "TokensOperations")
 
 
-def new_password(fake: FakeAzure) -> str:
+def new_password(fake: AzureServing) -> str:
     return base64.b64encode(fake.rng.getrandbits(256).to_bytes(32, "big")).decode()[:43] + "+ACR"
 
 
-def generate_credentials(fake: FakeAzure, inc: Incoming, p: ArmPath, lro_failed: bool) -> Reply:
+def generate_credentials(fake: AzureServing, inc: Incoming, p: ArmPath, lro_failed: bool) -> Reply:
     registry_id = p.resource_id()
     if fake.arm.get(registry_id) is None:
         raise not_found(p)

@@ -13,7 +13,7 @@ from urllib.parse import parse_qsl
 from pytest_mimo.fakes.azure.responses.common import Incoming, Reply, aad_error, json_reply
 
 if TYPE_CHECKING:
-    from pytest_mimo.fakes.azure.fake import FakeAzure
+    from pytest_mimo.fakes.azure.serving import AzureServing
 
 __all__ = ["classify", "handle"]
 
@@ -58,7 +58,7 @@ def _openid(authority: str, tenant: str) -> dict[str, object]:
     }
 
 
-def handle(fake: FakeAzure, inc: Incoming) -> Reply:
+def handle(fake: AzureServing, inc: Incoming) -> Reply:
     authority = fake.cloud.authority_host.rstrip("/")
     host = inc.url.host
     path = inc.url.path
@@ -86,7 +86,7 @@ def handle(fake: FakeAzure, inc: Incoming) -> Reply:
                      now=now, trace_id=trace)
 
 
-def _token(fake: FakeAzure, inc: Incoming, tenant: str, now: str, trace: str) -> Reply:
+def _token(fake: AzureServing, inc: Incoming, tenant: str, now: str, trace: str) -> Reply:
     # a body that is not UTF-8 is read as the endpoint reads it (replacement characters), never a Python error
     body = inc.body.decode("utf-8", errors="replace") if isinstance(inc.body, bytes) else (inc.body or "")
     form = dict(parse_qsl(body, keep_blank_values=True))

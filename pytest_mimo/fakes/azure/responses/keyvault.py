@@ -15,12 +15,13 @@ from pytest_mimo.fakes.azure.responses.common import (
     ArmError,
     Incoming,
     Reply,
+    UnservedRequestError,
     json_reply,
     parse_json_body,
 )
 
 if TYPE_CHECKING:
-    from pytest_mimo.fakes.azure.fake import FakeAzure
+    from pytest_mimo.fakes.azure.serving import AzureServing
 
 __all__ = ["classify", "handle"]
 
@@ -57,18 +58,18 @@ def _not_found(name: str) -> ArmError:
     )
 
 
-def challenge_header(fake: FakeAzure) -> str:
+def challenge_header(fake: AzureServing) -> str:
     return (
         f'Bearer authorization="{fake.cloud.authority_host.rstrip("/")}/{fake.tenant_id}", '
         f'resource="{fake.keyvault_resource}"'
     )
 
 
-def _unauthorized(fake: FakeAzure, message: str) -> ArmError:
+def _unauthorized(fake: AzureServing, message: str) -> ArmError:
     return ArmError(401, "Unauthorized", message, {"WWW-Authenticate": challenge_header(fake)})
 
 
-def _check_auth(fake: FakeAzure, inc: Incoming) -> None:
+def _check_auth(fake: AzureServing, inc: Incoming) -> None:
     issued, why = fake.directory.lookup(inc.headers.get("Authorization"))
     if why == "missing":
         raise _unauthorized(fake, "AKV10000: Request is missing a Bearer or PoP token.")
@@ -102,7 +103,7 @@ def _bundle(vault: FakeVault, name: str, v: SecretVersion, *, value: bool) -> di
     return out
 
 
-def _page(fake: FakeAzure, inc: Incoming, items: list[dict[str, Any]]) -> Reply:
+def _page(fake: AzureServing, inc: Incoming, items: list[dict[str, Any]]) -> Reply:
     try:
         size = min(int(inc.url.query.get("maxresults", _KV_PAGE)), fake.page_size)
         start = int(inc.url.query.get("$skiptoken", "0") or 0)
@@ -117,7 +118,7 @@ def _page(fake: FakeAzure, inc: Incoming, items: list[dict[str, Any]]) -> Reply:
     return json_reply(200, {"value": chunk, "nextLink": next_link})
 
 
-def handle(fake: FakeAzure, inc: Incoming, vault: FakeVault) -> Reply:
+def handle(fake: AzureServing, inc: Incoming, vault: FakeVault) -> Reply:
     try:
         _check_auth(fake, inc)
         if not inc.url.query.get("api-version"):
@@ -127,7 +128,7 @@ def handle(fake: FakeAzure, inc: Incoming, vault: FakeVault) -> Reply:
         return e.reply()
 
 
-def _route(fake: FakeAzure, inc: Incoming, vault: FakeVault) -> Reply:
+def _route(fake: AzureServing, inc: Incoming, vault: FakeVault) -> Reply:
     segs = _split(inc.url.path)
     if not segs or segs[0].lower() != "secrets" or len(segs) > 3:
         raise _unserved(inc, "only secrets (get, set, list, list versions) are faked")
@@ -179,8 +180,6 @@ def _route(fake: FakeAzure, inc: Incoming, vault: FakeVault) -> Reply:
 def _unserved(inc: Incoming, why: str) -> Exception:
     """Key Vault serves far more than the fake models: a 404 or 405 would tell a step "not there"
     or "not allowed" where the vault would answer, so the test fails instead, naming the URL."""
-    from pytest_mimo.fakes.azure.fake import UnservedRequestError
-
     return UnservedRequestError(f"FakeAzure does not serve {inc.method} {inc.url.raw}: {why}")
 
 

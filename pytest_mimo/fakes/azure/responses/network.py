@@ -29,17 +29,17 @@ from pytest_mimo.fakes.azure.models.network import (
 )
 from pytest_mimo.fakes.azure.models.sdkmodels import SdkResource
 from pytest_mimo.fakes.azure.responses.arm import KINDS, Kind
-from pytest_mimo.fakes.azure.responses.common import ArmError
+from pytest_mimo.fakes.azure.responses.common import ArmError, UnservedRequestError
 from pytest_mimo.fakes.azure.responses.sdk import SDK_RESOURCES
 
 if TYPE_CHECKING:
-    from pytest_mimo.fakes.azure.fake import FakeAzure
+    from pytest_mimo.fakes.azure.serving import AzureServing
 
 __all__ = ["register"]
 
 
 def _builder(type_key: str):  # type: ignore[no-untyped-def]
-    def build(fake: FakeAzure, rid: str, body: dict[str, Any], old: dict[str, Any] | None, state: str) -> dict[str, Any]:
+    def build(fake: AzureServing, rid: str, body: dict[str, Any], old: dict[str, Any] | None, state: str) -> dict[str, Any]:
         return build_network_resource(
             rid, type_key, body, old, etag=f'W/"{fake._new_uuid()}"', new_guid=fake._new_uuid(), provisioning_state=state
         )
@@ -56,7 +56,7 @@ def _invalid_reference(missing: list[tuple[str, str]]) -> ArmError:
     )
 
 
-def _validate_nic(fake: FakeAzure, rid: str, nic: dict[str, Any]) -> None:
+def _validate_nic(fake: AzureServing, rid: str, nic: dict[str, Any]) -> None:
     missing = missing_pool_references(fake.arm, nic)
     if missing:
         raise _invalid_reference(missing)
@@ -65,13 +65,11 @@ def _validate_nic(fake: FakeAzure, rid: str, nic: dict[str, Any]) -> None:
 def _refused_unmodelled(rid: str, why: str) -> Exception:
     """Azure refuses this write, but its exact answer is not in the specs or examples the fake
     follows: fail the test loudly rather than accept what Azure refuses (or invent an error)."""
-    from pytest_mimo.fakes.azure.fake import UnservedRequestError
-
     return UnservedRequestError(f"FakeAzure does not serve PUT {rid}: {why}; Azure refuses this write and the fake "
                                 "does not model its exact answer")
 
 
-def _validate_lb(fake: FakeAzure, rid: str, lb: dict[str, Any]) -> None:
+def _validate_lb(fake: AzureServing, rid: str, lb: dict[str, Any]) -> None:
     missing = missing_lb_references(lb)
     if missing:
         raise _invalid_reference(missing)
@@ -84,17 +82,17 @@ def _validate_lb(fake: FakeAzure, rid: str, lb: dict[str, Any]) -> None:
                                        f"{pls_id} uses")
 
 
-def _validate_pls(fake: FakeAzure, rid: str, pls: dict[str, Any]) -> None:
+def _validate_pls(fake: AzureServing, rid: str, pls: dict[str, Any]) -> None:
     missing = missing_pls_frontends(fake.arm, pls)
     if missing:
         raise _invalid_reference(missing)
 
 
-def _nic_view(fake: FakeAzure, nic: dict[str, Any]) -> dict[str, Any]:
+def _nic_view(fake: AzureServing, nic: dict[str, Any]) -> dict[str, Any]:
     return with_virtual_machine(fake.arm, nic)
 
 
-def _check_nic_delete(fake: FakeAzure, nic: dict[str, Any]) -> None:
+def _check_nic_delete(fake: AzureServing, nic: dict[str, Any]) -> None:
     vm = (_nic_view(fake, nic).get("properties") or {}).get("virtualMachine")
     if isinstance(vm, dict) and vm.get("id"):
         raise ArmError(
@@ -104,7 +102,7 @@ def _check_nic_delete(fake: FakeAzure, nic: dict[str, Any]) -> None:
         )
 
 
-def _lb_view(fake: FakeAzure, lb: dict[str, Any]) -> dict[str, Any]:
+def _lb_view(fake: AzureServing, lb: dict[str, Any]) -> dict[str, Any]:
     return with_backend_ip_configurations(fake.arm, lb)
 
 

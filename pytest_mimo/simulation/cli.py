@@ -4,6 +4,10 @@ Without FILE it runs the embedded default scenario. Exit code 0 when every
 expectation holds, 1 when one fails (each is named, with actual and
 expected values, and the seed to replay it), 2 on bad input (one line
 naming the field).
+
+The harness adds this command to the runtime's ``mimo`` group through the CLI's
+plugin hook, the ``mimo.cli`` entry-point group (``pyproject.toml``: ``simulate =
+"pytest_mimo.simulation.cli:simulate"``): the runtime never imports the harness.
 """
 
 from __future__ import annotations
