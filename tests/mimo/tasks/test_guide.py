@@ -48,6 +48,7 @@ def test_the_guide_has_the_three_steps_and_the_scenario() -> None:
         "src/mimo/tasks/audit.py",
         "plugin/audit_plugin.py",
         "tests/mimo/tasks/test_audit_scenario.py",
+        "tests/mimo/tasks/test_network_world.py",
     }
     text = _guide()
     for needle in (
@@ -121,5 +122,5 @@ def test_the_worked_example_runs_as_written(pytester: pytest.Pytester) -> None:
         "-p",
         "no:randomly",
     )
-    # step tests: 4 + 4 parametrized; scenario: clean + 5 faulted replays; plugin: 1
-    result.assert_outcomes(passed=15)
+    # step tests: 4 + 4 parametrized; scenario: clean + 5 faulted replays; plugin: 1; the Azure world: 1
+    result.assert_outcomes(passed=16)
