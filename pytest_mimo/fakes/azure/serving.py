@@ -15,6 +15,7 @@ from mimo.environment import AzureCloud
 from pytest_mimo.fakes.azure.models.arm import ArmState
 from pytest_mimo.fakes.azure.models.compute import SkuCatalog
 from pytest_mimo.fakes.azure.models.identity import Directory
+from pytest_mimo.fakes.azure.models.msi import MsiState
 
 __all__ = ["AzureServing"]
 
@@ -34,6 +35,10 @@ class AzureServing(Protocol):
     skus: SkuCatalog
     #: the audience of Key Vault tokens (``https://vault.azure.net`` in the public cloud)
     keyvault_resource: str
+    #: the managed identities' data plane (credentials by identity URL)
+    msi: MsiState
+    #: the audience of MSI data-plane tokens
+    msi_audience: str
 
     def _now(self) -> float:
         """Seconds since the epoch on the fake's clock."""

@@ -27,12 +27,13 @@ from pytest_mimo.fakes.azure.responses.common import (
     ArmError,
     Incoming,
     Reply,
+    UnservedRequestError,
     json_reply,
     parse_json_body,
 )
 
 if TYPE_CHECKING:
-    from pytest_mimo.fakes.azure.fake import FakeAzure
+    from pytest_mimo.fakes.azure.serving import AzureServing
 
 __all__ = ["API_VERSION", "classify", "handle"]
 
@@ -46,17 +47,15 @@ def classify(inc: Incoming) -> tuple[str, str, bool]:
 
 
 def _unserved(inc: Incoming, why: str) -> Exception:
-    from pytest_mimo.fakes.azure.fake import UnservedRequestError
-
     return UnservedRequestError(f"FakeAzure does not serve {inc.method} {inc.url.base}{inc.url.path}: {why}")
 
 
-def _challenge(fake: FakeAzure, message: str) -> ArmError:
+def _challenge(fake: AzureServing, message: str) -> ArmError:
     authority = f"{fake.cloud.authority_host.rstrip('/')}/{fake.tenant_id}"
     return ArmError(401, "Unauthorized", message, {"WWW-Authenticate": f'Bearer authorization="{authority}"'})
 
 
-def handle(fake: FakeAzure, inc: Incoming) -> Reply:
+def handle(fake: AzureServing, inc: Incoming) -> Reply:
     proxy = fake.msi.find(inc.url.host, inc.url.path)
     if proxy is None:
         raise _unserved(inc, "no resource has this identity URL (assign identities with FakeAzure.assign_identities)")
