@@ -52,7 +52,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--mimo-fault-rate", dest="mimo_fault_rate", type=float, default=None,
                     help=f"background fault rate per backend request in replays (default {DEFAULT_FAULT_RATE})")
     group.addoption("--mimo-gate", dest="mimo_gate", action="store_true", default=False,
-                    help="fail the session when a registered task has no mimo_scenario test; print the coverage table")
+                    help="fail the session when a task of the packages under test (or of --mimo-gate-tasks) "
+                         "has no mimo_scenario test; print the coverage table")
+    group.addoption("--mimo-gate-tasks", dest="mimo_gate_tasks", default=None, metavar="IDS",
+                    help="comma-separated task IDs the gate checks, instead of the packages under test")
     group.addoption("--mimo-wall-budget", dest="mimo_wall_budget", type=float, default=None, metavar="SECONDS",
                     help=f"real seconds one replay may take before it fails as stuck (default {DEFAULT_WALL_BUDGET:g}; 0: none)")
     group.addoption("--mimo-report", dest="mimo_report", default=None, metavar="PATH",
@@ -346,9 +349,43 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         rep.sections.append(("mimo faults", "\n".join(lines)))
 
 
+def gate_tasks(config: pytest.Config, tasks: dict[str, Any]) -> list[str]:
+    """The task IDs the gate checks: ``--mimo-gate-tasks``, else those of the packages under test.
+
+    A task is of a package under test when the file defining its function lies below the
+    session's rootdir and not in an installed environment (``site-packages``): a task author's
+    gate checks their own tasks, not the built-ins installed with ``pymimo`` (this project's own
+    run checks the built-ins, whose source is below its rootdir). An ID not registered is a usage
+    error naming it.
+    """
+    given = config.getoption("mimo_gate_tasks", default=None)
+    if given is not None:
+        ids = [x.strip().lower() for x in str(given).split(",") if x.strip()]
+        unknown = [x for x in ids if x not in tasks]
+        if not ids or unknown:
+            raise pytest.UsageError(
+                f"--mimo-gate-tasks: {', '.join(unknown) or repr(given)}: not a registered task ID "
+                f"(registered: {len(tasks)}; see mimo tasks)"
+            )
+        return sorted(set(ids))
+    import inspect
+    from pathlib import Path
+
+    root = Path(config.rootpath).resolve()
+    mine = []
+    for tid, fn in tasks.items():
+        try:
+            source = Path(inspect.getsourcefile(inspect.unwrap(fn)) or "").resolve()
+        except TypeError:  # a builtin or a C callable: no file to place it
+            continue
+        if root in source.parents and not {"site-packages", "dist-packages"} & set(source.parts):
+            mine.append(tid)
+    return sorted(mine)
+
+
 class GatePlugin:
     """Collects scenarios and replay outcomes from test reports (on the xdist controller too),
-    fails the session when a registered task has no scenario, prints and writes the table."""
+    fails the session when a checked task (gate_tasks) has no scenario, prints and writes the table."""
 
     def __init__(self, config: pytest.Config) -> None:
         from mimo import const
@@ -356,8 +393,10 @@ class GatePlugin:
 
         self.config = config
         names = {v: k for k, v in const.ALL_TASK_IDS.items()}
+        tasks = load_tasks()
         self.coverage = Coverage(
-            {tid: names.get(tid, getattr(fn, "__name__", "")) for tid, fn in load_tasks().items()}
+            {tid: names.get(tid, getattr(fn, "__name__", "")) for tid, fn in tasks.items()},
+            checked=gate_tasks(config, tasks),
         )
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
@@ -367,7 +406,7 @@ class GatePlugin:
                 self.coverage.add_scenario(tid, report.nodeid)
         elif report.when == "call":
             for r in Coverage.from_properties(props)[1]:
-                self.coverage.add_replay(r.get("scenario_task"), r)
+                self.coverage.add_replay(r.get("scenario_task"), r, passed=report.passed)
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
@@ -391,7 +430,7 @@ class GatePlugin:
                 tr.write_line(f"mimo gate FAILED: tasks without a mimo_scenario test: {names}", red=True, bold=True)
             else:
                 tr.write_line(
-                    f"mimo gate passed: every registered task ({len(cov.registry)}) has a mimo_scenario test",
+                    f"mimo gate passed: every checked task ({len(cov.checked)}) has a mimo_scenario test",
                     green=True,
                 )
         if s.report:

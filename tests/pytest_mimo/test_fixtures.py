@@ -185,7 +185,8 @@ def test_gate_under_xdist_aggregates_on_the_controller(pytester, tmp_path):
     body = "\n".join(f"@pytest.mark.mimo_scenario({tid!r})\ndef test_s{i}(): pass\n" for i, tid in enumerate(ids[1:]))
     pytester.makepyfile("import pytest\n" + body)
     report = tmp_path / "r.json"
-    result = pytester.runpytest_subprocess("-n", "2", "--mimo-gate", f"--mimo-report={report}")
+    result = pytester.runpytest_subprocess("-n", "2", "--mimo-gate", f"--mimo-gate-tasks={','.join(ids)}",
+                                           f"--mimo-report={report}")
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     result.stdout.fnmatch_lines([f"*mimo gate FAILED: tasks without a mimo_scenario test:*{ids[0]}*"])
     data = json.loads(report.read_text())

@@ -152,7 +152,7 @@ def test_gate_fails_naming_missing_tasks(pytester, monkeypatch):
         registry, "load_tasks", lambda *a, **kw: original(*a, plugins=[Plugin()], entry_points=False)
     )
     pytester.makepyfile("def test_x(): pass")
-    result = pytester.runpytest("--mimo-gate")
+    result = pytester.runpytest("--mimo-gate", "--mimo-gate-tasks=aaaaaaaa-0000-4000-8000-0000000000aa")
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     result.stdout.fnmatch_lines(["*mimo gate FAILED: tasks without a mimo_scenario test:*my_task (aaaaaaaa-0000-4000-8000-0000000000aa)*"])
 
@@ -166,11 +166,13 @@ def test_gate_passes_when_every_task_has_a_scenario_and_writes_report(pytester, 
     )
     pytester.makepyfile("import pytest\n" + body + "\ndef test_plain(): pass\n")
     report = tmp_path / "report.json"
-    result = pytester.runpytest("--mimo-gate", f"--mimo-report={report}")
+    result = pytester.runpytest("--mimo-gate", f"--mimo-gate-tasks={','.join(ids)}", f"--mimo-report={report}")
     assert result.ret == 0
-    result.stdout.fnmatch_lines(["*mimo gate: replay coverage*", "*mimo gate passed*"])
+    result.stdout.fnmatch_lines(["*mimo gate: replay coverage*", f"*mimo gate passed: every checked task ({len(ids)})*"])
+    table = result.stdout.str().split("mimo gate: replay coverage", 1)[1].split("mimo gate passed", 1)[0]
+    assert max(len(line) for line in table.splitlines()) <= 100
     data = json.loads(report.read_text())
-    assert data["missing"] == []
+    assert data["missing"] == [] and data["checked"] == ids
     assert {t["task"] for t in data["tasks"]} == set(ids)
     assert all(t["scenarios"] == 1 for t in data["tasks"])
 
@@ -229,3 +231,77 @@ def test_patch_of_a_deleted_cluster_document_raises_like_production(pytester):
         """
     )
     pytester.runpytest("-p", "no:xdist").assert_outcomes(passed=1)
+
+
+def _register_from(monkeypatch, module_path):
+    """Register the mimo_register_tasks of a module file, as an installed plugin would be."""
+    import importlib.util
+
+    import mimo.tasks.registry as registry
+
+    spec = importlib.util.spec_from_file_location("gate_probe_tasks", module_path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    original = registry.load_tasks
+    monkeypatch.setattr(registry, "load_tasks", lambda *a, **kw: original(*a, plugins=[module], entry_points=False))
+
+
+TASK_MODULE = """
+from mimo.hookspecs import hookimpl
+
+def my_task(tc, manifest, cluster):
+    pass
+
+@hookimpl
+def mimo_register_tasks():
+    return {"bbbbbbbb-0000-4000-8000-0000000000bb": my_task}
+"""
+
+
+def test_the_gate_checks_the_tasks_of_the_packages_under_test(pytester, monkeypatch, tmp_path):
+    """A task defined below the session's rootdir is checked; the built-ins (defined elsewhere,
+    as they are for a task author who installed pymimo) are not."""
+    path = pytester.path / "mytasks.py"
+    path.write_text(TASK_MODULE)
+    _register_from(monkeypatch, path)
+    pytester.makepyfile(test_a="def test_x(): pass")
+    report = tmp_path / "r.json"
+    result = pytester.runpytest("--mimo-gate", f"--mimo-report={report}", "-p", "no:xdist")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines(["*mimo gate FAILED: tasks without a mimo_scenario test: my_task (bbbbbbbb-*"])
+    data = json.loads(report.read_text())
+    assert data["checked"] == data["missing"] == ["bbbbbbbb-0000-4000-8000-0000000000bb"]
+    pytester.makepyfile(test_a="import pytest\n@pytest.mark.mimo_scenario('bbbbbbbb-0000-4000-8000-0000000000bb')\n"
+                               "def test_x(): pass\n")
+    result = pytester.runpytest("--mimo-gate", "-p", "no:xdist")
+    assert result.ret == 0
+    result.stdout.fnmatch_lines(["*mimo gate passed: every checked task (1) has a mimo_scenario test*"])
+
+
+def test_an_unknown_gate_task_id_is_a_usage_error(pytester):
+    pytester.makepyfile("def test_x(): pass")
+    result = pytester.runpytest("--mimo-gate", "--mimo-gate-tasks=cccccccc-0000-4000-8000-0000000000cc")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*--mimo-gate-tasks: cccccccc-0000-4000-8000-0000000000cc: not a registered task ID*"])
+
+
+def test_the_report_holds_every_sites_outcome_and_the_table_fits_100_columns():
+    from pytest_mimo.gate import Coverage
+
+    cov = Coverage({"t1": "A_VERY_LONG_TASK_NAME_THAT_GOES_ON_AND_ON_AND_ON", "t2": "other"}, checked=["t1"])
+    cov.add_scenario("t1", "tests/test_a.py::test_a[replay1]")
+    base = {"task": "t1", "scenario": "s", "pair_ids": ["GET /a#1 throttle", "PUT /b#1 reset", "PUT /c#1 crash"],
+            "faults": {f"kind{i}": i for i in range(30)}}
+    cov.add_replay("t1", {**base, "site_id": "GET /a#1 throttle", "site_hit": True})
+    cov.add_replay("t1", {**base, "site_id": "PUT /b#1 reset", "site_hit": True}, passed=False)
+    cov.add_replay("t1", {**base, "site_id": "PUT /c#1 crash", "site_hit": False})
+    (task,) = cov.to_json()["tasks"]
+    assert task["sites"] == [
+        {"site": "s|GET /a#1 throttle", "replays": 1, "failed": 0, "outcome": "passed"},
+        {"site": "s|PUT /b#1 reset", "replays": 1, "failed": 1, "outcome": "failed"},
+        {"site": "s|PUT /c#1 crash", "replays": 0, "failed": 0, "outcome": "not tried"},
+    ]
+    assert cov.missing() == [] and cov.to_json()["checked"] == ["t1"]
+    lines = cov.render()
+    assert len(lines) == 3 and all(len(line) <= 100 for line in lines)
+    assert lines[2].endswith("…") and "2/3" in lines[2]

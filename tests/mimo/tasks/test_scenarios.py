@@ -5,7 +5,7 @@ certificates, the control-plane network) and hands the task to
 ``mimo_replay``, which runs it clean, then under the replay's fault plan, and
 checks that both end in the same state and the same world, that no injected
 transient fault became terminal and that one more run changes nothing.
-``--mimo-gate`` checks that every registered task has such a test.
+``--mimo-gate`` checks that every task of this package has such a test.
 """
 
 from __future__ import annotations
