@@ -17,21 +17,30 @@ from collections.abc import Mapping
 from typing import Any, Protocol
 
 from .managedfields import WriteContext
-from .models import APPLY_PATCH, ApiError
+from .models import APPLY_PATCH, JSON_PATCH, MERGE_PATCH, STRATEGIC_PATCH, ApiError, KindInfo
 from .urls import Resource
 
-__all__ = ["write_options", "decode_apply", "is_apply"]
+__all__ = ["write_options", "decode_apply", "is_apply", "check_patch_type"]
 
 
 class Headers(Protocol):
     def get(self, name: str, /) -> str | None: ...
 
 
+_PATCH_TYPES = frozenset({JSON_PATCH, MERGE_PATCH, STRATEGIC_PATCH, APPLY_PATCH})
 _OPTIONS_KIND = {"POST": "CreateOptions", "PUT": "UpdateOptions", "PATCH": "PatchOptions"}
 
 
 def is_apply(content_type: str) -> bool:
     return content_type.split(";")[0].strip().lower() == APPLY_PATCH
+
+
+def check_patch_type(content_type: str, info: KindInfo) -> None:
+    """PatchResource's first check, before the options and the body: a patch type the kind
+    takes (strategic merge patch on built-in kinds only), else 415."""
+    ctype = content_type.split(";")[0].strip().lower()
+    if ctype not in _PATCH_TYPES or (ctype == STRATEGIC_PATCH and not info.builtin):
+        raise ApiError.unsupported_media_type(ctype)
 
 
 def _go_quote(s: str) -> str:
@@ -56,7 +65,10 @@ def write_options(
         return None
     manager = (query.get("fieldManager") or [""])[0]
     force_values = query.get("force")
-    apply = method == "PATCH" and is_apply(headers.get("Content-Type") or "")
+    ctype = (headers.get("Content-Type") or "").split(";")[0].strip().lower()
+    apply = method == "PATCH" and ctype == APPLY_PATCH
+    if method == "PATCH" and ctype not in _PATCH_TYPES:
+        return None  # PatchResource refuses the media type (415) before reading any option
     errors: list[tuple[str, str, str]] = []
     if method == "PATCH":
         if apply and not manager:

@@ -566,8 +566,11 @@ class KubeModel:
         """``metadata.managedFields`` of a request's write (:mod:`.managedfields`); a
         Python-side write keeps none."""
         ctx = managedfields.current()
-        if ctx is None:
-            obj["metadata"].pop("managedFields", None)
+        if ctx is None:  # a Python-side write (a reaction's): ownership as it was
+            if old is not None and "managedFields" in old["metadata"]:
+                obj["metadata"]["managedFields"] = old["metadata"]["managedFields"]
+            else:
+                obj["metadata"].pop("managedFields", None)
         elif not ctx.applied:
             schema = schema_for(info.api_version, info.kind)
             managedfields.track_update(schema, info.api_version, info.has_status, old, obj, ctx)
@@ -576,13 +579,13 @@ class KubeModel:
         meta = obj["metadata"]
         for k in ("deletionTimestamp", "deletionGracePeriodSeconds", "selfLink"):
             meta.pop(k, None)
-        if track:
-            self._track(info, None, obj)
-        else:
-            meta.pop("managedFields", None)
         self._fold_string_data(info, obj)
         if info.api_version == "v1" and info.kind == "Secret":
             obj.setdefault("type", "Opaque")
+        if track:  # after the defaults: the creator owns them, as on a real server
+            self._track(info, None, obj)
+        else:
+            meta.pop("managedFields", None)
         meta["uid"] = self._uid()
         meta["creationTimestamp"] = _now()
         meta["resourceVersion"] = self._next_rv()

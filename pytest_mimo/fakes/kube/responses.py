@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..base import FakeRequest, FaultAction, RequestRecord
 from . import discovery, managedfields
-from .apply import decode_apply, is_apply, write_options
+from .apply import check_patch_type, decode_apply, is_apply, write_options
 from .framing import MAX_HEADER_BYTES, MAX_REQUEST_BODY_BYTES, BodyTooLarge, FramingError, read_body
 from .models import ApiError, KindInfo, KubeModel
 from .options import list_options
@@ -531,6 +531,8 @@ class KubeHandler(BaseHTTPRequestHandler):
                     )
                 check_get_resource_version(model, (query.get("resourceVersion") or [""])[0])
                 return 200, _dumps(model.get(info, t.namespace, t.name))
+        if self.command == "PATCH":
+            check_patch_type(self.headers.get("Content-Type", ""), t.info)
         ctx = write_options(self.command, query, self.headers, t)
         with managedfields.write_context(ctx):
             if "All" in query.get("dryRun", ()):
@@ -577,10 +579,9 @@ class KubeHandler(BaseHTTPRequestHandler):
                     return (201 if created else 200), _dumps(obj)
             try:
                 patch = json.loads(raw.decode("utf-8") or "null")
-            except (UnicodeDecodeError, ValueError) as e:
-                # evanphx/json-patch's ErrBadJSONPatch for a merge patch, the decode error otherwise
-                msg = "Invalid JSON Patch" if "json-patch" not in ctype else str(e)
-                raise ApiError.bad_request(msg) from None
+            except (UnicodeDecodeError, ValueError):
+                # patch.go validateAndTranscodePatch (1.37): any patch body that is not JSON
+                raise ApiError.bad_request("invalid JSON patch") from None
             with model.lock:
                 return 200, _dumps(
                     model.patch(info, t.namespace, t.name, ctype, patch, status=status)

@@ -365,3 +365,36 @@ def test_fields_v1_round_trip_and_paths() -> None:
     assert (
         '.spec.containers[name="c"].ports[containerPort=80,protocol="TCP"].containerPort' in texts
     )
+
+
+def test_order_of_refusals_and_defaults_owned(kube: FakeKube, wire: Wire) -> None:
+    """PatchResource checks the media type (415) before the options (422), and refuses a body
+    that is not JSON with validateAndTranscodePatch's "invalid JSON patch" whatever the patch
+    type; defaults set on decode (Secret type Opaque) belong to the creator, and a reaction's
+    write (no request of its own) leaves the ownership as it was."""
+    code, body, _ = wire("PATCH", f"{CM}/cm?force=true", "x", ctype="text/plain")
+    assert_status(body, 415, "UnsupportedMediaType")
+    for ctype in ("application/json-patch+json", "application/strategic-merge-patch+json"):
+        code, body, _ = wire("PATCH", f"{CM}/cm", b"{", ctype=ctype)
+        assert_status(body, 400, "BadRequest")
+        assert body["message"] == "invalid JSON patch"
+    code, body, _ = wire(
+        "POST",
+        "/api/v1/namespaces/ns/secrets?fieldManager=maker",
+        {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s"}, "data": {"k": "dg=="}},
+    )
+    assert code == 201
+    assert managers(body)["maker"]["fieldsV1"] == {"f:data": {".": {}, "f:k": {}}, "f:type": {}}
+
+    def relabel(ev: Any) -> None:
+        if ev.kind == "ConfigMap" and ev.verb == "create":
+            obj = ev.model.find("v1", "ConfigMap", ev.name, "ns")
+            obj["metadata"]["labels"] = {"seen": "yes"}
+            ev.model.update(ev.model.kind("v1", "ConfigMap"), "ns", ev.name, obj)
+
+    kube.add_reaction(relabel)
+    code, body, _ = wire("PATCH", f"{CM}/watched?fieldManager=a", cm("watched", x="1"), ctype=APPLY)
+    assert code == 201
+    live = kube.get("v1", "ConfigMap", "watched", "ns")
+    assert live is not None and live["metadata"]["labels"] == {"seen": "yes"}
+    assert [e["manager"] for e in live["metadata"]["managedFields"]] == ["a"]

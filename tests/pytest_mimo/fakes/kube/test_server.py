@@ -92,7 +92,7 @@ def test_bad_json_is_400(wire: Wire) -> None:
     )
     code, body, _ = wire("PATCH", f"{SECRETS}/s", b"{", ctype="application/merge-patch+json")
     assert_status(body, 400, "BadRequest")
-    assert body["message"] == "Invalid JSON Patch"
+    assert body["message"] == "invalid JSON patch"  # patch.go validateAndTranscodePatch (1.37)
 
 
 def test_wrong_kind_or_api_version_in_body_is_400(wire: Wire) -> None:
