@@ -36,6 +36,7 @@ import responses
 from mimo.azure import AzureClients
 from mimo.environment import Environment
 from pytest_mimo.fakes.azure import FakeAzure
+from pytest_mimo.fakes.azure.responses.sdk import supported_api_versions
 
 SUB = "00000000-0000-0000-0000-000000000000"
 LB_ID = f"/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.Network/loadBalancers/lb"
@@ -130,8 +131,12 @@ def _lro_wall(env: Environment) -> float:
 
     with FakeAzure(clock=SimClock()) as fake:
         fake.add_resource_group("rg")
+        vnet = f"/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/vnet"
+        fake.put_resource(vnet, {"location": "eastus", "properties": {
+            "subnets": [{"name": "s", "properties": {"addressPrefix": "10.0.0.0/24"}}]}})
         nics = fake.clients(env).interfaces_client()
-        body = {"location": "eastus", "properties": {"ipConfigurations": [{"name": "ipc", "properties": {}}]}}
+        body = {"location": "eastus", "properties": {"ipConfigurations": [
+            {"name": "ipc", "properties": {"subnet": {"id": f"{vnet}/subnets/s"}}}]}}
         w0 = time.perf_counter()
         nics.begin_create_or_update("rg", "nic", body).result()
         nics.begin_delete("rg", "nic").result()
@@ -175,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
     # the fake's own share: its dispatch alone, without the SDK, requests and responses around it
     fake.start()
     token = next(iter(fake.directory.tokens))
-    url = f"https://management.azure.com{LB_ID}?api-version=2026-03-01"
+    url = f"https://management.azure.com{LB_ID}?api-version={supported_api_versions('microsoft.network/loadbalancers')[-1]}"
     headers = {"Authorization": f"Bearer {token}"}
     dispatch = statistics.median(
         _time(lambda: fake._dispatch("GET", url, headers, None), args.calls * 10)[0] for _ in range(args.rounds)

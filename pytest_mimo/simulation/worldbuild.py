@@ -149,17 +149,29 @@ def _lb(rg_id: str, name: str, pools: list[str], frontend: str) -> dict[str, Any
     }
 
 
-def _nic(rg_id: str, name: str, subnet_id: str, pools: list[str], *, vm: bool = True) -> dict[str, Any]:
+def _nic(rg_id: str, name: str, subnet_id: str, pools: list[str]) -> dict[str, Any]:
     nic_id = f"{rg_id}/providers/Microsoft.Network/networkInterfaces/{name}"
     props: dict[str, Any] = {"ipConfigurations": [{
         "id": f"{nic_id}/ipConfigurations/pipConfig", "name": "pipConfig",
         "properties": {"privateIPAllocationMethod": "Dynamic", "subnet": {"id": subnet_id},
                        "loadBalancerBackendAddressPools": [{"id": p} for p in pools]},
     }]}
-    if vm:
-        props["virtualMachine"] = {"id": f"{rg_id}/providers/Microsoft.Compute/virtualMachines/{name.removesuffix('-nic')}"}
     return {"id": nic_id, "name": name, "type": "Microsoft.Network/networkInterfaces", "location": "eastus",
             "properties": props}
+
+
+def _vm_of(rg_id: str, nic: dict[str, Any]) -> dict[str, Any]:
+    """The VM whose networkProfile lists ``nic``: Azure fills a NIC's read-only ``virtualMachine`` from it."""
+    name = str(nic["name"]).removesuffix("-nic")
+    return {"id": f"{rg_id}/providers/Microsoft.Compute/virtualMachines/{name}", "location": "eastus",
+            "properties": {"networkProfile": {"networkInterfaces": [{"id": nic["id"]}]}}}
+
+
+def _vnet(master_subnet: str) -> dict[str, Any]:
+    """The virtual network of the master subnet (the network RP resolves every NIC's subnet)."""
+    return {"id": master_subnet.rsplit("/subnets/", 1)[0], "location": "eastus", "properties": {
+        "addressSpace": {"addressPrefixes": ["10.0.0.0/16"]},
+        "subnets": [{"name": master_subnet.rsplit("/", 1)[1], "properties": {"addressPrefix": "10.0.0.0/24"}}]}}
 
 
 def master_network(rg_id: str, infra: str, master_subnet: str, *, arch: int) -> list[dict[str, Any]]:
@@ -174,11 +186,16 @@ def master_network(rg_id: str, infra: str, master_subnet: str, *, arch: int) -> 
     pools = f"{ilb['id']}/backendAddressPools"
     api = f"{pools}/{api_pool}"
     public = f"{elb['id']}/backendAddressPools/{elb_pool}"
-    return [
-        ilb,
-        elb,
+    attached = [
         _nic(rg_id, f"{infra}-master0-nic", master_subnet, []),
         _nic(rg_id, f"{infra}-master1-nic", master_subnet, [api, f"{pools}/ssh-1", public]),
         _nic(rg_id, f"{infra}-master-2-nic", master_subnet, [api, f"{pools}/ssh-0"]),
-        _nic(rg_id, f"{infra}-master-1-nic", master_subnet, [api], vm=False),  # a replaced master's leftover
+    ]
+    return [
+        ilb,
+        elb,
+        *attached,
+        _nic(rg_id, f"{infra}-master-1-nic", master_subnet, [api]),  # a replaced master's leftover: no VM
+        *(_vm_of(rg_id, nic) for nic in attached),
+        _vnet(master_subnet),
     ]

@@ -10,7 +10,7 @@ import copy
 from datetime import datetime, timezone
 from typing import Any
 
-__all__ = ["build_registry", "build_token", "apply_credentials", "iso_now"]
+__all__ = ["build_registry", "build_token", "apply_credentials", "iso_now", "scope_map_exists", "SYSTEM_SCOPE_MAPS"]
 
 REGISTRY_TYPE = "Microsoft.ContainerRegistry/registries"
 TOKEN_TYPE = "Microsoft.ContainerRegistry/registries/tokens"
@@ -42,10 +42,53 @@ def build_registry(resource_id: str, body: dict[str, Any], old: dict[str, Any] |
     props.setdefault("loginServer", f"{name.lower()}.azurecr.io")
     props.setdefault("creationDate", (old or {}).get("properties", {}).get("creationDate", now))
     props.setdefault("adminUserEnabled", False)
+    _fill_registry_defaults(props, (old or {}).get("properties", {}).get("creationDate", now))
     props["provisioningState"] = "Succeeded"
     out["properties"] = props
     out["systemData"] = _system_data(old, now)
     return out
+
+
+def _fill_registry_defaults(props: dict[str, Any], created: str) -> None:
+    """What the registry RP fills in when the request leaves it out, as ``RegistryCreate.json``
+    (stable/2025-11-01) shows it: network rules open, policies at their defaults, no encryption,
+    public access, no zone redundancy, data endpoints off."""
+    props.setdefault("networkRuleSet", {"defaultAction": "Allow", "ipRules": []})
+    policies = props.setdefault("policies", {})
+    if isinstance(policies, dict):
+        for name, default in (
+            ("quarantinePolicy", {"status": "disabled"}),
+            ("trustPolicy", {"type": "Notary", "status": "disabled"}),
+            ("retentionPolicy", {"days": 7, "lastUpdatedTime": created, "status": "disabled"}),
+            ("exportPolicy", {"status": "enabled"}),
+            ("azureADAuthenticationAsArmPolicy", {"status": "enabled"}),
+        ):
+            policy = policies.setdefault(name, {})
+            if isinstance(policy, dict):
+                for key, value in default.items():
+                    policy.setdefault(key, value)
+    props.setdefault("encryption", {"status": "disabled"})
+    props.setdefault("dataEndpointEnabled", False)
+    props.setdefault("dataEndpointHostNames", [])
+    props.setdefault("privateEndpointConnections", [])
+    props.setdefault("publicNetworkAccess", "Enabled")
+    props.setdefault("networkRuleBypassOptions", "AzureServices")
+    props.setdefault("zoneRedundancy", "Disabled")
+    props.setdefault("anonymousPullEnabled", False)
+
+
+#: the scope maps every registry has (the registry RP's system scope maps)
+SYSTEM_SCOPE_MAPS = ("_repositories_admin", "_repositories_pull", "_repositories_pull_metadata_read",
+                     "_repositories_push", "_repositories_push_metadata_write")
+
+
+def scope_map_exists(resources: dict[str, dict[str, Any]], registry_id: str, scope_map_id: str) -> bool:
+    """Whether ``scope_map_id`` names a scope map of the registry: a system one, or one stored."""
+    prefix = f"{registry_id}/scopeMaps/".lower()
+    sid = scope_map_id.lower()
+    if not sid.startswith(prefix) or "/" in sid[len(prefix):]:
+        return False
+    return sid[len(prefix):] in SYSTEM_SCOPE_MAPS or sid in resources
 
 
 def build_token(

@@ -15,6 +15,7 @@ from pytest_mimo.fakes.azure.models.containerregistry import (
     build_registry,
     build_token,
     iso_now,
+    scope_map_exists,
 )
 from pytest_mimo.fakes.azure.models.sdkmodels import SdkResource
 from pytest_mimo.fakes.azure.responses.arm import (
@@ -25,7 +26,13 @@ from pytest_mimo.fakes.azure.responses.arm import (
     op_url,
     start_operation,
 )
-from pytest_mimo.fakes.azure.responses.common import ArmError, Incoming, Reply, parse_json_body
+from pytest_mimo.fakes.azure.responses.common import (
+    ArmError,
+    Incoming,
+    Reply,
+    UnservedRequestError,
+    parse_json_body,
+)
 from pytest_mimo.fakes.azure.responses.sdk import SDK_RESOURCES
 from pytest_mimo.fakes.azure.urls import ArmPath, parse_arm_path
 
@@ -46,9 +53,22 @@ def _token(fake: AzureServing, rid: str, body: dict[str, Any], old: dict[str, An
 KINDS["microsoft.containerregistry/registries"] = Kind(
     "Microsoft.ContainerRegistry/registries", _registry, methods=frozenset({"GET"}), lro_put=False, lro_delete=False,
 )
+def _validate_token(fake: AzureServing, rid: str, token: dict[str, Any]) -> None:
+    """A token's scope map must be one of its registry's. Azure refuses one that is not, but its
+    exact answer is in neither the specs nor their examples: fail the test loudly rather than
+    invent it."""
+    scope_map = (token.get("properties") or {}).get("scopeMapId")
+    registry_id = rid.rsplit("/tokens/", 1)[0]
+    if isinstance(scope_map, str) and scope_map and not scope_map_exists(fake.arm.resources, registry_id, scope_map):
+        raise UnservedRequestError(
+            f"FakeAzure does not serve PUT {rid}: its scopeMapId {scope_map!r} is not a scope map of registry "
+            f"{registry_id!r} (a system scope map, or one seeded with FakeAzure.put_resource); Azure refuses this "
+            "write and the fake does not model its exact answer")
+
+
 KINDS["microsoft.containerregistry/registries/tokens"] = Kind(
     "Microsoft.ContainerRegistry/registries/tokens", _token, put_state="Creating", requires_location=False,
-    lro_patch=True,
+    lro_patch=True, validate=_validate_token,
 )
 
 SDK_RESOURCES["microsoft.containerregistry/registries"] = SdkResource(

@@ -27,6 +27,13 @@ from pytest_mimo.fakes.azure.models.network import (
     with_backend_ip_configurations,
     with_virtual_machine,
 )
+from pytest_mimo.fakes.azure.models.network_fill import (
+    fill_load_balancer,
+    fill_nic,
+    frontend_subnet_problems,
+    nic_subnet_problems,
+    subnet_ip_configurations,
+)
 from pytest_mimo.fakes.azure.models.sdkmodels import SdkResource
 from pytest_mimo.fakes.azure.responses.arm import KINDS, Kind
 from pytest_mimo.fakes.azure.responses.common import ArmError, UnservedRequestError
@@ -38,11 +45,20 @@ if TYPE_CHECKING:
 __all__ = ["register"]
 
 
+#: what the network RP fills in on a write, per type (models/network_fill.py)
+_FILL = {"microsoft.network/networkinterfaces": fill_nic, "microsoft.network/loadbalancers": fill_load_balancer}
+
+
 def _builder(type_key: str):  # type: ignore[no-untyped-def]
+    fill = _FILL.get(type_key)
+
     def build(fake: AzureServing, rid: str, body: dict[str, Any], old: dict[str, Any] | None, state: str) -> dict[str, Any]:
-        return build_network_resource(
+        out = build_network_resource(
             rid, type_key, body, old, etag=f'W/"{fake._new_uuid()}"', new_guid=fake._new_uuid(), provisioning_state=state
         )
+        if fill is not None:
+            fill(fake.arm, out, old)
+        return out
 
     return build
 
@@ -56,7 +72,23 @@ def _invalid_reference(missing: list[tuple[str, str]]) -> ArmError:
     )
 
 
+def _subnet_errors(problems: list[tuple[str, str]], rid: str) -> None:
+    """The network RP's answers to a bad subnet reference: no ``id`` → 400 ``InvalidRequestFormat``
+    with ``MissingJsonReferenceId`` (Azure/azure-cli#934); a subnet or virtual network that does not
+    exist → 400 ``InvalidResourceReference`` naming it (azure-cli#1237, #8569); no subnet on any IP
+    configuration of a NIC → 400 ``SubnetIsRequired`` (azure-sdk-for-python#536)."""
+    for kind, detail in problems:
+        if kind == "missing-id":
+            raise ArmError(400, "InvalidRequestFormat", "Cannot parse the request.", details=[
+                {"code": "MissingJsonReferenceId", "message": f"Value for reference id is missing. Path {detail}."}])
+        if kind == "not-found":
+            raise _invalid_reference([(detail, rid)])
+        if kind == "required":
+            raise ArmError(400, "SubnetIsRequired", f"Subnet reference is required for ipconfiguration {detail}.")
+
+
 def _validate_nic(fake: AzureServing, rid: str, nic: dict[str, Any]) -> None:
+    _subnet_errors(nic_subnet_problems(fake.arm, nic), rid)
     missing = missing_pool_references(fake.arm, nic)
     if missing:
         raise _invalid_reference(missing)
@@ -70,6 +102,7 @@ def _refused_unmodelled(rid: str, why: str) -> Exception:
 
 
 def _validate_lb(fake: AzureServing, rid: str, lb: dict[str, Any]) -> None:
+    _subnet_errors(frontend_subnet_problems(fake.arm, lb), rid)
     missing = missing_lb_references(lb)
     if missing:
         raise _invalid_reference(missing)
@@ -106,6 +139,25 @@ def _lb_view(fake: AzureServing, lb: dict[str, Any]) -> dict[str, Any]:
     return with_backend_ip_configurations(fake.arm, lb)
 
 
+def _vnet_view(fake: AzureServing, vnet: dict[str, Any]) -> dict[str, Any]:
+    """Each subnet lists the NIC IP configurations and load balancer frontends in it (its
+    read-only ``ipConfigurations``, kept up to date from them); a seeded list is kept when none is in it."""
+    subnets = (vnet.get("properties") or {}).get("subnets") or []
+    if not subnets:
+        return vnet
+    out = dict(vnet)
+    props = out["properties"] = dict(vnet["properties"])
+    shown = []
+    for sub in subnets:
+        if isinstance(sub, dict) and sub.get("name"):
+            refs = subnet_ip_configurations(fake.arm, f"{vnet['id']}/subnets/{sub['name']}")
+            if refs:
+                sub = {**sub, "properties": {**(sub.get("properties") or {}), "ipConfigurations": refs}}
+        shown.append(sub)
+    props["subnets"] = shown
+    return out
+
+
 #: the azure-mgmt-network model and operation group of each type (read-only fields, api-versions)
 _SDK = {
     "microsoft.network/loadbalancers": ("LoadBalancer", "LoadBalancersOperations"),
@@ -124,7 +176,8 @@ def register() -> None:
     for type_key, (full_type, _) in NETWORK_TYPES.items():
         KINDS[type_key] = Kind(full_type=full_type, build=_builder(type_key), locks_while_running=True)
     for type_key in READ_ONLY_NETWORK_TYPES:
-        KINDS[type_key] = Kind(NETWORK_TYPES[type_key][0], _builder(type_key), methods=frozenset({"GET"}))
+        KINDS[type_key] = Kind(NETWORK_TYPES[type_key][0], _builder(type_key), methods=frozenset({"GET"}),
+                               view=_vnet_view if type_key == "microsoft.network/virtualnetworks" else None)
     KINDS["microsoft.network/virtualnetworks/subnets"] = Kind(
         "Microsoft.Network/virtualNetworks/subnets", _builder("microsoft.network/virtualnetworks"),
         methods=frozenset({"GET"}), requires_location=False, embedded_in="subnets",

@@ -18,6 +18,8 @@ NET = supported_api_versions("microsoft.network/loadbalancers")[-1]
 
 SUB = "00000000-0000-0000-0000-000000000000"
 RG_ID = f"/subscriptions/{SUB}/resourceGroups/rg"
+VNET_ID = f"{RG_ID}/providers/Microsoft.Network/virtualNetworks/vnet"
+SUBNET_ID = f"{VNET_ID}/subnets/master"
 
 BODIES: dict[str, dict[str, Any]] = {
     "load_balancers": {
@@ -30,7 +32,8 @@ BODIES: dict[str, dict[str, Any]] = {
     },
     "network_interfaces": {
         "location": "eastus",
-        "properties": {"ipConfigurations": [{"name": "pipConfig", "properties": {"privateIPAllocationMethod": "Dynamic"}}]},
+        "properties": {"ipConfigurations": [{"name": "pipConfig", "properties": {
+            "privateIPAllocationMethod": "Dynamic", "subnet": {"id": SUBNET_ID}}}]},
     },
     "private_link_services": {
         "location": "eastus",
@@ -44,6 +47,13 @@ ARM_TYPES = {
 }
 
 
+@pytest.fixture
+def vnet(fake: FakeAzure) -> None:
+    """The virtual network NICs are created in (the network RP resolves a NIC's subnet)."""
+    fake.put_resource(VNET_ID, {"location": "eastus", "properties": {
+        "subnets": [{"name": "master", "properties": {"addressPrefix": "10.0.0.0/24"}}]}})
+
+
 def _client(clients: AzureClients, which: str) -> Any:
     return {
         "load_balancers": clients.load_balancers_client,
@@ -53,7 +63,7 @@ def _client(clients: AzureClients, which: str) -> Any:
 
 
 @pytest.mark.parametrize("which", sorted(BODIES))
-def test_create_get_list_delete(fake: FakeAzure, clients: AzureClients, vclock: Any, which: str) -> None:
+def test_create_get_list_delete(fake: FakeAzure, vnet: None, clients: AzureClients, vclock: Any, which: str) -> None:
     client = _client(clients, which)
     full_type, sub_attr, sub_json = ARM_TYPES[which]
     rid = f"{RG_ID}/providers/{full_type}/thing-0"
@@ -247,13 +257,13 @@ def _nic_in_pools(*pool_ids: str) -> dict[str, Any]:
     return {
         "location": "eastus",
         "properties": {"ipConfigurations": [{"name": "pipConfig", "properties": {
-            "privateIPAllocationMethod": "Dynamic",
+            "privateIPAllocationMethod": "Dynamic", "subnet": {"id": SUBNET_ID},
             "loadBalancerBackendAddressPools": [{"id": p} for p in pool_ids],
         }}]},
     }
 
 
-def test_nic_joining_a_pool_shows_on_the_load_balancer(fake: FakeAzure, clients: AzureClients, vclock: Any) -> None:
+def test_nic_joining_a_pool_shows_on_the_load_balancer(fake: FakeAzure, vnet: None, clients: AzureClients, vclock: Any) -> None:
     lb_id = f"{RG_ID}/providers/Microsoft.Network/loadBalancers/aro-internal"
     fake.put_resource(lb_id, BODIES["load_balancers"])
     nics = clients.interfaces_client()
@@ -269,7 +279,7 @@ def test_nic_joining_a_pool_shows_on_the_load_balancer(fake: FakeAzure, clients:
     assert all(not p.backend_ip_configurations for p in lb.backend_address_pools)
 
 
-def test_nic_referencing_a_missing_pool_is_invalid_resource_reference(fake: FakeAzure, clients: AzureClients) -> None:
+def test_nic_referencing_a_missing_pool_is_invalid_resource_reference(fake: FakeAzure, vnet: None, clients: AzureClients) -> None:
     lb_id = f"{RG_ID}/providers/Microsoft.Network/loadBalancers/aro-internal"
     fake.put_resource(lb_id, BODIES["load_balancers"])
     with pytest.raises(HttpResponseError) as e:
@@ -341,7 +351,7 @@ def test_lb_rule_referencing_a_missing_probe_is_invalid_resource_reference(fake:
     assert [r["name"] for r in fake.get_resource(lb_id)["properties"]["loadBalancingRules"]] == ["ssh-0"]  # type: ignore[index]
 
 
-def test_a_write_while_the_resources_operation_runs_is_429_retryable(fake: FakeAzure, arm_token: str,
+def test_a_write_while_the_resources_operation_runs_is_429_retryable(fake: FakeAzure, vnet: None, arm_token: str,
                                                                        clients: AzureClients, vclock: Any) -> None:
     """The network RP locks a resource while an operation on it runs: another PUT or DELETE gets
     429 RetryableErrorDueToAnotherOperation with Retry-After (the SDK retries it); reads are served."""

@@ -12,7 +12,11 @@ from pytest_mimo.fakes.azure import FakeAzure
 
 pytest_plugins = ["pytester"]
 
-NIC = {"location": "eastus", "properties": {"ipConfigurations": [{"name": "ipc", "properties": {}}]}}
+VNET = ("/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.Network"
+        "/virtualNetworks/vnet")
+VNET_BODY = {"location": "eastus", "properties": {"subnets": [{"name": "s", "properties": {"addressPrefix": "10.0.0.0/24"}}]}}
+NIC = {"location": "eastus", "properties": {"ipConfigurations": [{"name": "ipc", "properties": {
+    "subnet": {"id": f"{VNET}/subnets/s"}}}]}}
 
 
 def test_a_fake_with_a_clock_makes_lro_waits_virtual() -> None:
@@ -20,6 +24,7 @@ def test_a_fake_with_a_clock_makes_lro_waits_virtual() -> None:
     with FakeAzure(clock=clock, lro_seconds=60) as fake:
         assert clock.running
         fake.add_resource_group("rg")
+        fake.put_resource(VNET, VNET_BODY)
         nics = fake.clients(Environment()).interfaces_client()
         wall = time.perf_counter()
         nics.begin_create_or_update("rg", "nic", NIC).result()
@@ -46,10 +51,13 @@ def test_the_fixture_alone_gives_virtual_time(pytester) -> None:  # type: ignore
         import pytest
         from mimo.environment import Environment
 
-        NIC = {"location": "eastus", "properties": {"ipConfigurations": [{"name": "ipc", "properties": {}}]}}
-
         def test_nic(fake_azure):
             fake_azure.add_resource_group("rg")
+            vnet = f"/subscriptions/{fake_azure.subscription_id}/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/vnet"
+            NIC = {"location": "eastus", "properties": {"ipConfigurations": [{"name": "ipc", "properties": {
+                "subnet": {"id": vnet + "/subnets/s"}}}]}}
+            fake_azure.put_resource(vnet, {"location": "eastus", "properties": {"subnets": [
+                {"name": "s", "properties": {"addressPrefix": "10.0.0.0/24"}}]}})
             nics = fake_azure.clients(Environment()).interfaces_client()
             t0, w0 = time.time(), time.perf_counter()
             nics.begin_create_or_update("rg", "nic", NIC).result()
