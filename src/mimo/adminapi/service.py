@@ -237,10 +237,12 @@ class AdminService:
         else:
             ext["id"] = str(uuid.uuid4())
         _go_validate_schedule(ext)
+        from mimo.scheduler.validation import TASK_CHANGE_NOT_ALLOWED
+
         if current is not None and ext["maintenanceTaskID"] != current.maintenance_task_id:
             raise CloudError(
                 400, E.PROPERTY_CHANGE_NOT_ALLOWED, "maintenanceTaskID",
-                "Changing property 'maintenanceTaskID' is not allowed.",
+                TASK_CHANGE_NOT_ALLOWED,
             )
         from mimo.scheduler.calendar import Calendar
 

@@ -58,7 +58,18 @@ def schedules_put(path: str, as_json: bool) -> None:
         else:
             click.echo(put.get("id", schedule.id))
         return
-    open_cli_store().put_schedule(schedule)
+    store = open_cli_store()
+    try:
+        current = store.get_schedule(schedule.id)
+    except (StoreNotFound, DocumentError):
+        current = None
+    from mimo.scheduler import check_schedule_change
+
+    try:
+        check_schedule_change(schedule, current)  # Go's PropertyChangeNotAllowed
+    except ValueError as e:
+        fail(str(e))
+    store.put_schedule(schedule)
     if as_json:
         print_json(schedule.to_dict())
     else:

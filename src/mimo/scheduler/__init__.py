@@ -28,7 +28,7 @@ from mimo.scheduler.selectors import (
 )
 from mimo.scheduler.selectors import validate as validate_selectors
 from mimo.scheduler.spread import spread_fraction, spread_offset
-from mimo.scheduler.validation import validate_schedule
+from mimo.scheduler.validation import check_schedule_change, validate_schedule
 
 __all__ = [
     "CANCELLED_BY_SCHEDULER",
@@ -41,6 +41,7 @@ __all__ = [
     "Scheduler",
     "SelectorError",
     "UnknownSelectorKey",
+    "check_schedule_change",
     "cluster_selector_values",
     "manifest_id_for",
     "matches",

@@ -2,15 +2,21 @@
 
 For each ``Enabled`` schedule (runtime.md, "The scheduler"):
 
-* **Periods.** The next ``lookForwardCount`` period starts at or after ``now``
-  (a start equal to ``now`` is not in the past), plus the past starts whose
-  spreading window ``[start, start + scheduleAcross)`` still holds ``now``.
+* **Clusters.** Those whose ``provisioningState`` is ``Creating`` or
+  ``Deleting``, or ``Failed`` with ``failedProvisioningState`` ``Creating`` or
+  ``Deleting``, are left out, as Go's cluster cache drops them
+  (``pkg/mimo/scheduler/clustercache.go``, ``OnDoc``).
+* **Periods.** The next ``lookForwardCount`` period starts strictly after
+  ``now`` rounded to the second (Go's ``Next``: ``now.Round(time.Second) +
+  1s`` onwards, ``pkg/mimo/scheduler/calendar.go``), plus the starts not after
+  that whose spreading window ``[start, start + scheduleAcross)`` still holds
+  ``now``.
   When windows do not overlap (``scheduleAcross`` no longer than the gap
   between starts) that is at most one: "the previous one". When they do
   overlap, every in-window start is kept, so no manifest still waiting inside
   its window is cancelled.
 * **Create.** For each cluster matching the selectors, a ``Pending`` manifest
-  for every *future* period (start ``>= now``) that has none yet, with
+  for every *future* period (start after ``now``) that has none yet, with
   ``createdBySchedule`` = schedule ID, ``runAfter`` = start + the cluster's
   spread offset and ``runBefore`` = ``runAfter`` + ``run_window`` (1 hour by
   default, as the reference system does). Never for a period whose start is
@@ -30,6 +36,15 @@ For each ``Enabled`` schedule (runtime.md, "The scheduler"):
   a gap the next pass fills, never a duplicate. A batch whose write fails is
   written again one cluster at a time, so one cluster's error never costs the
   others their pass.
+
+Log lines are Go's (``pkg/mimo/scheduler/manager.go``, ``Process``), with
+Go's logrus fields as record attributes (``resource_id``, ``subscription_id``,
+``resource_group``, ``resource_name`` on a cluster's lines): ``processing
+schedule <id> (task ID=<task>)``, ``next valid scheduled times: …``,
+``created new manifest id=<id> for <start> window (<runAfter>)``,
+``cancelled unneeded manifest id=<id> (<runAfter>)`` and, for every matching
+cluster, ``created=<n>, found valid=<n>, cancelled=<n>`` (a batched cluster's
+lines come when its batch is written).
 
 "Has none yet" counts a manifest of this schedule and cluster with that
 ``runAfter`` in any state except those this scheduler cancelled itself: an
@@ -58,10 +73,16 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from mimo.api import MaintenanceManifest, MaintenanceSchedule, ManifestState
+from mimo.api import (
+    MaintenanceManifest,
+    MaintenanceSchedule,
+    ManifestState,
+    OpenShiftClusterDocument,
+)
 from mimo.clock import Clock, SystemClock
 from mimo.durations import parse_duration
 from mimo.environment import Environment
+from mimo.logfields import resource_fields, with_fields
 from mimo.scheduler.calendar import Calendar
 from mimo.scheduler.selectors import (
     SelectorError,
@@ -83,6 +104,7 @@ __all__ = [
     "Scheduler",
     "manifest_id_for",
     "periods",
+    "schedulable",
 ]
 
 #: status text of a manifest the scheduler cancels (the reference system's words)
@@ -96,15 +118,41 @@ MANIFEST_ID_NAMESPACE = uuid.UUID("5d3c8b9e-4f0a-5b7e-9c1d-6a2f3e4b5c6d")
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _TINY = timedelta(microseconds=1)
+#: Go's ``friendlyDateFormat`` ("2006-01-02T15:04Z07:00") for UTC
+_FRIENDLY = "%Y-%m-%dT%H:%MZ"
+#: clusters in these provisioning states (or Failed in them) are not scheduled (Go's cluster cache)
+_UNSCHEDULABLE = ("Creating", "Deleting")
+
+
+def schedulable(cluster: OpenShiftClusterDocument) -> bool:
+    """Whether the scheduler considers ``cluster``: not being created or deleted, nor failed doing so.
+
+    Go's ``openShiftClusterCache.OnDoc`` (``pkg/mimo/scheduler/clustercache.go``) deletes a
+    cluster from the cache when ``ProvisioningState`` is ``Creating`` or ``Deleting``, or
+    ``Failed`` with ``FailedProvisioningState`` ``Creating`` or ``Deleting``.
+    """
+    p = cluster.properties
+    state = p.provisioning_state
+    return not (
+        state in _UNSCHEDULABLE or (state == "Failed" and p.failed_provisioning_state in _UNSCHEDULABLE)
+    )
+
+
+def go_round_second(t: datetime) -> datetime:
+    """``t.Round(time.Second)`` (halves away from zero, as Go rounds) of an aware instant."""
+    whole = t.replace(microsecond=0)
+    return whole + timedelta(seconds=1) if t.microsecond >= 500_000 else whole
+
+
 
 
 @dataclass(frozen=True)
 class Periods:
     """The period starts one pass works with (see the module documentation)."""
 
-    #: past starts whose spreading window still holds ``now`` (oldest first): kept, never created
+    #: starts not after ``now`` whose spreading window still holds ``now`` (oldest first): kept, never created
     in_window: list[datetime]
-    #: the next ``lookForwardCount`` starts at or after ``now``: created
+    #: the next ``lookForwardCount`` starts strictly after ``now`` (rounded to the second): created
     future: list[datetime]
 
     @property
@@ -125,11 +173,12 @@ def periods(schedule: MaintenanceSchedule, now: datetime) -> Periods:
     cal = Calendar.parse(schedule.schedule)
     across = parse_duration(schedule.schedule_across)
     now = now.astimezone(timezone.utc)
-    future = cal.iter_from(now - _TINY, schedule.look_forward_count)
+    last = go_round_second(now)
+    future = cal.iter_from(last, schedule.look_forward_count)
     in_window: list[datetime] = []
     if across > timedelta(0):
         cur = cal.next(now - across)  # starts s with now - across < s, i.e. now < s + across
-        while cur is not None and cur < now and len(in_window) < MAX_LISTED_IN_WINDOW:
+        while cur is not None and cur <= last and len(in_window) < MAX_LISTED_IN_WINDOW:
             in_window.append(cur)
             cur = cal.next(cur)
     return Periods(in_window=in_window, future=future)
@@ -182,6 +231,8 @@ class _ClusterPlan:
     #: (manifest, kept period: cancelled because its task changed)
     to_cancel: list[tuple[MaintenanceManifest, bool]]
     to_create: list[MaintenanceManifest]
+    #: Go's "found valid": future Pending manifests kept as they are
+    kept: int = 0
 
 
 def _ts(t: datetime) -> int:
@@ -233,7 +284,7 @@ class Scheduler:
         now = now.astimezone(timezone.utc)
         try:
             schedules = self.store.list_schedules()
-            clusters = self.store.list_clusters()
+            clusters = [c for c in self.store.list_clusters() if schedulable(c)]
         except Exception as e:
             self._error(result, f"cannot read schedules and clusters: {e}")
             return result
@@ -262,6 +313,7 @@ class Scheduler:
         result: PassResult,
     ) -> None:
         sid = schedule.id
+        self.log.info("processing schedule %s (task ID=%s)", sid, schedule.maintenance_task_id)
         if self.tasks is not None and schedule.maintenance_task_id not in self.tasks:
             self._error(result, f"schedule {sid}: maintenanceTaskID {schedule.maintenance_task_id} is not registered, skipped")
             return
@@ -283,24 +335,28 @@ class Scheduler:
             self._error(result, f"schedule {sid}: {e}; skipped")
             return
 
-        future = cal.iter_from(now - _TINY, schedule.look_forward_count)  # starts >= now
+        last = go_round_second(now)
+        future = cal.iter_from(last, schedule.look_forward_count)  # starts > now (Go's Next)
         if not future:
-            self.log.warning("schedule %s (%r) will never trigger again", sid, schedule.schedule)
-        elif len(future) < schedule.look_forward_count:
+            self.log.warning("schedule '%s' will never trigger again, skipping", schedule.schedule)
+            return
+        if len(future) < schedule.look_forward_count:
             self.log.info(
-                "schedule %s (%r) triggers only %d more time(s), lookForwardCount is %d",
-                sid, schedule.schedule, len(future), schedule.look_forward_count,
+                "schedule '%s' will only trigger %d times but look forward is %d",
+                schedule.schedule, len(future), schedule.look_forward_count,
             )
-        self.log.info(
-            "schedule %s (task %s): next periods %s",
-            sid, schedule.maintenance_task_id, ", ".join(t.strftime("%Y-%m-%dT%H:%MZ") for t in future) or "none",
-        )
+        friendly = [t.strftime(_FRIENDLY) for t in future]
+        previous = cal.next(now - across) if across > timedelta(0) else None
+        if previous is not None and previous <= last:
+            friendly.insert(0, f"{previous.strftime(_FRIENDLY)} (within scheduleAcross)")
+        self.log.info("next valid scheduled times: %s", ", ".join(friendly))
         future_ts = [_ts(t) for t in future]
         now_f = (now - _EPOCH) / timedelta(seconds=1)
+        last_ts = _ts(last)
         across_s = across / timedelta(seconds=1)
 
         def in_window_past_period(start_ts: int) -> bool:
-            if not (start_ts < now_f < start_ts + across_s):
+            if not (start_ts <= last_ts and now_f < start_ts + across_s):
                 return False
             return cal.matches(_EPOCH + timedelta(seconds=start_ts))
 
@@ -312,6 +368,7 @@ class Scheduler:
 
         now_ts = math.floor(now_f)
         batch: list[_ClusterPlan] = []
+        info = self.log.isEnabledFor(logging.INFO)
         for cluster in clusters:
             rid = cluster.resource_id
             sub_id = cluster.subscription_id
@@ -329,7 +386,8 @@ class Scheduler:
                 if not matches(values, schedule.selectors):
                     continue
             except SelectorError as e:
-                self._error(result, f"schedule {sid}: cluster {rid}: {e}; cluster skipped")
+                self._cluster_log(rid).error("error matching selectors, skipping cluster: %s", e)
+                result.errors.append(f"schedule {sid}: cluster {rid}: {e}; cluster skipped")
                 continue
             except Exception as e:
                 self._error(result, f"schedule {sid}: cluster {rid}: {type(e).__name__}: {e}; cluster skipped")
@@ -342,8 +400,10 @@ class Scheduler:
             except Exception as e:
                 self._error(result, f"schedule {sid}: cluster {rid}: {type(e).__name__}: {e}; cluster skipped")
                 continue
-            if plan is not None:
+            if plan.to_cancel or plan.to_create:
                 batch.append(plan)
+            elif info:  # nothing to write: Go's summary line now
+                self._summary(plan, 0, 0)
             if len(batch) >= self.batch_clusters:
                 self._write(batch, result)
                 batch = []
@@ -358,27 +418,27 @@ class Scheduler:
         in_window_past_period: Any,
         mine: list[MaintenanceManifest],
         now_ts: int,
-    ) -> _ClusterPlan | None:
-        """What to cancel and create on one cluster; ``None`` when nothing."""
+    ) -> _ClusterPlan:
+        """What to cancel and create on one cluster (both empty when nothing)."""
         task = schedule.maintenance_task_id
         off = int(offset.total_seconds())
         wanted = {start + off for start in future_ts}
 
         # what to cancel: this schedule's future Pending manifests the schedule no longer wants
         to_cancel: list[tuple[MaintenanceManifest, bool]] = []
+        kept = 0
         for m in mine:
             if m.state != ManifestState.PENDING or m.run_after <= now_ts:
                 continue
             keep = m.run_after in wanted or in_window_past_period(m.run_after - off)
             if keep and m.maintenance_task_id == task:
+                kept += 1
                 continue
             to_cancel.append((m, keep))
         # what to create, once those are cancelled
         dropped = {m.id for m, _keep in to_cancel}
         to_create = self._missing(schedule, rid, off, future_ts, mine, dropped)
-        if not to_cancel and not to_create:
-            return None
-        return _ClusterPlan(schedule, rid, off, future_ts, mine, to_cancel, to_create)
+        return _ClusterPlan(schedule, rid, off, future_ts, mine, to_cancel, to_create, kept)
 
     def _write(self, batch: list[_ClusterPlan], result: PassResult) -> None:
         """Each cluster of ``batch`` in one transaction (cancelled and created together, or not at all)."""
@@ -403,7 +463,10 @@ class Scheduler:
                 # a manifest to cancel changed meanwhile (an operator cancelled it, an actuator with a
                 # clock ahead leased it): go one write at a time, cancelling first, as the pass did before
                 try:
-                    self._reconcile_one_by_one(p.schedule, p.rid, p.off, p.future_ts, p.to_cancel, p.mine, result)
+                    cancelled, created = self._reconcile_one_by_one(
+                        p.schedule, p.rid, p.off, p.future_ts, p.to_cancel, p.mine, result
+                    )
+                    self._summary(p, created, cancelled)
                 except Exception as e:
                     self._error(result, f"schedule {p.schedule.id}: cluster {p.rid}: {type(e).__name__}: {e}; "
                                 "cluster skipped")
@@ -412,10 +475,7 @@ class Scheduler:
                 self._cancelled(result, p.schedule, p.rid, m, keep)
             for stored in made:
                 self._created(result, p.schedule, p.rid, stored, p.off)
-            self.log.debug(
-                "schedule %s on %s: created=%d found=%d cancelled=%d",
-                p.schedule.id, p.rid, len(made), len(p.future_ts) - len(made), len(p.to_cancel),
-            )
+            self._summary(p, len(made), len(p.to_cancel))
 
     def _missing(
         self,
@@ -464,11 +524,7 @@ class Scheduler:
         result.cancelled.append(m.id)
         if not self.log.isEnabledFor(logging.INFO):
             return  # _fmt costs: skip it when nobody reads the line
-        self.log.info(
-            "cancelled manifest %s of schedule %s on %s (runAfter %s): %s",
-            m.id, schedule.id, rid, _fmt(m.run_after),
-            "task changed" if keep else "no longer matches the schedule",
-        )
+        self._cluster_log(rid).info("cancelled unneeded manifest id=%s (%s)", m.id, _fmt(m.run_after))
 
     def _created(
         self, result: PassResult, schedule: MaintenanceSchedule, rid: str, stored: MaintenanceManifest, off: int
@@ -476,10 +532,21 @@ class Scheduler:
         result.created.append(stored)
         if not self.log.isEnabledFor(logging.INFO):
             return
-        self.log.info(
-            "created manifest %s of schedule %s on %s for the %s period (runAfter %s)",
-            stored.id, schedule.id, rid, _fmt(stored.run_after - off), _fmt(stored.run_after),
+        start = _EPOCH + timedelta(seconds=stored.run_after - off)
+        self._cluster_log(rid).info(
+            "created new manifest id=%s for %s window (%s)", stored.id, start.strftime(_FRIENDLY), _fmt(stored.run_after)
         )
+
+    def _cluster_log(self, rid: str) -> logging.LoggerAdapter[logging.Logger]:
+        """Go's ``log.EnrichWithResourceID``: the cluster's lines carry its resource fields."""
+        return with_fields(self.log, resource_fields(rid))
+
+    def _summary(self, plan: _ClusterPlan, created: int, cancelled: int) -> None:
+        """Go's per-cluster line, ``created=<n>, found valid=<n>, cancelled=<n>``."""
+        if self.log.isEnabledFor(logging.INFO):
+            self._cluster_log(plan.rid).info(
+                "created=%d, found valid=%d, cancelled=%d", created, plan.kept, cancelled
+            )
 
     def _reconcile_one_by_one(
         self,
@@ -490,9 +557,11 @@ class Scheduler:
         to_cancel: list[tuple[MaintenanceManifest, bool]],
         mine: list[MaintenanceManifest],
         result: PassResult,
-    ) -> None:
+    ) -> tuple[int, int]:
+        """Cancel first, then create, one write each; returns (created, cancelled)."""
         # cancel first: a pass cut here leaves a gap the next pass fills, never a duplicate
         dropped: set[str] = set()
+        created = 0
         for m, keep in to_cancel:
             if self.store.set_state(
                 m.id, ManifestState.CANCELLED, CANCELLED_BY_SCHEDULER, expect_states=(ManifestState.PENDING,)
@@ -506,6 +575,8 @@ class Scheduler:
                 # written by an earlier, interrupted pass or a concurrent scheduler, and since run
                 continue
             self._created(result, schedule, rid, stored, off)
+            created += 1
+        return created, len(dropped)
 
 
 def _fmt(ts: int) -> str:

@@ -396,3 +396,19 @@ def test_calendar_errors_through_put_name_the_field(run: Callable[..., Result], 
 def test_schedules_put_accepts_the_spec_examples(run: Callable[..., Result], tmp_path: Path, db: str, expr: str) -> None:
     assert put(run, tmp_path, base_schedule(schedule=expr)).stdout.strip() == SCHED
     assert [s["schedule"] for s in dump(db)["schedules"]] == [expr]
+
+
+def test_schedules_put_refuses_changing_the_task_as_go_does(run: Callable[..., Result], tmp_path: Path, db: str) -> None:
+    """Go's ``maintenanceScheduleStaticValidator.validateDelta`` (pkg/api/admin/maintenanceschedule_validatestatic.go;
+    admin_mimo_schedule_put_test.go: "400: PropertyChangeNotAllowed: maintenanceTaskID: Changing property
+    'maintenanceTaskID' is not allowed."): the local store path refuses it too, nothing written."""
+    put(run, tmp_path, base_schedule())
+    before = dump(db)
+    r = put(run, tmp_path, base_schedule(maintenanceTaskID=FAIL_ID), code=2)
+    assert r.stderr.splitlines() == [
+        "mimo: error: maintenanceTaskID: Changing property 'maintenanceTaskID' is not allowed."
+    ]
+    assert dump(db) == before
+    # everything else may change, and a new ID may take any task
+    assert put(run, tmp_path, base_schedule(schedule="Mon *-*-* 00:00")).stdout.strip() == SCHED
+    assert put(run, tmp_path, base_schedule(id=SCHED2, maintenanceTaskID=FAIL_ID)).stdout.strip() == SCHED2

@@ -161,30 +161,32 @@ def test_rolling_forward_keeps_the_in_window_previous_period(store: Any, fleet: 
     assert len(pending(store)) == 9
 
 
-def test_a_period_starting_exactly_now_is_created(store: Any, fleet: list[OpenShiftClusterDocument]) -> None:
+def test_a_period_starting_exactly_now_is_not_created(store: Any, fleet: list[OpenShiftClusterDocument]) -> None:
+    """Go's ``Next`` (pkg/mimo/scheduler/calendar.go) starts at ``now.Round(time.Second) + 1s``: a start equal to
+    now is not a future period (TestProcessLoop: now 2026-01-01T00:00:00, daily 00:00, the first is 01-02)."""
     store.put_schedule(schedule(schedule_across="0s", look_forward_count=1))
     clock = Clock(at(2026, 12, 2, 0, 0))
     result = Scheduler(store, clock=clock).process()
-    assert keyset(result.created) == {(c.resource_id, ts(at(2026, 12, 2))) for c in fleet[:3]}
-    # one second later that period is past: nothing new, nothing cancelled, no duplicate
+    assert keyset(result.created) == {(c.resource_id, ts(at(2026, 12, 3))) for c in fleet[:3]}
+    # one second later: the same period, nothing new, nothing cancelled, no duplicate
     clock.t += timedelta(seconds=1)
     result = Scheduler(store, clock=clock).process()
-    assert keyset(result.created) == {(c.resource_id, ts(at(2026, 12, 3))) for c in fleet[:3]}
-    assert result.cancelled == []
+    assert result.created == [] and result.cancelled == []
 
 
 def test_no_duplicate_when_a_period_ran_within_the_same_second(store: Any, fleet: list[OpenShiftClusterDocument]) -> None:
     store.put_schedule(schedule(schedule_across="0s", look_forward_count=1))
-    clock = Clock(at(2026, 12, 2, 0, 0))
+    clock = Clock(at(2026, 12, 1, 23, 59, 59))
     Scheduler(store, clock=clock).process()
+    clock.t = at(2026, 12, 2)
     now = ts(clock.t)
-    for m in pending(store):  # the actuator runs them all at the very same instant
+    for m in pending(store):  # the actuator runs them all at their very start
         leased = store.lease_manifest(m.id, "actuator-1", now + 60, now)
         assert leased is not None
         assert store.finish_manifest(m.id, "actuator-1", ManifestState.COMPLETED, "done")
-    result = Scheduler(store, clock=clock).process()
-    assert result.created == [] and result.errors == []
-    assert len(store.list_manifests()) == 3
+    result = Scheduler(store, clock=clock).process()  # the same instant: only the next day is new
+    assert keyset(result.created) == {(c.resource_id, ts(at(2026, 12, 3))) for c in fleet[:3]}
+    assert result.errors == [] and len(store.list_manifests()) == 6
 
 
 def test_never_creates_for_a_past_period_even_inside_its_window(store: Any, fleet: list[OpenShiftClusterDocument]) -> None:
@@ -527,7 +529,7 @@ def test_secrets_stay_out_of_the_logs(
     with caplog.at_level(logging.DEBUG, logger="mimo.scheduler"):
         Scheduler(store, clock=Clock(at(2026, 12, 1, 10))).process()
     text = "\n".join(r.getMessage() for r in caplog.records)
-    assert "created manifest" in text
+    assert "created new manifest" in text
     assert "hunter2" not in text
 
 
@@ -540,8 +542,8 @@ def test_periods_previous_one_only_while_inside_its_window() -> None:
     assert p.in_window == [at(2026, 12, 1)] and p.future == [at(2026, 12, 2), at(2026, 12, 3)]
     p = periods(s, at(2026, 12, 1, 6, 0))  # the window [00:00, 06:00) has closed
     assert p.in_window == [] and p.future == [at(2026, 12, 2), at(2026, 12, 3)]
-    p = periods(s, at(2026, 12, 1, 0, 0))  # a start equal to now is a future period
-    assert p.in_window == [] and p.future == [at(2026, 12, 1), at(2026, 12, 2)]
+    p = periods(s, at(2026, 12, 1, 0, 0))  # a start equal to now is not a future period (Go's Next)
+    assert p.in_window == [at(2026, 12, 1)] and p.future == [at(2026, 12, 2), at(2026, 12, 3)]
     assert periods(schedule(schedule_across="0s"), at(2026, 12, 1, 0, 0, 1)).in_window == []
 
 
@@ -736,13 +738,14 @@ def test_a_missing_manifest_is_written_up_to_its_period_start_and_never_after(st
     store.put_schedule(schedule(schedule="*-*-* 00:00", schedule_across="24h", look_forward_count=1))
     Scheduler(store, clock=Clock(at(2026, 11, 30, 12))).process()
     dec1 = manifest_id_for(SCHED, late, ts(at(2026, 12, 1, 23, 59, 59)))
-    # deleted before Dec 1 starts: a pass at the very start (start == now is not the past) writes it again
+    # deleted before Dec 1 starts: a pass a second before the start writes it again
     store.delete_manifest(dec1)
-    result = Scheduler(store, clock=Clock(at(2026, 12, 1, 0, 0))).process()
+    result = Scheduler(store, clock=Clock(at(2026, 11, 30, 23, 59, 59))).process()
     assert dec1 in {m.id for m in result.created}
-    # deleted once Dec 1 has started: not written again, though LATE's slot (23:59:59) is still ahead
+    # deleted at Dec 1's start or later: not written again (Go's Next: strictly after now), though
+    # LATE's slot (23:59:59) is still ahead
     store.delete_manifest(dec1)
-    for now in (at(2026, 12, 1, 0, 0, 1), at(2026, 12, 1, 10), at(2026, 12, 1, 23, 59, 58)):
+    for now in (at(2026, 12, 1, 0, 0), at(2026, 12, 1, 0, 0, 1), at(2026, 12, 1, 10), at(2026, 12, 1, 23, 59, 58)):
         result = Scheduler(store, clock=Clock(now)).process()
         assert dec1 not in {m.id for m in result.created}, now
         assert all(m.run_after >= ts(at(2026, 12, 2)) for m in result.created), now
@@ -778,9 +781,9 @@ def test_no_manifest_for_a_past_period_at_any_time_of_day(store: Any, edges: tup
         now = at(2026, 12, 1, 10, minute, sec)
         created = Scheduler(s, clock=Clock(now)).process().created
         starts = {m.run_after - offset_of(m.cluster_resource_id, 30 * 60) for m in created}
-        assert all(start >= ts(now) for start in starts), (now, starts)
-        # the first period is the next start at or after now: 10:00 at 10:00:00 and 10:30 at 10:30:00
-        first = at(2026, 12, 1, 10, 30) if (minute, sec) != (0, 0) else at(2026, 12, 1, 10)
+        assert all(start > ts(now) for start in starts), (now, starts)
+        # the first period is the next start strictly after now (Go's Next): 10:30 at 10:00:00, 11:00 at 10:30:00
+        first = at(2026, 12, 1, 11) if (minute, sec) == (30, 0) else at(2026, 12, 1, 10, 30)
         assert sorted(starts) == [ts(first), ts(first + timedelta(minutes=30))], now
 
 
