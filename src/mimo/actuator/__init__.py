@@ -12,6 +12,7 @@ from mimo.actuator.actuator import (
     MAX_DEQUEUES,
     UNKNOWN_TASK_TEXT,
     Actuator,
+    SubscriptionFetchError,
     default_owner,
     format_time,
 )
@@ -33,6 +34,7 @@ __all__ = [
     "LeaseRenewer",
     "MAX_DEQUEUES",
     "ProductionTaskContext",
+    "SubscriptionFetchError",
     "UNKNOWN_TASK_TEXT",
     "default_owner",
     "format_time",

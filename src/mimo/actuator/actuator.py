@@ -8,17 +8,30 @@
    ``timed out at <time>`` (``<time>`` = the pass's clock reading in RFC 3339
    UTC, ``2026-01-05T00:00:00Z``) and is not run; a failed write there is
    logged and the others go on;
-3. nothing left: return ``False``; otherwise read the subscription document;
+3. nothing left: return ``False``; otherwise read the subscription document
+   (missing or unreadable: :class:`SubscriptionFetchError`, ``failed fetching
+   subscription document: …``, raised and nothing leased, as Go returns
+   ``errFailedFetchingSubscriptionDocument``);
 4. for each manifest: re-read the cluster document, lease the manifest
    (owner, expiry, ``dequeues += 1``, ``InProgress``); a failed lease is logged
    and the manifest skipped;
-5. unknown task ID: ``Failed``, ``task ID not registered``;
+5. unknown task ID: ``Failed``, ``task ID not registered``; that is not work
+   done (Go's ``doneSomeWork`` stays false);
 6. run the task with a 60-minute deadline and a fresh TaskContext;
 7. no error → ``Completed``; error with ``dequeues >= max_dequeues`` →
    ``RetriesExceeded``, ``did not succeed after <n> times, failing -- <error>``;
    retryable error → ``Pending``; other error → ``Failed``; the status text is
    the context's result message unless a rule sets it;
 8. the lease (owner, expiry) is cleared in the same write as the state.
+
+:meth:`Actuator.process` returns ``True`` only when a task was run. Log lines
+are Go's (``pkg/mimo/actuator/manager.go``, ``Process``): ``Processing N
+manifests``, then per manifest ``begin processing manifest``, ``executing
+manifest``, ``manifest executed successfully`` / ``task returned a retryable
+error: …`` / ``task returned a terminal error: …``, ``manifest processing
+complete``, with Go's logrus fields as record attributes (``manifestID``,
+``taskID``, and ``EnrichWithResourceID``'s ``resource_id``,
+``subscription_id``, ``resource_group``, ``resource_name``).
 
 Ours on top: at the start of a pass, ``InProgress`` manifests of the cluster
 whose lease expired go back to ``Pending`` (keeping ``dequeues``), or, when
@@ -65,6 +78,7 @@ from mimo.clock import Clock, SystemClock
 from mimo.context import TASK_TIMEOUT
 from mimo.environment import Environment
 from mimo.errors import LeaseLost, is_retryable
+from mimo.logfields import resource_fields, with_fields
 from mimo.store.base import Store
 from mimo.store.rules import norm_id
 
@@ -73,6 +87,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Actuator",
+    "SubscriptionFetchError",
     "MAX_DEQUEUES",
     "LEASE_SECONDS",
     "UNKNOWN_TASK_TEXT",
@@ -86,6 +101,21 @@ LEASE_SECONDS = 60.0
 UNKNOWN_TASK_TEXT = "task ID not registered"
 #: why a manifest whose actuator died is retried (or, after the last attempt, given up)
 LEASE_EXPIRED_TEXT = "lease expired while InProgress (the actuator running it stopped)"
+
+
+class SubscriptionFetchError(Exception):
+    """The cluster's subscription document could not be read (Go's ``errFailedFetchingSubscriptionDocument``)."""
+
+    def __init__(self, cause: Exception) -> None:
+        super().__init__(f"failed fetching subscription document: {cause}")
+        self.__cause__ = cause
+
+
+def go_time(t: datetime) -> str:
+    """Go's ``time.Time.String()`` of the instant in UTC: ``1970-01-01 00:02:00 +0000 UTC``."""
+    u = t.astimezone(timezone.utc)
+    frac = f".{u.microsecond:06d}".rstrip("0") if u.microsecond else ""
+    return u.strftime("%Y-%m-%d %H:%M:%S") + frac + " +0000 UTC"
 
 
 def format_time(t: datetime) -> str:
@@ -142,9 +172,9 @@ class Actuator:
 
     # -- the pass -----------------------------------------------------------------------------
     def process(self, cluster_resource_id: str) -> bool:
-        """One pass over one cluster; ``True`` when there was work to do."""
+        """One pass over one cluster; ``True`` when a task was run."""
         rid = norm_id(cluster_resource_id)
-        log = logging.LoggerAdapter(self.log, {"cluster": rid})
+        log = with_fields(self.log, {"cluster": rid, **resource_fields(rid)})
         now = self.clock.now()
         now_s = int(now.timestamp())
 
@@ -162,50 +192,79 @@ class Actuator:
         to_run: list[MaintenanceManifest] = []
         for m in runnable:
             if now.timestamp() > m.run_before:
+                mlog = self._manifest_log(log, m)
+                mlog.info("marking as outdated: %d older than %s", m.run_before, go_time(now))
                 text = f"timed out at {format_time(now)}"
                 try:
                     if not self.store.set_state(m.id, ManifestState.TIMED_OUT, text):
-                        log.warning("manifest %s: not marked TimedOut, its state changed meanwhile", m.id)
-                    else:
-                        log.info("manifest %s: %s", m.id, text)
+                        mlog.warning("manifest %s: not marked TimedOut, its state changed meanwhile", m.id)
                 except Exception as e:
-                    log.error("manifest %s: marking TimedOut failed: %s", m.id, e)
+                    mlog.error(
+                        "failed to patch manifest with state TimedOut; will still attempt to process other "
+                        "manifests: %s", e,
+                    )
                 continue
             to_run.append(m)
 
         # rule 3
         if not to_run:
             return False
-        subscription = self._subscription(rid)
+        log.info("Processing %d manifests", len(to_run))
+        try:
+            subscription = self._subscription(rid)
+        except Exception as e:
+            err = SubscriptionFetchError(e)
+            log.error("%s", err)
+            raise err from e
 
         # rule 4..8
+        did_work = False
         for i, m in enumerate(to_run):
             if self.stopping.is_set():
                 log.info("stopping: %d runnable manifest(s) left Pending", len(to_run) - i)
                 break
-            cluster = self.store.get_cluster(rid)
+            mlog = self._manifest_log(log, m)
+            mlog.info("begin processing manifest")
+            try:
+                cluster = self.store.get_cluster(rid)
+            except Exception as e:
+                mlog.error("failed fetching cluster document: %s", e)
+                raise
             try:
                 leased = self.store.lease_manifest(
                     m.id, self.owner, lease_expiry(self.clock, self.lease_seconds), int(self.clock.now().timestamp())
                 )
             except Exception as e:
-                log.error("manifest %s: lease failed: %s", m.id, e)
+                mlog.error("%s", e)
                 continue
             if leased is None:
-                log.warning("manifest %s: lease failed: taken or changed by another actuator", m.id)
+                mlog.error("manifest %s: lease failed: taken or changed by another actuator", m.id)
                 continue
-            self._run_leased(leased, cluster, subscription)
-        return True
+            did_work = self._run_leased(leased, cluster, subscription, mlog) or did_work
+        return did_work
+
+    def _manifest_log(
+        self, log: logging.LoggerAdapter[logging.Logger], m: MaintenanceManifest
+    ) -> logging.LoggerAdapter[logging.Logger]:
+        # Go's taskLog: the actuator's log WithFields manifestID, taskID (ours beside them)
+        return with_fields(log, {
+            "manifestID": m.id, "taskID": m.maintenance_task_id,
+            "manifest_id": m.id, "task_id": m.maintenance_task_id,
+        })
 
     def _subscription(self, rid: str) -> SubscriptionDocument:
         return self.store.get_subscription(rid.split("/")[2])
 
-    def _finish(self, m: MaintenanceManifest, state: str, text: str, log: logging.LoggerAdapter[logging.Logger]) -> None:
+    def _finish(
+        self, m: MaintenanceManifest, state: str, text: str, log: logging.LoggerAdapter[logging.Logger],
+        *, early: bool = False,
+    ) -> None:
         try:
             # fenced: only this lease (owner and generation) may write the outcome
             ok = self.store.finish_manifest(m.id, self.owner, state, text, generation=m.dequeues)
         except Exception as e:
-            log.error("manifest %s: writing %s failed: %s (the lease will expire and it will be retried)", m.id, state, e)
+            # Go's words; the lease then expires and the manifest is retried
+            log.error("failed ending lease %son manifest: %s", "early " if early else "", e)
             return
         if not ok:
             log.error("manifest %s: lease lost before writing %s; another actuator owns it now", m.id, state)
@@ -215,16 +274,15 @@ class Actuator:
         m: MaintenanceManifest,
         cluster: OpenShiftClusterDocument,
         subscription: SubscriptionDocument,
-    ) -> None:
-        log = logging.LoggerAdapter(
-            self.log, {"cluster": m.cluster_resource_id, "manifest_id": m.id, "task_id": m.maintenance_task_id}
-        )
+        log: logging.LoggerAdapter[logging.Logger],
+    ) -> bool:
+        """Rules 5 to 8 for one leased manifest; ``True`` when its task was run."""
         # rule 5
         task = self.tasks.get(m.maintenance_task_id)
         if task is None:
-            log.error("manifest %s: task ID %s not registered", m.id, m.maintenance_task_id)
-            self._finish(m, ManifestState.FAILED, UNKNOWN_TASK_TEXT, log)
-            return
+            log.error("task %s not found", m.maintenance_task_id)
+            self._finish(m, ManifestState.FAILED, UNKNOWN_TASK_TEXT, log, early=True)
+            return False
 
         # rule 6
         deadline = self.clock.now() + self.task_timeout
@@ -253,12 +311,12 @@ class Actuator:
             )
             if renewer is not None:
                 renewer.start()
-            log.info("manifest %s: running task %s (attempt %d)", m.id, m.maintenance_task_id, m.dequeues)
+            log.info("executing manifest")
             task(tc, m, cluster)
         except LeaseLost as e:
             # ours: the manifest belongs to whoever holds the lease now; write nothing
             log.error("manifest %s: attempt %d stopped, nothing written: %s", m.id, m.dequeues, e)
-            return
+            return True
         except Exception as e:  # only Exception: a BaseException leaves the lease in place
             error = e
         finally:
@@ -269,16 +327,18 @@ class Actuator:
         message = str(getattr(tc, "result_message", "") or "")
         if error is None:
             state, text = ManifestState.COMPLETED, message
-            log.info("manifest %s: completed", m.id)
+            log.info("manifest executed successfully")
         elif m.dequeues >= self.max_dequeues:
             text = f"did not succeed after {m.dequeues} times, failing -- {error}"
             state = ManifestState.RETRIES_EXCEEDED
-            log.error("manifest %s: %s", m.id, text)
+            log.error("%s", text)
         elif is_retryable(error):
             state, text = ManifestState.PENDING, message
-            log.error("manifest %s: %s (will retry)", m.id, error)
+            log.error("task returned a retryable error: %s", error)
         else:
             state, text = ManifestState.FAILED, message
-            log.error("manifest %s: %s", m.id, error)
+            log.error("task returned a terminal error: %s", error)
         # rule 8: the lease ends in the same write as the state
         self._finish(m, state, text, log)
+        log.info("manifest processing complete")
+        return True

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from mimo import TerminalError, TransientError
-from mimo.actuator import Actuator, LeaseRenewer
+from mimo.actuator import Actuator, LeaseRenewer, SubscriptionFetchError
 from mimo.api import MaintenanceManifest, OpenShiftClusterDocument, SubscriptionDocument
 from mimo.context import Unavailable
 from mimo.store import ClusterAccess, MemoryStore, SqliteStore, StoreNotFound
@@ -129,8 +129,10 @@ def test_transient_on_the_cause_chain_is_retried(store, clock):
 
 
 def test_unknown_task_id_fails_with_text(store, clock, tasks, rec):
+    """Go's TestActuatorProcess 'unknown task' (pkg/mimo/actuator/actuator_test.go): Failed, dequeued once,
+    and wantDidWork false: no task was run."""
     m = add(store, UNKNOWN)
-    assert make(store, clock, tasks).process(RID) is True
+    assert make(store, clock, tasks).process(RID) is False
     got = store.get_manifest(m.id)
     assert (got.state, got.status_text, got.dequeues, got.lease_owner) == ("Failed", "task ID not registered", 1, "")
     assert rec.runs == []
@@ -172,7 +174,12 @@ def test_failed_timeout_write_is_logged_and_others_go_on(store, clock, tasks, re
     fine = add(store, OK)
     with caplog.at_level(logging.ERROR, logger="mimo.actuator"):
         assert make(FailingSetState(store, late1.id), clock, tasks).process(RID) is True
-    assert f"manifest {late1.id}: marking TimedOut failed: disk on fire" in caplog.text
+    # Go's words (pkg/mimo/actuator/manager.go, Process), on the manifest's fields
+    rec_ = next(r for r in caplog.records if r.getMessage().startswith("failed to patch"))
+    assert rec_.getMessage() == (
+        "failed to patch manifest with state TimedOut; will still attempt to process other manifests: disk on fire"
+    )
+    assert (rec_.manifestID, rec_.taskID) == (late1.id, OK)
     assert store.get_manifest(late1.id).state == "Pending"
     assert store.get_manifest(late2.id).state == "TimedOut"
     assert store.get_manifest(fine.id).state == "Completed"
@@ -239,7 +246,9 @@ def test_failed_lease_is_logged_and_skipped(store, clock, tasks, rec, caplog, ra
     b = add(store, OK, run_after=T0 - 1)
     with caplog.at_level(logging.WARNING, logger="mimo.actuator"):
         assert make(SkipLease(store, a.id, raise_), clock, tasks).process(RID) is True
-    assert f"manifest {a.id}: lease failed" in caplog.text
+    # Go logs the lease's error itself (taskLog.Error(err)); ours names the race when nothing was raised
+    want = "locked" if raise_ else f"manifest {a.id}: lease failed: taken or changed by another actuator"
+    assert [(r.getMessage(), r.manifestID) for r in caplog.records if r.levelno == logging.ERROR] == [(want, a.id)]
     assert store.get_manifest(a.id).state == "Pending"
     assert store.get_manifest(b.id).state == "Completed"
     assert rec.runs == [(b.id, "ok")]
@@ -289,8 +298,10 @@ def test_missing_subscription_raises_and_leaves_work_pending(tmp_path, clock, ta
     s = MemoryStore()
     s.put_cluster(OpenShiftClusterDocument(id="22222222-2222-2222-2222-222222222222", resource_id=RID))
     m = s.create_manifest(MaintenanceManifest.new(RID, OK, now=T0))
-    with pytest.raises(StoreNotFound, match="subscription"):
+    # Go: errFailedFetchingSubscriptionDocument wrapping the database's error, nothing leased
+    with pytest.raises(SubscriptionFetchError, match=r"^failed fetching subscription document: subscription '") as e:
         make(s, clock, tasks).process(RID)
+    assert isinstance(e.value.__cause__, StoreNotFound)
     assert s.get_manifest(m.id).state == "Pending"
 
 
@@ -394,9 +405,13 @@ def test_lease_is_renewed_while_the_task_runs(store, clock):
     def long_task(tc, m, c):
         seen["before"] = store.get_manifest(m.id).lease_expires
         clock.sleep(45)  # 45 s of task time: the original lease would end in 15 s
-        wrapped.renewed.clear()
-        assert wrapped.renewed.wait(5), "the lease was not renewed"
-        seen["after"] = store.get_manifest(m.id).lease_expires
+        # a renewal that read the clock before the sleep may land after it: wait for one that read it after
+        for _ in range(50):
+            wrapped.renewed.clear()
+            assert wrapped.renewed.wait(5), "the lease was not renewed"
+            seen["after"] = store.get_manifest(m.id).lease_expires
+            if seen["after"] == T0 + 45 + 60:
+                break
 
     m = add(store, OK)
     make(wrapped, clock, {OK: long_task}, renew_leases=True, renew_interval=0.001).process(RID)

@@ -351,11 +351,14 @@ def test_signed_certificates_disabled(fake_task_context: Any, step: Any) -> None
     [
         (rotate_managed_certificates, "cluster certificates are not managed"),
         (ensure_api_server_serving_certificate, "apiserver certificate is not managed"),
-        (ensure_ingress_default_certificate, "cluster certificates are not managed"),
+        (ensure_ingress_default_certificate, "cluster certificate is not managed"),
     ],
     ids=lambda v: getattr(v, "__name__", ""),
 )
 def test_custom_domain(fake_task_context: Any, step: Any, message: str) -> None:
+    """Go's tls_test.go 'not managed' cases: RotateManagedCertificates says "cluster certificates are not
+    managed", EnsureAPIServerServingCertificateConfiguration "apiserver certificate is not managed" and
+    EnsureIngressServingCertificateConfiguration "cluster certificate is not managed" (pkg/mimo/steps/cluster/tls.go)."""
     tc = _custom_domain(fake_task_context)
     step(tc)
     assert tc.result_message == message

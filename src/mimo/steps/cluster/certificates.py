@@ -181,7 +181,7 @@ def ensure_ingress_default_certificate(tc: TaskContext) -> None:
     if _signed_certificates_disabled(tc):
         return
     if not managed_domain(tc):
-        tc.set_result_message("cluster certificates are not managed")
+        tc.set_result_message("cluster certificate is not managed")  # Go's words, singular here
         return
 
     name = ingress_certificate_name(tc)

@@ -7,17 +7,26 @@ Secret wants: ``tls.key`` (the key) and ``tls.crt`` (the leaf — the
 certificate whose public key matches the private key — then the rest of the
 chain in bundle order). Anything it cannot read raises :class:`PEMBundleError`,
 whose message never contains key material.
+
+As Go's ``utilpem.Parse`` (``pkg/util/pem/decode.go``, ``parsePrivateKey``),
+a ``PRIVATE KEY`` or ``RSA PRIVATE KEY`` block may hold either PKCS#1 or
+PKCS#8 DER; and as Go's ``TLSSecretsFromKeyVault`` (``pkg/cluster/apply.go``),
+``tls.key`` is written as PKCS#8 (``-----BEGIN PRIVATE KEY-----``). Ours
+beyond Go: EC keys (``EC PRIVATE KEY`` or PKCS#8) are accepted too, where Go
+reads RSA keys only, and the leaf is put first where Go keeps bundle order.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 from dataclasses import dataclass
 
 from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 
 __all__ = ["PEMBundle", "PEMBundleError", "parse_pem_bundle"]
 
@@ -59,6 +68,23 @@ def _certificate_public_bytes(cert: x509.Certificate) -> bytes | None:
         return None
 
 
+def _load_key(block: re.Match[str]) -> PrivateKeyTypes:
+    """The block's key, whichever of PKCS#1 (or SEC 1) and PKCS#8 its DER is, whatever its label says."""
+    label = block.group("label")
+    body = block.group(0)[len(f"-----BEGIN {label}-----"):-len(f"-----END {label}-----")]
+    if label.startswith("ENCRYPTED") or "Proc-Type:" in body:
+        raise PEMBundleError("the private key is encrypted")
+    try:
+        der = base64.b64decode("".join(body.split()).encode("ascii"), validate=True)
+        # load_der_private_key reads PKCS#8 and the traditional forms (PKCS#1, SEC 1) alike
+        key = serialization.load_der_private_key(der, password=None)
+    except (ValueError, TypeError, UnicodeEncodeError, binascii.Error):
+        raise PEMBundleError("the private key does not parse") from None
+    except UnsupportedAlgorithm:
+        raise PEMBundleError("the private key's algorithm is not supported") from None
+    return key
+
+
 def parse_pem_bundle(data: str | bytes) -> PEMBundle:
     """Split a PEM bundle into its private key and certificate chain (leaf first)."""
     text = data.decode("ascii", "replace") if isinstance(data, bytes) else data
@@ -70,14 +96,7 @@ def parse_pem_bundle(data: str | bytes) -> PEMBundle:
         raise PEMBundleError("no private key in the bundle")
     if len(keys) > 1:
         raise PEMBundleError(f"{len(keys)} private keys in the bundle, expected 1")
-    if keys[0].group("label").startswith("ENCRYPTED"):
-        raise PEMBundleError("the private key is encrypted")
-    try:
-        key = serialization.load_pem_private_key(keys[0].group(0).encode("ascii"), password=None)
-    except (ValueError, TypeError, UnicodeEncodeError):
-        raise PEMBundleError("the private key does not parse") from None
-    except UnsupportedAlgorithm:
-        raise PEMBundleError("the private key's algorithm is not supported") from None
+    key = _load_key(keys[0])
 
     blocks = [m.group(0) for m in _CERT_BLOCK.finditer(text)]
     if not blocks:
@@ -96,13 +115,9 @@ def parse_pem_bundle(data: str | bytes) -> PEMBundle:
     leaf = leaves[0]
     chain = (leaf, *[c for c in certs if c is not leaf])
 
-    # tls.key as OpenSSL's traditional format for RSA and EC keys (what
-    # Kubernetes tooling and the reference system write), PKCS#8 otherwise.
-    fmt = (
-        serialization.PrivateFormat.TraditionalOpenSSL
-        if isinstance(key, (rsa.RSAPrivateKey, ec.EllipticCurvePrivateKey))
-        else serialization.PrivateFormat.PKCS8
+    # tls.key as PKCS#8, as Go's TLSSecretsFromKeyVault writes it (x509.MarshalPKCS8PrivateKey)
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
-    key_pem = key.private_bytes(serialization.Encoding.PEM, fmt, serialization.NoEncryption())
     chain_pem = b"".join(c.public_bytes(serialization.Encoding.PEM) for c in chain)
     return PEMBundle(key_pem=key_pem, chain_pem=chain_pem, leaf=leaf, chain=chain)
