@@ -155,9 +155,11 @@ def master_network(
         nic(subscription, rg, f"{infra}-master-2-nic", master_subnet, [api, f"{ilb_pool}/ssh-0"]),
         # a replaced master's leftover: no VM, in the master subnet -> deleted
         nic(subscription, rg, f"{infra}-master-1-nic", master_subnet, [api], vm=None),
-        # master-like names outside the master subnet, and a worker -> left alone
-        nic(subscription, rg, f"{infra}-master2-nic", worker_subnet, [], vm=None),
+        # a master-like name outside the master subnet, and a worker -> left alone
+        nic(subscription, rg, f"{infra}-master2-nic", worker_subnet, []),
         nic(subscription, rg, f"{infra}-worker-eastus1-abcde-nic", worker_subnet, []),
+        # a master-like name with no VM outside the master subnet: Go's deleteOrphanedNIC deletes it too
+        nic(subscription, rg, f"{infra}-master-0-nic", worker_subnet, [], vm=None),
     ]
     flat = [r for x in nics for r in (x if isinstance(x, list) else [x])]
     return [ilb, elb, *flat, virtual_network([master_subnet, worker_subnet])]

@@ -23,6 +23,7 @@ from mimo.api import (
 from mimo.clock import Clock
 from mimo.environment import Environment
 from mimo.errors import TerminalError, TransientError
+from mimo.logfields import resource_fields
 
 if TYPE_CHECKING:
     from mimo.kube import KubeHelper
@@ -112,13 +113,16 @@ def get_task_context(obj: object) -> TaskContext:
 
 
 class _ContextLogAdapter(logging.LoggerAdapter):  # type: ignore[type-arg]
-    """Puts manifest, task and cluster on every record (as ``extra``) and in its text."""
+    """Puts manifest, task and cluster on every record (as ``extra``), ours and Go's names.
+
+    The message is left as the step wrote it, so a step's lines are Go's text (Go's task log
+    carries ``manifestID``, ``taskID`` and ``EnrichWithResourceID``'s fields beside the
+    message); :class:`mimo.logfields.FieldsFormatter` prints the fields after it.
+    """
 
     def process(self, msg: Any, kwargs: MutableMapping[str, Any]) -> tuple[Any, MutableMapping[str, Any]]:
-        extra = dict(self.extra or {})
-        kwargs["extra"] = {**extra, **kwargs.get("extra", {})}
-        prefix = " ".join(f"{k}={extra[k]}" for k in ("manifest_id", "task_id", "cluster") if extra.get(k))
-        return (f"[{prefix}] {msg}" if prefix else msg), kwargs
+        kwargs["extra"] = {**dict(self.extra or {}), **kwargs.get("extra", {})}
+        return msg, kwargs
 
 
 class BaseTaskContext:
@@ -151,6 +155,9 @@ class BaseTaskContext:
             "manifest_id": manifest.id if manifest else "",
             "task_id": manifest.maintenance_task_id if manifest else "",
             "cluster": cluster.resource_id if cluster else "",
+            "manifestID": manifest.id if manifest else "",
+            "taskID": manifest.maintenance_task_id if manifest else "",
+            **(resource_fields(cluster.resource_id) if cluster else {}),
         }
         self._log = _ContextLogAdapter(logger or logging.getLogger("mimo.task"), extra)
 

@@ -14,7 +14,11 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["resource_fields", "with_fields"]
+__all__ = ["FieldsFormatter", "GO_FIELDS", "configure_logging", "resource_fields", "with_fields"]
+
+#: the fields a text log line shows after the message, logrus style (``key=value``)
+GO_FIELDS = ("manifestID", "taskID", "resource_id")
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 
 
 def resource_fields(resource_id: str) -> dict[str, str]:
@@ -37,3 +41,19 @@ def with_fields(log: logging.Logger | logging.LoggerAdapter[Any], fields: Mappin
             inner = inner.logger
         return logging.LoggerAdapter(inner, {**base, **fields})
     return logging.LoggerAdapter(log, dict(fields))
+
+
+class FieldsFormatter(logging.Formatter):
+    """Appends :data:`GO_FIELDS` present on a record as ``key=value``: the message stays Go's text."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = super().format(record)
+        fields = " ".join(f"{k}={getattr(record, k)}" for k in GO_FIELDS if getattr(record, k, ""))
+        return f"{text} {fields}" if fields else text
+
+
+def configure_logging(level: str) -> None:
+    """``logging.basicConfig`` for the command line, with :class:`FieldsFormatter`."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(FieldsFormatter(LOG_FORMAT))
+    logging.basicConfig(level=getattr(logging, level.upper()), handlers=[handler])

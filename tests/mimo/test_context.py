@@ -59,7 +59,13 @@ def test_log_carries_context_fields(caplog):
         tc.log().info("hello")
     rec = caplog.records[-1]
     assert rec.manifest_id == m.id and rec.task_id == m.maintenance_task_id and rec.cluster == rid
-    assert m.id in rec.getMessage()
+    # the text is the step's own (Go's task log keeps its message bare); Go's field names ride beside it
+    assert rec.getMessage() == "hello"
+    assert (rec.manifestID, rec.taskID, rec.resource_id, rec.resource_name) == (m.id, m.maintenance_task_id, rid, "c")
+    from mimo.logfields import LOG_FORMAT, FieldsFormatter
+
+    line = FieldsFormatter(LOG_FORMAT).format(rec)
+    assert line.endswith(f" mimo.task hello manifestID={m.id} taskID={m.maintenance_task_id} resource_id={rid}")
 
 
 def test_result_message():

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 
 import click
@@ -16,6 +15,7 @@ from mimo.cli.common import (
     settings,
 )
 from mimo.cli.workers import MAX_POLL_SECONDS, MIN_POLL_SECONDS, actuator_options, log_level_option
+from mimo.logfields import configure_logging
 
 __all__ = ["serve_cmd", "read_skip_token_key"]
 
@@ -105,7 +105,7 @@ def serve_cmd(
     tasks = load_cli_tasks()
     env = load_environment()
     store = open_cli_store()
-    logging.basicConfig(level=getattr(logging, log_level.upper()), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging(log_level)
     fleet_host = FleetHost(store, tasks, config, environment=env)
     try:
         url = fleet_host.url

@@ -21,6 +21,7 @@ from mimo.cli.common import (
     open_cli_store,
     settings,
 )
+from mimo.logfields import configure_logging
 
 __all__ = ["actuator_cmd", "scheduler_cmd", "actuator_options", "log_level_option"]
 
@@ -34,10 +35,7 @@ MAX_WORKERS = 256
 
 
 def _setup_logging(level: str) -> None:
-    logging.basicConfig(
-        level=getattr(logging, level.upper()),
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-    )
+    configure_logging(level)
 
 
 F = TypeVar("F", bound=Callable[..., Any])

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 from typing import Any
 
@@ -10,7 +11,7 @@ from mimo.api import NetworkProfile
 from mimo.steps.azure.fixssh import fix_ssh, load_balancer_names
 from pytest_mimo import defaults
 
-from .builders import master_network, put_all, rg_id
+from .builders import load_balancer, master_network, nic, put_all, rg_id
 
 SUB = defaults.SUBSCRIPTION_ID
 RG = defaults.CLUSTER_RESOURCE_GROUP
@@ -63,6 +64,8 @@ def test_fixes_every_master_nic_on_architecture_2(
     assert _pools(fake_azure, f"{infra}-master-2-nic") == [infra, "ssh-2", infra]
     assert fake_azure.get_resource(f"{NETWORK}/networkInterfaces/{infra}-master-1-nic") is None
     assert _pools(fake_azure, f"{infra}-master2-nic") == []  # not in the master subnet
+    # no VM: deleted wherever it is, as Go's deleteOrphanedNIC (pkg/cluster/fixssh.go)
+    assert fake_azure.get_resource(f"{NETWORK}/networkInterfaces/{infra}-master-0-nic") is None
     assert _pools(fake_azure, f"{infra}-worker-eastus1-abcde-nic") == []
     ilb = fake_azure.get_resource(f"{NETWORK}/loadBalancers/{infra}-internal")["properties"]
     assert [p["name"] for p in ilb["backendAddressPools"]] == [infra, "ssh-0", "ssh-1", "ssh-2"]
@@ -78,7 +81,11 @@ def test_fixes_every_master_nic_on_architecture_2(
             f"PUT {infra}-internal",
             f"PUT {infra}-master0-nic",
             f"PUT {infra}-master-2-nic",
+            # orphans: IP configurations replaced first, then deleted (Go's deleteOrphanedNIC)
+            f"PUT {infra}-master-1-nic",
             f"DELETE {infra}-master-1-nic",
+            f"PUT {infra}-master-0-nic",
+            f"DELETE {infra}-master-0-nic",
         ]
     )
 
@@ -197,3 +204,77 @@ def test_missing_resource_group_or_subnet_is_terminal(fake_task_context: Any) ->
 def test_without_azure_wired_the_error_names_the_missing_call(fake_task_context: Any) -> None:
     with pytest.raises(TerminalError, match=r"with_azure"):
         fix_ssh(fake_task_context)
+
+
+# -- Go's TestFixSSH (pkg/mimo/steps/cluster/fixssh_test.go) and FixSSH (pkg/cluster/fixssh.go) -------------
+
+
+def _go_nic(name: str) -> dict[str, Any]:
+    """Go's genInt: one IP configuration whose subnet has a name and no ID, a VM attached, no pools."""
+    body = nic(SUB, RG, name, "", [])
+    body["properties"]["ipConfigurations"][0]["properties"]["subnet"] = {"name": "subnetID"}
+    del body["properties"]["ipConfigurations"][0]["properties"]["loadBalancerBackendAddressPools"]
+    return body
+
+
+def test_go_normal_v2_case_with_its_log_lines(fake_task_context: Any, fake_azure: Any,
+                                              caplog: pytest.LogCaptureFixture) -> None:
+    """TestFixSSH 'normal, v2': an internal LB with only its frontend, three master NICs whose subnet has no
+    ID (not skipped: Go skips only when Subnet.ID is present and differs), a UDR cluster; Go's exact lines."""
+    tc = _doc(fake_task_context, infra_id="infraID", architecture_version=1,
+              network_profile=NetworkProfile(outbound_type="UserDefinedRouting"))
+    # Go's mock LB has no pools at all; a real (and the fake) Azure refuses a NIC naming a pool that does not
+    # exist, so the world has the API pool the installer creates: the log lines are the same
+    ilb = load_balancer(SUB, RG, "infraID-internal", ["infraID"])
+    put_all(fake_azure, [ilb, *[_go_nic(f"infraID-master{i}-nic") for i in range(3)]])
+    with caplog.at_level(logging.INFO):
+        fix_ssh(tc.with_azure(fake_azure))
+    lb = ilb["id"]
+    want = [
+        *[f"Adding SSH Backend Address Pool ssh-{i} to Internal Load Balancer infraID-internal" for i in range(3)],
+        *[f"Adding SSH Load Balancing Rule for ssh-{i} to Internal Load Balancer infraID-internal" for i in range(3)],
+        "Adding ssh Health Probe to Internal Load Balancer infraID-internal",
+        "Updating Load Balancer infraID-internal",
+    ]
+    for i in range(3):
+        want += [
+            f"Checking NIC infraID-master{i}-nic",
+            f"Adding NIC infraID-master{i}-nic to Internal Load Balancer API Address Pool {lb}/backendAddressPools/infraID",
+            f"Adding NIC infraID-master{i}-nic to Internal Load Balancer SSH Address Pool {lb}/backendAddressPools/ssh-{i}",
+            "not updating external LB address pool assignment as this is a UDR cluster",
+            f"Updating Network Interface infraID-master{i}-nic",
+        ]
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("mimo")] == want
+    for i in range(3):
+        assert _pools(fake_azure, f"infraID-master{i}-nic") == ["infraID", f"ssh-{i}"]
+
+
+def test_go_per_nic_lines_for_skipped_and_removed(fake_task_context: Any, fake_azure: Any, infra: str,
+                                                  caplog: pytest.LogCaptureFixture) -> None:
+    """checkAndUpdateNICsInResourceGroup / updateILBBackendPools / deleteOrphanedNIC: the skip, removal and
+    deletion lines, NIC by NIC."""
+    tc = _world(fake_task_context, fake_azure)
+    with caplog.at_level(logging.INFO):
+        fix_ssh(tc)
+    lines = [r.getMessage() for r in caplog.records if r.name.startswith("mimo")]
+    ssh0 = f"{NETWORK}/loadBalancers/{infra}-internal/backendAddressPools/ssh-0"
+    for line in [
+        f"Skipping NIC {infra}-worker-eastus1-abcde-nic, not associated with a control plane machine.",
+        f"Skipping NIC {infra}-master2-nic, NIC not in master subnet.",
+        f"Removing NIC {infra}-master-2-nic from Internal Load Balancer API Address Pool {ssh0}",
+        f"Deleting orphaned control plane machine NIC {infra}-master-1-nic, not associated with any VM.",
+        f"Adding NIC {infra}-master0-nic to Public Load Balancer API Address Pool "
+        f"{NETWORK}/loadBalancers/{infra}/backendAddressPools/{infra}",
+    ]:
+        assert line in lines
+    assert lines.count(f"Checking NIC {infra}-worker-eastus1-abcde-nic") == 1
+
+
+def test_an_empty_nic_list_is_transient(fake_task_context: Any, fake_azure: Any) -> None:
+    """checkAndUpdateNICsInResourceGroup: 'interfaces list call for resource group %s returned an empty result',
+    wrapped TransientError by FixSSHStep (pkg/mimo/steps/cluster/networking.go)."""
+    p = fake_task_context.get_openshift_cluster_properties()
+    put_all(fake_azure, master_network(SUB, RG, p.infra_id, p.master_profile.subnet_id)[:2])  # the two LBs only
+    with pytest.raises(TransientError) as e:
+        fix_ssh(fake_task_context.with_azure(fake_azure))
+    assert str(e.value) == f"TransientError: interfaces list call for resource group {RG} returned an empty result"

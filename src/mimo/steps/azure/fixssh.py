@@ -19,11 +19,21 @@ V2 (1)                 ``<infra>-internal`` /        ``<infra>`` / ``<infra>``
 =====================  ============================  ==================================
 
 The internal load balancer gets the three SSH pools, their rules (frontend
-port ``2200 + n`` to port 22) and the ``ssh`` probe if it lacks them. A NIC
-attached to no VM that sits in the master subnet is a leftover of a replaced
-master and is deleted; NICs outside the master subnet are left alone. Every
-resource is written only when something changed, so a second run writes
-nothing. Any Azure error is transient.
+port ``2200 + n`` to port 22) and the ``ssh`` probe if it lacks them. Then,
+as Go's ``checkAndUpdateNICsInResourceGroup`` (``pkg/cluster/fixssh.go``),
+every NIC of the resource group is checked: one whose name is not a master's
+is skipped; a master NIC attached to no VM is a leftover of a replaced master:
+its IP configurations are replaced by one in the master subnet (a PUT), then it
+is deleted; a NIC with an IP configuration whose subnet ID is present and is
+not the master subnet is skipped (one whose subnet has no ID is not); the
+others get their pools fixed on every IP configuration. An empty NIC list is
+an error (``interfaces list call for resource group <rg> returned an empty
+result``). Log lines are Go's, NIC by NIC (``Checking NIC …``, ``Skipping NIC
+…, NIC not in master subnet.``, ``Adding NIC … to Internal Load Balancer SSH
+Address Pool …``, ``Updating Network Interface …``). Every resource is written
+only when something changed, so a second run writes nothing. Any Azure error
+is transient. Ours: IDs compare case-insensitively (ARM IDs are; Go compares
+exactly), and an unknown architecture version is terminal (Go: transient).
 
 Resources are handled as the plain JSON dicts the Azure REST API speaks
 (``model.as_dict()``), so comparing before writing is a dict comparison.
@@ -33,18 +43,19 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from mimo.api import ARCHITECTURE_VERSION_V1, ARCHITECTURE_VERSION_V2
 from mimo.context import TaskContext, get_task_context
-from mimo.errors import TerminalError
+from mimo.errors import TerminalError, TransientError
 from mimo.steps.errors import azure_error
 
 __all__ = ["MASTER_NIC", "fix_ssh", "load_balancer_names"]
 
-MASTER_NIC = re.compile(r".*master.*([0-2])-nic")
+#: Go's ``masterNICRegex`` and ``sshBackendPoolRegex`` (pkg/cluster/fixssh.go), searched as Go's MatchString
+MASTER_NIC = re.compile(r".*(master).*([0-2])-nic")
+SSH_POOL = re.compile(r"ssh-([0-2])")
 SSH_POOLS = ("ssh-0", "ssh-1", "ssh-2")
 
 Resource = dict[str, Any]
@@ -153,20 +164,6 @@ def _ensure_ssh_on_internal_lb(tc: TaskContext, lb: Resource) -> bool:
 # -- the NICs ----------------------------------------------------------------------------------
 
 
-def _wanted_pools(current: list[str], n: str, required: list[str]) -> list[str]:
-    """``current`` without foreign ``ssh-*`` pools, plus whatever of ``required`` is missing."""
-    own_ssh = f"ssh-{n}"
-    kept = [
-        p
-        for p in current
-        if not (_last(p).lower().startswith("ssh-") and _last(p).lower() != own_ssh)
-    ]
-    for pool in required:
-        if not any(_same_id(p, pool) for p in kept):
-            kept.append(pool)
-    return kept
-
-
 @dataclass(frozen=True)
 class _Cluster:
     """What Fix SSH needs from the cluster document, checked once."""
@@ -201,59 +198,119 @@ def if_match(resource: Resource) -> dict[str, Any]:
     return {"headers": {"If-Match": str(etag)}} if etag else {}
 
 
-def _load_balancer_pools(tc: TaskContext, cluster: _Cluster) -> Callable[[str], list[str]]:
-    """Fix the internal load balancer; return master ``n`` -> the pool IDs its NIC must be in."""
+def _fix_internal_lb(tc: TaskContext, cluster: _Cluster) -> Resource:
+    """Go's ``checkAndUpdateLB``: add what the internal load balancer lacks; returns it."""
     lbs = tc.load_balancers_client()
-    rg, names = cluster.resource_group, cluster.names
-    internal = _as_dict(lbs.get(rg, names["internal_lb"]))
-    if _ensure_ssh_on_internal_lb(tc, internal):
-        tc.log().info("Updating Load Balancer %s", names["internal_lb"])
-        internal = _as_dict(
-            lbs.begin_create_or_update(rg, names["internal_lb"], internal, **if_match(internal)).result()
-        )
-    internal_pools = f"{internal['id']}/backendAddressPools"
-    public_pool: list[str] = []
+    rg, name = cluster.resource_group, cluster.names["internal_lb"]
+    try:
+        internal = _as_dict(lbs.get(rg, name))
+        if _ensure_ssh_on_internal_lb(tc, internal):
+            tc.log().info("Updating Load Balancer %s", name)
+            internal = _as_dict(lbs.begin_create_or_update(rg, name, internal, **if_match(internal)).result())
+    except Exception as e:
+        tc.log().error("Failed checking and Updating Load Balancer with error: %s", e)
+        raise
+    return internal
+
+
+def _pool_ids(ipc: Resource) -> list[Resource]:
+    pools = _props(ipc).get("loadBalancerBackendAddressPools")
+    if pools is None:
+        pools = _props(ipc)["loadBalancerBackendAddressPools"] = []
+    return pools  # type: ignore[no-any-return]
+
+
+def _has(pools: list[Resource], pool_id: str) -> bool:
+    return any(_same_id(str(p.get("id", "")), pool_id) for p in pools)
+
+
+def _update_ilb_pools(tc: TaskContext, cluster: _Cluster, ipc: Resource, nic: str, n: str, lb_id: str) -> bool:
+    """Go's ``updateILBBackendPools``: the API pool, exactly its own SSH pool; True if changed."""
+    log = tc.log()
+    pools = _pool_ids(ipc)
+    updated = False
+    api = f"{lb_id}/backendAddressPools/{cluster.names['api_pool']}"
+    if not _has(pools, api):
+        log.info("Adding NIC %s to Internal Load Balancer API Address Pool %s", nic, api)
+        pools.append({"id": api})
+        updated = True
+    own = f"{lb_id}/backendAddressPools/ssh-{n}"
+    kept = []
+    for p in pools:
+        pid = str(p.get("id", ""))
+        if not _same_id(pid, own) and SSH_POOL.search(pid):
+            # Go's words: the SSH pool removed is logged as an "API Address Pool"
+            log.info("Removing NIC %s from Internal Load Balancer API Address Pool %s", nic, pid)
+            updated = True
+            continue
+        kept.append(p)
+    pools[:] = kept
+    if not _has(pools, own):
+        log.info("Adding NIC %s to Internal Load Balancer SSH Address Pool %s", nic, own)
+        pools.append({"id": own})
+        updated = True
+    return updated
+
+
+def _update_elb_pools(tc: TaskContext, cluster: _Cluster, ipc: Resource, nic: str) -> bool:
+    """Go's public load balancer part: GET it (per IP configuration, as Go does), add its pool."""
     if cluster.udr:
         tc.log().info("not updating external LB address pool assignment as this is a UDR cluster")
-    else:
-        public = _as_dict(lbs.get(rg, names["public_lb"]))
-        public_pool = [f"{public['id']}/backendAddressPools/{names['public_pool']}"]
+        return False
+    public = _as_dict(tc.load_balancers_client().get(cluster.resource_group, cluster.names["public_lb"]))
+    pool = f"{public['id']}/backendAddressPools/{cluster.names['public_pool']}"
+    pools = _pool_ids(ipc)
+    if _has(pools, pool):
+        return False
+    tc.log().info("Adding NIC %s to Public Load Balancer API Address Pool %s", nic, pool)
+    pools.append({"id": pool})
+    return True
 
-    def pools_of(n: str) -> list[str]:
-        return [f"{internal_pools}/{names['api_pool']}", f"{internal_pools}/ssh-{n}", *public_pool]
 
-    return pools_of
-
-
-def _fix_nic(
-    tc: TaskContext, cluster: _Cluster, nic: Resource, n: str, pools_of: Callable[[str], list[str]]
-) -> None:
-    """Delete a leftover master NIC, skip one outside the master subnet, or fix its pools."""
+def _delete_orphaned_nic(tc: TaskContext, cluster: _Cluster, nic: Resource) -> None:
+    """Go's ``deleteOrphanedNIC``: drop its IP configurations (one left, in the master subnet), then delete it."""
     log = tc.log()
     name = str(nic.get("name", ""))
+    interfaces = tc.interfaces_client()
+    _props(nic)["ipConfigurations"] = [{"name": name, "properties": {"subnet": {"id": cluster.master_subnet}}}]
+    try:
+        interfaces.begin_create_or_update(cluster.resource_group, name, nic, **if_match(nic)).result()
+    except Exception as e:
+        log.error("Removing IPConfigurations from NIC %s has failed with err %s", name, e)
+        raise
+    log.info("Deleting orphaned control plane machine NIC %s, not associated with any VM.", name)
+    try:
+        interfaces.begin_delete(cluster.resource_group, name).result()
+    except Exception:
+        log.error("Failed to delete orphaned NIC %s", name)
+        raise
+
+
+def _fix_nic(tc: TaskContext, cluster: _Cluster, nic: Resource, lb_id: str) -> None:
+    """Go's loop body of ``checkAndUpdateNICsInResourceGroup`` for one NIC."""
+    log = tc.log()
+    name = str(nic.get("name", ""))
+    log.info("Checking NIC %s", name)
+    match = MASTER_NIC.search(name)
+    if not match:
+        log.info("Skipping NIC %s, not associated with a control plane machine.", name)
+        return
     nic_props = _props(nic)
-    ip_configs = nic_props.get("ipConfigurations") or []
-    if not ip_configs:
-        raise TerminalError(f"network interface {name} has no IP configuration")
-    ip_props = _props(ip_configs[0])
-    subnet = str((ip_props.get("subnet") or {}).get("id", ""))
-    in_master_subnet = _same_id(subnet, cluster.master_subnet)
-
-    if not nic_props.get("virtualMachine") and in_master_subnet:
-        log.info("Deleting NIC %s: attached to no VM", name)
-        tc.interfaces_client().begin_delete(cluster.resource_group, name).result()
+    if not nic_props.get("virtualMachine"):
+        _delete_orphaned_nic(tc, cluster, nic)
         return
-    if not in_master_subnet:
-        log.info("Skipping NIC %s: not in the master subnet", name)
-        return
-
-    current = [str(p.get("id", "")) for p in ip_props.get("loadBalancerBackendAddressPools") or []]
-    wanted = _wanted_pools(current, n, pools_of(n))
-    if [p.lower() for p in wanted] == [p.lower() for p in current]:
-        return
-    ip_props["loadBalancerBackendAddressPools"] = [{"id": p} for p in wanted]
-    log.info("Updating Network Interface %s", name)
-    tc.interfaces_client().begin_create_or_update(cluster.resource_group, name, nic, **if_match(nic)).result()
+    updated = False
+    for ipc in nic_props.get("ipConfigurations") or []:
+        subnet = (_props(ipc).get("subnet") or {}).get("id")
+        # skipped only when the IP configuration names a subnet and it is another one
+        if subnet is not None and not _same_id(str(subnet), cluster.master_subnet):
+            log.info("Skipping NIC %s, NIC not in master subnet.", name)
+            return
+        updated = _update_ilb_pools(tc, cluster, ipc, name, match.group(2), lb_id) or updated
+        updated = _update_elb_pools(tc, cluster, ipc, name) or updated
+    if updated:
+        log.info("Updating Network Interface %s", name)
+        tc.interfaces_client().begin_create_or_update(cluster.resource_group, name, nic, **if_match(nic)).result()
 
 
 def fix_ssh(tc: TaskContext) -> None:
@@ -261,11 +318,18 @@ def fix_ssh(tc: TaskContext) -> None:
     tc = get_task_context(tc)
     cluster = _Cluster.of(tc)
     try:
-        pools_of = _load_balancer_pools(tc, cluster)
-        for nic in [_as_dict(x) for x in tc.interfaces_client().list(cluster.resource_group)]:
-            match = MASTER_NIC.fullmatch(str(nic.get("name", "")))
-            if match:
-                tc.log().info("Checking NIC %s", nic.get("name"))
-                _fix_nic(tc, cluster, nic, match.group(1), pools_of)
+        internal = _fix_internal_lb(tc, cluster)
+        rg = cluster.resource_group
+        try:
+            nics = [_as_dict(x) for x in tc.interfaces_client().list(rg)]
+        except Exception as e:
+            tc.log().error("Error getting network interfaces for resource group %s: %s", rg, e)
+            raise
+        if not nics:
+            raise TransientError(f"interfaces list call for resource group {rg} returned an empty result")
+        for nic in nics:
+            _fix_nic(tc, cluster, nic, internal["id"])
+    except TransientError:
+        raise
     except Exception as e:
         raise azure_error(e) from e
