@@ -107,6 +107,18 @@ BUILTIN_KINDS: tuple[KindInfo, ...] = (
         short_names=("cm",),
     ),
     KindInfo("apps/v1", "Deployment", "deployments", True, builtin=True, short_names=("deploy",)),
+    # what the ARO operator's deployer writes besides (pkg/operator/deploy/staticresources)
+    KindInfo("v1", "ServiceAccount", "serviceaccounts", True, has_status=False, generation=False, builtin=True,
+             short_names=("sa",)),
+    KindInfo("v1", "Service", "services", True, generation=False, builtin=True, short_names=("svc",)),
+    KindInfo("rbac.authorization.k8s.io/v1", "Role", "roles", True, has_status=False, generation=False,
+             builtin=True),
+    KindInfo("rbac.authorization.k8s.io/v1", "RoleBinding", "rolebindings", True, has_status=False,
+             generation=False, builtin=True),
+    KindInfo("rbac.authorization.k8s.io/v1", "ClusterRole", "clusterroles", False, has_status=False,
+             generation=False, builtin=True),
+    KindInfo("rbac.authorization.k8s.io/v1", "ClusterRoleBinding", "clusterrolebindings", False,
+             has_status=False, generation=False, builtin=True),
     KindInfo(
         "config.openshift.io/v1", "ClusterOperator", "clusteroperators", False, short_names=("co",)
     ),

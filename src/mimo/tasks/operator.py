@@ -1,6 +1,12 @@
-"""The ARO operator's tasks: flags update, version reset, update, and cluster object sync."""
+"""The ARO operator's tasks: flags update, version reset, update, and cluster object sync.
+
+``operator_version_reset`` and ``operator_update`` are Go's ``ResetOperatorVersion`` and
+``UpdateOperator`` (``pkg/mimo/tasks/operator.go``), step for step.
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 from mimo.api import MaintenanceManifest, OpenShiftClusterDocument
 from mimo.context import TaskContext
@@ -9,8 +15,8 @@ from mimo.steps.cluster.apiserver import ensure_api_server_is_up
 from mimo.steps.cluster.operator import (
     aro_operator_ready,
     aro_operator_running_desired_version,
+    deploy_operator_into_cluster,
     reset_operator_version,
-    roll_operator_deployments,
     sync_cluster_object,
     update_cluster_operator_flags,
 )
@@ -35,27 +41,32 @@ def update_operator_flags(
     run_steps(tc, [action(ensure_api_server_is_up), action(update_cluster_operator_flags)])
 
 
+def _deploy_and_wait() -> list[Any]:
+    """Go's DeployOperatorIntoCluster, the two waits (20 and 5 minutes, on the task's clock), SyncClusterObject.
+
+    The Cluster object is synchronised after the operator is updated, so that flag changes in
+    the same request apply only on the new operator (Go's comment in ``UpdateOperator``).
+    """
+    return [
+        action(deploy_operator_into_cluster),
+        condition(aro_operator_ready, OPERATOR_READY_TIMEOUT),
+        condition(aro_operator_running_desired_version, OPERATOR_VERSION_TIMEOUT),
+        action(sync_cluster_object),
+    ]
+
+
 def operator_version_reset(
     tc: TaskContext, manifest: MaintenanceManifest, cluster_doc: OpenShiftClusterDocument
 ) -> None:
-    """Clear the document's pinned operator version (the runtime default applies again)."""
-    run_steps(tc, [action(reset_operator_version)])
+    """Go's ``ResetOperatorVersion`` task: clear the pinned version, redeploy the operator, wait, sync."""
+    run_steps(tc, [action(reset_operator_version), *_deploy_and_wait()])
 
 
 def operator_update(
     tc: TaskContext, manifest: MaintenanceManifest, cluster_doc: OpenShiftClusterDocument
 ) -> None:
-    """Roll the operator to the desired version, wait until it runs, then sync the ``Cluster`` object."""
-    run_steps(
-        tc,
-        [
-            action(ensure_api_server_is_up),
-            action(roll_operator_deployments),
-            condition(aro_operator_ready, OPERATOR_READY_TIMEOUT),
-            condition(aro_operator_running_desired_version, OPERATOR_VERSION_TIMEOUT),
-            action(sync_cluster_object),
-        ],
-    )
+    """Go's ``UpdateOperator`` task: the operator deployer's update, the waits, then sync the ``Cluster`` object."""
+    run_steps(tc, _deploy_and_wait())
 
 
 def sync_cluster_object_task(

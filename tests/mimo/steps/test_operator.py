@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import base64
+import json
+import logging
 from typing import Any
 
 import pytest
@@ -9,6 +12,7 @@ from mimo.steps.cluster.operator import (
     DEFAULT_OPERATOR_VERSION,
     aro_operator_ready,
     aro_operator_running_desired_version,
+    deploy_operator_into_cluster,
     deployment_is_ready,
     desired_operator_version,
     operator_image,
@@ -256,6 +260,8 @@ def test_condition_read_errors_are_transient(operator_tc: Any, mimo_faults: Any,
 
 
 def test_deployment_readiness_rules() -> None:
+    """Go's ready.DeploymentIsReady (pkg/util/ready/ready.go): spec replicas (default 1) equal to available,
+    updated and status replicas, and the generation observed."""
     d = operator_deployment("aro-operator-master", replicas=2)
     d["metadata"]["generation"] = 1
     assert deployment_is_ready(d)
@@ -266,6 +272,8 @@ def test_deployment_readiness_rules() -> None:
     assert not deployment_is_ready(d)
     del d["spec"]["replicas"]
     d["status"] = {"observedGeneration": 2, "updatedReplicas": 1, "availableReplicas": 1}
+    assert not deployment_is_ready(d)  # status.replicas missing: 0 != 1
+    d["status"]["replicas"] = 1
     assert deployment_is_ready(d)
 
 
@@ -302,3 +310,73 @@ def test_sync_errors_are_transient(kube_tc: Any, fake_kube: Any, mimo_faults: An
     mimo_faults.inject("kube", "unavailable", match="clusters")
     with pytest.raises(TransientError):
         sync_cluster_object(kube_tc)
+
+
+# -- Go's DeployOperatorIntoCluster: the deployer's Update -------------------------------------------
+# pkg/mimo/steps/cluster/operator.go (DeployOperatorIntoCluster, WaitForAROOperatorReady) and
+# pkg/operator/deploy/deploy.go (Update, resources, IsReady), staticresources/ for the objects.
+
+
+def test_deploy_writes_what_go_s_deployer_update_ensures(operator_tc: Any, fake_kube: Any) -> None:
+    deploy_operator_into_cluster(operator_tc)
+    ns = fake_kube.get("v1", "Namespace", NS)
+    assert ns["metadata"]["labels"]["openshift.io/cluster-monitoring"] == "true"
+    assert ns["metadata"]["annotations"]["openshift.io/node-selector"] == ""
+    image = operator_image(operator_tc)
+    for role in ("master", "worker"):
+        d = _deployment(fake_kube, f"aro-operator-{role}")
+        assert d["metadata"]["labels"] == {"app": f"aro-operator-{role}", "version": DEFAULT_OPERATOR_VERSION}
+        pod = d["spec"]["template"]["spec"]
+        c = pod["containers"][0]
+        assert (c["name"], c["image"], c["command"], c["args"]) == ("aro-operator", image, ["aro"], ["operator", role])
+        assert pod["serviceAccountName"] == f"aro-operator-{role}"
+        assert pod["priorityClassName"] == "system-cluster-critical"
+        # cluster version 4.16 >= 4.11: SupportsPodSecurityAdmission
+        assert pod["securityContext"] == {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}}
+        assert fake_kube.get("v1", "ServiceAccount", f"aro-operator-{role}", NS) is not None
+    master = _deployment(fake_kube, "aro-operator-master")["spec"]["template"]["spec"]["containers"][0]
+    assert [e["name"] for e in master["env"]] == [
+        "AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET", "AZURE_TOKEN_CREDENTIALS", "AZURE_TENANT_ID"]
+    assert "env" not in _deployment(fake_kube, "aro-operator-worker")["spec"]["template"]["spec"]["containers"][0]
+    crb = fake_kube.get("rbac.authorization.k8s.io/v1", "ClusterRoleBinding", "aro-operator-master")
+    assert crb["roleRef"]["name"] == "cluster-admin"
+    rb = fake_kube.get("rbac.authorization.k8s.io/v1", "RoleBinding", "prometheus-k8s", NS)
+    assert rb["subjects"] == [{"kind": "ServiceAccount", "name": "prometheus-k8s", "namespace": "openshift-monitoring"}]
+    # pullsecret.Build(oc, ""): the registry profiles' auths
+    secret = fake_kube.get("v1", "Secret", "cluster", NS)
+    auth = base64.b64encode(b"token-mycluster:acr-token-password").decode()
+    assert json.loads(base64.b64decode(secret["data"][".dockerconfigjson"])) == {
+        "auths": {operator_tc.environment().acr_domain: {"auth": auth}}
+    }
+
+
+def test_deploy_twice_writes_nothing_the_second_time(operator_tc: Any, fake_kube: Any) -> None:
+    deploy_operator_into_cluster(operator_tc)
+    before = fake_kube.model.resource_version
+    deploy_operator_into_cluster(operator_tc)
+    assert fake_kube.model.resource_version == before
+
+
+def test_deploy_creates_missing_deployments(kube_tc: Any, fake_kube: Any) -> None:
+    """Go's Ensure creates what is missing: no 'not found' from the deployer."""
+    deploy_operator_into_cluster(kube_tc)
+    assert all(fake_kube.get("apps/v1", "Deployment", n, NS) is not None for n in DEPLOYMENTS)
+
+
+@pytest.mark.parametrize("kind", ["server_error", "throttle"])
+def test_deploy_errors_are_go_s_transient_failed_updating_operator(operator_tc: Any, mimo_faults: Any, kind: str) -> None:
+    mimo_faults.inject("kube", kind, match="PUT .*deployments")
+    with pytest.raises(TransientError, match="^TransientError: failed updating operator: "):
+        deploy_operator_into_cluster(operator_tc)
+
+
+def test_ready_logs_go_s_lines(operator_tc: Any, fake_kube: Any, caplog: pytest.LogCaptureFixture) -> None:
+    d = _deployment(fake_kube, "aro-operator-worker")
+    d["status"]["updatedReplicas"] = 0  # a rollout under way
+    fake_kube.add(d)
+    with caplog.at_level(logging.INFO):
+        assert aro_operator_ready(operator_tc) is False
+    lines = [r.getMessage() for r in caplog.records if r.name == "mimo.task"]
+    assert lines[0] == 'deployment "aro-operator-master" ok status is: true, err is: <nil>'
+    assert lines[1] == 'deployment "aro-operator-worker" ok status is: false, err is: <nil>'
+    assert lines[2].startswith('deployment "aro-operator-worker" status: {')

@@ -295,17 +295,24 @@ def test_fix_ssh_architecture_1_user_defined_routing(cluster: Any, mimo_replay: 
 # -- the operator's version --------------------------------------------------------------------
 
 
+@pytest.fixture
+def controller(cluster: Any) -> DeploymentController:
+    return DeploymentController(delay_seconds=150).install(cluster.kube)
+
+
 @pytest.mark.mimo_scenario(const.OPERATOR_VERSION_RESET_ID)
-def test_operator_version_reset(cluster: Any, mimo_replay: Any) -> None:
+def test_operator_version_reset(cluster: Any, controller: DeploymentController, mimo_replay: Any) -> None:
+    """Go's ResetOperatorVersion task (pkg/mimo/tasks/operator.go): clear the version, redeploy the operator,
+    wait for it to be ready and at the desired (now the default) version, then sync the Cluster object."""
     _pin_operator(cluster, "v20251201.2")
     outcome = mimo_replay(const.OPERATOR_VERSION_RESET_ID)
     assert outcome.state == ManifestState.COMPLETED
     assert cluster.cluster.properties.operator_version == ""
-
-
-@pytest.fixture
-def controller(cluster: Any) -> DeploymentController:
-    return DeploymentController(delay_seconds=150).install(cluster.kube)
+    for name in ("aro-operator-master", "aro-operator-worker"):
+        d = cluster.kube.get("apps/v1", "Deployment", name, NS)
+        assert d["metadata"]["labels"]["version"] == DEFAULT_OPERATOR_VERSION
+        assert d["status"]["observedGeneration"] == d["metadata"]["generation"]
+    assert cluster.kube.get(*ARO)["spec"]["operatorflags"] == cluster.cluster.properties.operator_flags
 
 
 @pytest.mark.mimo_scenario(const.OPERATOR_UPDATE_ID)
@@ -321,6 +328,20 @@ def test_operator_update(cluster: Any, controller: DeploymentController, mimo_re
     assert "operatorVersion" not in spec  # no such field in the ARO Cluster CRD
     assert spec["operatorflags"] == cluster.cluster.properties.operator_flags
     assert controller.completed, "the deployment controller never finished a rollout"
+    # the rest of Go's deployer Update (pkg/operator/deploy/deploy.go, staticresources/)
+    for api_version, kind, name, ns in [
+        ("v1", "Namespace", NS, None),
+        ("v1", "ServiceAccount", "aro-operator-master", NS),
+        ("v1", "ServiceAccount", "aro-operator-worker", NS),
+        ("v1", "Service", "aro-operator-master", NS),
+        ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding", "aro-operator-master", None),
+        ("rbac.authorization.k8s.io/v1", "ClusterRole", "aro-operator-worker", None),
+        ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding", "aro-operator-worker", None),
+        ("rbac.authorization.k8s.io/v1", "Role", "prometheus-k8s", NS),
+        ("rbac.authorization.k8s.io/v1", "RoleBinding", "prometheus-k8s", NS),
+        ("v1", "Secret", "cluster", NS),
+    ]:
+        assert cluster.kube.get(api_version, kind, name, ns) is not None, (kind, name)
 
 
 @pytest.mark.mimo_scenario(const.OPERATOR_UPDATE_ID)
@@ -374,8 +395,18 @@ def test_tls_cert_rotation_with_a_broken_bundle_fails_for_good(mimo_world: Any, 
 
 
 @pytest.mark.mimo_scenario(const.OPERATOR_UPDATE_ID)
-def test_operator_update_without_the_operator_fails_for_good(mimo_world: Any, mimo_replay: Any) -> None:
-    mimo_world.kube.add(*[o for o in cluster_objects() if o["kind"] != "Deployment"])
+def test_operator_update_to_a_version_that_is_no_image_tag_fails_for_good(cluster: Any, mimo_replay: Any) -> None:
+    _pin_operator(cluster, "not a tag!")
     outcome = mimo_replay(const.OPERATOR_UPDATE_ID)
     assert outcome.baseline.state == ManifestState.FAILED
     assert outcome.state in (ManifestState.FAILED, ManifestState.RETRIES_EXCEEDED)
+
+
+@pytest.mark.mimo_scenario(const.OPERATOR_UPDATE_ID)
+def test_operator_update_installs_a_missing_operator(mimo_world: Any, mimo_replay: Any) -> None:
+    """Go's deployer Ensures every object: a cluster without the operator Deployments gets them."""
+    mimo_world.kube.add(*[o for o in cluster_objects() if o["kind"] != "Deployment"])
+    DeploymentController(delay_seconds=150).install(mimo_world.kube)
+    outcome = mimo_replay(const.OPERATOR_UPDATE_ID)
+    assert outcome.state == ManifestState.COMPLETED
+    assert mimo_world.kube.get("apps/v1", "Deployment", "aro-operator-worker", NS) is not None

@@ -69,33 +69,41 @@ def modify(
     return wrote
 
 
+def create_or_get(helper: KubeHelper, desired: Obj) -> Obj | None:
+    """Create ``desired`` when it does not exist (``None``), else return the stored object."""
+    from mimo.kube import is_already_exists
+
+    meta = desired["metadata"]
+    args = (desired["apiVersion"], desired["kind"], meta["name"], meta.get("namespace"))
+    current = get_or_none(helper, *args)
+    if current is not None:
+        return current
+    try:
+        helper.create(copy.deepcopy(desired))
+        return None
+    except Exception as e:
+        if not is_already_exists(e):
+            raise
+    # our earlier create landed but its answer was lost, or another writer came first
+    return helper.get_one(*args)
+
+
 def ensure(helper: KubeHelper, desired: Obj, fields: tuple[str, ...] = ("data",)) -> bool:
     """Create ``desired``, or update the top-level ``fields`` of the existing object to match.
 
     Returns whether it wrote.
     """
-    from mimo.kube import is_already_exists, retry_on_conflict
+    from mimo.kube import retry_on_conflict
 
-    api_version = desired["apiVersion"]
-    kind = desired["kind"]
-    meta = desired["metadata"]
-    name, namespace = meta["name"], meta.get("namespace")
     wrote = False
 
     def attempt() -> None:
         nonlocal wrote
         wrote = False
-        current = get_or_none(helper, api_version, kind, name, namespace)
+        current = create_or_get(helper, desired)
         if current is None:
-            try:
-                helper.create(copy.deepcopy(desired))
-                wrote = True
-                return
-            except Exception as e:
-                if not is_already_exists(e):
-                    raise
-            # our earlier create landed but its answer was lost, or another writer came first
-            current = helper.get_one(api_version, kind, name, namespace)
+            wrote = True
+            return
         updated = copy.deepcopy(current)
         for f in fields:
             if f in desired:

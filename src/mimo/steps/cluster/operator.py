@@ -14,13 +14,14 @@ also carries the label ``version: <version>``.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from mimo.api import OpenShiftClusterDocument
 from mimo.context import TaskContext, get_task_context
-from mimo.errors import TerminalError
+from mimo.errors import MIMOError, TerminalError, TransientError
 from mimo.runner import StepFunc
 from mimo.steps.cluster import objects
 from mimo.steps.errors import kube_error, store_error
@@ -37,6 +38,7 @@ __all__ = [
     "set_operator_flags",
     "reset_operator_version",
     "roll_operator_deployments",
+    "deploy_operator_into_cluster",
     "aro_operator_ready",
     "aro_operator_running_desired_version",
     "sync_cluster_object",
@@ -149,7 +151,7 @@ def reset_operator_version(tc: TaskContext) -> None:
 
 
 def deployment_is_ready(deployment: dict[str, Any]) -> bool:
-    """Rolled out: the controller saw this generation and every replica is updated and available."""
+    """Go's ``ready.DeploymentIsReady``: this generation observed, every replica there, updated and available."""
     spec_replicas = (deployment.get("spec") or {}).get("replicas")
     replicas = 1 if spec_replicas is None else int(spec_replicas)
     status = deployment.get("status") or {}
@@ -158,6 +160,7 @@ def deployment_is_ready(deployment: dict[str, Any]) -> bool:
         status.get("observedGeneration") == generation
         and int(status.get("updatedReplicas") or 0) == replicas
         and int(status.get("availableReplicas") or 0) == replicas
+        and int(status.get("replicas") or 0) == replicas
     )
 
 
@@ -203,6 +206,32 @@ def roll_operator_deployments(tc: TaskContext) -> None:
         raise kube_error(e) from e
 
 
+def deploy_operator_into_cluster(tc: TaskContext) -> None:
+    """Go's ``DeployOperatorIntoCluster``: the operator deployer's ``Update`` (see :mod:`.deployer`).
+
+    Every object of the operator's static resources and its pull secret is created or brought
+    to what the deployer writes, the Deployments at the desired version's image. As Go, any
+    failure is ``TransientError: failed updating operator: …`` (a version that cannot be an
+    image tag stays terminal).
+    """
+    from mimo.steps.cluster.deployer import ensure, operator_resources
+
+    tc = get_task_context(tc)
+    version = desired_operator_version(tc)
+    image = operator_image(tc)
+    try:
+        helper = tc.client_helper()
+        for obj in operator_resources(tc, image, version):
+            if ensure(helper, obj):
+                meta = obj["metadata"]
+                where = f"{meta['namespace']}/" if meta.get("namespace") else ""
+                tc.log().info("ensured %s %s%s", obj["kind"], where, meta["name"])
+    except MIMOError:
+        raise
+    except Exception as e:
+        raise TransientError(f"failed updating operator: {e}") from e
+
+
 def _operator_deployments(tc: TaskContext) -> list[dict[str, Any] | None]:
     """Both operator Deployments, ``None`` for one that does not exist."""
     try:
@@ -216,9 +245,25 @@ def _operator_deployments(tc: TaskContext) -> list[dict[str, Any] | None]:
 
 
 def aro_operator_ready(tc: TaskContext) -> bool:
-    """Condition: both operator Deployments exist and are rolled out."""
+    """Condition, Go's ``deploy.Operator.IsReady``: both operator Deployments exist and are rolled out.
+
+    Logs Go's lines: ``deployment "aro-operator-master" ok status is: true, err is: <nil>`` for each,
+    and the status of one that is not ready.
+    """
     tc = get_task_context(tc)
-    return all(d is not None and deployment_is_ready(d) for d in _operator_deployments(tc))
+    try:
+        deployments = _operator_deployments(tc)
+    except MIMOError as e:
+        raise TransientError(f"error when checking Operator readiness: {e.cause_text}") from e
+    ok_all = True
+    for name, d in zip(OPERATOR_DEPLOYMENTS, deployments, strict=True):
+        ok = d is not None and deployment_is_ready(d)
+        tc.log().info('deployment "%s" ok status is: %s, err is: <nil>', name, "true" if ok else "false")
+        ok_all = ok_all and ok
+        if not ok and d is not None:
+            status = json.dumps(d.get("status") or {}, separators=(",", ":"), sort_keys=True)
+            tc.log().info('deployment "%s" status: %s', name, status)
+    return ok_all
 
 
 def aro_operator_running_desired_version(tc: TaskContext) -> bool:
@@ -226,7 +271,11 @@ def aro_operator_running_desired_version(tc: TaskContext) -> bool:
     tc = get_task_context(tc)
     version = desired_operator_version(tc)
     image = operator_image(tc)
-    for d in _operator_deployments(tc):
+    try:
+        deployments = _operator_deployments(tc)
+    except MIMOError as e:
+        raise TransientError(f"error when checking if Operator is desired version: {e.cause_text}") from e
+    for d in deployments:
         if d is None:
             return False
         labels = (d.get("metadata") or {}).get("labels") or {}
