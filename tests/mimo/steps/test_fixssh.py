@@ -209,12 +209,13 @@ def test_without_azure_wired_the_error_names_the_missing_call(fake_task_context:
 # -- Go's TestFixSSH (pkg/mimo/steps/cluster/fixssh_test.go) and FixSSH (pkg/cluster/fixssh.go) -------------
 
 
-def _go_nic(name: str) -> dict[str, Any]:
-    """Go's genInt: one IP configuration whose subnet has a name and no ID, a VM attached, no pools."""
-    body = nic(SUB, RG, name, "", [])
+def _go_nic(name: str) -> list[dict[str, Any]]:
+    """Go's genInt: one IP configuration whose subnet has a name and no ID, a VM attached, no pools
+    (the NIC and the VM that lists it)."""
+    body, vm = nic(SUB, RG, name, "", [])
     body["properties"]["ipConfigurations"][0]["properties"]["subnet"] = {"name": "subnetID"}
     del body["properties"]["ipConfigurations"][0]["properties"]["loadBalancerBackendAddressPools"]
-    return body
+    return [body, vm]
 
 
 def test_go_normal_v2_case_with_its_log_lines(fake_task_context: Any, fake_azure: Any,
@@ -226,7 +227,7 @@ def test_go_normal_v2_case_with_its_log_lines(fake_task_context: Any, fake_azure
     # Go's mock LB has no pools at all; a real (and the fake) Azure refuses a NIC naming a pool that does not
     # exist, so the world has the API pool the installer creates: the log lines are the same
     ilb = load_balancer(SUB, RG, "infraID-internal", ["infraID"])
-    put_all(fake_azure, [ilb, *[_go_nic(f"infraID-master{i}-nic") for i in range(3)]])
+    put_all(fake_azure, [ilb, *[r for i in range(3) for r in _go_nic(f"infraID-master{i}-nic")]])
     with caplog.at_level(logging.INFO):
         fix_ssh(tc.with_azure(fake_azure))
     lb = ilb["id"]
