@@ -11,7 +11,7 @@ from mimo.api import NetworkProfile
 from mimo.steps.azure.fixssh import fix_ssh, load_balancer_names
 from pytest_mimo import defaults
 
-from .builders import load_balancer, master_network, nic, put_all, rg_id
+from .builders import load_balancer, master_network, nic, put_all, rg_id, virtual_network
 
 SUB = defaults.SUBSCRIPTION_ID
 RG = defaults.CLUSTER_RESOURCE_GROUP
@@ -209,11 +209,11 @@ def test_without_azure_wired_the_error_names_the_missing_call(fake_task_context:
 # -- Go's TestFixSSH (pkg/mimo/steps/cluster/fixssh_test.go) and FixSSH (pkg/cluster/fixssh.go) -------------
 
 
-def _go_nic(name: str) -> list[dict[str, Any]]:
-    """Go's genInt: one IP configuration whose subnet has a name and no ID, a VM attached, no pools
-    (the NIC and the VM that lists it)."""
-    body, vm = nic(SUB, RG, name, "", [])
-    body["properties"]["ipConfigurations"][0]["properties"]["subnet"] = {"name": "subnetID"}
+def _go_nic(name: str, subnet: str) -> list[dict[str, Any]]:
+    """Go's genInt: one IP configuration, a VM attached, no pools (the NIC and the VM that lists it).
+    Go's mock subnet has a name and no ID; Azure (and the fake) refuse such a NIC PUT
+    (MissingJsonReferenceId), so here the subnet is the master subnet: the lines are the same."""
+    body, vm = nic(SUB, RG, name, subnet, [])
     del body["properties"]["ipConfigurations"][0]["properties"]["loadBalancerBackendAddressPools"]
     return [body, vm]
 
@@ -227,7 +227,9 @@ def test_go_normal_v2_case_with_its_log_lines(fake_task_context: Any, fake_azure
     # Go's mock LB has no pools at all; a real (and the fake) Azure refuses a NIC naming a pool that does not
     # exist, so the world has the API pool the installer creates: the log lines are the same
     ilb = load_balancer(SUB, RG, "infraID-internal", ["infraID"])
-    put_all(fake_azure, [ilb, *[r for i in range(3) for r in _go_nic(f"infraID-master{i}-nic")]])
+    subnet = tc.get_openshift_cluster_properties().master_profile.subnet_id
+    put_all(fake_azure, [ilb, *[r for i in range(3) for r in _go_nic(f"infraID-master{i}-nic", subnet)],
+                          virtual_network([subnet])])
     with caplog.at_level(logging.INFO):
         fix_ssh(tc.with_azure(fake_azure))
     lb = ilb["id"]
