@@ -57,8 +57,12 @@ def secret(name: str = "s", ns: str = "openshift-config", **data: str) -> dict[s
     }
 
 
+#: when a condition last changed (the ClusterOperator CRD requires it)
+SINCE = "2026-01-01T00:00:00Z"
+
+
 def cluster_operator(name: str = "kube-apiserver", **status: str) -> dict[str, Any]:
-    conditions = [{"type": t, "status": s} for t, s in status.items()]
+    conditions = [{"type": t, "status": s, "lastTransitionTime": SINCE} for t, s in status.items()]
     return {
         "apiVersion": "config.openshift.io/v1",
         "kind": "ClusterOperator",
@@ -66,6 +70,15 @@ def cluster_operator(name: str = "kube-apiserver", **status: str) -> dict[str, A
         "spec": {},
         "status": {"conditions": conditions},
     }
+
+
+ARO = ("aro.openshift.io/v1alpha1", "Cluster")
+
+
+def aro_cluster(**spec: Any) -> dict[str, Any]:
+    """The ARO operator's Cluster object: a custom resource whose spec has fields to change
+    (the ClusterOperator CRD's spec names none, so a real server prunes whatever it is given)."""
+    return {"apiVersion": ARO[0], "kind": ARO[1], "metadata": {"name": "cluster"}, "spec": spec}
 
 
 def status_of(e: BaseException) -> dict[str, Any]:
@@ -80,7 +93,9 @@ def status_of(e: BaseException) -> dict[str, Any]:
 def test_get_one_cluster_scoped_and_namespaced(kube: FakeKube, helper: KubeHelper) -> None:
     kube.add(cluster_operator(Available="True"), secret("tls", a="b"))
     co = helper.get_one(*CO, "kube-apiserver")
-    assert co["status"]["conditions"] == [{"type": "Available", "status": "True"}]
+    assert co["status"]["conditions"] == [
+        {"type": "Available", "status": "True", "lastTransitionTime": SINCE}
+    ]
     assert co["kind"] == "ClusterOperator" and co["metadata"]["uid"]
     s = helper.get_one("v1", "Secret", "tls", "openshift-config")
     assert s["data"] == {"a": "Yg=="} and "stringData" not in s
@@ -194,10 +209,9 @@ def test_update_changes_resource_version_and_noop_does_not(helper: KubeHelper) -
 
 def test_update_with_stale_resource_version_is_conflict(helper: KubeHelper) -> None:
     co = helper.create(cluster_operator())
-    fresh = dict(co, spec={"x": 1})
-    helper.update(fresh)
+    helper.update(dict(co, metadata={**co["metadata"], "labels": {"x": "1"}}))
     with pytest.raises(ConflictError) as ei:
-        helper.update(dict(co, spec={"x": 2}))
+        helper.update(dict(co, metadata={**co["metadata"], "labels": {"x": "2"}}))
     assert is_conflict(ei.value) and not is_already_exists(ei.value) and is_transient(ei.value)
     assert status_of(ei.value)["message"] == (
         'Operation cannot be fulfilled on clusteroperators.config.openshift.io "kube-apiserver": '
@@ -220,11 +234,11 @@ def test_custom_resource_update_needs_a_resource_version(helper: KubeHelper) -> 
 def test_generation_bumps_on_spec_only_and_status_is_a_subresource(
     kube: FakeKube, helper: KubeHelper
 ) -> None:
-    co = helper.create(cluster_operator())
+    co = helper.create(aro_cluster())
     co["metadata"]["labels"] = {"a": "b"}
     co = helper.update(co)
     assert co["metadata"]["generation"] == 1  # metadata change
-    co["spec"] = {"x": 1}
+    co["spec"] = {"domain": "example.com"}
     co["status"] = {"conditions": [{"type": "Available", "status": "True"}]}
     co = helper.update(co)
     assert co["metadata"]["generation"] == 2
@@ -240,11 +254,12 @@ def test_generation_bumps_on_spec_only_and_status_is_a_subresource(
 
 
 def test_merge_patch(kube: FakeKube, helper: KubeHelper) -> None:
-    kube.add({**cluster_operator(), "spec": {"a": 1, "b": {"c": 2, "d": 3}}})
-    out = helper.patch(*CO, "kube-apiserver", {"spec": {"a": None, "b": {"c": 5}, "l": [1]}})
-    assert out["spec"] == {"b": {"c": 5, "d": 3}, "l": [1]}
+    kube.add(aro_cluster(domain="a.example", operatorflags={"c": "2", "d": "3"}))
+    patch = {"spec": {"domain": None, "operatorflags": {"c": "5"}, "gatewayDomains": ["g"]}}
+    out = helper.patch(*ARO, "cluster", patch)
+    assert out["spec"] == {"operatorflags": {"c": "5", "d": "3"}, "gatewayDomains": ["g"]}
     assert out["metadata"]["generation"] == 2
-    assert kube.get(*CO, "kube-apiserver")["spec"] == out["spec"]  # type: ignore[index]
+    assert kube.get(*ARO, "cluster")["spec"] == out["spec"]  # type: ignore[index]
     with pytest.raises(NotFoundError):
         helper.patch(*CO, "ghost", {"spec": {}})
     s = helper.create(secret("s", a="1"))
@@ -254,17 +269,14 @@ def test_merge_patch(kube: FakeKube, helper: KubeHelper) -> None:
 
 
 def test_json_patch(kube: FakeKube, helper: KubeHelper) -> None:
-    kube.add({**cluster_operator(), "spec": {"flags": {"a": "1"}}})
-    out = helper.json_patch(
-        *CO, "kube-apiserver", [{"op": "replace", "path": "/spec/flags", "value": {"b": "2"}}]
-    )
-    assert out["spec"] == {"flags": {"b": "2"}}
+    kube.add(aro_cluster(operatorflags={"a": "1"}))
+    flags = "/spec/operatorflags"
+    out = helper.json_patch(*ARO, "cluster", [{"op": "replace", "path": flags, "value": {"b": "2"}}])
+    assert out["spec"] == {"operatorflags": {"b": "2"}}
     with pytest.raises(UnprocessibleEntityError):
-        helper.json_patch(
-            *CO, "kube-apiserver", [{"op": "test", "path": "/spec/flags/b", "value": "3"}]
-        )
+        helper.json_patch(*ARO, "cluster", [{"op": "test", "path": f"{flags}/b", "value": "3"}])
     with pytest.raises(TypeError, match="list of operations"):
-        helper.json_patch(*CO, "kube-apiserver", {"op": "add"})  # type: ignore[arg-type]
+        helper.json_patch(*ARO, "cluster", {"op": "add"})  # type: ignore[arg-type]
 
 
 def test_delete(kube: FakeKube, helper: KubeHelper) -> None:
@@ -290,11 +302,10 @@ def test_ensure_creates_then_updates_carrying_the_live_resource_version(
     rv = kube.get("v1", "Secret", "a", "openshift-config")["metadata"]["resourceVersion"]  # type: ignore[index]
     helper.ensure(secret("a", x="1"))  # same content: a no-op
     assert kube.get("v1", "Secret", "a", "openshift-config")["metadata"]["resourceVersion"] == rv  # type: ignore[index]
-    kube.add(cluster_operator())
-    desired = cluster_operator()
-    desired["spec"] = {"wanted": True}
+    kube.add(aro_cluster())
+    desired = aro_cluster(domain="wanted.example")
     helper.ensure(desired)  # a custom resource needs the live resourceVersion, which ensure carries
-    assert kube.get(*CO, "kube-apiserver")["spec"] == {"wanted": True}  # type: ignore[index]
+    assert kube.get(*ARO, "cluster")["spec"] == {"domain": "wanted.example"}  # type: ignore[index]
     helper.ensure(secret("a", x="2"))
     assert kube.get("v1", "Secret", "a", "openshift-config")["data"] == {"x": "Mg=="}  # type: ignore[index]
 
@@ -303,34 +314,34 @@ def test_ensure_creates_then_updates_carrying_the_live_resource_version(
 
 
 def test_two_writers_race_one_gets_conflict(kube: FakeKube) -> None:
-    kube.add(cluster_operator())
+    kube.add(aro_cluster())
     a = KubeHelper.from_kubeconfig(kube.kubeconfig())
     b = kube.client_helper()
-    mine, theirs = a.get_one(*CO, "kube-apiserver"), b.get_one(*CO, "kube-apiserver")
-    mine["spec"] = {"writer": "a"}
-    theirs["spec"] = {"writer": "b"}
+    mine, theirs = a.get_one(*ARO, "cluster"), b.get_one(*ARO, "cluster")
+    mine["spec"] = {"domain": "a.example"}
+    theirs["spec"] = {"domain": "b.example"}
     a.update(mine)
     with pytest.raises(ConflictError) as ei:
         b.update(theirs)
     assert is_conflict(ei.value)
-    assert kube.get(*CO, "kube-apiserver")["spec"] == {"writer": "a"}  # type: ignore[index]
+    assert kube.get(*ARO, "cluster")["spec"] == {"domain": "a.example"}  # type: ignore[index]
 
 
 def test_retry_on_conflict_wins_the_race(kube: FakeKube, helper: KubeHelper) -> None:
-    kube.add(cluster_operator())
+    kube.add(aro_cluster())
     calls = []
 
     def set_flag() -> dict[str, Any]:
-        co = helper.get_one(*CO, "kube-apiserver")
-        calls.append(co["metadata"]["resourceVersion"])
+        c = helper.get_one(*ARO, "cluster")
+        calls.append(c["metadata"]["resourceVersion"])
         if len(calls) == 1:  # another writer slips in between our read and our write
-            kube.add({**kube.get(*CO, "kube-apiserver"), "spec": {"other": 1}})  # type: ignore[dict-item]
-        co["spec"] = {**co["spec"], "flag": True}
-        return helper.update(co)
+            kube.add({**kube.get(*ARO, "cluster"), "spec": {"domain": "other.example"}})  # type: ignore[dict-item]
+        c["spec"] = {**c["spec"], "operatorflags": {"flag": "true"}}
+        return helper.update(c)
 
     out = retry_on_conflict(set_flag)
     assert len(calls) == 2 and calls[0] != calls[1]
-    assert out["spec"] == {"other": 1, "flag": True}
+    assert out["spec"] == {"domain": "other.example", "operatorflags": {"flag": "true"}}
 
 
 def test_retry_on_conflict_does_not_retry_already_exists_or_other_errors(
@@ -511,10 +522,10 @@ def test_lost_response_on_update_and_delete(kube: FakeKube, helper: KubeHelper) 
     kube.add(cluster_operator())
     co = helper.get_one(*CO, "kube-apiserver")
     kube.fault_hook = once("lost_response", "update")
-    co["spec"] = {"x": 1}
+    co["metadata"]["labels"] = {"x": "1"}
     with pytest.raises(urllib3.exceptions.ProtocolError):
         helper.update(co)
-    assert kube.get(*CO, "kube-apiserver")["spec"] == {"x": 1}  # type: ignore[index]
+    assert kube.get(*CO, "kube-apiserver")["metadata"]["labels"] == {"x": "1"}  # type: ignore[index]
     kube.fault_hook = once("lost_response", "delete")
     with pytest.raises(urllib3.exceptions.ProtocolError):
         helper.delete(*CO, "kube-apiserver")

@@ -393,18 +393,25 @@ def two_steps(first, second):
     return task
 
 
+#: when the seeded conditions last changed
+SINCE = "2026-01-01T00:00:00Z"
+
+
 def seed_world(world) -> None:
     """The objects the planted tasks read."""
     world.kube.add(
         {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "openshift-config"}},
         {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "runs", "namespace": "openshift-config"},
          "data": {"runs": ""}},
+        # the ClusterOperator CRD requires spec and each condition's lastTransitionTime
         {"apiVersion": "config.openshift.io/v1", "kind": "ClusterOperator", "metadata": {"name": "kube-apiserver"},
-         "status": {"conditions": [{"type": "Available", "status": "True"},
-                                   {"type": "Progressing", "status": "False"}]}},
+         "spec": {}, "status": {"conditions": [
+             {"type": "Available", "status": "True", "lastTransitionTime": SINCE},
+             {"type": "Progressing", "status": "False", "lastTransitionTime": SINCE}]}},
         {"apiVersion": "config.openshift.io/v1", "kind": "ClusterOperator", "metadata": {"name": "etcd"},
-         "status": {"conditions": [{"type": "Available", "status": "True"},
-                                   {"type": "Progressing", "status": "True"}]}},
+         "spec": {}, "status": {"conditions": [
+             {"type": "Available", "status": "True", "lastTransitionTime": SINCE},
+             {"type": "Progressing", "status": "True", "lastTransitionTime": SINCE}]}},
     )
     world.kube.add({"apiVersion": "config.openshift.io/v1", "kind": "APIServer", "metadata": {"name": "cluster"},
                     "spec": {}})

@@ -12,7 +12,7 @@ def test_fake_kube_fixture_serves_the_production_helper(pytester):
         """
         def test_kube(fake_kube, fake_task_context):
             fake_kube.add({"apiVersion": "config.openshift.io/v1", "kind": "ClusterOperator",
-                           "metadata": {"name": "kube-apiserver"}})
+                           "metadata": {"name": "kube-apiserver"}, "spec": {}})
             tc = fake_task_context.with_kube(fake_kube)
             co = tc.client_helper().get_one("config.openshift.io/v1", "ClusterOperator", "kube-apiserver")
             assert co["metadata"]["name"] == "kube-apiserver"
@@ -101,7 +101,7 @@ def test_mimo_faults_marker_same_seed_same_trace(pytester):
         @pytest.mark.mimo_faults(rate=0.5, kinds=["throttle", "server_error"], seed=11)
         def test_trace(fake_kube, mimo_faults):
             fake_kube.add({"apiVersion": "config.openshift.io/v1", "kind": "ClusterOperator",
-                           "metadata": {"name": "kube-apiserver"}})
+                           "metadata": {"name": "kube-apiserver"}, "spec": {}})
             h = fake_kube.client_helper()
             for _ in range(20):
                 try:

@@ -9,8 +9,13 @@
    built-in kinds get their defaulters (:mod:`.defaulting`).
 2. **validate** (:func:`validate`): object metadata and the kind's rules
    (:mod:`.validation`), the CRD schema for custom resources (:mod:`.structural`, with
-   ratcheting on update: an error on a value the update did not change is not reported,
-   as ``CRDValidationRatcheting``, on by default since 1.30, does) → 422 ``Invalid``.
+   ratcheting on update: a value the update did not change is not validated, as
+   ``CRDValidationRatcheting``, on by default since 1.30, does) → 422 ``Invalid``.
+
+A patch (``decode_patched``) is decoded after it is applied, and its errors are the
+patch handler's: a patched object that does not decode, or has unknown fields under
+``Strict``, is a 422 ``Invalid`` on the field ``patch`` with no kind and no name
+(``handlers/patch.go``, ``jsonPatcher.applyPatchToCurrentObject``).
 
 The HTTP layer passes :class:`WriteOptions` from the query; the Python side
 (``FakeKube.add``) uses ``Strict`` so a scenario's typo fails loudly, and
@@ -19,17 +24,26 @@ The HTTP layer passes :class:`WriteOptions` from the query; the Python side
 
 from __future__ import annotations
 
-import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import defaulting, structural, validation
 from .decoding import DecodeError, decode_value
-from .fielderrors import FieldError, invalid_error, not_supported
-from .models import ApiError, KindInfo
+from .fielderrors import invalid, invalid_error, not_supported
 from .schemas import schema_for
 
-__all__ = ["WriteOptions", "decode", "validate", "check_options", "warning_header"]
+if TYPE_CHECKING:  # models calls into this module: no import cycle at run time
+    from .models import ApiError, KindInfo
+
+__all__ = [
+    "WriteOptions",
+    "decode",
+    "decode_patched",
+    "validate",
+    "check_options",
+    "warning_headers",
+]
 
 Obj = dict[str, Any]
 
@@ -52,6 +66,8 @@ def check_options(options_kind: str, field_validation: str | None) -> str:
     422 on ``<Kind>Options.meta.k8s.io ""``; returns the directive (empty means ``Warn``)."""
     value = field_validation or ""
     if value not in FIELD_VALIDATIONS:
+        from .models import ApiError
+
         err = not_supported("fieldValidation", value, list(FIELD_VALIDATIONS))
         raise ApiError(
             422,
@@ -68,58 +84,74 @@ def check_options(options_kind: str, field_validation: str | None) -> str:
 
 def _cannot_handle(info: KindInfo, detail: str) -> ApiError:
     """``transformDecodeError``: 400 BadRequest naming the kind and version."""
+    from .models import ApiError
+
     return ApiError.bad_request(
         f'{info.kind} in version "{info.version}" cannot be handled as a {info.kind}: {detail}'
     )
 
 
-def decode(info: KindInfo, obj: Obj, options: WriteOptions) -> None:
-    """Decode, prune and default ``obj`` in place (see the module docstring)."""
-    if not options.validate:
-        return
+def _decode(info: KindInfo, obj: Obj, stored: Obj | None) -> list[str]:
+    """Decode, prune and default ``obj`` in place; the strict errors (unknown fields).
+
+    Raises :class:`DecodeError` for a body that does not decode into the kind. ``stored``
+    (an update's current object, or None) only spares walking parts that are the same JSON."""
     node = schema_for(info.api_version, info.kind)
     if node is None:
-        return
-    try:
-        _, unknown = decode_value(node, obj)
-    except DecodeError as e:
-        raise _cannot_handle(info, str(e)) from None
-    if unknown:
-        messages = [f'unknown field "{p}"' for p in unknown]
-        if options.field_validation == "Strict":
-            raise _cannot_handle(info, "strict decoding error: " + ", ".join(messages))
-        if options.field_validation == "Warn":
-            options.warnings.extend(messages)
+        return []
+    _, unknown = decode_value(node, obj, "", stored)
     if not node.crd:
         defaulting.default(info.api_version, info.kind, obj)
+    return [f'unknown field "{p}"' for p in unknown]
 
 
-_PATH_TOKEN = re.compile(r"([^.\[\]]+)|\[([^\]]*)\]")
+def _strict(messages: list[str]) -> str:
+    """``runtime.NewStrictDecodingError(errs).Error()``."""
+    return "strict decoding error: " + ", ".join(messages)
 
 
-def _at(obj: Any, path: str) -> tuple[bool, Any]:
-    """The value at a ``field.Path`` string (``spec.items[0].name``, ``data[key]``)."""
-    cur = obj
-    for name, index in _PATH_TOKEN.findall(path):
-        key = name or index
-        if isinstance(cur, dict) and key in cur:
-            cur = cur[key]
-        elif isinstance(cur, list) and key.isdigit() and int(key) < len(cur):
-            cur = cur[int(key)]
-        else:
-            return False, None
-    return True, cur
+def _decode_or(
+    info: KindInfo,
+    obj: Obj,
+    options: WriteOptions,
+    stored: Obj | None,
+    refuse: Callable[[str], ApiError],
+) -> None:
+    """Decode ``obj``; a decode error, or unknown fields under ``Strict``, raise ``refuse(text)``;
+    under ``Warn`` the unknown fields become the request's warnings."""
+    if not options.validate:
+        return
+    try:
+        unknown = _decode(info, obj, stored)
+    except DecodeError as e:
+        raise refuse(str(e)) from None
+    if unknown:
+        if options.field_validation == "Strict":
+            raise refuse(_strict(unknown))
+        if options.field_validation == "Warn":
+            options.warnings.extend(unknown)
 
 
-def _ratchet(errors: list[FieldError], obj: Obj, old: Obj) -> list[FieldError]:
-    kept = []
-    for e in errors:
-        found, new_value = _at(obj, e.field)
-        old_found, old_value = _at(old, e.field)
-        if found == old_found and new_value == old_value:
-            continue  # unchanged by this update
-        kept.append(e)
-    return kept
+def decode(info: KindInfo, obj: Obj, options: WriteOptions, stored: Obj | None = None) -> None:
+    """A create or update body: decode, prune and default ``obj`` in place (see the module
+    docstring); 400 ``… cannot be handled as a <Kind>: …`` as ``transformDecodeError``."""
+    _decode_or(info, obj, options, stored, lambda detail: _cannot_handle(info, detail))
+
+
+def decode_patched(
+    info: KindInfo, obj: Obj, options: WriteOptions, patched: Obj, stored: Obj | None = None
+) -> None:
+    """A patched object (JSON or merge patch applied) decoded in place as ``patch.go`` does:
+    ``errors.NewInvalid(schema.GroupKind{}, "", {field.Invalid("patch", <patched JSON>, …)})``,
+    ``patched`` being the object as the patch left it, before decoding."""
+
+    def refuse(detail: str) -> ApiError:
+        import json
+
+        text = json.dumps(patched, separators=(",", ":"))
+        return invalid_error(None, "", [invalid("patch", text, detail)])
+
+    _decode_or(info, obj, options, stored, refuse)
 
 
 def validate(info: KindInfo, obj: Obj, old: Obj | None, options: WriteOptions) -> None:
@@ -132,17 +164,16 @@ def validate(info: KindInfo, obj: Obj, old: Obj | None, options: WriteOptions) -
         errors = validation.validate_update(info, obj, old)
     node = schema_for(info.api_version, info.kind)
     if node is not None and node.crd:
-        schema_errors = structural.validate(node, obj)
-        if old is not None and schema_errors:
-            schema_errors = _ratchet(schema_errors, obj, old)
-        errors.extend(schema_errors)
+        errors.extend(structural.validate(node, obj) if old is None else structural.validate(node, obj, old=old))
     if errors:
         name = (obj.get("metadata") or {}).get("name") or ""
         raise invalid_error(info, name, errors)
 
 
-def warning_header(warnings: list[str]) -> str:
-    """The ``Warning`` header value: ``299 - "<text>"`` per warning (``strconv.Quote``), comma-joined."""
+def warning_headers(warnings: list[str]) -> list[tuple[str, str]]:
+    """One ``Warning: 299 - "<text>"`` header per distinct warning, as the apiserver's warning
+    recorder adds them (``net.NewWarningHeader``: code, agent ``-``, ``strconv.Quote`` text)."""
     import json
 
-    return ", ".join(f"299 - {json.dumps(w)}" for w in warnings)
+    seen: dict[str, None] = dict.fromkeys(warnings)
+    return [("Warning", f"299 - {json.dumps(w)}") for w in seen]

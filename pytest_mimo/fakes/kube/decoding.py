@@ -19,12 +19,13 @@ Unknown-field paths are rendered as ``field.Path`` does: ``spec.template.spec.co
 from __future__ import annotations
 
 import copy
+import json
 import re
 from typing import Any
 
 from .schemas import Node
 
-__all__ = ["DecodeError", "decode", "decode_value"]
+__all__ = ["DecodeError", "decode", "decode_value", "same"]
 
 
 class DecodeError(ValueError):
@@ -58,7 +59,37 @@ def _child(path: str, name: str) -> str:
     return f"{path}.{name}" if path else name
 
 
-def _type_error(what: str, struct: str, gopath: list[str], go: str) -> DecodeError:
+#: where a value sits, built only when an error names it: None (the root) or
+#: ``(parent, key, is_field)`` — a struct field, or a list index / map key (``is_field`` False)
+Trail = "tuple[Trail | None, str | int, bool] | None"
+
+
+def _path(trail: Any, last: str | None = None) -> str:
+    """The ``field.Path`` string of a trail (``spec.template.spec.containers[0].name``)."""
+    parts: list[str] = [] if last is None else [last]
+    fields: list[bool] = [] if last is None else [True]
+    while trail is not None:
+        trail, key, is_field = trail
+        parts.append(str(key))
+        fields.append(is_field)
+    out = ""
+    for key, is_field in zip(reversed(parts), reversed(fields), strict=True):
+        out = (f"{out}.{key}" if out else key) if is_field else f"{out}[{key}]"
+    return out
+
+
+def _gopath(trail: Any) -> list[str]:
+    """The struct fields from the root (what encoding/json's UnmarshalTypeError.Field holds)."""
+    keys: list[str] = []
+    while trail is not None:
+        trail, key, is_field = trail
+        if is_field:
+            keys.append(str(key))
+    return keys[::-1]
+
+
+def _type_error(what: str, struct: str, trail: Any, go: str) -> DecodeError:
+    gopath = _gopath(trail)
     if gopath:
         return DecodeError(
             f"json: cannot unmarshal {what} into Go struct field {struct}.{'.'.join(gopath)} of type {go}"
@@ -105,74 +136,107 @@ def base64_error(s: str) -> str | None:
             return None
 
 
+def same(a: Any, b: Any) -> bool:
+    """Are two JSON values the same JSON (``true`` is not ``1``, ``1.0`` is not ``1``, which
+    Python's ``==`` confuses)? Equality first (C speed, and it fails fast), then the text."""
+    if a is b:
+        return True
+    if type(a) is not type(b) or a != b:
+        return False
+    return type(a) not in (dict, list) or json.dumps(a) == json.dumps(b)
+
+
+#: no stored value to compare with (a create, or a field the stored object does not have)
+_NEW: Any = object()
+
+#: scalar kinds whose value is accepted as is when its Python type is this one (the fast path)
+_PLAIN = {"string": str, "boolean": bool}
+
+
 def _go(
-    node: Node, value: Any, path: str, struct: str, gopath: list[str], unknown: list[str]
+    node: Node, value: Any, trail: Any, struct: str, unknown: list[str], old: Any = _NEW
 ) -> Any:
-    """Decode ``value`` into ``node``'s Go type; returns the (possibly normalized) value."""
+    """Decode ``value`` into ``node``'s Go type, in place; returns the value (a null list item
+    of a struct list becomes ``{}``, a null map value of a string map ``""``).
+
+    ``old`` is the stored object's value at the same place (an update): a container that is
+    the same JSON was decoded when it was stored and is not walked again."""
     t = node.type
     if t == "struct":
-        if not isinstance(value, dict):
-            raise _type_error(_json_kind(value), struct, gopath, node.go)
+        if type(value) is not dict:
+            raise _type_error(_json_kind(value), struct, trail, node.go)
         fields = node.fields
         inner = node.struct or struct
-        for k in list(value):
-            v = value[k]
+        olds = old if type(old) is dict else None
+        for k, v in list(value.items()):
             f = fields.get(k)
             if f is None:
-                unknown.append(_child(path, k))
+                unknown.append(_path(trail, k))
                 del value[k]
             elif v is None:
                 del value[k]
-            else:
-                value[k] = _go(f, v, _child(path, k), inner, [*gopath, k], unknown)
+            elif _PLAIN.get(f.type) is not type(v):
+                ov = _NEW if olds is None else olds.get(k, _NEW)
+                if ov is not _NEW and same(v, ov):
+                    continue
+                _go(f, v, (trail, k, True), inner, unknown, ov)
         return value
     if t == "string":
-        if not isinstance(value, str):
-            raise _type_error(_json_kind(value), struct, gopath, "string")
+        if type(value) is not str:
+            raise _type_error(_json_kind(value), struct, trail, "string")
         return value
     if t == "integer":
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise _type_error(_json_kind(value), struct, gopath, node.go)
+            raise _type_error(_json_kind(value), struct, trail, node.go)
         lo, hi = _INT_RANGE.get(node.format, _INT_RANGE["int64"])
         if isinstance(value, float) or not lo <= value <= hi:
-            raise _type_error(f"number {value}", struct, gopath, node.go)
+            raise _type_error(f"number {value}", struct, trail, node.go)
         return value
     if t == "boolean":
-        if not isinstance(value, bool):
-            raise _type_error(_json_kind(value), struct, gopath, "bool")
+        if type(value) is not bool:
+            raise _type_error(_json_kind(value), struct, trail, "bool")
         return value
     if t == "map":
-        if not isinstance(value, dict):
-            raise _type_error(_json_kind(value), struct, gopath, node.go)
+        if type(value) is not dict:
+            raise _type_error(_json_kind(value), struct, trail, node.go)
         vnode = node.values
         assert vnode is not None
-        for k in list(value):
-            v = value[k]
+        plain = _PLAIN.get(vnode.type)
+        olds = old if type(old) is dict else None
+        for k, v in value.items():
             if v is None:
                 if vnode.type == "string":
                     value[k] = ""  # a null decodes to the zero value of the element
-                continue
-            value[k] = _go(vnode, v, f"{path}[{k}]", struct, gopath, unknown)
+            elif plain is None or type(v) is not plain:
+                ov = _NEW if olds is None else olds.get(k, _NEW)
+                if ov is not _NEW and same(v, ov):
+                    continue
+                _go(vnode, v, (trail, k, False), struct, unknown, ov)
         return value
     if t == "list":
-        if not isinstance(value, list):
-            raise _type_error(_json_kind(value), struct, gopath, node.go)
+        if type(value) is not list:
+            raise _type_error(_json_kind(value), struct, trail, node.go)
         inode = node.items
         assert inode is not None
+        plain = _PLAIN.get(inode.type)
+        items_old: list[Any] | tuple[()] = old if type(old) is list else ()
         for i, v in enumerate(value):
             if v is None:
                 if inode.type == "struct":
                     value[i] = {}
-                continue
-            value[i] = _go(inode, v, f"{path}[{i}]", struct, gopath, unknown)
+            elif plain is None or type(v) is not plain:
+                ov = items_old[i] if i < len(items_old) else _NEW
+                if ov is not _NEW and same(v, ov):
+                    continue  # positions need not correlate: a stored item decoded anyway
+                _go(inode, v, (trail, i, False), struct, unknown, ov)
         return value
     if t == "number":
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise _type_error(_json_kind(value), struct, gopath, "float64")
+            raise _type_error(_json_kind(value), struct, trail, "float64")
         return value
     if t == "bytes":
         if not isinstance(value, str):
-            raise _type_error(_json_kind(value), struct, gopath, "[]uint8")
+            raise _type_error(_json_kind(value), struct, trail, "[]uint8")
         err = base64_error(value)
         if err:
             raise DecodeError(err)
@@ -181,9 +245,9 @@ def _go(
         if isinstance(value, str):
             return value
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise _type_error(_json_kind(value), struct, gopath, "int32")
+            raise _type_error(_json_kind(value), struct, trail, "int32")
         if isinstance(value, float) or not -(2**31) <= value < 2**31:
-            raise _type_error(f"number {value}", struct, gopath, "int32")
+            raise _type_error(f"number {value}", struct, trail, "int32")
         return value
     if t == "quantity":
         if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -196,7 +260,7 @@ def _go(
         return value
     if t == "time":
         if not isinstance(value, str):
-            raise _type_error(_json_kind(value), struct, gopath, "string")
+            raise _type_error(_json_kind(value), struct, trail, "string")
         if value and not _RFC3339.match(value):
             raise DecodeError(
                 f'parsing time "{value}" as "2006-01-02T15:04:05Z07:00": cannot parse '
@@ -206,13 +270,15 @@ def _go(
     return value  # any
 
 
-def _prune(node: Node, value: Any, path: str, unknown: list[str]) -> None:
-    """Prune and default a custom resource's value in place (type errors are validation's)."""
+def _prune(node: Node, value: Any, path: str, unknown: list[str], old: Any = _NEW) -> None:
+    """Prune and default a custom resource's value in place (type errors are validation's);
+    a container that is the same JSON as the stored one (``old``) was pruned when stored."""
     t = node.type
     if t == "struct":
         if not isinstance(value, dict):
             return
         fields = node.fields
+        olds = old if type(old) is dict else None
         for k in list(value):
             f = fields.get(k)
             if f is None:
@@ -228,10 +294,14 @@ def _prune(node: Node, value: Any, path: str, unknown: list[str]) -> None:
                 else:
                     del value[k]
                 continue
+            ov = _NEW if olds is None else olds.get(k, _NEW)
+            if ov is not _NEW and type(v) in (dict, list) and same(v, ov):
+                continue
             if f.crd:
-                _prune(f, v, _child(path, k), unknown)
+                _prune(f, v, _child(path, k), unknown, ov)
             else:  # metadata: ObjectMeta, decoded as a Go struct
-                value[k] = _go(f, v, _child(path, k), "ObjectMeta", [k], unknown)
+                trail = (None, k, True) if not path else (None, _child(path, k), True)
+                _go(f, v, trail, "ObjectMeta", unknown, ov)
         for k, f in fields.items():
             if f.has_default and k not in value:
                 value[k] = copy.deepcopy(f.default)
@@ -241,6 +311,7 @@ def _prune(node: Node, value: Any, path: str, unknown: list[str]) -> None:
         if not isinstance(value, dict) or node.values is None:
             return
         vnode = node.values
+        olds = old if type(old) is dict else None
         for k in list(value):
             v = value[k]
             if v is None and not vnode.nullable:
@@ -249,33 +320,40 @@ def _prune(node: Node, value: Any, path: str, unknown: list[str]) -> None:
                 else:
                     del value[k]
                 continue
-            _prune(vnode, v, f"{path}[{k}]", unknown)
+            ov = _NEW if olds is None else olds.get(k, _NEW)
+            if ov is not _NEW and type(v) in (dict, list) and same(v, ov):
+                continue
+            _prune(vnode, v, f"{path}[{k}]", unknown, ov)
         return
     if t == "list":
         if not isinstance(value, list) or node.items is None:
             return
+        items_old: list[Any] | tuple[()] = old if type(old) is list else ()
         for i, v in enumerate(value):
-            _prune(node.items, v, f"{path}[{i}]", unknown)
+            ov = items_old[i] if i < len(items_old) else _NEW
+            if ov is not _NEW and type(v) in (dict, list) and same(v, ov):
+                continue
+            _prune(node.items, v, f"{path}[{i}]", unknown, ov)
 
 
-def decode(node: Node, obj: dict[str, Any]) -> list[str]:
+def decode(node: Node, obj: dict[str, Any], stored: dict[str, Any] | None = None) -> list[str]:
     """Decode ``obj`` (a fresh body, changed in place) against its kind's root node.
 
     Returns the paths of the unknown fields (dropped); raises :class:`DecodeError` for a
-    built-in body that does not decode.
+    built-in body that does not decode. ``stored`` (an update: the object as stored, decoded
+    when it was written) lets parts that are the same JSON go unwalked.
     """
-    unknown: list[str] = []
-    if node.crd:
-        _prune(node, obj, "", unknown)
-    else:
-        _go(node, obj, "", node.struct, [], unknown)
-    return unknown
+    return decode_value(node, obj, "", stored)[1]
 
 
-def decode_value(node: Node, value: Any, path: str = "") -> tuple[Any, list[str]]:
-    """Decode one value against a sub-node (used for patches of a part of an object)."""
+def decode_value(
+    node: Node, value: Any, path: str = "", stored: Any = None
+) -> tuple[Any, list[str]]:
+    """Decode one value against a (sub-)node; see :func:`decode`."""
     unknown: list[str] = []
+    old = _NEW if stored is None else stored
     if node.crd:
-        _prune(node, value, path, unknown)
+        _prune(node, value, path, unknown, old)
         return value, unknown
-    return _go(node, value, path, node.struct, [], unknown), unknown
+    trail = (None, path, True) if path else None
+    return _go(node, value, trail, node.struct, unknown, old), unknown

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from .models import KindInfo
+from .schemas import KUBERNETES_VERSION
 
 __all__ = [
     "SERVER_VERSION",
@@ -27,10 +28,18 @@ __all__ = [
     "openapi_doc",
 ]
 
+_MAJOR, _MINOR, _ = KUBERNETES_VERSION.split(".")
+
+#: ``/version``: the release whose schemas the fake enforces (``version.Info``; a real
+#: server reports its emulation and minimum compatibility versions too, one minor apart)
 SERVER_VERSION = {
-    "major": "1",
-    "minor": "32",
-    "gitVersion": "v1.32.0",
+    "major": _MAJOR,
+    "minor": _MINOR,
+    "emulationMajor": _MAJOR,
+    "emulationMinor": _MINOR,
+    "minCompatibilityMajor": _MAJOR,
+    "minCompatibilityMinor": str(int(_MINOR) - 1),
+    "gitVersion": f"v{KUBERNETES_VERSION}",
     "gitCommit": "0000000000000000000000000000000000000000",
     "gitTreeState": "clean",
     "buildDate": "2026-01-01T00:00:00Z",

@@ -15,9 +15,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from dataclasses import field as dc_field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .models import ApiError, KindInfo
+if TYPE_CHECKING:  # models imports the admission chain: no import cycle at run time
+    from .models import ApiError, KindInfo
 
 __all__ = [
     "FieldError",
@@ -182,9 +183,13 @@ def too_many(path: str, actual: int, max_items: int) -> FieldError:
     return FieldError("FieldValueTooMany", path, actual, f"must have at most {max_items} items")
 
 
-def invalid_error(info: KindInfo, name: str, errors: list[FieldError]) -> ApiError:
-    """``errors.NewInvalid(GroupKind, name, errs)``: 422 with one cause per field error."""
-    qualified = f"{info.kind}.{info.group}" if info.group else info.kind
+def invalid_error(info: KindInfo | None, name: str, errors: list[FieldError]) -> ApiError:
+    """``errors.NewInvalid(GroupKind, name, errs)``: 422 with one cause per field error
+    (``info`` None: the empty ``GroupKind{}`` of the patch handler's errors)."""
+    from .models import ApiError
+
+    kind, group = (info.kind, info.group) if info is not None else ("", "")
+    qualified = f"{kind}.{group}" if group else kind
     seen: list[str] = []
     for e in errors:
         msg = str(e)
@@ -194,8 +199,9 @@ def invalid_error(info: KindInfo, name: str, errors: list[FieldError]) -> ApiErr
     details: dict[str, Any] = {}
     if name:
         details["name"] = name
-    if info.group:
-        details["group"] = info.group
-    details["kind"] = info.kind
+    if group:
+        details["group"] = group
+    if kind:
+        details["kind"] = kind
     details["causes"] = [{"reason": e.type, "message": e.body(), "field": e.field} for e in errors]
     return ApiError(422, "Invalid", f'{qualified} "{name}" is invalid: {aggregate}', details)

@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from . import fieldpaths, managedfields
+from . import admission, fieldpaths, managedfields
+from .admission import WriteOptions
 from .history import History
 from .labels import SelectorError, parse_selector
 from .lifecycle import namespace_defaults
@@ -453,26 +454,6 @@ class KubeModel:
                 data[k] = _b64(v)
             obj["data"] = data
 
-    @staticmethod
-    def _validate_secret(info: KindInfo, obj: Obj, old: Obj | None = None) -> None:
-        """The API server's ``ValidateSecret`` / ``ValidateSecretUpdate`` rules a task can trip on:
-        a Secret's ``type`` is immutable, and a ``kubernetes.io/tls`` Secret needs both keys."""
-        if not (info.api_version == "v1" and info.kind == "Secret"):
-            return
-        name = obj.get("metadata", {}).get("name") or ""
-        kind = obj.get("type") or (old.get("type") if old else None) or "Opaque"
-        if old is not None and kind != old.get("type", "Opaque"):
-            raise ApiError.invalid(info, name, "type", f'Invalid value: "{kind}": field is immutable')
-        if kind == "kubernetes.io/tls":
-            data = obj.get("data") or {}
-            missing = [
-                (f"data[{k}]", "Required value", "FieldValueRequired")
-                for k in ("tls.crt", "tls.key")
-                if k not in data
-            ]
-            if missing:
-                raise ApiError.invalid_fields(info, name, missing)
-
     def _check_body(self, info: KindInfo, body: Any, *, owned: bool = False) -> Obj:
         """Validate a request body; ``owned`` bodies (fresh from the wire) are used without a copy."""
         if not isinstance(body, dict):
@@ -491,12 +472,17 @@ class KubeModel:
                 f'{kind} in version "{version}" cannot be handled as a {info.kind}: '
                 f"converting ({version}.{kind}) to ({version}.{info.kind}): unknown conversion"
             )
-        if not isinstance(body.get("metadata", {}), dict):
-            raise ApiError.bad_request("metadata must be an object")
         obj = body if owned else copy.deepcopy(body)
         obj["apiVersion"], obj["kind"] = info.api_version, info.kind
-        obj.setdefault("metadata", {})
         return obj
+
+    @staticmethod
+    def _meta(obj: Obj) -> Obj:
+        """The object's metadata (a body decoded without a schema may carry anything there)."""
+        meta = obj.setdefault("metadata", {})
+        if not isinstance(meta, dict):
+            raise ApiError.bad_request("metadata must be an object")
+        return meta
 
     # -- the REST verbs (what the HTTP layer calls) --------------------------
 
@@ -524,10 +510,25 @@ class KubeModel:
             return items
 
     def create(
-        self, info: KindInfo, namespace: str | None, body: Any, *, owned: bool = False
+        self,
+        info: KindInfo,
+        namespace: str | None,
+        body: Any,
+        *,
+        owned: bool = False,
+        options: WriteOptions | None = None,
     ) -> Obj:
+        """``POST``: decode (400), namespace (404), name, validate (422), store (409).
+
+        The order is the API server's: the handler decodes and defaults the body, the
+        NamespaceLifecycle admission plugin refuses a missing namespace, then
+        ``rest.BeforeCreate`` generates the name and validates, and the store refuses an
+        existing key (``:mod:`.admission```).
+        """
+        opts = options if options is not None else WriteOptions()
         obj = self._check_body(info, body, owned=owned)
-        meta = obj["metadata"]
+        admission.decode(info, obj, opts)
+        meta = self._meta(obj)
         if info.namespaced:
             if meta.get("namespace") and namespace and meta["namespace"] != namespace:
                 raise ApiError.bad_request(
@@ -541,8 +542,21 @@ class KubeModel:
                 meta["name"] = (
                     f"{meta['generateName']}{hashlib.sha256(str(self._rv + 1).encode()).hexdigest()[:5]}"
                 )
+            if info.namespaced and meta.get("namespace") and not self._namespace_exists(
+                meta["namespace"]
+            ):
+                raise ApiError.not_found(_NAMESPACE, meta["namespace"])
+            self._fold_string_data(info, obj)
+            if info.has_status:
+                obj.pop("status", None)
+                if info.kind == "Namespace" and info.api_version == "v1":
+                    obj["status"] = {"phase": "Active"}
+                    namespace_defaults(obj)
+                elif info.builtin:
+                    obj["status"] = {}
+            admission.validate(info, obj, None, opts)
             name = meta.get("name")
-            if not name or not isinstance(name, str):
+            if not name or not isinstance(name, str):  # validate=False: still no object without a name
                 raise ApiError.invalid(
                     info,
                     "",
@@ -550,10 +564,6 @@ class KubeModel:
                     "Required value: name or generateName is required",
                     cause="FieldValueRequired",
                 )
-            self._fold_string_data(info, obj)
-            self._validate_secret(info, obj)
-            if info.namespaced and not self._namespace_exists(meta["namespace"]):
-                raise ApiError.not_found(_NAMESPACE, meta["namespace"])
             if _parses_as_resource_version(meta.get("resourceVersion")):
                 # etcd3 store.Create, an error that is no APIStatus: 500, reason unknown
                 raise ApiError(
@@ -562,13 +572,6 @@ class KubeModel:
             key = self._key(info, meta.get("namespace"), name)
             if key in self._bucket(info):
                 raise ApiError.already_exists(info, name)
-            if info.has_status:
-                obj.pop("status", None)
-                if info.kind == "Namespace" and info.api_version == "v1":
-                    obj["status"] = {"phase": "Active"}
-                    namespace_defaults(obj)
-                elif info.builtin:
-                    obj["status"] = {}
             self._stamp_new(info, obj, track=True)
             self._stored(info, key, obj)
             self._emit("create", info, key, obj, None)
@@ -615,9 +618,13 @@ class KubeModel:
         *,
         status: bool = False,
         owned: bool = False,
+        options: WriteOptions | None = None,
     ) -> Obj:
+        opts = options if options is not None else WriteOptions()
         obj = self._check_body(info, body, owned=owned)
-        meta = obj["metadata"]
+        stored = self._bucket(info).get(self._key(info, namespace, name))  # only a hint here
+        admission.decode(info, obj, opts, stored)
+        meta = self._meta(obj)
         if meta.get("name") != name:
             raise ApiError.bad_request(
                 f"the name of the object ({meta.get('name') or ''}) does not match the name on the URL ({name})"
@@ -645,10 +652,20 @@ class KubeModel:
                     "Invalid value: 0x0: must be specified for an update",
                     by_resource=True,
                 )
-            return self._replace(info, key, old, obj, verb="status" if status else "update")
+            return self._replace(
+                info, key, old, obj, verb="status" if status else "update", options=opts
+            )
 
     def _replace(
-        self, info: KindInfo, key: Key, old: Obj, obj: Obj, *, verb: str, emit: bool = True
+        self,
+        info: KindInfo,
+        key: Key,
+        old: Obj,
+        obj: Obj,
+        *,
+        verb: str,
+        emit: bool = True,
+        options: WriteOptions | None = None,
     ) -> Obj:
         """Store ``obj`` over ``old`` with server-managed fields carried over; no-op if nothing changed."""
         # stored objects are never mutated in place, so unchanged parts may be shared
@@ -669,16 +686,20 @@ class KubeModel:
                 else:
                     obj.pop("status", None)
             self._fold_string_data(info, obj)
-            self._validate_secret(info, obj, old)
             if info.api_version == "v1" and info.kind == "Secret":
                 obj.setdefault("type", old.get("type", "Opaque"))
         meta, old_meta = obj["metadata"], old["metadata"]
-        for k in ("uid", "creationTimestamp", "deletionTimestamp", "generation", "resourceVersion"):
+        if not meta.get("uid") and "uid" in old_meta:  # rest.BeforeUpdate: the existing UID if none
+            meta["uid"] = old_meta["uid"]
+        for k in ("creationTimestamp", "deletionTimestamp", "generation", "resourceVersion"):
             if k in old_meta:
                 meta[k] = old_meta[k]
             else:
                 meta.pop(k, None)
         self._track(info, old, obj)
+        admission.validate(info, obj, old, options if options is not None else WriteOptions())
+        if "uid" in old_meta:
+            meta["uid"] = old_meta["uid"]
         if info.generation and _content(info, obj) != _content(info, old):
             meta["generation"] = int(old_meta.get("generation", 0)) + 1
         if obj == old:
@@ -703,7 +724,9 @@ class KubeModel:
         patch: Any,
         *,
         status: bool = False,
+        options: WriteOptions | None = None,
     ) -> Obj:
+        opts = options if options is not None else WriteOptions()
         ctype = content_type.split(";")[0].strip().lower()
         if ctype == APPLY_PATCH:
             return self.apply(info, namespace, name, patch, status=status)[0]
@@ -738,7 +761,8 @@ class KubeModel:
             if not isinstance(patched, dict):
                 raise ApiError.bad_request("the patched object is not a JSON object")
             obj = self._check_body(info, patched)
-            meta = obj["metadata"]
+            admission.decode_patched(info, obj, opts, patched, old)
+            meta = self._meta(obj)
             if meta.get("name") != name:
                 raise ApiError.bad_request(
                     f"the name of the object ({meta.get('name') or ''}) does not match the name on the URL ({name})"
@@ -748,7 +772,9 @@ class KubeModel:
                 raise ApiError.conflict(info, name)
             if info.namespaced:
                 meta["namespace"] = namespace
-            return self._replace(info, key, old, obj, verb="status" if status else "patch")
+            return self._replace(
+                info, key, old, obj, verb="status" if status else "patch", options=opts
+            )
 
     def apply(
         self,
@@ -867,11 +893,17 @@ class KubeModel:
 
     # -- Python-side access (fixtures, reactions, tickers) -------------------
 
-    def put(self, obj: Obj) -> Obj:
+    def put(self, obj: Obj, *, validate: bool = True) -> Obj:
         """Create or overwrite ``obj`` as given (status included), bumping resourceVersion.
 
         A namespaced object's namespace is created if missing. No precondition,
         no reactions. Returns a copy of what is stored.
+
+        The object goes through the same decoding, defaulting and validation as a
+        write over HTTP, with ``fieldValidation=Strict`` (an unknown field is an error,
+        not a warning) and the create-time rules on the whole object, status included:
+        what is stored is an object a real cluster could hold. ``validate=False``
+        stores it as given (for a test that needs a deliberately broken world).
         """
         if not isinstance(obj, dict) or "apiVersion" not in obj or "kind" not in obj:
             raise ValueError(f"an object needs apiVersion and kind: {obj!r}")
@@ -884,6 +916,10 @@ class KubeModel:
             raise ValueError(f"{info.kind} {meta['name']} is namespaced: give metadata.namespace")
         if not info.namespaced:
             meta.pop("namespace", None)
+        opts = WriteOptions(field_validation="Strict", validate=validate)
+        key = self._key(info, meta.get("namespace"), meta["name"])
+        admission.decode(info, new, opts, self._bucket(info).get(key))
+        meta = new["metadata"]
         with self.lock:
             if info.namespaced and not self._namespace_exists(meta["namespace"]):
                 self.put(
@@ -900,6 +936,7 @@ class KubeModel:
                 if info.kind == "Namespace" and info.api_version == "v1":
                     new.setdefault("status", {"phase": "Active"})
                     namespace_defaults(new)
+                admission.validate(info, new, None, opts)
                 self._stored(info, key, new)
                 return copy.deepcopy(new)
             self._fold_string_data(info, new)
@@ -912,6 +949,7 @@ class KubeModel:
                 new["metadata"]["generation"] = old["metadata"]["generation"]
             if info.generation and _content(info, new) != _content(info, old):
                 new["metadata"]["generation"] = int(old["metadata"].get("generation", 0)) + 1
+            admission.validate(info, new, None, opts)
             if new != old:
                 new["metadata"]["resourceVersion"] = self._next_rv()
                 self._stored(info, key, new)

@@ -20,11 +20,13 @@ from typing import TYPE_CHECKING, Any
 
 from ..base import FakeRequest, FaultAction, RequestRecord
 from . import discovery, managedfields
+from .admission import WriteOptions, check_options, warning_headers
 from .apply import check_patch_type, decode_apply, is_apply, write_options
 from .framing import MAX_HEADER_BYTES, MAX_REQUEST_BODY_BYTES, BodyTooLarge, FramingError, read_body
 from .models import ApiError, KindInfo, KubeModel
 from .options import list_options
 from .paging import check_get_resource_version, list_page
+from .schemas import KUBERNETES_VERSION
 from .urls import Discovery, Resource, route, split_path
 from .watch import Watch
 
@@ -109,7 +111,7 @@ class KubeHandler(BaseHTTPRequestHandler):
 
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True
-    server_version = "fake-kube/1.32"
+    server_version = f"fake-kube/{KUBERNETES_VERSION}"
     sys_version = ""
 
     def setup(self) -> None:
@@ -168,7 +170,7 @@ class KubeHandler(BaseHTTPRequestHandler):
         code: int,
         body: bytes,
         content_type: str = "application/json",
-        headers: dict[str, str] | None = None,
+        headers: dict[str, str] | list[tuple[str, str]] | None = None,
     ) -> None:
         try:
             phrase = HTTPStatus(code).phrase
@@ -180,7 +182,7 @@ class KubeHandler(BaseHTTPRequestHandler):
             f"Content-Length: {len(body)}",
             "Cache-Control: no-cache, private",
         ]
-        for k, v in (headers or {}).items():
+        for k, v in headers.items() if isinstance(headers, dict) else headers or ():
             head.append(f"{k}: {v}")
         if self.close_connection:
             head.append("Connection: close")
@@ -229,6 +231,8 @@ class KubeHandler(BaseHTTPRequestHandler):
                 fake.requests.append(record)
                 logged = True
 
+        self._warnings: list[str] = []
+
         def reply(
             code: int,
             payload: bytes,
@@ -237,7 +241,10 @@ class KubeHandler(BaseHTTPRequestHandler):
         ) -> None:
             record.status = code
             log()
-            self._send(code, payload, ctype, headers)
+            if self._warnings:  # the warning recorder's headers go with any answer
+                self._send(code, payload, ctype, [*(headers or {}).items(), *warning_headers(self._warnings)])
+            else:
+                self._send(code, payload, ctype, headers)
 
         def drop(kind: str, reset: bool) -> None:
             record.fault, record.status = kind, 0
@@ -537,10 +544,18 @@ class KubeHandler(BaseHTTPRequestHandler):
         with managedfields.write_context(ctx):
             if "All" in query.get("dryRun", ()):
                 with model.dry_run():
-                    return self._write(t, raw)
-            return self._write(t, raw)
+                    return self._write(t, raw, query)
+            return self._write(t, raw, query)
 
-    def _write(self, t: Resource, raw: bytes) -> tuple[int, bytes]:
+    def _options(self, verb: str, query: dict[str, list[str]]) -> WriteOptions:
+        """The write's ``fieldValidation`` (``Validate{Create,Update,Patch}Options``: 422 on a
+        value not supported); the options collect the warnings this request answers with."""
+        value = (query.get("fieldValidation") or [""])[0]
+        options = WriteOptions(field_validation=check_options(verb, value))
+        self._warnings = options.warnings
+        return options
+
+    def _write(self, t: Resource, raw: bytes, query: dict[str, list[str]]) -> tuple[int, bytes]:
         model: KubeModel = self.fake.model
         info, m = t.info, self.command
         if info.namespaced and t.namespace is None and m in ("POST", "PUT", "PATCH", "DELETE"):
@@ -552,9 +567,12 @@ class KubeHandler(BaseHTTPRequestHandler):
             )
         if m == "POST" and t.name is None:
             self._check_media_type(info)
+            opts = self._options("CreateOptions", query)
             body = self._object_body(self._decoded(raw, info), info)
             with model.lock:
-                return 201, _dumps(model.create(info, t.namespace, body, owned=True))
+                return 201, _dumps(
+                    model.create(info, t.namespace, body, owned=True, options=opts)
+                )
         if t.name is None or m not in ("PUT", "PATCH", "DELETE"):
             raise ApiError(
                 405,
@@ -565,13 +583,17 @@ class KubeHandler(BaseHTTPRequestHandler):
         status = t.subresource == "status"
         if m == "PUT":
             self._check_media_type(info)
+            opts = self._options("UpdateOptions", query)
             body = self._object_body(self._decoded(raw, info), info)
             with model.lock:
                 return 200, _dumps(
-                    model.update(info, t.namespace, t.name, body, status=status, owned=True)
+                    model.update(
+                        info, t.namespace, t.name, body, status=status, owned=True, options=opts
+                    )
                 )
         if m == "PATCH":
             ctype = self.headers.get("Content-Type", "")
+            opts = self._options("PatchOptions", query)
             if is_apply(ctype):
                 config = decode_apply(raw)
                 with model.lock:
@@ -584,7 +606,9 @@ class KubeHandler(BaseHTTPRequestHandler):
                 raise ApiError.bad_request("invalid JSON patch") from None
             with model.lock:
                 return 200, _dumps(
-                    model.patch(info, t.namespace, t.name, ctype, patch, status=status)
+                    model.patch(
+                        info, t.namespace, t.name, ctype, patch, status=status, options=opts
+                    )
                 )
         if status:
             raise ApiError(

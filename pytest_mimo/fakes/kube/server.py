@@ -364,9 +364,16 @@ class FakeKube:
 
     # -- Python-side access: straight to the model, not logged, no faults ------
 
-    def add(self, *objs: Obj) -> Objs:
-        """Create or overwrite objects as given (status too); missing namespaces are created."""
-        return [self.model.put(o) for o in objs]
+    def add(self, *objs: Obj, validate: bool = True) -> Objs:
+        """Create or overwrite objects as given (status too); missing namespaces are created.
+
+        Each object is decoded, defaulted and validated as the API server would on a
+        create (``fieldValidation=Strict``), so a world starts from objects a real cluster
+        could hold; an invalid one raises :class:`~.models.ApiError` (400 or 422, the
+        server's message). ``validate=False`` stores them as given, for a test that needs
+        a deliberately broken world.
+        """
+        return [self.model.put(o, validate=validate) for o in objs]
 
     def get(
         self, api_version: str, kind: str, name: str, namespace: str | None = None

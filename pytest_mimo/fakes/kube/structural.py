@@ -17,6 +17,7 @@ import json
 import re
 from typing import Any
 
+from .decoding import same
 from .fielderrors import (
     FieldError,
     duplicate,
@@ -75,19 +76,38 @@ def _enum_text(v: Any) -> str:
     return v if isinstance(v, str) else json.dumps(v, separators=(",", ":"))
 
 
-def validate(node: Node, value: Any, path: str = "") -> list[FieldError]:
-    """The field errors of ``value`` (a whole custom resource when ``path`` is empty)."""
+#: no old value to ratchet against (a create, or a value the old object did not have)
+_NEW: Any = object()
+
+
+def validate(node: Node, value: Any, path: str = "", old: Any = _NEW) -> list[FieldError]:
+    """The field errors of ``value`` (a whole custom resource when ``path`` is empty).
+
+    With ``old`` (an update), a value equal to the old object's value at the same place is
+    not validated: ``CRDValidationRatcheting`` (on by default since 1.30) drops the errors
+    of unchanged values. List items are correlated only through an unchanged list (the real
+    ratcheting also correlates ``x-kubernetes-list-type: map`` items by key; the fake does
+    not, so it may report an error there that a real server would let through unchanged).
+    A missing required field is the error of the object that should hold it, which changed.
+    """
     errs: list[FieldError] = []
-    _validate(node, value, path, errs, root=not path)
+    _validate(node, value, path, errs, root=not path, old=old)
     return errs
 
 
 def _validate(
-    node: Node, value: Any, path: str, errs: list[FieldError], root: bool = False
+    node: Node,
+    value: Any,
+    path: str,
+    errs: list[FieldError],
+    root: bool = False,
+    old: Any = _NEW,
 ) -> None:
     t = node.type
     if not node.crd:
         return  # metadata: ObjectMeta, validated as object metadata
+    if old is not _NEW and same(value, old):
+        return  # unchanged by this update: ratcheted
     if value is None:
         if node.nullable or t == "any":
             return
@@ -112,7 +132,7 @@ def _validate(
     elif isinstance(value, list):
         _list(node, value, path, errs)
     elif isinstance(value, dict):
-        _object(node, value, path, errs, root)
+        _object(node, value, path, errs, root, old if isinstance(old, dict) else None)
     for sub in node.all_of:
         _validate(sub, value, path, errs)
     if node.one_of:
@@ -207,7 +227,12 @@ def _list(node: Node, value: list[Any], path: str, errs: list[FieldError]) -> No
 
 
 def _object(
-    node: Node, value: dict[str, Any], path: str, errs: list[FieldError], root: bool
+    node: Node,
+    value: dict[str, Any],
+    path: str,
+    errs: list[FieldError],
+    root: bool,
+    old: dict[str, Any] | None,
 ) -> None:
     for name in node.required:
         if name not in value:
@@ -227,7 +252,9 @@ def _object(
                 continue
             f = node.fields.get(k)
             if f is not None:
-                _validate(f, v, _child(path, k), errs)
+                _validate(f, v, _child(path, k), errs, old=_NEW if old is None else old.get(k, _NEW))
     elif node.type == "map" and node.values is not None:
         for k, v in value.items():
-            _validate(node.values, v, _child(path, k), errs)
+            _validate(
+                node.values, v, _child(path, k), errs, old=_NEW if old is None else old.get(k, _NEW)
+            )

@@ -24,12 +24,15 @@ import base64
 import json
 import re
 from collections.abc import Callable
-from typing import Any
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
 from . import fielderrors as fe
 from .fielderrors import FieldError
 from .labels import SelectorError, parse_selector
-from .models import KindInfo
+
+if TYPE_CHECKING:  # models imports the admission chain: no import cycle at run time
+    from .models import KindInfo
 
 __all__ = [
     "validate_object",
@@ -74,10 +77,16 @@ def regex_error(msg: str, fmt: str, *examples: str) -> str:
     return s + "regex used for validation is '" + fmt + "')"
 
 
+#: the string rules below are pure and their inputs (names, label keys and values) repeat from
+#: write to write: each verdict is computed once (callers only read the lists they get)
+_rule = lru_cache(maxsize=8192)
+
+
 def max_len_error(n: int) -> str:
     return f"must be no more than {n} characters"
 
 
+@_rule
 def dns1123_label(value: str) -> list[str]:
     errs = []
     if len(value) > 63:
@@ -95,6 +104,7 @@ def dns1123_label(value: str) -> list[str]:
     return errs
 
 
+@_rule
 def dns1123_subdomain(value: str) -> list[str]:
     errs = []
     if len(value) > 253:
@@ -111,6 +121,7 @@ def dns1123_subdomain(value: str) -> list[str]:
     return errs
 
 
+@_rule
 def dns1035_label(value: str) -> list[str]:
     errs = []
     if len(value) > 63:
@@ -128,6 +139,7 @@ def dns1035_label(value: str) -> list[str]:
     return errs
 
 
+@_rule
 def path_segment_name(value: str) -> list[str]:
     """``path.IsValidPathSegmentName`` (RBAC names)."""
     if value in (".", ".."):
@@ -141,6 +153,7 @@ _QUALIFIED_MSG = (
 )
 
 
+@_rule
 def qualified_name(value: str) -> list[str]:
     """``validation.IsQualifiedName``: ``[prefix/]name``."""
     errs: list[str] = []
@@ -171,6 +184,7 @@ def qualified_name(value: str) -> list[str]:
     return errs
 
 
+@_rule
 def label_value(value: str) -> list[str]:
     errs = []
     if len(value) > 63:
@@ -189,6 +203,7 @@ def label_value(value: str) -> list[str]:
     return errs
 
 
+@_rule
 def config_map_key(value: str) -> list[str]:
     errs = []
     if len(value) > 253:
@@ -462,6 +477,9 @@ def _selector_string(selector: Obj) -> str:
     return ",".join(parts)
 
 
+_selector_matcher = lru_cache(maxsize=1024)(parse_selector)
+
+
 def _label_selector(selector: Obj, path: str) -> list[FieldError]:
     errs = validate_labels(selector.get("matchLabels"), f"{path}.matchLabels")
     for i, e in enumerate(selector.get("matchExpressions") or ()):
@@ -534,7 +552,7 @@ def _deployment(obj: Obj) -> list[FieldError]:
                 )
             )
         try:
-            matches = parse_selector(_selector_string(selector))
+            matches = _selector_matcher(_selector_string(selector))
         except SelectorError:
             errs.append(
                 fe.invalid("spec.selector", _selector_text(selector), "invalid label selector")
@@ -645,9 +663,30 @@ def validate_object(info: KindInfo, obj: Obj) -> list[FieldError]:
     return errs
 
 
+def validate_meta_update(meta: Obj, old_meta: Obj) -> list[FieldError]:
+    """``ValidateObjectMetaAccessorUpdate``'s rules that ``rest.BeforeUpdate`` leaves to check
+    (it carries creationTimestamp, deletionTimestamp and generation over itself): no new
+    finalizers on an object being deleted, and an immutable ``uid``."""
+    errs: list[FieldError] = []
+    if old_meta.get("deletionTimestamp"):
+        extra = sorted(set(meta.get("finalizers") or ()) - set(old_meta.get("finalizers") or ()))
+        if extra:
+            listed = ", ".join(fe.go_value(f) for f in extra)
+            errs.append(
+                fe.forbidden(
+                    "metadata.finalizers",
+                    "no new finalizers can be added if the object is being deleted, found new "
+                    f"finalizers []string{{{listed}}}",
+                )
+            )
+    if meta.get("uid") != old_meta.get("uid"):
+        errs.append(fe.invalid("metadata.uid", meta.get("uid") or "", FIELD_IMMUTABLE))
+    return errs
+
+
 def validate_update(info: KindInfo, obj: Obj, old: Obj) -> list[FieldError]:
     """Update-time validation: what may not change, then the whole new object."""
-    errs: list[FieldError] = []
+    errs = validate_meta_update(obj.get("metadata") or {}, old.get("metadata") or {})
     key = (info.api_version, info.kind)
     if key in (("v1", "Secret"), ("v1", "ConfigMap")):
         if key == ("v1", "Secret") and (obj.get("type") or "Opaque") != (

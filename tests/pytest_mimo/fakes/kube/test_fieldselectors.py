@@ -26,8 +26,8 @@ def kube() -> Iterator[FakeKube]:
             {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "tls", "namespace": "default"}, "type": "kubernetes.io/tls", "data": {"tls.crt": "", "tls.key": ""}},
             {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "plain", "namespace": "default"}},
             {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "plain", "namespace": "kube-system"}},
-            {"apiVersion": "config.openshift.io/v1", "kind": "ClusterOperator", "metadata": {"name": "dns"}},
-            {"apiVersion": "config.openshift.io/v1", "kind": "ClusterOperator", "metadata": {"name": "ingress"}},
+            {"apiVersion": "config.openshift.io/v1", "kind": "ClusterOperator", "metadata": {"name": "dns"}, "spec": {}},
+            {"apiVersion": "config.openshift.io/v1", "kind": "ClusterOperator", "metadata": {"name": "ingress"}, "spec": {}},
         )
         yield fake
 

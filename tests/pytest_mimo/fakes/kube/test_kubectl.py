@@ -59,13 +59,18 @@ def kubectl(kube: FakeKube, tmp_path: Path) -> Run:
     return run
 
 
+#: when a condition last changed (the ClusterOperator CRD requires it)
+SINCE = "2026-01-01T00:00:00Z"
+
+
 def test_cluster_operator_lifecycle(kube: FakeKube, kubectl: Run) -> None:
     kube.add(
         {
             "apiVersion": "config.openshift.io/v1",
             "kind": "ClusterOperator",
             "metadata": {"name": "kube-apiserver"},
-            "status": {"conditions": [{"type": "Available", "status": "True"}]},
+            "spec": {},
+            "status": {"conditions": [{"type": "Available", "status": "True", "lastTransitionTime": SINCE}]},
         }
     )
     out = kubectl("get", "clusteroperator", "kube-apiserver").stdout
@@ -75,7 +80,9 @@ def test_cluster_operator_lifecycle(kube: FakeKube, kubectl: Run) -> None:
             "get", "clusteroperators.config.openshift.io", "kube-apiserver", "-o", "json"
         ).stdout
     )
-    assert got["status"]["conditions"] == [{"type": "Available", "status": "True"}]
+    assert got["status"]["conditions"] == [
+        {"type": "Available", "status": "True", "lastTransitionTime": SINCE}
+    ]
 
     manifest = {
         "apiVersion": "config.openshift.io/v1",
@@ -90,13 +97,13 @@ def test_cluster_operator_lifecycle(kube: FakeKube, kubectl: Run) -> None:
     assert live is not None and live["metadata"]["labels"] == {"v": "2"}
     assert "kubectl.kubernetes.io/last-applied-configuration" in live["metadata"]["annotations"]
 
-    assert (
-        "patched"
-        in kubectl(
-            "patch", "clusteroperator", "dns", "--type=merge", "-p", '{"spec":{"x":"y"}}'
-        ).stdout
-    )
-    assert kube.get("config.openshift.io/v1", "ClusterOperator", "dns")["spec"] == {"x": "y"}  # type: ignore[index]
+    patched = kubectl("patch", "clusteroperator", "dns", "--type=merge", "-p", '{"metadata":{"labels":{"v":"3"}}}')
+    assert "patched" in patched.stdout
+    assert kube.get("config.openshift.io/v1", "ClusterOperator", "dns")["metadata"]["labels"] == {"v": "3"}  # type: ignore[index]
+    # the ClusterOperator CRD's spec names no fields: a real server prunes spec.x and warns
+    pruned = kubectl("patch", "clusteroperator", "dns", "--type=merge", "-p", '{"spec":{"x":"y"}}')
+    assert 'Warning: unknown field "spec.x"' in pruned.stderr
+    assert kube.get("config.openshift.io/v1", "ClusterOperator", "dns")["spec"] == {}  # type: ignore[index]
 
     assert "deleted" in kubectl("delete", "clusteroperator", "dns").stdout
     assert kube.get("config.openshift.io/v1", "ClusterOperator", "dns") is None

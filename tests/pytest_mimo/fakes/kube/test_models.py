@@ -98,16 +98,17 @@ def test_model_errors_are_status_objects() -> None:
 
 def test_resource_version_moves_only_on_real_changes() -> None:
     m = KubeModel()
-    co = m.kind("config.openshift.io/v1", "ClusterOperator")
-    created = m.create(co, None, {"metadata": {"name": "a"}, "spec": {"x": 1}})
+    m.put({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "ns"}})
+    ic = m.kind("operator.openshift.io/v1", "IngressController")
+    created = m.create(ic, "ns", {"metadata": {"name": "a"}, "spec": {"replicas": 1}})
     rv = created["metadata"]["resourceVersion"]
-    same = m.update(co, None, "a", {**created})
+    same = m.update(ic, "ns", "a", {**created})
     assert same["metadata"]["resourceVersion"] == rv
-    changed = m.update(co, None, "a", {**created, "spec": {"x": 2}})
+    changed = m.update(ic, "ns", "a", {**created, "spec": {"replicas": 2}})
     assert (
         int(changed["metadata"]["resourceVersion"]) > int(rv)
         and changed["metadata"]["generation"] == 2
     )
     with pytest.raises(ApiError) as ei:
-        m.update(co, None, "a", {**created, "spec": {"x": 3}})
+        m.update(ic, "ns", "a", {**created, "spec": {"replicas": 3}})
     assert ei.value.reason == "Conflict"

@@ -18,6 +18,8 @@ from pytest_mimo.fakes.kube import FakeKube, WriteEvent
 
 CO_PATH = "/apis/config.openshift.io/v1/clusteroperators"
 SECRETS = "/api/v1/namespaces/ns/secrets"
+DEPLOYMENTS = "/apis/apps/v1/namespaces/ns/deployments"
+INGRESS = "/apis/operator.openshift.io/v1/namespaces/ns/ingresscontrollers"
 
 
 @pytest.fixture
@@ -61,6 +63,7 @@ def co(name: str = "kube-apiserver", **extra: Any) -> dict[str, Any]:
         "apiVersion": "config.openshift.io/v1",
         "kind": "ClusterOperator",
         "metadata": {"name": name},
+        "spec": {},  # required by the ClusterOperator CRD
         **extra,
     }
 
@@ -71,6 +74,32 @@ def sec(name: str = "s", **extra: Any) -> dict[str, Any]:
         "kind": "Secret",
         "metadata": {"name": name, "namespace": "ns"},
         **extra,
+    }
+
+
+def deployment(name: str = "d", args: list[str] | None = None, **spec: Any) -> dict[str, Any]:
+    """A Deployment a real server accepts (a selector matching the template's labels)."""
+    container: dict[str, Any] = {"name": "c", "image": "registry.example/app:1.0"}
+    if args is not None:
+        container["args"] = args
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": name, "namespace": "ns"},
+        "spec": {
+            "selector": {"matchLabels": {"app": name}},
+            "template": {"metadata": {"labels": {"app": name}}, "spec": {"containers": [container]}},
+            **spec,
+        },
+    }
+
+
+def ingress(**spec: Any) -> dict[str, Any]:
+    return {
+        "apiVersion": "operator.openshift.io/v1",
+        "kind": "IngressController",
+        "metadata": {"name": "default", "namespace": "ns"},
+        "spec": spec,
     }
 
 
@@ -160,7 +189,7 @@ def test_missing_name_on_create_is_422(wire: Wire) -> None:
     code, body, _ = wire(
         "POST",
         CO_PATH,
-        {"apiVersion": "config.openshift.io/v1", "kind": "ClusterOperator", "metadata": {}},
+        {"apiVersion": "config.openshift.io/v1", "kind": "ClusterOperator", "metadata": {}, "spec": {}},
     )
     assert_status(body, 422, "Invalid")
     # rest.BeforeCreate: NewInvalid(kind.GroupKind(), "", field.Required(...)); empty name omitted
@@ -246,6 +275,7 @@ def test_generate_name(wire: Wire) -> None:
             "apiVersion": "config.openshift.io/v1",
             "kind": "ClusterOperator",
             "metadata": {"generateName": "x-"},
+            "spec": {},
         },
     )
     assert (
@@ -274,25 +304,22 @@ def test_a_bug_in_a_reaction_is_a_500_status_not_a_traceback(kube: FakeKube, wir
 
 
 def test_json_patch_and_its_failures(kube: FakeKube, wire: Wire) -> None:
-    kube.add(co(spec={"a": [1, 2]}))
+    kube.add(deployment(args=["1", "2"]))
+    args = "/spec/template/spec/containers/0/args"
     ops = [
-        {"op": "add", "path": "/spec/a/-", "value": 3},
-        {"op": "replace", "path": "/spec/b", "value": 1},
+        {"op": "add", "path": f"{args}/-", "value": "3"},
+        {"op": "replace", "path": "/spec/paused", "value": True},
     ]
-    code, body, _ = wire(
-        "PATCH", f"{CO_PATH}/kube-apiserver", ops, ctype="application/json-patch+json"
-    )
+    code, body, _ = wire("PATCH", f"{DEPLOYMENTS}/d", ops, ctype="application/json-patch+json")
     assert_status(body, 422, "Invalid")  # replace of a missing key
     assert "missing" in body["details"]["causes"][0]["message"]
     ops = [
-        {"op": "test", "path": "/spec/a/0", "value": 1},
-        {"op": "add", "path": "/spec/a/-", "value": 3},
-        {"op": "remove", "path": "/spec/a/0"},
+        {"op": "test", "path": f"{args}/0", "value": "1"},
+        {"op": "add", "path": f"{args}/-", "value": "3"},
+        {"op": "remove", "path": f"{args}/0"},
     ]
-    code, body, _ = wire(
-        "PATCH", f"{CO_PATH}/kube-apiserver", ops, ctype="application/json-patch+json"
-    )
-    assert code == 200 and body["spec"] == {"a": [2, 3]}
+    code, body, _ = wire("PATCH", f"{DEPLOYMENTS}/d", ops, ctype="application/json-patch+json")
+    assert code == 200 and body["spec"]["template"]["spec"]["containers"][0]["args"] == ["2", "3"]
 
 
 def test_strategic_merge_patch_only_on_built_in_kinds(kube: FakeKube, wire: Wire) -> None:
@@ -315,15 +342,16 @@ def test_strategic_merge_patch_only_on_built_in_kinds(kube: FakeKube, wire: Wire
 
 
 def test_status_subresource(kube: FakeKube, wire: Wire) -> None:
-    kube.add(co(spec={"x": 1}))
+    kube.add(ingress(replicas=1))
     code, body, _ = wire(
         "PATCH",
-        f"{CO_PATH}/kube-apiserver/status",
-        {"spec": {"x": 2}, "status": {"ok": True}},
+        f"{INGRESS}/default/status",
+        {"spec": {"replicas": 2}, "status": {"availableReplicas": 1}},
         ctype="application/merge-patch+json",
     )
-    assert code == 200 and body["status"] == {"ok": True} and body["spec"] == {"x": 1}
-    assert wire("GET", f"{CO_PATH}/kube-apiserver/status")[1]["status"] == {"ok": True}
+    assert code == 200 and body["status"] == {"availableReplicas": 1}
+    assert body["spec"]["replicas"] == 1  # the CRD defaults the rest of spec
+    assert wire("GET", f"{INGRESS}/default/status")[1]["status"] == {"availableReplicas": 1}
     assert wire("GET", f"{SECRETS}/s/status")[0] == 404  # secrets have no status subresource
     assert kube.requests[-3].verb == "status" and kube.requests[-3].is_write
 
@@ -379,7 +407,8 @@ def test_list_has_a_resource_version_and_typed_items(kube: FakeKube, wire: Wire)
 
 
 def test_discovery_documents(kube: FakeKube, wire: Wire) -> None:
-    assert wire("GET", "/version")[1]["gitVersion"].startswith("v1.")
+    version = wire("GET", "/version")[1]  # the release whose schemas the fake enforces
+    assert (version["gitVersion"], version["major"], version["minor"]) == ("v1.37.0", "1", "37")
     assert wire("GET", "/api")[1]["versions"] == ["v1"]
     groups = {g["name"] for g in wire("GET", "/apis")[1]["groups"]}
     assert {"apps", "config.openshift.io", "operator.openshift.io", "aro.openshift.io"} <= groups
@@ -489,13 +518,7 @@ def test_reaction_acts_as_a_controller(kube: FakeKube) -> None:
 
     kube.add_reaction(controller)
     h = kube.client_helper()
-    dep = {
-        "apiVersion": "apps/v1",
-        "kind": "Deployment",
-        "metadata": {"name": "d", "namespace": "ns"},
-        "spec": {"replicas": 1},
-    }
-    created = h.create(dep)
+    created = h.create(deployment(replicas=1))
     live = h.get_one("apps/v1", "Deployment", "d", "ns")
     assert live["status"] == {"observedGeneration": 1, "availableReplicas": 1}
     assert int(live["metadata"]["resourceVersion"]) > int(created["metadata"]["resourceVersion"])
@@ -515,18 +538,9 @@ def test_reaction_acts_as_a_controller(kube: FakeKube) -> None:
 def test_ticker_acts_when_virtual_time_has_passed(kube: FakeKube) -> None:
     start = datetime(2026, 1, 5, tzinfo=timezone.utc)
     with time_machine.travel(start, tick=False) as clock:
-        kube.add(
-            {
-                "apiVersion": "apps/v1",
-                "kind": "Deployment",
-                "metadata": {
-                    "name": "d",
-                    "namespace": "ns",
-                    "annotations": {"rolled": start.isoformat()},
-                },
-                "spec": {},
-            }
-        )
+        dep = deployment()
+        dep["metadata"]["annotations"] = {"rolled": start.isoformat()}
+        kube.add(dep)
 
         def rollout(k: FakeKube) -> None:
             dep = k.get("apps/v1", "Deployment", "d", "ns")
@@ -617,13 +631,14 @@ def test_reactions_see_status_writes_and_not_their_own_writes(kube: FakeKube) ->
                 co("b", status=ev.object["status"] if ev.object and "status" in ev.object else {})
             )
 
+    versions = {"versions": [{"name": "operator", "version": "4.17.0"}]}  # a real status field
     kube.add(co("a"))
     kube.add_reaction(react)
     h = kube.client_helper()
     live = h.get_one("config.openshift.io/v1", "ClusterOperator", "a")
-    h.update_status({**live, "status": {"phase": "ok"}})
+    h.update_status({**live, "status": versions})
     assert seen == [("status", "a")]
-    assert kube.get("config.openshift.io/v1", "ClusterOperator", "b")["status"] == {"phase": "ok"}  # type: ignore[index]
+    assert kube.get("config.openshift.io/v1", "ClusterOperator", "b")["status"] == versions  # type: ignore[index]
 
 
 def test_delete_preconditions(kube: FakeKube, wire: Wire) -> None:
@@ -667,17 +682,16 @@ def test_generation_of_a_custom_resource_without_status_subresource_tracks_statu
     code, body, _ = wire(
         "PATCH",
         f"{CO_PATH}/kube-apiserver/status",
-        {"status": {"x": 1}},
+        {"status": {"versions": [{"name": "operator", "version": "4.17.0"}]}},
         "application/merge-patch+json",
     )
-    assert code == 200 and body["metadata"]["generation"] == 1
+    assert code == 200 and body["status"]["versions"] and body["metadata"]["generation"] == 1
 
 
 def test_deployment_generation_bumps_on_spec_and_annotations(kube: FakeKube, wire: Wire) -> None:
     """The deployment strategy bumps generation on annotation changes (copied to ReplicaSets)."""
-    path = "/apis/apps/v1/namespaces/ns/deployments"
-    dep = {"metadata": {"name": "d"}, "spec": {"replicas": 1}}
-    assert wire("POST", path, dep)[1]["metadata"]["generation"] == 1
+    path = DEPLOYMENTS
+    assert wire("POST", path, deployment(replicas=1))[1]["metadata"]["generation"] == 1
     merge = "application/merge-patch+json"
     body = wire("PATCH", f"{path}/d", {"metadata": {"labels": {"a": "b"}}}, merge)[1]
     assert body["metadata"]["generation"] == 1  # labels: no bump
