@@ -163,7 +163,7 @@ def test_dynamic_client_pages(kube: FakeKube) -> None:
         dyn = dynamic.DynamicClient(api)
         cos = dyn.resources.get(api_version="config.openshift.io/v1", kind="ClusterOperator")
         for n in ("dns", "ingress", "network"):
-            cos.create(body={"apiVersion": "config.openshift.io/v1", "kind": "ClusterOperator", "metadata": {"name": n}})
+            cos.create(body={"apiVersion": "config.openshift.io/v1", "kind": "ClusterOperator", "metadata": {"name": n}, "spec": {}})
         seen, token = [], None
         while True:
             page = cos.get(limit=2, _continue=token)
