@@ -26,15 +26,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from . import defaulting, structural, validation
 from .decoding import DecodeError, decode_value
 from .fielderrors import invalid, invalid_error, not_supported
 from .schemas import schema_for
 
-if TYPE_CHECKING:  # models calls into this module: no import cycle at run time
-    from .models import ApiError, KindInfo
+# models calls into this module: its types are named, not imported (no import cycle)
+ApiError = Any
+KindInfo = Any
 
 __all__ = [
     "WriteOptions",

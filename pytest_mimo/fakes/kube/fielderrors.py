@@ -15,10 +15,11 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from dataclasses import field as dc_field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:  # models imports the admission chain: no import cycle at run time
-    from .models import ApiError, KindInfo
+# models calls into this module: its types are named, not imported (no import cycle)
+ApiError = Any
+KindInfo = Any
 
 __all__ = [
     "FieldError",

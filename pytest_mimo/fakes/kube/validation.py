@@ -25,14 +25,14 @@ import json
 import re
 from collections.abc import Callable
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from . import fielderrors as fe
 from .fielderrors import FieldError
 from .labels import SelectorError, parse_selector
 
-if TYPE_CHECKING:  # models imports the admission chain: no import cycle at run time
-    from .models import KindInfo
+# models calls into this module: its types are named, not imported (no import cycle)
+KindInfo = Any
 
 __all__ = [
     "validate_object",
