@@ -29,13 +29,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import defaulting, structural, validation
+from .apierrors import ApiError
 from .decoding import DecodeError, decode_value
 from .fielderrors import invalid, invalid_error, not_supported
+from .kinds import KindInfo
 from .schemas import schema_for
-
-# models calls into this module: its types are named, not imported (no import cycle)
-ApiError = Any
-KindInfo = Any
 
 __all__ = [
     "WriteOptions",
@@ -67,7 +65,6 @@ def check_options(options_kind: str, field_validation: str | None) -> str:
     422 on ``<Kind>Options.meta.k8s.io ""``; returns the directive (empty means ``Warn``)."""
     value = field_validation or ""
     if value not in FIELD_VALIDATIONS:
-        from .models import ApiError
 
         err = not_supported("fieldValidation", value, list(FIELD_VALIDATIONS))
         raise ApiError(
@@ -85,7 +82,6 @@ def check_options(options_kind: str, field_validation: str | None) -> str:
 
 def _cannot_handle(info: KindInfo, detail: str) -> ApiError:
     """``transformDecodeError``: 400 BadRequest naming the kind and version."""
-    from .models import ApiError
 
     return ApiError.bad_request(
         f'{info.kind} in version "{info.version}" cannot be handled as a {info.kind}: {detail}'

@@ -17,9 +17,8 @@ from dataclasses import dataclass
 from dataclasses import field as dc_field
 from typing import Any
 
-# models calls into this module: its types are named, not imported (no import cycle)
-ApiError = Any
-KindInfo = Any
+from .apierrors import ApiError
+from .kinds import KindInfo
 
 __all__ = [
     "FieldError",
@@ -187,7 +186,6 @@ def too_many(path: str, actual: int, max_items: int) -> FieldError:
 def invalid_error(info: KindInfo | None, name: str, errors: list[FieldError]) -> ApiError:
     """``errors.NewInvalid(GroupKind, name, errs)``: 422 with one cause per field error
     (``info`` None: the empty ``GroupKind{}`` of the patch handler's errors)."""
-    from .models import ApiError
 
     kind, group = (info.kind, info.group) if info is not None else ("", "")
     qualified = f"{kind}.{group}" if group else kind

@@ -21,7 +21,9 @@ from typing import Any
 
 from . import admission, fieldpaths, managedfields
 from .admission import WriteOptions
+from .apierrors import ApiError
 from .history import History
+from .kinds import APPLY_PATCH, BUILTIN_KINDS, JSON_PATCH, MERGE_PATCH, STRATEGIC_PATCH, KindInfo
 from .labels import SelectorError, parse_selector
 from .lifecycle import namespace_defaults
 from .patching import PatchError, json_patch, merge_patch
@@ -40,222 +42,13 @@ __all__ = [
     "APPLY_PATCH",
 ]
 
-MERGE_PATCH = "application/merge-patch+json"
-JSON_PATCH = "application/json-patch+json"
-STRATEGIC_PATCH = "application/strategic-merge-patch+json"
-APPLY_PATCH = "application/apply-patch+yaml"
 
 Obj = dict[str, Any]
 Objs = list[Obj]  # spelled out once: the class has a ``list`` method
 Key = tuple[str, str]  # (namespace, name); namespace "" for cluster-scoped
 
 
-@dataclass(frozen=True)
-class KindInfo:
-    """One served resource type."""
-
-    api_version: str
-    kind: str
-    plural: str
-    namespaced: bool
-    #: has a ``status`` subresource (main-resource writes keep the old status)
-    has_status: bool = True
-    #: ``metadata.generation`` is kept (bumped on changes outside metadata/status)
-    generation: bool = True
-    #: compiled into the API server (not a CRD): strategic merge patch and
-    #: unconditional updates (no resourceVersion) are allowed
-    builtin: bool = False
-    short_names: tuple[str, ...] = ()
-
-    @property
-    def group(self) -> str:
-        return self.api_version.rpartition("/")[0]
-
-    @property
-    def version(self) -> str:
-        return self.api_version.rpartition("/")[2]
-
-    @property
-    def group_resource(self) -> str:
-        """``secrets`` or ``clusteroperators.config.openshift.io``, as in error messages."""
-        return f"{self.plural}.{self.group}" if self.group else self.plural
-
-    @property
-    def singular(self) -> str:
-        return self.kind.lower()
-
-
-BUILTIN_KINDS: tuple[KindInfo, ...] = (
-    KindInfo(
-        "v1",
-        "Namespace",
-        "namespaces",
-        False,
-        has_status=True,
-        generation=False,
-        builtin=True,
-        short_names=("ns",),
-    ),
-    KindInfo("v1", "Secret", "secrets", True, has_status=False, generation=False, builtin=True),
-    KindInfo(
-        "v1",
-        "ConfigMap",
-        "configmaps",
-        True,
-        has_status=False,
-        generation=False,
-        builtin=True,
-        short_names=("cm",),
-    ),
-    KindInfo("apps/v1", "Deployment", "deployments", True, builtin=True, short_names=("deploy",)),
-    # what the ARO operator's deployer writes besides (pkg/operator/deploy/staticresources)
-    KindInfo("v1", "ServiceAccount", "serviceaccounts", True, has_status=False, generation=False, builtin=True,
-             short_names=("sa",)),
-    KindInfo("v1", "Service", "services", True, generation=False, builtin=True, short_names=("svc",)),
-    KindInfo("rbac.authorization.k8s.io/v1", "Role", "roles", True, has_status=False, generation=False,
-             builtin=True),
-    KindInfo("rbac.authorization.k8s.io/v1", "RoleBinding", "rolebindings", True, has_status=False,
-             generation=False, builtin=True),
-    KindInfo("rbac.authorization.k8s.io/v1", "ClusterRole", "clusterroles", False, has_status=False,
-             generation=False, builtin=True),
-    KindInfo("rbac.authorization.k8s.io/v1", "ClusterRoleBinding", "clusterrolebindings", False,
-             has_status=False, generation=False, builtin=True),
-    KindInfo(
-        "config.openshift.io/v1", "ClusterOperator", "clusteroperators", False, short_names=("co",)
-    ),
-    KindInfo("config.openshift.io/v1", "ClusterVersion", "clusterversions", False),
-    KindInfo("config.openshift.io/v1", "APIServer", "apiservers", False),
-    KindInfo("operator.openshift.io/v1", "IngressController", "ingresscontrollers", True),
-    KindInfo("aro.openshift.io/v1alpha1", "Cluster", "clusters", False),
-)
-
 _NAMESPACE = BUILTIN_KINDS[0]
-
-
-class ApiError(Exception):
-    """An API error as a real server reports it (becomes a ``Status`` body)."""
-
-    def __init__(
-        self,
-        code: int,
-        reason: str,
-        message: str,
-        details: dict[str, Any] | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.code = code
-        self.reason = reason
-        self.message = message
-        self.details = details
-        self.headers = headers or {}
-
-    def status(self) -> Obj:
-        body: Obj = {
-            "kind": "Status",
-            "apiVersion": "v1",
-            "metadata": {},
-            "status": "Failure",
-            "message": self.message,
-        }
-        if self.reason:  # StatusReasonUnknown ("") is omitted
-            body["reason"] = self.reason
-        if self.details is not None:
-            body["details"] = self.details
-        body["code"] = self.code
-        return body
-
-    # -- the errors a real API server gives (k8s.io/apimachinery/pkg/api/errors) --
-
-    @classmethod
-    def _for(cls, code: int, reason: str, info: KindInfo, name: str, message: str) -> ApiError:
-        details: Obj = {"name": name}
-        if info.group:
-            details["group"] = info.group
-        details["kind"] = info.plural
-        return cls(code, reason, message, details)
-
-    @classmethod
-    def not_found(cls, info: KindInfo, name: str) -> ApiError:
-        return cls._for(404, "NotFound", info, name, f'{info.group_resource} "{name}" not found')
-
-    @classmethod
-    def already_exists(cls, info: KindInfo, name: str) -> ApiError:
-        return cls._for(
-            409, "AlreadyExists", info, name, f'{info.group_resource} "{name}" already exists'
-        )
-
-    @classmethod
-    def conflict(cls, info: KindInfo, name: str) -> ApiError:
-        return cls._for(
-            409,
-            "Conflict",
-            info,
-            name,
-            f'Operation cannot be fulfilled on {info.group_resource} "{name}": the object has been '
-            "modified; please apply your changes to the latest version and try again",
-        )
-
-    @classmethod
-    def invalid(
-        cls,
-        info: KindInfo,
-        name: str,
-        field_path: str,
-        detail: str,
-        *,
-        cause: str = "FieldValueInvalid",
-        by_resource: bool = False,
-    ) -> ApiError:
-        """``NewInvalid(qualifiedKind, name, errs)`` with one field error.
-
-        The qualified kind is ``Kind.group`` (``GroupKind.String()``), or, where the
-        store builds it from the resource (a missing resourceVersion on update,
-        store.go), ``plural.group``. ``detail`` is the field error's body
-        (``Required value: …``, ``Invalid value: …``) and ``cause`` its type.
-        """
-        kind = info.plural if by_resource else info.kind
-        qualified = f"{kind}.{info.group}" if info.group else kind
-        details: Obj = {}
-        if name:  # omitempty
-            details["name"] = name
-        if info.group:
-            details["group"] = info.group
-        details["kind"] = kind
-        details["causes"] = [{"reason": cause, "message": detail, "field": field_path}]
-        return cls(
-            422, "Invalid", f'{qualified} "{name}" is invalid: {field_path}: {detail}', details
-        )
-
-    @classmethod
-    def invalid_fields(cls, info: KindInfo, name: str, errors: list[tuple[str, str, str]]) -> ApiError:
-        """``NewInvalid`` with several field errors ``(field, detail, cause)``: the message lists
-        them in brackets, as ``ErrorList.ToAggregate()`` prints them."""
-        if len(errors) == 1:
-            field_path, detail, cause = errors[0]
-            return cls.invalid(info, name, field_path, detail, cause=cause)
-        qualified = f"{info.kind}.{info.group}" if info.group else info.kind
-        joined = ", ".join(f"{f}: {d}" for f, d, _ in errors)
-        details: Obj = {"name": name} if name else {}
-        if info.group:
-            details["group"] = info.group
-        details["kind"] = info.kind
-        details["causes"] = [{"reason": c, "message": d, "field": f} for f, d, c in errors]
-        return cls(422, "Invalid", f'{qualified} "{name}" is invalid: [{joined}]', details)
-
-    @classmethod
-    def bad_request(cls, message: str) -> ApiError:
-        """``NewBadRequest``: no details."""
-        return cls(400, "BadRequest", message)
-
-    @classmethod
-    def unsupported_media_type(cls, content_type: str) -> ApiError:
-        return cls(
-            415,
-            "UnsupportedMediaType",
-            f"the body of the request was in an unknown format - accepted media types include: "
-            f"{JSON_PATCH}, {MERGE_PATCH}, {APPLY_PATCH}",
-        )  # negotiation's errUnsupportedMediaType: no details
 
 
 @dataclass
@@ -542,8 +335,10 @@ class KubeModel:
                 meta["name"] = (
                     f"{meta['generateName']}{hashlib.sha256(str(self._rv + 1).encode()).hexdigest()[:5]}"
                 )
-            if info.namespaced and meta.get("namespace") and not self._namespace_exists(
-                meta["namespace"]
+            if (
+                info.namespaced
+                and meta.get("namespace")
+                and not self._namespace_exists(meta["namespace"])
             ):
                 raise ApiError.not_found(_NAMESPACE, meta["namespace"])
             self._fold_string_data(info, obj)
@@ -556,7 +351,9 @@ class KubeModel:
                     obj["status"] = {}
             admission.validate(info, obj, None, opts)
             name = meta.get("name")
-            if not name or not isinstance(name, str):  # validate=False: still no object without a name
+            if not name or not isinstance(
+                name, str
+            ):  # validate=False: still no object without a name
                 raise ApiError.invalid(
                     info,
                     "",

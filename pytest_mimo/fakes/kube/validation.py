@@ -29,10 +29,8 @@ from typing import Any
 
 from . import fielderrors as fe
 from .fielderrors import FieldError
+from .kinds import KindInfo
 from .labels import SelectorError, parse_selector
-
-# models calls into this module: its types are named, not imported (no import cycle)
-KindInfo = Any
 
 __all__ = [
     "validate_object",
