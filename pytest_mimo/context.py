@@ -51,7 +51,10 @@ class FakeTaskContext(BaseTaskContext):
         store: Store | None = None,
         logger: logging.Logger | None = None,
         step_observer: StepObserver | None = None,
+        lease: Any = None,
     ) -> None:
+        """``lease``: a :class:`mimo.context.LeaseGuard` (``check_lease`` asks it), as the actuator's
+        context gets one; replays give every attempt the runtime's own LeaseRenewer."""
         env = environment or defaults.default_environment()
         super().__init__(
             clock=clock,
@@ -61,6 +64,7 @@ class FakeTaskContext(BaseTaskContext):
             manifest=manifest,
             deadline=deadline,
             logger=logger,
+            lease=lease,
         )
         self._store = store
         self._helper: KubeHelper | None = None

@@ -221,6 +221,9 @@ class FaultInjector:
         self.concurrent: list[tuple[tuple[str, ...], Any]] = []
         #: the replay's pause_past_lease player: ``pause(index, step_key)`` (None: not in a replay)
         self.pause: Callable[[int, str], None] | None = None
+        self._resumed: dict[int, str] = {}
+        #: writes sent by an attempt after it resumed from a pause past its lease
+        self.late_writes: list[str] = []
         for k in self.kinds or ():
             if not any(k in v for v in TARGETS.values()) and k not in {x.name for x in self.extra_kinds}:
                 raise ValueError(f"mimo_faults: unknown fault kind {k!r}")
@@ -297,6 +300,8 @@ class FaultInjector:
             world.check_invariants()
             if req.is_write and req.backend == "azure":
                 world.request_written(req)
+        if self._resumed:
+            self._late_write(req)
         kinds = applicable_kinds(req, self.extra_kinds)
         key = request_key(req)
         if kinds:
@@ -437,26 +442,43 @@ class FaultInjector:
         if not self.enabled or self.attempt in self.clean_attempts:
             return
         req = FakeRequest("step", "", step.key, "step", step.key, False)
-        fire, source = False, ""
+        kind, source = "", ""
         for rule in self.rules:
             if rule.target == "step" and rule.wants(req, self.rng):
                 rule.fired += 1
-                fire, source = True, "rule"
+                kind, source = rule.kind, "rule"
                 break
         site = self.target_site
-        if not fire and site is not None and site.target == "step" and not self.target_hit and site.step_index == index:
+        if not kind and site is not None and site.target == "step" and not self.target_hit and site.step_index == index:
             self.target_hit = True
-            fire, source = True, "targeted"
+            kind, source = site.kind, "targeted"
         if (
-            not fire
+            not kind
             and self.crash_rate > 0
             and (self.kinds is None or "crash_after_step" in self.kinds)
             and self.rng.random() < self.crash_rate
         ):
-            fire, source = True, "background"
-        if fire:
-            self._record("step", f"after step #{index} {step.key}", "crash_after_step", source)
-            raise SimulatedCrash(f"simulated crash after step #{index} {step.key}")
+            kind, source = "crash_after_step", "background"
+        if not kind:
+            return
+        self._record("step", f"after step #{index} {step.key}", kind, source)
+        if kind == "pause_past_lease":
+            if self.pause is not None:  # a replay plays it: another host runs the manifest meanwhile
+                self.pause(index, step.key)
+            return
+        raise SimulatedCrash(f"simulated crash after step #{index} {step.key}")
+
+    def resumed(self, attempt: int, what: str) -> None:
+        """Attempt ``attempt`` resumed after a pause past its lease: from now on it may send no write."""
+        self._resumed[attempt] = what
+
+    def _late_write(self, req: FakeRequest) -> None:
+        what = self._resumed.get(self.attempt)
+        if what is not None and req.is_write:
+            self.late_writes.append(
+                f"attempt {self.attempt} {what}, then sent {req.backend} {req.method} {req.path} (step "
+                f"{self.step or '-'}): a host that lost its lease may not write (the two hosts both wrote)"
+            )
 
 
 def sites_from(requests: Iterable[FakeRequest], steps: Iterable[tuple[int, str]],
@@ -483,8 +505,9 @@ def sites_from(requests: Iterable[FakeRequest], steps: Iterable[tuple[int, str]]
                 seen.add(site)
                 out.append(site)
     for index, step_key in sorted(set(steps)):
-        site = FaultSite("step", "crash_after_step", resource=step_key, step_index=index)
-        if site not in seen:
-            seen.add(site)
-            out.append(site)
+        for kind in STEP_FAULT_KINDS:
+            site = FaultSite("step", kind, resource=step_key, step_index=index)
+            if site not in seen:
+                seen.add(site)
+                out.append(site)
     return out

@@ -43,6 +43,14 @@ class TaskCoverage:
             out.append({"site": site, "replays": tried, "failed": failed, "outcome": outcome})
         return out
 
+    kinds_existing: set[str] = field(default_factory=set)  #: "target.kind" with a site in some replay
+    kinds_injected: set[str] = field(default_factory=set)  #: "target.kind" injected at least once
+
+    def kinds_untried(self) -> list[str]:
+        """Kinds of the table (pytest_mimo.faultkinds) some request or step could meet but no
+        replay injected: add replays (or scenarios) until none are left."""
+        return sorted(self.kinds_existing - self.kinds_injected)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "task": self.task_id,
@@ -55,6 +63,8 @@ class TaskCoverage:
             "crash_points": len(self.crash_points),
             "violations": self.violations,
             "sites": self.site_outcomes(),
+
+            "kinds_untried": self.kinds_untried(),
         }
 
 
@@ -91,6 +101,8 @@ class Coverage:
             counts[0] += 1
             counts[1] += 0 if passed and not outcome.get("violations") else 1
         t.crash_points.update(outcome.get("crash_points", ()))
+        t.kinds_existing.update(outcome.get("pair_kinds", ()))
+        t.kinds_injected.update(outcome.get("kinds_injected", ()))
         t.violations += len(outcome.get("violations", ()))
 
     def missing(self) -> list[str]:
@@ -116,7 +128,7 @@ class Coverage:
                 f"{len(t.pairs_tried)}/{len(t.pairs_existing)}",
                 str(len(t.crash_points)),
                 str(t.violations),
-                faults,
+                faults + (f"; not injected: {', '.join(t.kinds_untried())}" if t.kinds_untried() else ""),
             ])
         widths = [max(len(r[i]) for r in [head, *body]) for i in range(len(head) - 1)]
         room = max(len(head[-1]), width - sum(widths) - 2 * len(widths))

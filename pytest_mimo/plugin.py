@@ -34,6 +34,8 @@ DEFAULT_REPLAYS = 5
 DEFAULT_FAULT_RATE = 0.2
 
 _INJECTOR = pytest.StashKey[FaultInjector]()
+#: the last replay a test ran: its header goes on the test's own failure too
+_OUTCOME = pytest.StashKey[ReplayOutcome]()
 
 
 # -- registration -------------------------------------------------------------------------------
@@ -317,8 +319,11 @@ def mimo_replay(
             scenario=base,
             site_id=outcome.site.describe() if outcome.site else None,
             pair_ids=[p.describe() for p in outcome.pairs],
+            pair_kinds=sorted({f"{p.target}.{p.kind}" for p in outcome.pairs}),
+            kinds_injected=sorted({f"{e.target}.{e.kind}" for e in outcome.trace}),
         )
         item.user_properties.append(("mimo_replay", {**data, "scenario_task": scenario}))
+        item.stash[_OUTCOME] = outcome
         request.config.hook.pytest_mimo_replay_outcome(item=item, outcome=outcome)
         if outcome.violations:
             pytest.fail(outcome.report(), pytrace=False)
@@ -344,6 +349,13 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
                 "(a fault that is never injected tests nothing)"
                 for r in silent
             )
+    replayed = item.stash.get(_OUTCOME, None)
+    if rep.when == "call" and rep.failed and replayed is not None and replayed.ok:
+        # the scenario's own check failed after a clean verdict: the same header as a violation
+        head = replayed.report(
+            headline=f"mimo replay of task {replayed.task_id}: the scenario's own check failed after the replay"
+        )
+        rep.longrepr = f"{head}\n\n{rep.longrepr}"
     if rep.failed and injector is not None and (injector.trace or injector.rate or injector.rules):
         lines = [f"seed: {injector.seed}", *(str(e) for e in injector.trace)]
         rep.sections.append(("mimo faults", "\n".join(lines)))

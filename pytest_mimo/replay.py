@@ -24,6 +24,7 @@ simulator use it directly)::
 from __future__ import annotations
 
 import copy
+import dataclasses
 import hashlib
 import json
 import random
@@ -33,8 +34,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from mimo.actuator.context import ContextRequest
+from mimo.actuator.lease import LeaseRenewer
 from mimo.api import MaintenanceManifest
-from mimo.errors import MIMOError, TerminalError, TransientError
+from mimo.errors import LeaseLost, MIMOError, TerminalError, TransientError
 from pytest_mimo.attempts import (
     DEFAULT_WALL_BUDGET,
     AttemptDeadline,
@@ -124,6 +127,8 @@ class RunResult:
     broken: list[str] = field(default_factory=list)  #: invariants found broken after a write
     #: what other writers changed during the run (concurrent_write / conflict faults): path, value
     concurrent: list[tuple[tuple[str, ...], Any]] = field(default_factory=list)
+    #: writes an attempt sent after it resumed from a pause past its lease
+    late_writes: list[str] = field(default_factory=list)
 
     def writes_by_object(self) -> dict[str, dict[str, int]]:
         """backend → object → number of writes."""
@@ -176,15 +181,18 @@ class ReplayOutcome:
     def crash_points(self) -> list[str]:
         return sorted({e.request for e in self.trace if e.kind == "crash_after_step"})
 
-    def report(self) -> str:
+    def report(self, headline: str = "") -> str:
+        """The failure header (task, seed, site, attempts with their steps, fault trace, world
+        diff, replay command): for the replay's violations, or under ``headline`` for a failure
+        of the scenario's own that came after the replay."""
         lines = [
-            f"mimo replay of task {self.task_id} failed: {len(self.violations)} violation(s)",
+            headline or f"mimo replay of task {self.task_id} failed: {len(self.violations)} violation(s)",
             f"  seed: {self.seed}{'' if self.faulted else ' (clean replay)'}",
             f"  targeted site: {self.site.describe() if self.site else '-'}"
             + ("" if self.site is None or self.site_hit else " (not reached)"),
             f"  final state: {self.state} (baseline: {self.baseline.state if self.baseline else '?'}),"
             f" attempts: {self.attempts}, virtual time: {self.virtual_time}, wall: {self.wall_time.total_seconds():.3f}s",
-            "  violations:",
+            "  violations:" if self.violations else "  violations: none from the harness",
             *(f"    - {v}" for v in self.violations),
         ]
         if self.run is not None:
@@ -421,18 +429,54 @@ class Replayer:
                 rec.end = clock.now()
                 rec.step = rec.step or injector.step
 
+        def host(owner: str) -> Actuator:
+            """An actuator whose attempts hold a lease as production's do (the runtime's
+            LeaseRenewer, renewed on demand by check_lease: no thread on a virtual clock)."""
+
+            def context_factory(req: ContextRequest) -> Any:
+                lease = LeaseRenewer(
+                    world.store, req.manifest.id, owner, clock=clock, lease_seconds=self.lease_seconds,
+                    generation=req.manifest.dequeues, expires=req.manifest.lease_expires,
+                )
+                return world.context_factory(dataclasses.replace(req, lease=lease))
+
+            return Actuator(
+                world.store,
+                {task_id: observed},
+                clock=clock,
+                owner=owner,
+                lease_seconds=self.lease_seconds,
+                max_dequeues=max_dequeues,
+                context_factory=context_factory,
+                renew_leases=False,
+            )
+
+        def pause(index: int, step_key: str) -> None:
+            """pause_past_lease: this host freezes past its lease; a second host takes the manifest
+            over and runs an attempt (without faults); then this one resumes where it stopped."""
+            paused, saved_step = injector.attempt, injector.step
+            saved_watch = (watch.attempt, watch.deadline, watch.step) if watch is not None else None
+            clock.advance(self.lease_seconds + self.poll_interval)
+            injector.enabled = False
+            try:
+                host(REPLAY_OWNER + "-2").process(world.cluster_resource_id)
+            finally:
+                injector.enabled = True
+                injector.attempt, injector.step = paused, saved_step
+                if watch is not None and saved_watch is not None:
+                    watch.attempt, watch.deadline, watch.step = saved_watch
+            other = attempts[-1].attempt if attempts and attempts[-1].attempt != paused else None
+            injector.resumed(
+                paused,
+                f"(paused after step #{index} {step_key} past its lease while "
+                + (f"attempt {other} ran on another host)" if other else "another host took the manifest)"),
+            )
+
+        injector.pause = pause
+        late0 = len(injector.late_writes)
         manifest = MaintenanceManifest.new(world.cluster_resource_id, task_id, now=int(clock.now().timestamp()))
         world.store.create_manifest(manifest)
-        actuator = Actuator(
-            world.store,
-            {task_id: observed},
-            clock=clock,
-            owner=REPLAY_OWNER,
-            lease_seconds=self.lease_seconds,
-            max_dequeues=max_dequeues,
-            context_factory=world.context_factory,
-            renew_leases=False,
-        )
+        actuator = host(REPLAY_OWNER)
         finished = False
         aborted = ""
         try:
@@ -455,6 +499,7 @@ class Replayer:
                 watch.disarm()
             injector.watch = None
             injector.world = None
+            injector.pause = None
             world.faults = old
             old.attach(kube=world.kube, azure=world.azure)
         final = world.store.get_manifest(manifest.id)
@@ -474,6 +519,7 @@ class Replayer:
             aborted=aborted,
             writes=list(world.writes[writes0:]),
             broken=list(world.broken[broken0:]),
+            late_writes=list(injector.late_writes[late0:]),
             concurrent=[
                 *injector.concurrent[cw0:],
                 *kube_concurrent_changes(getattr(world.kube, "concurrent_writes", [])[kube_cw0:]),
@@ -616,12 +662,13 @@ class Replayer:
                     f"(stopped at {a.deadline:%H:%M:%S}, started {a.start:%H:%M:%S}): a step waited without a "
                     "timeout or slept past the task deadline"
                 )
-            if a.error is not None and not isinstance(a.error, MIMOError):
+            if a.error is not None and not isinstance(a.error, (MIMOError, LeaseLost, WallBudgetExceeded)):
                 out.append(
                     f"{label}: attempt {a.attempt}: step {a.step or '-'} let {a.describe_error()} escape unclassified "
                     "(raise mimo.TransientError or mimo.TerminalError)"
                 )
         out.extend(f"{label}: {s.describe()}" for s in run.sleeps)
+        out.extend(f"{label}: {w}" for w in run.late_writes)
         seen: set[str] = set()
         for b in run.broken:  # each invariant once per run: the first write that broke it
             name = b.split(" broken after ", 1)[0]

@@ -162,6 +162,7 @@ class MimoWorld:
         *,
         cluster: OpenShiftClusterDocument | None = None,
         subscription: SubscriptionDocument | None = None,
+        lease: Any = None,
     ) -> FakeTaskContext:
         """A FakeTaskContext wired to every part of this world (faults included)."""
         tc = FakeTaskContext(
@@ -173,6 +174,7 @@ class MimoWorld:
             deadline=deadline,
             store=self.store,
             step_observer=self.faults,
+            lease=lease,
         )
         if self.kube is not None:
             tc.with_kube(self.kube)
@@ -184,7 +186,9 @@ class MimoWorld:
         """The actuator's ``context_factory``: a fresh wired context per attempt."""
         self.faults.attempt = req.manifest.dequeues
         self.faults.step = ""
-        return self.context(req.manifest, req.deadline, cluster=req.cluster, subscription=req.subscription)
+        return self.context(
+            req.manifest, req.deadline, cluster=req.cluster, subscription=req.subscription, lease=getattr(req, "lease", None)
+        )
 
     # -- writes and invariants ------------------------------------------------------------------
     def record_write(self, backend: str, request: str, obj: str) -> None:

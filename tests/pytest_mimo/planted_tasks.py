@@ -167,6 +167,29 @@ def set_flag(tc: object) -> None:
         raise TransientError(e) from e
 
 
+# -- (n) a host paused past its lease writes when it resumes --------------------------------------
+def release_lock(tc: object) -> None:
+    tc = get_task_context(tc)
+    try:
+        tc.client_helper().delete("v1", "ConfigMap", "mimo-lock", "openshift-config")
+    except Exception as e:
+        if isinstance(e, ApiException) and is_not_found(e):
+            return
+        raise _classify(e, "mimo-lock") from e
+
+
+def cleanup_in_finally(tc, manifest, cluster) -> None:
+    try:
+        run_steps(tc, [action(check_apiserver), action(set_run)])
+    finally:
+        release_lock(tc)  # runs after LeaseLost too: a host that no longer owns the manifest writes
+
+
+def cleanup_as_a_step(tc, manifest, cluster) -> None:
+    """The correct twin: the clean-up is a step, so the lease is checked before it."""
+    run_steps(tc, [action(check_apiserver), action(set_run), action(release_lock)])
+
+
 # -- (e) really sleeps / waits past the deadline -----------------------------------------------
 def wait_too_long(tc: object) -> None:
     get_task_context(tc)

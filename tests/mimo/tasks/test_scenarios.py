@@ -20,7 +20,7 @@ from mimo.api import ManifestState, NetworkProfile
 from mimo.steps.cluster.certificates import tls_secret
 from mimo.steps.cluster.operator import DEFAULT_OPERATOR_VERSION
 from mimo.steps.cluster.pembundle import parse_pem_bundle
-from pytest_mimo import defaults
+from pytest_mimo import defaults, mimo_invariant
 from pytest_mimo.controllers import DeploymentController
 
 from ..steps.builders import apiserver, cluster_objects, master_network, pem_bundle, put_all
@@ -40,6 +40,44 @@ GENEVA = {
     const.OPERATOR_FLAG_SET_GENEVA_OTEL_PROFILE_REDUCED_LOGS: "reduced-logs",
     const.OPERATOR_FLAG_SET_GENEVA_OTEL_PROFILE_MINIMAL_LOGS: "minimal-logs",
 }
+
+
+# -- invariants: checked after every write of every replay in this module --------------------
+# (pytest_mimo.invariants; a wrong order of writes shows in the moment it exists)
+
+
+def _tls_secret_problem(world: Any, name: str, namespace: str) -> str | None:
+    secret = world.kube.get("v1", "Secret", name, namespace)
+    if secret is None:
+        return f"Secret {namespace}/{name} does not exist"
+    lacking = [k for k in ("tls.crt", "tls.key") if k not in (secret.get("data") or {})]
+    return f"Secret {namespace}/{name} lacks {lacking}" if lacking else None
+
+
+@mimo_invariant
+def serving_certificates_exist(world: Any) -> str | None:
+    """Every certificate the API server serves is a TLS Secret that exists: the APIServer CRD
+    (shared/reference/crds/0000_10_config-operator_01_apiservers-Default.crd.yaml,
+    servingCertificate): "The secret must exist in the openshift-config namespace and contain
+    ... tls.key ... tls.crt"."""
+    api = world.kube.get("config.openshift.io/v1", "APIServer", "cluster") or {}
+    named = ((api.get("spec") or {}).get("servingCerts") or {}).get("namedCertificates") or []
+    problems = [
+        p for n in named
+        if (p := _tls_secret_problem(world, str((n.get("servingCertificate") or {}).get("name")), "openshift-config"))
+    ]
+    return f"the API server serves a certificate that is not there: {'; '.join(problems)}" if problems else None
+
+
+@mimo_invariant
+def ingress_default_certificate_exists(world: Any) -> str | None:
+    """The default IngressController's ``spec.defaultCertificate`` is a TLS Secret (tls.crt,
+    tls.key: the IngressController CRD, 0000_50_ingress_00_ingresscontrollers-Default.crd.yaml)
+    in openshift-ingress, where the ingress operator's router reads it."""
+    ic = world.kube.get("operator.openshift.io/v1", "IngressController", "default", "openshift-ingress-operator") or {}
+    name = ((ic.get("spec") or {}).get("defaultCertificate") or {}).get("name")
+    problem = _tls_secret_problem(world, str(name), "openshift-ingress") if name else None
+    return f"the default IngressController serves a certificate that is not there: {problem}" if problem else None
 
 
 @pytest.fixture
