@@ -94,7 +94,6 @@ class Bench:
             seed=derive_seed("planted", name, index) if index else 0,
             faulted=index > 0,
             site_picker=lambda pairs: pick_site(pairs, order_seed, index),
-            wall_budget=10.0,
         ).replay(task)
 
 
