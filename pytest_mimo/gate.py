@@ -9,6 +9,7 @@ every fault site's outcome. The gate checks the tasks it is given
 from __future__ import annotations
 
 import json
+import textwrap
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -128,7 +129,7 @@ class Coverage:
                 f"{len(t.pairs_tried)}/{len(t.pairs_existing)}",
                 str(len(t.crash_points)),
                 str(t.violations),
-                faults + (f"; not injected: {', '.join(t.kinds_untried())}" if t.kinds_untried() else ""),
+                faults,
             ])
         widths = [max(len(r[i]) for r in [head, *body]) for i in range(len(head) - 1)]
         room = max(len(head[-1]), width - sum(widths) - 2 * len(widths))
@@ -136,7 +137,14 @@ class Coverage:
         for r in [head, ["-" * w for w in widths] + ["-" * min(room, max(len(x[-1]) for x in [head, *body]))], *body]:
             last = r[-1] if len(r[-1]) <= room else r[-1][: room - 1] + "…"
             lines.append("  ".join(c.ljust(w) for c, w in zip(r[:-1], widths, strict=True)) + "  " + last)
-        return [line.rstrip() for line in lines]
+        out = [line.rstrip() for line in lines]
+        for t in self.rows():  # below the table, wrapped: the kinds no replay injected
+            if t.kinds_untried():
+                out += textwrap.wrap(
+                    f"{t.name or t.task_id}: kinds not injected: {', '.join(t.kinds_untried())}",
+                    width, subsequent_indent="    ",
+                )
+        return out
 
     def to_json(self) -> dict[str, Any]:
         return {"checked": self.checked, "tasks": [t.to_dict() for t in self.rows()], "missing": self.missing()}
