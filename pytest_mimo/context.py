@@ -69,6 +69,7 @@ class FakeTaskContext(BaseTaskContext):
         self._store = store
         self._helper: KubeHelper | None = None
         self._fake_azure: Any = None
+        self._azure_credential: Any = None
         self._azure_clients: Any = None
         self.step_observer = step_observer
 
@@ -81,9 +82,11 @@ class FakeTaskContext(BaseTaskContext):
         """Wire the Kubernetes helper of a ``FakeKube`` (the production helper over HTTP)."""
         return self.with_client_helper(fake_kube.client_helper())
 
-    def with_azure(self, fake_azure: Any) -> FakeTaskContext:
-        """Wire the production Azure clients, talking to a ``FakeAzure``."""
+    def with_azure(self, fake_azure: Any, *, credential: Any = None) -> FakeTaskContext:
+        """Wire the production Azure clients, talking to a ``FakeAzure``; ``credential``: one to
+        reuse (as the actuator reuses its credential across attempts), a new one by default."""
         self._fake_azure = fake_azure
+        self._azure_credential = credential
         self._azure_clients = None
         return self
 
@@ -156,7 +159,8 @@ class FakeTaskContext(BaseTaskContext):
         if self._fake_azure is None:
             raise NotWired(f"{member}: not wired: call with_azure(fake_azure) on the FakeTaskContext")
         if self._azure_clients is None:
-            self._azure_clients = self._fake_azure.clients(self._environment)
+            reuse = {} if self._azure_credential is None else {"credential": self._azure_credential}
+            self._azure_clients = self._fake_azure.clients(self._environment, **reuse)
         return self._azure_clients
 
     def load_balancers_client(self) -> Any:

@@ -112,6 +112,8 @@ class MimoWorld:
         #: what the invariants found broken, one line each
         self.broken: list[str] = []
         self._unchecked: WriteRecord | None = None
+        #: the Azure credential of the "process" now running (``forget_client_caches`` starts a new one)
+        self._credential: Any = None
         if kube is not None and hasattr(kube, "add_reaction"):
             kube.add_reaction(self._kube_written)
         self.store.put_cluster(cluster or defaults.default_cluster_document(clock.now(), self.environment))
@@ -179,8 +181,18 @@ class MimoWorld:
         if self.kube is not None:
             tc.with_kube(self.kube)
         if self.azure is not None:
-            tc.with_azure(self.azure)
+            tc.with_azure(self.azure, credential=self.credential())
         return tc
+
+    def credential(self) -> Any:
+        """The one Azure credential every context of this world uses until :meth:`forget_client_caches`,
+        as the actuator process holds one per identity (``mimo.azure.shared_credential``): tenant
+        discovery and the token are fetched once and reused across attempts; a token past its expiry
+        on the simulated clock is fetched again by the credential itself, and a failed token request
+        leaves nothing cached, so the next attempt asks again, as in production."""
+        if self._credential is None:
+            self._credential = self.azure.credential()
+        return self._credential
 
     def context_factory(self, req: Any) -> FakeTaskContext:
         """The actuator's ``context_factory``: a fresh wired context per attempt."""
@@ -235,8 +247,10 @@ class MimoWorld:
         )
 
     def forget_client_caches(self) -> None:
-        """Process-wide client caches (the Key Vault SDK's challenge cache) start empty, so every
-        run makes the same requests as a fresh process would: same requests, same fault sites."""
+        """Process-wide client caches (the Key Vault SDK's challenge cache, the credential and its
+        token) start empty, so every run makes the same requests as a fresh process would: same
+        requests, same fault sites."""
+        self._credential = None
         if self.azure is not None:
             self.azure.forget_client_caches()
 

@@ -59,7 +59,7 @@ if TYPE_CHECKING:
     from pytest_mimo.clock import SimClock
 
 __all__ = ["FakeAzure", "UnservedRequestError", "DEFAULT_SUBSCRIPTION_ID", "DEFAULT_TENANT_ID",
-           "DEFAULT_CLIENT_ID", "DEFAULT_CLIENT_SECRET"]
+           "DEFAULT_CLIENT_ID", "DEFAULT_CLIENT_SECRET", "REQUESTS_LIMIT", "FAKE_SESSION_KWARGS"]
 
 _ = (compute, containerregistry, network)  # resource providers register themselves on import
 
@@ -75,6 +75,17 @@ _PLAYABLE = ("throttle", "server_error", "unavailable", "lro_failed", "lost_resp
 
 
 _ACTIVE: FakeAzure | None = None
+
+#: how many requests ``FakeAzure.requests`` keeps at least (its ``requests_limit``): any test's whole
+#: log, a bounded window of a simulation's (which clears it after every pass anyway)
+REQUESTS_LIMIT = 10_000
+
+#: what the fake's own clients and credentials get: their ``requests`` sessions skip the per-request
+#: proxy, ``NO_PROXY``, ``REQUESTS_CA_BUNDLE`` and ``.netrc`` look-ups of ``trust_env`` (azure-core's
+#: ``RequestsTransport(use_env_settings=False)``: ``session.trust_env = False``) — every request goes
+#: to the fake whatever the environment says, and a look-up per request was a tenth of a replay.
+#: Only these sessions: a client a test or a user builds itself keeps azure-core's default.
+FAKE_SESSION_KWARGS: dict[str, Any] = {"use_env_settings": False}
 
 
 class _OneRouteRegistry(FirstMatchRegistry):
@@ -132,7 +143,14 @@ class FakeAzure:
         from pytest_mimo.defaults import MSI_RP_ENDPOINT
 
         self.msi_audience = MSI_RP_ENDPOINT
+        #: every request served, oldest first — bounded like the ``responses`` call log: past
+        #: :attr:`requests_limit` entries the oldest are dropped (a quarter of the limit at a time, so
+        #: at least the last ``requests_limit`` are always there) and counted in :attr:`requests_dropped`
         self.requests: list[RequestRecord] = []
+        #: how many requests :attr:`requests` keeps at least (a long simulation or soak stays flat)
+        self.requests_limit = REQUESTS_LIMIT
+        #: how many of the oldest requests were dropped from :attr:`requests` so far
+        self.requests_dropped = 0
         self.fault_hook: FaultHook | None = None
         self._lock = threading.RLock()
         self._mock: responses_lib.RequestsMock | None = None
@@ -195,11 +213,13 @@ class FakeAzure:
 
     # -- credentials and clients --------------------------------------------------------------------
     def credential(self) -> Any:
-        """A real ``azure.identity.ClientSecretCredential`` for the fake tenant."""
+        """A real ``azure.identity.ClientSecretCredential`` for the fake tenant (its session skips
+        the environment's proxy settings: :data:`FAKE_SESSION_KWARGS`)."""
         from azure.identity import ClientSecretCredential
 
         return ClientSecretCredential(
-            self.tenant_id, self.client_id, self.client_secret, authority=self.cloud.authority_host
+            self.tenant_id, self.client_id, self.client_secret, authority=self.cloud.authority_host,
+            **FAKE_SESSION_KWARGS,
         )
 
     def add_application(self, client_id: str, client_secret: str = "", *, federated_assertion: str = "") -> None:
@@ -210,7 +230,9 @@ class FakeAzure:
                 **client_kwargs: Any) -> AzureClients:
         """``mimo.azure.AzureClients`` for a fake subscription (the primary one by default);
         creates the cluster vault the environment names. ``credential``: one to reuse (as the
-        actuator reuses its credential across task runs); a new :meth:`credential` by default."""
+        actuator reuses its credential across task runs); a new :meth:`credential` by default.
+        The clients' sessions skip the environment's proxy settings (:data:`FAKE_SESSION_KWARGS`,
+        unless ``client_kwargs`` say otherwise)."""
         from mimo.azure import AzureClients
 
         sub = (subscription_id or self.subscription_id).lower()
@@ -221,7 +243,7 @@ class FakeAzure:
             if vault_host.endswith(self._kv_suffix):
                 self.keyvault(vault_host[: -len(self._kv_suffix)])
         return AzureClients(sub, credential if credential is not None else self.credential(), environment,
-                            **client_kwargs)
+                            **{**FAKE_SESSION_KWARGS, **client_kwargs})
 
     def add_subscription(self, subscription_id: str) -> None:
         """Serves another subscription (same tenant): e.g. one per cluster in a simulation."""
@@ -431,6 +453,10 @@ class FakeAzure:
                 kind = None
             record = RequestRecord(inc.method, url_text, 0, kind, verb, resource, is_write, {"is_lro": is_lro, "service": service})
             self.requests.append(record)
+            if len(self.requests) > self.requests_limit + self.requests_limit // 4:
+                drop = len(self.requests) - self.requests_limit
+                del self.requests[:drop]
+                self.requests_dropped += drop
 
             if kind == "connection_reset":
                 raise requests.exceptions.ConnectionError(

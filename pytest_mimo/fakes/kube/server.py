@@ -257,9 +257,9 @@ class FakeKube:
 
             self._running()
             assert self._dir is not None
-            self._helper = KubeHelper.from_token(
-                self.url, self.token, ca_file=self.ca_file, cache_dir=str(self._dir / "discovery")
-            )
+            # discovery stays in the helper's memory, as the production context's helper keeps it
+            # (a cache file was rewritten whole after every group discovered, and never read again)
+            self._helper = KubeHelper.from_token(self.url, self.token, ca_file=self.ca_file)
         return self._helper
 
     # -- kinds, reactions, tickers -------------------------------------------

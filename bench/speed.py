@@ -1,0 +1,244 @@
+"""Issue #15 item 7 (speed), measured side by side in one run: this tree against a baseline commit.
+
+    python bench/speed.py [--baseline REF] [--rounds 3] [--tls-runs 15] [--clusters 1000]
+                          [--xdist-replays 200] [--only tls,sim,xdist]
+
+1. **TLS rotation replay** (baseline + faulted + idempotence run of ``TLS_CERT_ROTATION_ID`` in the
+   world of ``tests/mimo/tasks/test_scenarios.py``): median wall per replay over ``--tls-runs``
+   replays (after warm-up), and the Azure requests it made; target: >= 30% cheaper than the baseline.
+2. **four weeks of 1,000 clusters in one process** (``simulations/weekly-tls-rotation.toml`` with the
+   fleet raised to ``--clusters`` over 20 subscriptions, one host); target: <= 40 s wall.
+3. **xdist**: ``--xdist-replays`` replays of one scenario with ``-n 2`` against ``-n 0`` (this tree);
+   target: ``-n 2`` >= 1.6x faster.
+
+The baseline is checked out with ``git worktree add --detach`` into a temporary directory and run by
+the same interpreter with that tree first on ``sys.path``; every measurement is a fresh child
+process, baseline and this tree alternating within each round, so both see the same machine load.
+Medians over ``--rounds`` rounds; the load average is printed before and after. The default
+baseline is the main commit before this work (``BASELINE``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+#: main before issue #15 item 7: a credential per attempt, proxy look-ups per request
+BASELINE = "0749fbbc8a3fbeec1a2bafd5b0bd4f4a8cb5b41a"
+RESULT = "SPEED-RESULT "
+TLS_TARGET = 0.30
+SIM_TARGET = 40.0
+XDIST_TARGET = 1.6
+
+
+def machine() -> str:
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    return (f"{platform.node()} {platform.system()} {platform.release()} {platform.machine()}, "
+            f"{os.cpu_count()} cores, Python {platform.python_version()}; load average {load}")
+
+
+# -- children (run inside the tree being measured) ----------------------------------------------
+
+
+def _load(name: str, path: Path) -> Any:
+    import importlib.util
+    import types
+
+    for pkg in ("speedbench", "speedbench.steps", "speedbench.tasks"):
+        if pkg not in sys.modules:
+            sys.modules[pkg] = types.ModuleType(pkg)
+            sys.modules[pkg].__path__ = []  # type: ignore[attr-defined]
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[name] = mod
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def child_tls(tree: Path, runs: int) -> dict[str, Any]:
+    import logging
+
+    logging.disable(logging.CRITICAL)
+    from mimo import const
+    from pytest_mimo import defaults
+    from pytest_mimo.clock import SimClock
+    from pytest_mimo.fakes.azure import FakeAzure
+    from pytest_mimo.fakes.kube import FakeKube
+    from pytest_mimo.replay import Replayer, pick_site
+    from pytest_mimo.world import MimoWorld
+
+    builders = _load("speedbench.steps.builders", tree / "tests" / "mimo" / "steps" / "builders.py")
+    scenarios = _load("speedbench.tasks.test_scenarios", tree / "tests" / "mimo" / "tasks" / "test_scenarios.py")
+    walls: list[float] = []
+    azure_requests: list[int] = []
+    tokens: list[int] = []
+    for i in range(runs + 2):  # two warm-up replays: imports, first connections
+        with SimClock() as clock, FakeKube() as kube, FakeAzure(
+            subscription_id=defaults.SUBSCRIPTION_ID, tenant_id=defaults.TENANT_ID, clock=clock
+        ) as azure:
+            world = MimoWorld(clock, kube=kube, azure=azure)
+            kube.add(*builders.cluster_objects())
+            vault = azure.keyvault(scenarios.VAULT)
+            for name, bundle in scenarios.BUNDLES.items():
+                vault.set_secret(name, bundle)
+            t0 = time.perf_counter()
+            out = Replayer(world, seed=1000 + i, site_picker=lambda pairs, i=i: pick_site(pairs, 7, i + 1)).replay(
+                const.TLS_CERT_ROTATION_ID
+            )
+            dt = time.perf_counter() - t0
+            if not out.ok:
+                raise SystemExit(out.report())
+            if i >= 2:
+                walls.append(dt)
+                azure_requests.append(len(azure.requests))
+                tokens.append(sum(1 for r in azure.requests if r.verb == "token"))
+    return {"median": statistics.median(walls), "walls": walls, "azure_requests": statistics.median(azure_requests),
+            "tokens": statistics.median(tokens)}
+
+
+def child_sim(tree: Path, clusters: int) -> dict[str, Any]:
+    import resource
+    from dataclasses import replace
+
+    from pytest_mimo.simulation import load_scenario, simulate
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    base = load_scenario(tree / "simulations" / "weekly-tls-rotation.toml")
+    sc = replace(base, fleet=replace(base.fleet, clusters=clusters, subscriptions=min(20, clusters)))
+    t0 = time.perf_counter()
+    report = simulate(sc, shards=1)
+    wall = time.perf_counter() - t0
+    if not report.ok:
+        raise SystemExit(f"the scenario's expectations failed: {report.failure_text()}")
+    return {"wall": wall, "attempts": report.data["attempts"]["total"], "manifests": report.data["manifests"]["total"]}
+
+
+# -- the parent ---------------------------------------------------------------------------------------
+
+
+def run_child(tree: Path, args: list[str], timeout: float = 3600) -> dict[str, Any]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(tree / "src"), str(tree)])
+    p = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--tree", str(tree), *args],
+                       capture_output=True, text=True, timeout=timeout, env=env, cwd=str(tree))
+    for line in p.stdout.splitlines():
+        if line.startswith(RESULT):
+            return json.loads(line[len(RESULT):])  # type: ignore[no-any-return]
+    raise SystemExit(f"child {args} in {tree} failed (exit {p.returncode}):\n{(p.stdout + p.stderr)[-3000:]}")
+
+
+XDIST_TEST = '''
+import planted_tasks as p
+
+def test_three_steps(mimo_world, mimo_replay):
+    p.seed_world(mimo_world)
+    mimo_replay(p.three_step_task)
+'''
+
+
+def xdist_pair(replays: int) -> tuple[float, float]:
+    with tempfile.TemporaryDirectory() as d:
+        Path(d, "planted_tasks.py").write_text((ROOT / "tests" / "pytest_mimo" / "planted_tasks.py").read_text())
+        Path(d, "test_bench.py").write_text(XDIST_TEST)
+        times = []
+        for n in ("0", "2"):
+            args = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--mimo-replays={replays - 1}",
+                    "-n", n, d]
+            t0 = time.perf_counter()
+            r = subprocess.run(args, cwd=d, capture_output=True, text=True)
+            times.append(time.perf_counter() - t0)
+            if r.returncode != 0:
+                raise SystemExit(f"pytest -n {n} failed:\n{r.stdout[-3000:]}")
+        return times[0], times[1]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--baseline", default=BASELINE, help="the commit to compare with (default: %(default)s)")
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--tls-runs", type=int, default=15)
+    ap.add_argument("--clusters", type=int, default=1000)
+    ap.add_argument("--xdist-replays", type=int, default=200)
+    ap.add_argument("--only", default="tls,sim,xdist")
+    ap.add_argument("--child", choices=("tls", "sim"), help=argparse.SUPPRESS)
+    ap.add_argument("--tree", help=argparse.SUPPRESS)
+    a = ap.parse_args()
+    if a.child:
+        tree = Path(a.tree or ROOT)
+        out = child_tls(tree, a.tls_runs) if a.child == "tls" else child_sim(tree, a.clusters)
+        print(RESULT + json.dumps(out), flush=True)
+        return
+    only = set(a.only.split(","))
+    print(f"machine: {machine()}", flush=True)
+    with tempfile.TemporaryDirectory(prefix="speed-baseline-") as tmp:
+        base_tree = Path(tmp) / "tree"
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(base_tree), a.baseline],
+                       check=True, capture_output=True)
+        try:
+            trees = {"baseline": base_tree, "this tree": ROOT}
+            head = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
+                                  text=True).stdout.strip()
+            print(f"baseline {a.baseline[:10]}, this tree {ROOT} at {head} (+ uncommitted changes, if any); "
+                  f"{a.rounds} round(s), baseline and this tree alternating in each", flush=True)
+            tls: dict[str, list[dict[str, Any]]] = {k: [] for k in trees}
+            sim: dict[str, list[dict[str, Any]]] = {k: [] for k in trees}
+            pairs: list[tuple[float, float]] = []
+            for rnd in range(a.rounds):
+                order = list(trees.items()) if rnd % 2 == 0 else list(reversed(trees.items()))
+                for label, tree in order:
+                    if "tls" in only:
+                        r = run_child(tree, ["--child", "tls", "--tls-runs", str(a.tls_runs)])
+                        tls[label].append(r)
+                        print(f"  round {rnd + 1} {label:9s} TLS replay: median {r['median'] * 1000:.1f} ms over "
+                              f"{len(r['walls'])} replays, {r['azure_requests']:g} Azure requests "
+                              f"({r['tokens']:g} token posts) per replay", flush=True)
+                    if "sim" in only:
+                        r = run_child(tree, ["--child", "sim", "--clusters", str(a.clusters)])
+                        sim[label].append(r)
+                        print(f"  round {rnd + 1} {label:9s} simulation {a.clusters} clusters x 28 d: "
+                              f"{r['wall']:.1f} s wall, {r['attempts']} attempts", flush=True)
+                if "xdist" in only:
+                    serial, parallel = xdist_pair(a.xdist_replays)
+                    pairs.append((serial, parallel))
+                    print(f"  round {rnd + 1} this tree {a.xdist_replays} replays: -n 0 {serial:.1f} s, -n 2 "
+                          f"{parallel:.1f} s, {serial / parallel:.2f}x", flush=True)
+        finally:
+            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(base_tree)],
+                           capture_output=True)
+    print(f"load average after: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    if "tls" in only:
+        ratios = [n["median"] / b["median"] for b, n in zip(tls["baseline"], tls["this tree"], strict=True)]
+        b_med = statistics.median(r["median"] for r in tls["baseline"])
+        n_med = statistics.median(r["median"] for r in tls["this tree"])
+        cut = 1 - statistics.median(ratios)
+        print(f"TLS rotation replay: baseline {b_med * 1000:.1f} ms, this tree {n_med * 1000:.1f} ms; "
+              f"median of the per-round ratios: {cut:.0%} cheaper (target >= {TLS_TARGET:.0%}: "
+              f"{'met' if cut >= TLS_TARGET else 'NOT met'})")
+    if "sim" in only:
+        b_med = statistics.median(r["wall"] for r in sim["baseline"])
+        n_med = statistics.median(r["wall"] for r in sim["this tree"])
+        print(f"simulation of {a.clusters} clusters x 4 weeks, one process: baseline {b_med:.1f} s, this tree "
+              f"{n_med:.1f} s ({n_med / b_med:.2f} of the baseline; target <= {SIM_TARGET:.0f} s: "
+              f"{'met' if n_med <= SIM_TARGET else 'NOT met'})")
+    if "xdist" in only:
+        speedups = [s / p for s, p in pairs]
+        med = statistics.median(speedups)
+        print(f"xdist, {a.xdist_replays} replays: -n 2 vs -n 0 median {med:.2f}x over {len(pairs)} paired round(s) "
+              f"(target >= {XDIST_TARGET}x: {'met' if med >= XDIST_TARGET else 'NOT met'})")
+
+
+if __name__ == "__main__":
+    main()
