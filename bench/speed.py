@@ -34,7 +34,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 #: main before issue #15 item 7: a credential per attempt, proxy look-ups per request
-BASELINE = "0749fbbc8a3fbeec1a2bafd5b0bd4f4a8cb5b41a"
+BASELINE = "0749fbb23c7e34d731274ead7f09a3d3c3aa40f4"
 RESULT = "SPEED-RESULT "
 TLS_TARGET = 0.30
 SIM_TARGET = 40.0

@@ -31,7 +31,11 @@ ARM_SERVER_FIELDS = ("etag", "systemData")
 
 
 def normalize_kube_object(obj: dict[str, Any]) -> dict[str, Any]:
-    o = copy.deepcopy(obj)
+    return _strip_server_metadata(copy.deepcopy(obj))
+
+
+def _strip_server_metadata(o: dict[str, Any]) -> dict[str, Any]:
+    """``o`` itself, without server-managed metadata (for an object that is already a copy)."""
     meta = o.get("metadata") or {}
     for k in SERVER_METADATA:
         meta.pop(k, None)
@@ -266,7 +270,8 @@ class MimoWorld:
         """The world as a plain dict, without server-managed metadata, for comparison."""
         out: dict[str, Any] = {"cluster": self.cluster.to_dict()}
         if self.kube is not None:
-            out["kube"] = {_kube_key(o): normalize_kube_object(o) for o in self.kube.objects()}
+            # objects() hands out copies: stripped in place, not copied once more
+            out["kube"] = {_kube_key(o): _strip_server_metadata(o) for o in self.kube.objects()}
         if self.azure is not None:
             out["azure"] = self.azure_state()
         return out
