@@ -149,16 +149,31 @@ def test_three_steps(mimo_world, mimo_replay):
 '''
 
 
-def xdist_pair(replays: int) -> tuple[float, float]:
+def xdist_env(keep_env: bool) -> dict[str, str]:
+    """The environment of the timed pytest runs: Python's default bytecode caching unless ``keep_env``.
+    (With ``PYTHONDONTWRITEBYTECODE=1``, as some agents' shells set it, every process compiles every
+    module again and pytest rewrites the asserts of the ~120 modules of this distribution again: a
+    fixed cost of seconds paid by the controller and by each worker, so by ``-n 2`` three times.)"""
+    env = dict(os.environ)
+    if not keep_env:
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
+def xdist_pair(replays: int, keep_env: bool) -> tuple[float, float]:
+    env = xdist_env(keep_env)
     with tempfile.TemporaryDirectory() as d:
         Path(d, "planted_tasks.py").write_text((ROOT / "tests" / "pytest_mimo" / "planted_tasks.py").read_text())
         Path(d, "test_bench.py").write_text(XDIST_TEST)
+        # warm-up (untimed): compiles and rewrites once, as a developer's second run finds them
+        subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--co", d], cwd=d,
+                       capture_output=True, text=True, env=env)
         times = []
         for n in ("0", "2"):
             args = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--mimo-replays={replays - 1}",
                     "-n", n, d]
             t0 = time.perf_counter()
-            r = subprocess.run(args, cwd=d, capture_output=True, text=True)
+            r = subprocess.run(args, cwd=d, capture_output=True, text=True, env=env)
             times.append(time.perf_counter() - t0)
             if r.returncode != 0:
                 raise SystemExit(f"pytest -n {n} failed:\n{r.stdout[-3000:]}")
@@ -173,6 +188,8 @@ def main() -> None:
     ap.add_argument("--clusters", type=int, default=1000)
     ap.add_argument("--xdist-replays", type=int, default=200)
     ap.add_argument("--only", default="tls,sim,xdist")
+    ap.add_argument("--keep-env", action="store_true",
+                    help="xdist runs keep PYTHONDONTWRITEBYTECODE if it is set (default: Python's bytecode caching)")
     ap.add_argument("--child", choices=("tls", "sim"), help=argparse.SUPPRESS)
     ap.add_argument("--tree", help=argparse.SUPPRESS)
     a = ap.parse_args()
@@ -193,6 +210,10 @@ def main() -> None:
                                   text=True).stdout.strip()
             print(f"baseline {a.baseline[:10]}, this tree {ROOT} at {head} (+ uncommitted changes, if any); "
                   f"{a.rounds} round(s), baseline and this tree alternating in each", flush=True)
+            if "xdist" in only:
+                dont = os.environ.get("PYTHONDONTWRITEBYTECODE")
+                print(f"xdist runs: PYTHONDONTWRITEBYTECODE {'kept' if a.keep_env else 'unset'} (here: {dont!r}), "
+                      "after one untimed --co run", flush=True)
             tls: dict[str, list[dict[str, Any]]] = {k: [] for k in trees}
             sim: dict[str, list[dict[str, Any]]] = {k: [] for k in trees}
             pairs: list[tuple[float, float]] = []
@@ -211,7 +232,7 @@ def main() -> None:
                         print(f"  round {rnd + 1} {label:9s} simulation {a.clusters} clusters x 28 d: "
                               f"{r['wall']:.1f} s wall, {r['attempts']} attempts", flush=True)
                 if "xdist" in only:
-                    serial, parallel = xdist_pair(a.xdist_replays)
+                    serial, parallel = xdist_pair(a.xdist_replays, a.keep_env)
                     pairs.append((serial, parallel))
                     print(f"  round {rnd + 1} this tree {a.xdist_replays} replays: -n 0 {serial:.1f} s, -n 2 "
                           f"{parallel:.1f} s, {serial / parallel:.2f}x", flush=True)
