@@ -160,7 +160,16 @@ def xdist_env(keep_env: bool) -> dict[str, str]:
     return env
 
 
-def xdist_pair(replays: int, keep_env: bool) -> tuple[float, float]:
+def _children_cpu() -> float:
+    import resource
+
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def xdist_pair(replays: int, keep_env: bool, parallel_first: bool = False) -> tuple[float, float, float, float]:
+    """(wall -n 0, wall -n 2, CPU -n 0, CPU -n 2): CPU is user + system of the pytest processes
+    (controller and workers), which the other tenants of a shared machine do not change."""
     env = xdist_env(keep_env)
     with tempfile.TemporaryDirectory() as d:
         Path(d, "planted_tasks.py").write_text((ROOT / "tests" / "pytest_mimo" / "planted_tasks.py").read_text())
@@ -168,16 +177,17 @@ def xdist_pair(replays: int, keep_env: bool) -> tuple[float, float]:
         # warm-up (untimed): compiles and rewrites once, as a developer's second run finds them
         subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--co", d], cwd=d,
                        capture_output=True, text=True, env=env)
-        times = []
-        for n in ("0", "2"):
+        wall: dict[str, float] = {}
+        cpu: dict[str, float] = {}
+        for n in (("2", "0") if parallel_first else ("0", "2")):
             args = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--mimo-replays={replays - 1}",
                     "-n", n, d]
-            t0 = time.perf_counter()
+            c0, t0 = _children_cpu(), time.perf_counter()
             r = subprocess.run(args, cwd=d, capture_output=True, text=True, env=env)
-            times.append(time.perf_counter() - t0)
+            wall[n], cpu[n] = time.perf_counter() - t0, _children_cpu() - c0
             if r.returncode != 0:
                 raise SystemExit(f"pytest -n {n} failed:\n{r.stdout[-3000:]}")
-        return times[0], times[1]
+        return wall["0"], wall["2"], cpu["0"], cpu["2"]
 
 
 def main() -> None:
@@ -217,6 +227,7 @@ def main() -> None:
             tls: dict[str, list[dict[str, Any]]] = {k: [] for k in trees}
             sim: dict[str, list[dict[str, Any]]] = {k: [] for k in trees}
             pairs: list[tuple[float, float]] = []
+            cpus: list[float] = []
             for rnd in range(a.rounds):
                 order = list(trees.items()) if rnd % 2 == 0 else list(reversed(trees.items()))
                 for label, tree in order:
@@ -232,10 +243,12 @@ def main() -> None:
                         print(f"  round {rnd + 1} {label:9s} simulation {a.clusters} clusters x 28 d: "
                               f"{r['wall']:.1f} s wall, {r['attempts']} attempts", flush=True)
                 if "xdist" in only:
-                    serial, parallel = xdist_pair(a.xdist_replays, a.keep_env)
+                    serial, parallel, cpu0, cpu2 = xdist_pair(a.xdist_replays, a.keep_env, rnd % 2 == 1)
                     pairs.append((serial, parallel))
+                    cpus.append(cpu2 / cpu0)
                     print(f"  round {rnd + 1} this tree {a.xdist_replays} replays: -n 0 {serial:.1f} s, -n 2 "
-                          f"{parallel:.1f} s, {serial / parallel:.2f}x", flush=True)
+                          f"{parallel:.1f} s, {serial / parallel:.2f}x; CPU -n 0 {cpu0:.1f} s, -n 2 {cpu2:.1f} s "
+                          f"(load {os.getloadavg()[0]:.2f})", flush=True)
         finally:
             subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(base_tree)],
                            capture_output=True)
@@ -258,7 +271,9 @@ def main() -> None:
         speedups = [s / p for s, p in pairs]
         med = statistics.median(speedups)
         print(f"xdist, {a.xdist_replays} replays: -n 2 vs -n 0 median {med:.2f}x over {len(pairs)} paired round(s) "
-              f"(target >= {XDIST_TARGET}x: {'met' if med >= XDIST_TARGET else 'NOT met'})")
+              f"(target >= {XDIST_TARGET}x: {'met' if med >= XDIST_TARGET else 'NOT met'}); -n 2 used "
+              f"{statistics.median(cpus):.2f}x the CPU of -n 0 (median), so on two idle cores its speed-up is at "
+              f"most {2 / statistics.median(cpus):.2f}x")
 
 
 if __name__ == "__main__":
