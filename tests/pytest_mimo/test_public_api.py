@@ -57,3 +57,17 @@ def test_the_docs_page_lists_exactly_the_exports() -> None:
     text = DOCS.read_text("utf-8")
     assert _listed(text, "## The harness: `pytest_mimo`") == set(pytest_mimo.__all__)
     assert _listed(text, "## The runtime: `mimo`") == set(mimo.__all__)
+
+
+def test_the_docs_page_lists_exactly_the_world_builders() -> None:
+    """docs/public-api.md's world-builder table names every name the two builder modules
+    export, and nothing else (a builder added to ``__all__`` must be documented there)."""
+    from pytest_mimo.worlds import azure, kube
+
+    listed = set(re.findall(r"^\| `(\w+\.\w+)` \|", DOCS.read_text("utf-8").split(
+        "## World builders: `pytest_mimo.worlds`", 1)[1].split("\n## ", 1)[0], flags=re.M))
+    exported = {f"kube.{n}" for n in kube.__all__} | {f"azure.{n}" for n in azure.__all__}
+    assert listed == exported, "add or remove the builder in docs/public-api.md"
+    for name in exported:
+        mod, attr = name.split(".")
+        assert hasattr({"kube": kube, "azure": azure}[mod], attr), name

@@ -71,7 +71,7 @@ from mimo.store.base import (
     StoreError,
     StoreNotFound,
 )
-from mimo.store.rules import check_finish_state, norm_id
+from mimo.store.rules import check_finish_state, norm_id, plan_groups
 
 __all__ = ["PostgresStore", "SCHEMA_VERSION", "MIGRATIONS", "RETRY_ATTEMPTS", "redact_url", "is_postgres_url"]
 
@@ -626,11 +626,7 @@ class PostgresStore:
     def cancel_and_create_many(
         self, groups: Sequence[CancelAndCreate], status_text: str
     ) -> list[list[MaintenanceManifest] | None]:
-        plans: list[tuple[list[str], list[tuple[Any, ...]]]] = []
-        for ids, manifests in groups:
-            for m in manifests:
-                m.validate()
-            plans.append((list(dict.fromkeys(ids)), [_values(m) for m in manifests]))
+        plans = plan_groups(groups, _values)
         every = sorted({i for ids, _ in plans for i in ids})  # locked in one order: fewer deadlocks
         unnest = ", ".join(f"%(c{i})s::{t}[]" for i, t in enumerate(_PG_TYPES))
         insert = (

@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from typing import TypeVar
+
 from mimo.api import FINAL_STATES, MaintenanceManifest, ManifestState
 
-__all__ = ["is_runnable", "manifest_sort_key", "check_finish_state", "norm_id", "FINISH_STATES"]
+__all__ = [
+    "is_runnable",
+    "manifest_sort_key",
+    "check_finish_state",
+    "norm_id",
+    "plan_groups",
+    "FINISH_STATES",
+]
+
+_Row = TypeVar("_Row")
 
 #: states a lease may end in: a final one, or ``Pending`` for a retry
 FINISH_STATES = frozenset(FINAL_STATES | {ManifestState.PENDING})
@@ -42,3 +54,18 @@ def manifest_sort_key(m: MaintenanceManifest) -> tuple[int, int, str]:
 def check_finish_state(state: str) -> None:
     if state not in FINISH_STATES:
         raise ValueError(f"state: {state!r} is not a state a lease can end in ({', '.join(sorted(FINISH_STATES))})")
+
+
+def plan_groups(
+    groups: Sequence[tuple[Sequence[str], Sequence[MaintenanceManifest]]],
+    row: Callable[[MaintenanceManifest], _Row],
+) -> list[tuple[list[str], list[_Row]]]:
+    """The plan of a ``cancel_and_create_many`` call, before any write: each group's IDs to
+    cancel (duplicates dropped, order kept) and its manifests, validated, as ``row`` renders
+    them for the store. A manifest that does not validate raises here, so nothing is written."""
+    plans: list[tuple[list[str], list[_Row]]] = []
+    for ids, manifests in groups:
+        for m in manifests:
+            m.validate()
+        plans.append((list(dict.fromkeys(ids)), [row(m) for m in manifests]))
+    return plans

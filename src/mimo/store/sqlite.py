@@ -42,7 +42,7 @@ from mimo.store.base import (
     StoreError,
     StoreNotFound,
 )
-from mimo.store.rules import check_finish_state, norm_id
+from mimo.store.rules import check_finish_state, norm_id, plan_groups
 
 __all__ = ["SqliteStore", "SCHEMA_VERSION"]
 
@@ -495,11 +495,7 @@ class SqliteStore:
     def cancel_and_create_many(
         self, groups: Sequence[CancelAndCreate], status_text: str
     ) -> list[list[MaintenanceManifest] | None]:
-        plans: list[tuple[list[str], list[tuple[Any, ...]]]] = []
-        for ids, manifests in groups:
-            for m in manifests:
-                m.validate()
-            plans.append((list(dict.fromkeys(ids)), [tuple(getattr(m, c) for c in _COLS) for m in manifests]))
+        plans = plan_groups(groups, lambda m: tuple(getattr(m, c) for c in _COLS))
         every = [i for ids, _ in plans for i in ids]
         out: list[list[MaintenanceManifest] | None] = []
         insert = f"INSERT OR IGNORE INTO manifests ({', '.join(_COLS)}) VALUES ({', '.join('?' * len(_COLS))})"
