@@ -660,7 +660,9 @@ def check_kubeconfig(data: Any, what: str = "kubeconfig") -> dict[str, Any]:
     if cluster is None:
         raise InputError(f"{what}: context {shorten(current)}", f"cluster {shorten(cluster_name)} is not defined")
     user_name = ctx.get("user")
-    if user_name and user_name not in named["users"]:
+    if not user_name:  # client-go clientcmd validateContext: "user was not specified for context"
+        raise InputError(f"{what}: context {shorten(current)}", "names no user")
+    if user_name not in named["users"]:
         raise InputError(f"{what}: context {shorten(current)}", f"user {shorten(user_name)} is not defined")
     if not cluster.get("server"):
         raise InputError(f"{what}: cluster {shorten(cluster_name)}", "has no server")

@@ -150,6 +150,8 @@ def test_api_urls_that_are_not_urls_are_refused(refuse, tmp_path, url, why):
     (kubeconfig_text().replace("current-context: demo", "current-context: other"), "'other' is not one of the contexts"),
     (kubeconfig_text().replace("    cluster: demo\n", "    cluster: gone\n"), "cluster 'gone' is not defined"),
     (kubeconfig_text().replace("    user: admin\n", "    user: nobody\n"), "user 'nobody' is not defined"),
+    # client-go clientcmd validateContext: "user was not specified for context" (MIMO_FUZZ_SEED=2904516253)
+    (kubeconfig_text().replace("    user: admin\n", ""), "names no user"),
     (kubeconfig_text("http://a b"), "contains a space"),
     (kubeconfig_text().replace("insecure-skip-tls-verify: true", "insecure-skip-tls-verify: 'yes'"),
      "insecure-skip-tls-verify: must be true or false"),
