@@ -25,6 +25,7 @@ __all__ = [
     "build_network_resource",
     "missing_lb_references",
     "missing_pool_references",
+    "pools_in_use",
     "with_backend_ip_configurations",
     "with_virtual_machine",
 ]
@@ -130,6 +131,25 @@ def missing_pool_references(arm: ArmState, nic: dict[str, Any]) -> list[tuple[st
         if not any(isinstance(p, dict) and str(p.get("name", "")).lower() == pool_name.lower() for p in pools):
             missing.append((pool_id, ipc_id))
     return missing
+
+
+def pools_in_use(arm: ArmState, old: dict[str, Any] | None, new: dict[str, Any] | None) -> list[tuple[str, str]]:
+    """(pool ID, NIC IP configuration ID) for every backend pool of ``old`` that a NIC's IP
+    configuration joins and that ``new`` no longer has (``new`` ``None``: the load balancer goes)."""
+    def pool_ids(lb: dict[str, Any] | None) -> set[str]:
+        rid = str((lb or {}).get("id", ""))
+        return {f"{rid}/backendAddressPools/{p['name']}".lower() for p in embedded_list(lb, "backendAddressPools")
+                if p.get("name")}
+
+    gone = pool_ids(old) - pool_ids(new)
+    if not gone:
+        return []
+    out = []
+    for key, body in sorted(arm.resources.items()):
+        if "/providers/microsoft.network/networkinterfaces/" not in key or key.count("/") != 8:
+            continue
+        out += [(pool_id, ipc_id) for pool_id, ipc_id in _nic_pool_refs(body) if pool_id.lower() in gone]
+    return out
 
 
 #: what a load balancer's rules point at inside the same load balancer: property -> collection

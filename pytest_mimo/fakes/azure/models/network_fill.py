@@ -16,8 +16,10 @@ Filled (values as the REST API specs' examples show them):
 Allocation: the lowest free address of the subnet's first prefix from the fifth one on (Azure
 keeps the first four and the last of every subnet), "free" meaning no other NIC IP configuration
 or load balancer frontend in the fake holds it; a write keeps the address its configuration
-already had in the same subnet. A static address is kept as sent (whether it is in the subnet or
-taken is not checked).
+already had in the same subnet, and never takes an address a ``Static`` configuration of the same
+body asks for. A ``Static`` address is kept as sent; :func:`static_address_problems` says what is wrong
+with it (outside the subnet's prefixes, one of the five addresses Azure reserves, or held by another
+IP configuration).
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from typing import Any
 from pytest_mimo.fakes.azure.models.arm import ArmState
 
 __all__ = ["fill_nic", "fill_load_balancer", "find_subnet", "nic_subnet_problems", "frontend_subnet_problems",
-           "subnet_ip_configurations"]
+           "static_address_problems", "subnet_ip_configurations"]
 
 _NIC = "/providers/microsoft.network/networkinterfaces/"
 _LB = "/providers/microsoft.network/loadbalancers/"
@@ -67,6 +69,22 @@ def _prefix(subnet: dict[str, Any]) -> ipaddress.IPv4Network | None:
     except ValueError:
         return None
     return net if isinstance(net, ipaddress.IPv4Network) else None
+
+
+def _prefixes(subnet: dict[str, Any]) -> list[tuple[str, ipaddress.IPv4Network]]:
+    """(prefix as written, network) for each IPv4 prefix of a subnet (``addressPrefix`` and ``addressPrefixes``)."""
+    props = subnet.get("properties") or {}
+    out = []
+    for prefix in [props.get("addressPrefix"), *(props.get("addressPrefixes") or [])]:
+        if not prefix:
+            continue
+        try:
+            net = ipaddress.ip_network(str(prefix), strict=False)
+        except ValueError:
+            continue
+        if isinstance(net, ipaddress.IPv4Network):
+            out.append((str(prefix), net))
+    return out
 
 
 def _holders(arm: ArmState) -> list[tuple[str, dict[str, Any]]]:
@@ -132,6 +150,67 @@ def _fill_address(arm: ArmState, owner_id: str, props: dict[str, Any], was: dict
         taken.add(address)
 
 
+def _is_static(props: dict[str, Any]) -> bool:
+    return str(props.get("privateIPAllocationMethod", "")).lower() == "static" and bool(props.get("privateIPAddress"))
+
+
+def _static_addresses(configs: list[dict[str, Any]]) -> set[str]:
+    """The addresses the ``Static`` configurations of one body ask for (a dynamic one never takes them)."""
+    return {str(_props(c)["privateIPAddress"]) for c in configs if _is_static(_props(c))}
+
+
+def static_address_problems(arm: ArmState, owner_id: str, configs: list[dict[str, Any]]) -> list[tuple[str, ...]]:
+    """What is wrong with the ``Static`` private addresses of one NIC's IP configurations or one load
+    balancer's frontends, in the order the checks run, as tuples:
+
+    * ``("invalid", config ID, address)``: not an IPv4 address;
+    * ``("not-in-subnet", address, prefix)``: in none of the subnet's prefixes (the first is named);
+    * ``("reserved", address, prefix)``: one of the first four or the last address of the prefix;
+    * ``("allocated", config ID, address, holder ID)``: another IP configuration or frontend (of
+      another resource, or earlier in this body) holds it.
+
+    A configuration whose subnet does not resolve, or has no IPv4 prefix, is not checked here (the
+    reference check answers for a missing subnet)."""
+    out: list[tuple[str, ...]] = []
+    seen: dict[str, str] = {}  # address -> the configuration of this body that asked for it first
+    others: dict[tuple[str, str], str] = {}  # (subnet ID, address) -> holder ID, other resources only
+    for owner, item in _holders(arm):
+        props = item.get("properties") or {}
+        sid, address = _ref_id(props.get("subnet")), props.get("privateIPAddress")
+        if owner != owner_id.lower() and sid and address:
+            others.setdefault((sid.lower(), str(address)), str(item.get("id") or owner))
+    for c in configs:
+        props = _props(c)
+        subnet_id = _ref_id(props.get("subnet"))
+        if not _is_static(props) or subnet_id is None:
+            continue
+        _, subnet = find_subnet(arm, subnet_id)
+        prefixes = _prefixes(subnet) if subnet is not None else []
+        if not prefixes:
+            continue
+        text, config_id = str(props["privateIPAddress"]), str(c.get("id") or "")
+        try:
+            address = ipaddress.IPv4Address(text)
+        except ValueError:
+            out.append(("invalid", config_id, text))
+            continue
+        inside = next(((p, net) for p, net in prefixes if address in net), None)
+        if inside is None:
+            out.append(("not-in-subnet", text, prefixes[0][0]))
+            continue
+        prefix, net = inside
+        n = int(address)
+        if n < int(net.network_address) + 4 or n == int(net.broadcast_address):
+            out.append(("reserved", text, prefix))
+            continue
+        holder = others.get((subnet_id.lower(), str(address))) or seen.get(str(address))
+        if holder is not None:
+            out.append(("allocated", config_id, text, holder))
+            continue
+        seen[str(address)] = config_id
+    return out
+
+
 def _old_items(old: dict[str, Any] | None, collection: str) -> dict[str, dict[str, Any]]:
     items = ((old or {}).get("properties") or {}).get(collection) or []
     return {str(i.get("name", "")).lower(): (i.get("properties") or {}) for i in items if isinstance(i, dict)}
@@ -154,7 +233,7 @@ def fill_nic(arm: ArmState, nic: dict[str, Any], old: dict[str, Any] | None) -> 
     primary = next(c for c in configs if _props(c).get("primary") is True)
     primary_subnet = _props(primary).get("subnet")
     was = _old_items(old, "ipConfigurations")
-    taken: set[str] = set()
+    taken = _static_addresses(configs)
     for c in configs:
         cp = _props(c)
         cp.setdefault("primary", False)
@@ -194,7 +273,7 @@ def fill_load_balancer(arm: ArmState, lb: dict[str, Any], old: dict[str, Any] | 
     """Fill in a load balancer's frontend addresses and every back-reference (see the module docstring)."""
     props = _props(lb)
     was = _old_items(old, "frontendIPConfigurations")
-    taken: set[str] = set()
+    taken = _static_addresses([fe for fe in props.get("frontendIPConfigurations") or [] if isinstance(fe, dict)])
     for fe in props.get("frontendIPConfigurations") or []:
         fp = _props(fe)
         if fp.get("subnet") is not None:

@@ -24,6 +24,7 @@ from pytest_mimo.fakes.azure.models.network import (
     missing_lb_references,
     missing_pls_frontends,
     missing_pool_references,
+    pools_in_use,
     with_backend_ip_configurations,
     with_virtual_machine,
 )
@@ -32,6 +33,7 @@ from pytest_mimo.fakes.azure.models.network_fill import (
     fill_nic,
     frontend_subnet_problems,
     nic_subnet_problems,
+    static_address_problems,
     subnet_ip_configurations,
 )
 from pytest_mimo.fakes.azure.models.sdkmodels import SdkResource
@@ -87,8 +89,35 @@ def _subnet_errors(problems: list[tuple[str, str]], rid: str) -> None:
             raise ArmError(400, "SubnetIsRequired", f"Subnet reference is required for ipconfiguration {detail}.")
 
 
+def _static_address_errors(fake: AzureServing, rid: str, configs: list[Any]) -> None:
+    """The network RP's answers to a ``Static`` private address it cannot give (400 each):
+    ``PrivateIPAddressNotInSubnet`` "Private static IP address … does not belong to the range of
+    subnet prefix …." and ``PrivateIPAddressInReservedRange`` "Private static IP address … falls
+    within reserved IP range of subnet prefix …." (codes: Microsoft's "Troubleshoot common Azure
+    deployment errors" table; wording and 400 as Azure answers them, quoted in
+    hashicorp/terraform-provider-azurerm#4225 and users' error bodies), ``PrivateIPAddressIsAllocated``
+    "IP configuration … is using the private IP address … which is already allocated to resource …."
+    (Microsoft's Azure Database for PostgreSQL private endpoint article; 400 in
+    F5Networks/terraform-azure-bigip-module#63). An address that is not IPv4 fails loudly: Azure
+    refuses it, its answer is not in those sources."""
+    for problem in static_address_problems(fake.arm, rid, [c for c in configs if isinstance(c, dict)]):
+        kind = problem[0]
+        if kind == "invalid":
+            raise _refused_unmodelled(rid, f"the private IP address {problem[2]!r} of {problem[1]} is not an IPv4 address")
+        if kind == "not-in-subnet":
+            raise ArmError(400, "PrivateIPAddressNotInSubnet", f"Private static IP address {problem[1]} does not "
+                                                                f"belong to the range of subnet prefix {problem[2]}.")
+        if kind == "reserved":
+            raise ArmError(400, "PrivateIPAddressInReservedRange", f"Private static IP address {problem[1]} falls "
+                                                                    f"within reserved IP range of subnet prefix {problem[2]}.")
+        raise ArmError(400, "PrivateIPAddressIsAllocated", f"IP configuration {problem[1]} is using the private IP "
+                                                            f"address {problem[2]} which is already allocated to "
+                                                            f"resource {problem[3]}.")
+
+
 def _validate_nic(fake: AzureServing, rid: str, nic: dict[str, Any]) -> None:
     _subnet_errors(nic_subnet_problems(fake.arm, nic), rid)
+    _static_address_errors(fake, rid, (nic.get("properties") or {}).get("ipConfigurations") or [])
     missing = missing_pool_references(fake.arm, nic)
     if missing:
         raise _invalid_reference(missing)
@@ -103,6 +132,7 @@ def _refused_unmodelled(rid: str, why: str) -> Exception:
 
 def _validate_lb(fake: AzureServing, rid: str, lb: dict[str, Any]) -> None:
     _subnet_errors(frontend_subnet_problems(fake.arm, lb), rid)
+    _static_address_errors(fake, rid, (lb.get("properties") or {}).get("frontendIPConfigurations") or [])
     missing = missing_lb_references(lb)
     if missing:
         raise _invalid_reference(missing)
@@ -113,6 +143,28 @@ def _validate_lb(fake: AzureServing, rid: str, lb: dict[str, Any]) -> None:
     for fe_id, pls_id in frontends_in_use_by_private_link_services(fake.arm, old, lb):
         raise _refused_unmodelled(rid, f"it removes frontend IP configuration {fe_id}, which private link service "
                                        f"{pls_id} uses")
+    for pool_id, ipc_id in pools_in_use(fake.arm, old, lb):
+        raise _refused_unmodelled(rid, f"it removes backend address pool {pool_id}, which IP configuration {ipc_id} "
+                                       "of a network interface joins")
+
+
+def _check_lb_delete(fake: AzureServing, lb: dict[str, Any]) -> None:
+    """Azure refuses to delete a load balancer a NIC's IP configuration still joins through a backend
+    pool (``InUseLoadBalancerCannotBeDeleted``) or a private link service still fronts
+    (``CannotDeleteLoadBalancerWithPrivateLinkService``): Microsoft's "Troubleshoot an Azure Load
+    Balancer that can't be deleted" names both codes but neither their status nor their full
+    wording, so the fake fails the test loudly instead of inventing the answer."""
+    rid = str(lb.get("id", ""))
+    for pool_id, ipc_id in pools_in_use(fake.arm, lb, None):
+        raise UnservedRequestError(
+            f"FakeAzure does not serve DELETE {rid}: its backend address pool {pool_id} is joined by IP configuration "
+            f"{ipc_id}; Azure refuses this delete (InUseLoadBalancerCannotBeDeleted) and the fake does not model "
+            "its exact answer")
+    for fe_id, pls_id in frontends_in_use_by_private_link_services(fake.arm, lb, {"id": rid}):
+        raise UnservedRequestError(
+            f"FakeAzure does not serve DELETE {rid}: its frontend IP configuration {fe_id} is used by private link "
+            f"service {pls_id}; Azure refuses this delete (CannotDeleteLoadBalancerWithPrivateLinkService) and the "
+            "fake does not model its exact answer")
 
 
 def _validate_pls(fake: AzureServing, rid: str, pls: dict[str, Any]) -> None:
@@ -186,7 +238,8 @@ def register() -> None:
     KINDS[nic] = Kind(KINDS[nic].full_type, _builder(nic), validate=_validate_nic, check_delete=_check_nic_delete,
                       view=_nic_view, locks_while_running=True)
     lb = "microsoft.network/loadbalancers"
-    KINDS[lb] = Kind(KINDS[lb].full_type, _builder(lb), view=_lb_view, validate=_validate_lb, locks_while_running=True)
+    KINDS[lb] = Kind(KINDS[lb].full_type, _builder(lb), view=_lb_view, validate=_validate_lb,
+                     check_delete=_check_lb_delete, locks_while_running=True)
     pls = "microsoft.network/privatelinkservices"
     KINDS[pls] = Kind(KINDS[pls].full_type, _builder(pls), validate=_validate_pls, locks_while_running=True)
 
