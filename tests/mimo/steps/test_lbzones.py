@@ -27,7 +27,9 @@ SUB = defaults.SUBSCRIPTION_ID
 RG = defaults.CLUSTER_RESOURCE_GROUP
 NETWORK = f"{rg_id(SUB, RG)}/providers/Microsoft.Network"
 VM_SIZE = "Standard_D16as_v4"  # Go api.VMSizeStandardD16asV4
-INT_IP = "127.1.2.3"  # Go's test: apiserverProfile.intIp
+# Go's test uses 127.1.2.3 (its mocks never check it); the fake, as Azure, refuses a static frontend
+# address outside the master subnet (10.0.0.0/24 here) with PrivateIPAddressNotInSubnet
+INT_IP = "10.0.0.10"
 
 GO_LOG = [
     "load balancer zonal migration: starting critical section",

@@ -1,7 +1,11 @@
 """Microsoft.Compute on the wire: ``GET /subscriptions/{id}/providers/Microsoft.Compute/skus``,
 and virtual machines (read: GET, list in a group, list in the subscription).
 
-The SKU list supports the API's one filter, ``$filter=location eq '<region>'``; lists page with
+The SKU list supports the API's one filter, ``$filter=location eq '<region>'`` (the SDK's "Only
+**location** filter is supported currently"), with the region quoted (azure-cli's form) or not
+(``location eq eastus``, the form Azure/ARO-RP's ``pkg/cluster`` and ``pkg/validate`` send); any
+other filter is ignored and every SKU is listed, as the service does (Azure/azure-sdk-for-net#9428:
+"does NOT filter for anything other than ... location ... All results are returned"). Lists page with
 ``nextLink``. A VM write, or a GET with ``$expand`` (instance view, user data), raises
 ``UnservedRequestError``: the fake does not model them.
 """
@@ -15,7 +19,7 @@ from pytest_mimo.fakes.azure.models.compute import VM_TYPE, build_virtual_machin
 from pytest_mimo.fakes.azure.models.containerregistry import iso_now
 from pytest_mimo.fakes.azure.models.sdkmodels import SdkResource
 from pytest_mimo.fakes.azure.responses.arm import KINDS, SUBSCRIPTION_LISTS, Kind, page
-from pytest_mimo.fakes.azure.responses.common import ArmError, Incoming, Reply
+from pytest_mimo.fakes.azure.responses.common import Incoming, Reply
 from pytest_mimo.fakes.azure.responses.sdk import SDK_RESOURCES
 from pytest_mimo.fakes.azure.urls import ArmPath
 
@@ -24,17 +28,12 @@ if TYPE_CHECKING:
 
 __all__ = ["list_skus"]
 
-_LOCATION = re.compile(r"^\s*location\s+eq\s+'([^']*)'\s*$", re.IGNORECASE)
+_LOCATION = re.compile(r"^\s*location\s+eq\s+(?:'([^']*)'|([^'\s]+))\s*$", re.IGNORECASE)
 
 
 def list_skus(fake: AzureServing, inc: Incoming, p: ArmPath) -> Reply:
-    flt = inc.url.query.get("$filter")
-    location = None
-    if flt:
-        m = _LOCATION.match(flt)
-        if m is None:
-            raise ArmError(400, "InvalidFilter", f"The filter '{flt}' is not supported. Supported: location eq '<location>'.")
-        location = m.group(1)
+    m = _LOCATION.match(inc.url.query.get("$filter") or "")
+    location = (m.group(1) if m.group(1) is not None else m.group(2)) if m else None
     return page(fake, inc, fake.skus.list(location))
 
 

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-from azure.core.exceptions import HttpResponseError
-
 from pytest_mimo.fakes.azure import FakeAzure, vm_sku
 
 
@@ -25,7 +22,18 @@ def test_list_with_location_filter_and_paging(vclock: Any, env: Any) -> None:
         assert "$skiptoken=3" in lists[1].path and "location" in lists[1].path
 
 
-def test_unsupported_filter_is_a_400(fake: FakeAzure, clients: Any) -> None:
-    with pytest.raises(HttpResponseError) as e:
-        list(clients.resource_skus_client().list(filter="name eq 'x'"))
-    assert e.value.status_code == 400 and e.value.error.code == "InvalidFilter"
+def test_the_location_filter_quoted_or_not_and_other_filters_ignored(fake: FakeAzure, clients: Any) -> None:
+    """The SDK: "Only **location** filter is supported currently". Azure/ARO-RP sends it unquoted
+    (``fmt.Sprintf("location eq %s", location)`` in pkg/cluster and pkg/validate), azure-cli quoted;
+    any other filter is ignored and every SKU comes back (Azure/azure-sdk-for-net#9428)."""
+    fake.add_resource_skus(vm_sku("Standard_D8s_v3"), vm_sku("Standard_D4s_v3", location="westus", zones=()))
+    skus = clients.resource_skus_client()
+
+    def names(flt: str | None) -> list[str]:
+        return [s.name for s in skus.list(filter=flt)]
+
+    assert names("location eq 'westus'") == names("location eq westus") == names("Location EQ WestUS") == [
+        "Standard_D4s_v3"]
+    assert names("location eq 'northpole'") == []
+    assert names("name eq 'x'") == names("resourceType eq 'virtualMachines'") == names(None) == [
+        "Standard_D8s_v3", "Standard_D4s_v3"]
