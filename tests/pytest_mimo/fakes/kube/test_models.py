@@ -89,7 +89,7 @@ def test_model_errors_are_status_objects() -> None:
         "code": 404,
     }
     with pytest.raises(KeyError, match="not registered"):
-        m.kind("v1", "Pod")
+        m.kind("v1", "Widget")
     with pytest.raises(ValueError, match="namespaced"):
         m.put({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s"}})
     with pytest.raises(ValueError, match="apiVersion and kind"):

@@ -166,10 +166,10 @@ def test_unknown_resource_is_404_page_not_found(wire: Wire) -> None:
 def test_unknown_route_in_a_built_in_group_version_is_a_404_status(wire: Wire) -> None:
     """go-restful serves built-in group versions: an unmatched route is a Status (serviceErrorHandler)."""
     for path in (
-        "/api/v1/namespaces/ns/pods",
+        "/api/v1/namespaces/ns/widgets",
         "/api/v1/namespaces/ns/secrets/s/status",
         "/api/v1/namespaces/ns/namespaces",
-        "/apis/apps/v1/namespaces/ns/replicasets",
+        "/apis/apps/v1/namespaces/ns/widgets",
     ):
         code, body, resp = wire("GET", path)
         assert code == 404 and resp.getheader("Content-Type") == "application/json", path
