@@ -14,7 +14,9 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+from .authorization import RESOURCE as _SSAR
 from .models import KindInfo
+from .scale import SCALABLE
 from .schemas import KUBERNETES_VERSION
 
 __all__ = [
@@ -57,8 +59,12 @@ def version() -> Doc:
     return dict(SERVER_VERSION)
 
 
+#: group versions served without a stored kind (``SelfSubjectAccessReview`` is create-only)
+_VIRTUAL: dict[str, list[Doc]] = {"authorization.k8s.io/v1": [_SSAR]}
+
+
 def _groups(kinds: Iterable[KindInfo]) -> dict[str, list[str]]:
-    groups: dict[str, list[str]] = {}
+    groups: dict[str, list[str]] = {"authorization.k8s.io": ["v1"]}
     for k in kinds:
         if k.group:
             versions = groups.setdefault(k.group, [])
@@ -99,9 +105,9 @@ def group(kinds: Iterable[KindInfo], name: str) -> Doc | None:
 
 def resource_list(kinds: Iterable[KindInfo], api_version: str) -> Doc | None:
     served = sorted((k for k in kinds if k.api_version == api_version), key=lambda k: k.plural)
-    if not served:
+    if not served and api_version not in _VIRTUAL:
         return None
-    resources: list[Doc] = []
+    resources: list[Doc] = [dict(r) for r in _VIRTUAL.get(api_version, [])]
     for k in served:
         res: Doc = {
             "name": k.plural,
@@ -116,6 +122,19 @@ def resource_list(kinds: Iterable[KindInfo], api_version: str) -> Doc | None:
             :11
         ]
         resources.append(res)
+        if (k.api_version, k.kind) in SCALABLE:
+            # the scale subresource names its own group/version/kind (autoscaling/v1 Scale)
+            resources.append(
+                {
+                    "name": f"{k.plural}/scale",
+                    "singularName": "",
+                    "namespaced": k.namespaced,
+                    "group": "autoscaling",
+                    "version": "v1",
+                    "kind": "Scale",
+                    "verbs": ["get", "patch", "update"],
+                }
+            )
         if k.has_status:
             resources.append(
                 {

@@ -19,7 +19,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
 
 from ..base import FakeRequest, FaultAction, RequestRecord
-from . import discovery, managedfields
+from . import authorization, discovery, health, managedfields, scale, tables
 from .admission import WriteOptions, check_options, warning_headers
 from .apply import check_patch_type, decode_apply, is_apply, write_options
 from .framing import MAX_HEADER_BYTES, MAX_REQUEST_BODY_BYTES, BodyTooLarge, FramingError, read_body
@@ -36,8 +36,6 @@ if TYPE_CHECKING:
 __all__ = ["KubeHandler", "THROTTLE_BODY", "fault_status", "throttle_headers"]
 
 _WRITE_VERBS = frozenset({"create", "update", "patch", "delete", "status", "deletecollection"})
-_HEALTH_PATHS = frozenset({"/healthz", "/livez", "/readyz"})
-_HEALTH_PREFIXES = ("/healthz/", "/livez/", "/readyz/")
 _CONTENT_PLAYED = frozenset({"server_error", "unavailable", "timeout"})
 
 
@@ -271,9 +269,10 @@ class KubeHandler(BaseHTTPRequestHandler):
                 )
                 return reply(too_big.code, _dumps(too_big.status()))
             path, query = split_path(self.path)
-            if path in _HEALTH_PATHS or path.startswith(_HEALTH_PREFIXES):
+            healthy = health.answer(path, self.path.partition("?")[2])
+            if healthy is not None:
                 # public (system:public-info-viewer binds them to everyone): no token needed
-                return reply(200, b"ok", "text/plain; charset=utf-8")
+                return reply(healthy[0], healthy[1], healthy[2], healthy[3])
             fake._tick()
             target = route(path, fake.model.by_plural)
             record.verb, record.resource, record.is_write = self._classify(target, path)
@@ -327,6 +326,11 @@ class KubeHandler(BaseHTTPRequestHandler):
                     record.status = 200
                     log()
                     return self._stream(started)
+            if target is None and path == authorization.PATH:
+                if self.command != "POST":
+                    code, payload, ctype = _method_not_allowed()
+                    return reply(code, payload, ctype)
+                return reply(201, _dumps(authorization.review(raw)))
             code, payload, ctype = self._dispatch(target, query, raw, path)
             if kind == "lost_response":
                 return drop(kind, reset=False)
@@ -524,20 +528,34 @@ class KubeHandler(BaseHTTPRequestHandler):
     def _resource(self, t: Resource, query: dict[str, list[str]], raw: bytes) -> tuple[int, bytes]:
         model: KubeModel = self.fake.model
         info, m = t.info, self.command
+        if t.subresource == "scale":
+            return self._scale(t, raw)
         if m == "GET":
+            wanted, version = tables.negotiate(self.headers.get("Accept", ""), is_list=t.name is None)
+            include = (query.get("includeObject") or [""])[0]
             with model.lock:
                 if t.name is None:
                     page = list_page(model, info, t.namespace, list_options(query))
+                    items = [_list_item(info, o) for o in page.items]
+                    if wanted == "Table":
+                        return 200, _dumps(tables.table(info, items, page.list_meta(), version, include))
+                    if wanted == "PartialObjectMetadataList":
+                        return 200, _dumps(tables.partial_list(items, page.list_meta(), version))
                     return 200, _dumps(
                         {
                             "kind": f"{info.kind}List",
                             "apiVersion": info.api_version,
                             "metadata": page.list_meta(),
-                            "items": [_list_item(info, o) for o in page.items],
+                            "items": items,
                         }
                     )
                 check_get_resource_version(model, (query.get("resourceVersion") or [""])[0])
-                return 200, _dumps(model.get(info, t.namespace, t.name))
+                obj = model.get(info, t.namespace, t.name)
+                if wanted == "Table":
+                    return 200, _dumps(tables.table(info, [obj], None, version, include))
+                if wanted == "PartialObjectMetadata":
+                    return 200, _dumps(tables.partial(obj, version))
+                return 200, _dumps(obj)
         if self.command == "PATCH":
             check_patch_type(self.headers.get("Content-Type", ""), t.info)
         ctx = write_options(self.command, query, self.headers, t)
@@ -546,6 +564,25 @@ class KubeHandler(BaseHTTPRequestHandler):
                 with model.dry_run():
                     return self._write(t, raw, query)
             return self._write(t, raw, query)
+
+    def _scale(self, t: Resource, raw: bytes) -> tuple[int, bytes]:
+        """``<plural>/<name>/scale`` (:mod:`.scale`): GET, PUT, PATCH."""
+        model: KubeModel = self.fake.model
+        assert t.name is not None
+        if self.command == "GET":
+            return 200, _dumps(scale.get(model, t.info, t.namespace, t.name))
+        if self.command == "PUT":
+            try:
+                body = json.loads(raw.decode("utf-8") or "null")
+            except (UnicodeDecodeError, ValueError) as err:
+                raise ApiError.bad_request(f'Scale in version "v1" cannot be handled as a Scale: {err}') from None
+            return 200, _dumps(scale.put(model, t.info, t.namespace, t.name, body))
+        if self.command == "PATCH":
+            ctype = self.headers.get("Content-Type", "")
+            return 200, _dumps(scale.patch(model, t.info, t.namespace, t.name, ctype, raw))
+        raise ApiError(
+            405, "MethodNotAllowed", "the server does not allow this method on the requested resource", {}
+        )
 
     def _options(self, verb: str, query: dict[str, list[str]]) -> WriteOptions:
         """The write's ``fieldValidation`` (``Validate{Create,Update,Patch}Options``: 422 on a

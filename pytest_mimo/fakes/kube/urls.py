@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from .models import KindInfo
+from .scale import SCALABLE
 
 __all__ = ["Discovery", "Resource", "route", "split_path"]
 
@@ -99,7 +100,10 @@ def route(path: str, kinds: Mapping[tuple[str, str], KindInfo]) -> Discovery | R
         return None
     name = rest[1] if len(rest) >= 2 else None
     sub = rest[2] if len(rest) == 3 else None
-    if sub is not None and not (sub == "status" and info.has_status):
+    if sub is not None and not (
+        (sub == "status" and info.has_status)
+        or (sub == "scale" and (info.api_version, info.kind) in SCALABLE)
+    ):
         return None
     if name == "":
         return None
