@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from . import protobuf
 from .apierrors import ApiError
 from .kinds import KindInfo
 
@@ -37,8 +38,17 @@ _INFO = KindInfo(
 )
 
 
-def review(raw: bytes) -> dict[str, Any]:
-    """The answered review (201), or an :class:`ApiError`."""
+def review(raw: bytes, content_type: str = "application/json") -> dict[str, Any]:
+    """The answered review (201), or an :class:`ApiError`. kubectl sends it in protobuf
+    (:mod:`.protobuf`), other clients in JSON."""
+    if content_type.split(";")[0].strip().lower() == protobuf.MEDIA_TYPE:
+        try:
+            return _answer(protobuf.decode_object(raw))
+        except protobuf.ProtobufError as err:
+            raise ApiError.bad_request(
+                'SelfSubjectAccessReview in version "v1" cannot be handled as a SelfSubjectAccessReview: '
+                f"{err}"
+            ) from None
     try:
         body = json.loads(raw.decode("utf-8") or "null")
     except (UnicodeDecodeError, ValueError) as err:
@@ -51,6 +61,10 @@ def review(raw: bytes) -> dict[str, Any]:
             'SelfSubjectAccessReview in version "v1" cannot be handled as a SelfSubjectAccessReview: '
             "json: cannot unmarshal into Go value of type authorization.SelfSubjectAccessReview"
         )
+    return _answer(body)
+
+
+def _answer(body: dict[str, Any]) -> dict[str, Any]:
     kind = body.get("kind")
     if kind not in (None, "SelfSubjectAccessReview"):
         raise ApiError.bad_request(f"not a SelfSubjectAccessReview: {kind}")

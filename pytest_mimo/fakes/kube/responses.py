@@ -19,7 +19,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
 
 from ..base import FakeRequest, FaultAction, RequestRecord
-from . import authorization, discovery, health, managedfields, scale, tables
+from . import authorization, discovery, health, managedfields, protobuf, scale, tables
 from .admission import WriteOptions, check_options, warning_headers
 from .apply import check_patch_type, decode_apply, is_apply, write_options
 from .framing import MAX_HEADER_BYTES, MAX_REQUEST_BODY_BYTES, BodyTooLarge, FramingError, read_body
@@ -330,7 +330,11 @@ class KubeHandler(BaseHTTPRequestHandler):
                 if self.command != "POST":
                     code, payload, ctype = _method_not_allowed()
                     return reply(code, payload, ctype)
-                return reply(201, _dumps(authorization.review(raw)))
+                try:
+                    answered = authorization.review(raw, self.headers.get("Content-Type", ""))
+                except ApiError as refused:
+                    return reply(refused.code, _dumps(refused.status()))
+                return reply(201, _dumps(answered))
             code, payload, ctype = self._dispatch(target, query, raw, path)
             if kind == "lost_response":
                 return drop(kind, reset=False)
@@ -480,6 +484,8 @@ class KubeHandler(BaseHTTPRequestHandler):
         """``negotiation.NegotiateInputSerializer``: a create or update body must be in a media
         type the server decodes; no Content-Type means the first supported one (JSON)."""
         ctype = (self.headers.get("Content-Type") or "application/json").split(";")[0]
+        if ctype.strip().lower() == protobuf.MEDIA_TYPE and info.builtin:
+            return  # built-in kinds are served in protobuf too (custom resources never)
         if ctype.strip().lower() not in _OBJECT_MEDIA_TYPES:
             accepted = "application/json, application/yaml"
             if info.builtin:
@@ -493,6 +499,13 @@ class KubeHandler(BaseHTTPRequestHandler):
     def _decoded(self, raw: bytes, info: KindInfo) -> bytes:
         """A YAML body as JSON text (the object decoder takes both)."""
         ctype = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+        if ctype == protobuf.MEDIA_TYPE:
+            try:
+                return json.dumps(protobuf.decode_object(raw)).encode()
+            except protobuf.ProtobufError as e:
+                raise ApiError.bad_request(
+                    f'{info.kind} in version "{info.version}" cannot be handled as a {info.kind}: {e}'
+                ) from None
         if ctype != "application/yaml" or not raw.strip():
             return raw
         import yaml

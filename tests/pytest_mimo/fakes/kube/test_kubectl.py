@@ -281,3 +281,68 @@ def test_client_side_then_server_side_apply(kube: FakeKube, kubectl: Run) -> Non
         live["metadata"]["annotations"]["kubectl.kubernetes.io/last-applied-configuration"]
     )
     assert last["data"] == {"a": "2"}
+
+
+# -- subresources, server-side printing, kubectl create, auth can-i (issue #14, items 6 and 8) ---
+
+
+def test_kubectl_scale_goes_through_the_scale_subresource(kube: FakeKube, kubectl: Run) -> None:
+    """``kubectl scale`` finds ``deployments/scale`` in discovery and sends a merge patch of the
+    autoscaling/v1 Scale (kubectl scale.go, ScaleClient.Patch); the Deployment's
+    ``spec.replicas`` changes (deployment storage.go ScaleREST)."""
+    kubectl("apply", "-f", "-", stdin=json.dumps(_deployment([{"name": "a", "image": "a:1"}])))
+    out = kubectl("scale", "deployment", "web", "-n", "openshift-config", "--replicas=3").stdout
+    assert "scaled" in out, out
+    assert kube.get("apps/v1", "Deployment", "web", "openshift-config")["spec"]["replicas"] == 3
+    # a negative count is refused by the server's ValidateScale, not only by kubectl
+    proc = kubectl("scale", "deployment", "web", "-n", "openshift-config", "--replicas=-1", ok=False)
+    assert proc.returncode != 0
+
+
+def test_kubectl_get_prints_the_servers_columns(kube: FakeKube, kubectl: Run) -> None:
+    """kubectl get asks for ``as=Table`` and prints the server's columns: the Deployment
+    printer's READY / UP-TO-DATE / AVAILABLE (printers.go printDeployment), and a CRD's
+    additionalPrinterColumns (the ClusterOperator CRD: VERSION, AVAILABLE, ...)."""
+    kubectl("apply", "-f", "-", stdin=json.dumps(_deployment([{"name": "a", "image": "a:1"}])))
+    out = kubectl("get", "deployments", "-n", "openshift-config").stdout
+    assert out.split("\n")[0].split() == ["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"], out
+    assert out.split("\n")[1].split()[:2] == ["web", "0/1"], out
+    wide = kubectl("get", "deployments", "-n", "openshift-config", "-o", "wide").stdout
+    assert "CONTAINERS" in wide and "a:1" in wide and "app=web" in wide, wide
+    kube.add({
+        "apiVersion": "config.openshift.io/v1", "kind": "ClusterOperator", "metadata": {"name": "dns"},
+        "spec": {},
+        "status": {"versions": [{"name": "operator", "version": "4.15.3"}],
+                   "conditions": [{"type": "Available", "status": "True",
+                                   "lastTransitionTime": "2026-01-01T00:00:00Z"}]},
+    })
+    out = kubectl("get", "clusteroperators").stdout
+    head = out.split("\n")[0].split()
+    assert head[:4] == ["NAME", "VERSION", "AVAILABLE", "PROGRESSING"], out
+    assert out.split("\n")[1].split()[:3] == ["dns", "4.15.3", "True"], out
+
+
+def test_kubectl_create_configmap_secret_namespace(kube: FakeKube, kubectl: Run) -> None:
+    """kubectl's generators (kubectl create configmap|secret generic|namespace) build the
+    objects client-side and POST them; the fake stores what a real server would."""
+    kubectl("create", "namespace", "team-a")
+    kubectl("create", "configmap", "cfg", "-n", "team-a", "--from-literal=a=1", "--from-literal=b=2")
+    kubectl("create", "secret", "generic", "sec", "-n", "team-a", "--from-literal=password=s3cr3t")
+    assert kube.get("v1", "ConfigMap", "cfg", "team-a")["data"] == {"a": "1", "b": "2"}
+    secret = kube.get("v1", "Secret", "sec", "team-a")
+    assert secret["type"] == "Opaque" and secret["data"] == {"password": "czNjcjN0"}
+    out = kubectl("get", "secrets", "-n", "team-a").stdout
+    assert out.split("\n")[0].split() == ["NAME", "TYPE", "DATA", "AGE"], out
+    assert out.split("\n")[1].split()[:3] == ["sec", "Opaque", "1"], out
+    # a second create of the same name: the server's AlreadyExists
+    proc = kubectl("create", "namespace", "team-a", ok=False)
+    assert proc.returncode != 0 and "AlreadyExists" in proc.stderr, proc.stderr
+
+
+def test_kubectl_auth_can_i_asks_a_self_subject_access_review(kube: FakeKube, kubectl: Run) -> None:
+    """``kubectl auth can-i`` POSTs a SelfSubjectAccessReview (cani.go) and prints ``yes`` for
+    the kubeconfig's user, whom the fake binds to everything."""
+    assert kubectl("auth", "can-i", "get", "pods").stdout.strip() == "yes"
+    assert kubectl("auth", "can-i", "get", "/healthz").stdout.strip() == "yes"
+    sent = [r for r in kube.requests if r.path.startswith("/apis/authorization.k8s.io/v1/selfsubjectaccessreviews")]
+    assert sent and all(r.method == "POST" and r.status == 201 for r in sent)
