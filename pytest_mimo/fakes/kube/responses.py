@@ -549,11 +549,11 @@ class KubeHandler(BaseHTTPRequestHandler):
             with model.lock:
                 if t.name is None:
                     page = list_page(model, info, t.namespace, list_options(query))
-                    items = [_list_item(info, o) for o in page.items]
-                    if wanted == "Table":
-                        return 200, _dumps(tables.table(info, items, page.list_meta(), version, include))
+                    if wanted == "Table":  # a row's object is encoded with its kind
+                        return 200, _dumps(tables.table(info, page.items, page.list_meta(), version, include))
                     if wanted == "PartialObjectMetadataList":
-                        return 200, _dumps(tables.partial_list(items, page.list_meta(), version))
+                        return 200, _dumps(tables.partial_list(page.items, page.list_meta(), version))
+                    items = [_list_item(info, o) for o in page.items]
                     return 200, _dumps(
                         {
                             "kind": f"{info.kind}List",
