@@ -165,7 +165,7 @@ def test_a_custom_resource_prints_its_crds_additional_printer_columns(kube: Fake
     _, table, _ = raw(kube, "GET", "/apis/config.openshift.io/v1/clusteroperators", headers={"Accept": TABLE})
     names = [c["name"] for c in table["columnDefinitions"]]
     assert names[:4] == ["Name", "Version", "Available", "Progressing"]
-    cells = dict(zip(names, table["rows"][0]["cells"]))
+    cells = dict(zip(names, table["rows"][0]["cells"], strict=True))
     assert cells["Name"] == "dns" and cells["Version"] == "4.15.3" and cells["Available"] == "True"
     assert cells["Progressing"] is None
     since = next(c for c in table["columnDefinitions"] if c["name"] == "Since")
