@@ -60,23 +60,18 @@ class WriteOptions:
     force: bool = False
 
 
-def check_options(options_kind: str, field_validation: str | None) -> str:
-    """``ValidateCreateOptions`` / ``…UpdateOptions`` / ``…PatchOptions`` on ``fieldValidation``:
-    422 on ``<Kind>Options.meta.k8s.io ""``; returns the directive (empty means ``Warn``)."""
-    value = field_validation or ""
-    if value not in FIELD_VALIDATIONS:
+def check_options(options_kind: str, field_validation: str | None, dry_run: list[str] | None = None) -> str:
+    """``ValidateCreateOptions`` / ``…UpdateOptions`` / ``…PatchOptions`` on ``dryRun`` (only
+    ``All``) and ``fieldValidation``: 422 on ``<Kind>Options.meta.k8s.io ""``; returns the
+    field validation directive (empty means ``Warn``)."""
+    from .deletion import dry_run_errors, options_invalid
 
-        err = not_supported("fieldValidation", value, list(FIELD_VALIDATIONS))
-        raise ApiError(
-            422,
-            "Invalid",
-            f'{options_kind}.meta.k8s.io "" is invalid: {err}',
-            {
-                "group": "meta.k8s.io",
-                "kind": options_kind,
-                "causes": [{"reason": err.type, "message": err.body(), "field": err.field}],
-            },
-        )
+    value = field_validation or ""
+    errs = dry_run_errors(list(dry_run or []))
+    if value not in FIELD_VALIDATIONS:
+        errs.append(not_supported("fieldValidation", value, list(FIELD_VALIDATIONS)))
+    if errs:
+        raise options_invalid(options_kind, errs)
     return value or "Warn"
 
 

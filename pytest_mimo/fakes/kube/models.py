@@ -19,9 +19,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from . import admission, fieldpaths, managedfields
+from . import admission, deletion, fieldpaths, lifecycle, managedfields
 from .admission import WriteOptions
 from .apierrors import ApiError
+from .deletion import DeleteOptions
 from .history import History
 from .kinds import APPLY_PATCH, BUILTIN_KINDS, JSON_PATCH, MERGE_PATCH, STRATEGIC_PATCH, KindInfo
 from .labels import SelectorError, parse_selector
@@ -46,6 +47,7 @@ __all__ = [
 Obj = dict[str, Any]
 Objs = list[Obj]  # spelled out once: the class has a ``list`` method
 Key = tuple[str, str]  # (namespace, name); namespace "" for cluster-scoped
+Items = list[tuple[Key, Obj]]
 
 
 _NAMESPACE = BUILTIN_KINDS[0]
@@ -331,6 +333,8 @@ class KubeModel:
         else:
             meta.pop("namespace", None)
         with self.lock:
+            #: the name admission sees (a generated name comes later, in BeforeCreate)
+            requested = meta.get("name") or meta.get("generateName") or ""
             if not meta.get("name") and meta.get("generateName"):
                 meta["name"] = (
                     f"{meta['generateName']}{hashlib.sha256(str(self._rv + 1).encode()).hexdigest()[:5]}"
@@ -341,6 +345,9 @@ class KubeModel:
                 and not self._namespace_exists(meta["namespace"])
             ):
                 raise ApiError.not_found(_NAMESPACE, meta["namespace"])
+            if info.namespaced and meta.get("namespace"):
+                ns = self._bucket(_NAMESPACE)[("", meta["namespace"])]
+                lifecycle.check_create_in(ns, info, requested)
             self._fold_string_data(info, obj)
             if info.has_status:
                 obj.pop("status", None)
@@ -501,7 +508,11 @@ class KubeModel:
             meta["generation"] = int(old_meta.get("generation", 0)) + 1
         if obj == old:
             return old  # no-op: nothing stored, resourceVersion unchanged
-        if meta.get("deletionTimestamp") and not meta.get("finalizers"):
+        if (
+            meta.get("deletionTimestamp")
+            and not meta.get("finalizers")
+            and lifecycle.deletes_during_update(info, obj)
+        ):
             self._dropped(info, key)
             if emit:
                 self._emit("delete", info, key, None, old)
@@ -644,23 +655,34 @@ class KubeModel:
                 return self._replace(info, key, old, obj, verb=verb), False
 
     def delete(
-        self, info: KindInfo, namespace: str | None, name: str, preconditions: Any = None
+        self,
+        info: KindInfo,
+        namespace: str | None,
+        name: str,
+        preconditions: Any = None,
+        *,
+        options: DeleteOptions | None = None,
     ) -> tuple[Obj, bool]:
-        """Delete; returns (object, gone). An object with finalizers only gets a deletionTimestamp.
+        """``DELETE``; returns (object, gone). An object left with finalizers only gets a
+        ``deletionTimestamp`` (:mod:`.deletion`); a namespace goes ``Terminating``
+        (:mod:`.lifecycle`) until the namespace controller has emptied it.
 
-        ``preconditions`` (from DeleteOptions) may pin ``uid`` and ``resourceVersion``.
+        ``preconditions`` (from DeleteOptions) may pin ``uid`` and ``resourceVersion``;
+        ``options`` carry the propagation policy (``None``: the defaults).
         """
+        opts = options if options is not None else DeleteOptions()
+        if isinstance(preconditions, dict):
+            opts.preconditions = {**opts.preconditions, **preconditions}
         with self.lock:
             key = self._key(info, namespace, name)
+            is_namespace = (info.api_version, info.kind) == ("v1", "Namespace")
+            if is_namespace:
+                lifecycle.check_namespace_delete(info, name)  # NamespaceLifecycle admission
             old = self._bucket(info).get(key)
             if old is None:
                 raise ApiError.not_found(info, name)
             for field_name, label in (("uid", "UID"), ("resourceVersion", "ResourceVersion")):
-                want = (
-                    (preconditions or {}).get(field_name)
-                    if isinstance(preconditions, dict)
-                    else None
-                )
+                want = opts.preconditions.get(field_name)
                 have = old["metadata"].get(field_name)
                 if want and want != have:
                     err = ApiError.conflict(info, name)
@@ -669,24 +691,75 @@ class KubeModel:
                         f"failed: {label} in precondition: {want}, {label} in object meta: {have}"
                     )
                     raise err
-            if old["metadata"].get("finalizers"):
-                if old["metadata"].get("deletionTimestamp"):
-                    return old, False
+            if is_namespace:
+                if not old["metadata"].get("deletionTimestamp"):
+                    obj = lifecycle.terminating(old, _now(), opts)
+                    obj["metadata"]["resourceVersion"] = self._next_rv()
+                    self._stored(info, key, obj)
+                    self._emit("update", info, key, obj, old)
+                    return obj, False
+                if (old.get("spec") or {}).get("finalizers"):
+                    return old, False  # storage.go: not before the namespace is finalized
+            finalizers = list(old["metadata"].get("finalizers") or [])
+            changed, finalizers = deletion.gc_finalizers(finalizers, opts)
+            if finalizers:
                 obj = copy.deepcopy(old)
-                obj["metadata"]["deletionTimestamp"] = _now()
-                obj["metadata"]["deletionGracePeriodSeconds"] = 0
-                obj["metadata"]["resourceVersion"] = self._next_rv()
+                meta = obj["metadata"]
+                meta["finalizers"] = finalizers
+                deletion.mark_as_deleting(meta, _now())
+                if obj == old:
+                    return old, False  # deletion already pending: nothing changes
+                meta["resourceVersion"] = self._next_rv()
                 self._stored(info, key, obj)
                 self._emit("update", info, key, obj, old)
                 return obj, False
             self._dropped(info, key)
-            if info is _NAMESPACE or (info.api_version, info.kind) == ("v1", "Namespace"):
-                for (api_version, kind), bucket in self._store.items():
-                    if self.kinds[(api_version, kind)].namespaced:
-                        for k in [k for k in bucket if k[0] == name]:
-                            self._dropped(self.kinds[(api_version, kind)], k)
             self._emit("delete", info, key, None, old)
             return old, True
+
+    def finish(self, info: KindInfo, key: Key, obj: Obj) -> Obj | None:
+        """A controller's write (no request's, no reaction woken): store ``obj`` over the
+        current object as an update would, deleting it when that leaves a deleted object
+        without finalizers; the stored object, or None when it is gone."""
+        with self.lock:
+            old = self._bucket(info).get(key)
+            if old is None:
+                return None
+            with managedfields.write_context(None):
+                self._replace(info, key, old, obj, verb="update", emit=False)
+            return self._bucket(info).get(key)
+
+    def write_status(self, info: KindInfo, key: Key, status: Obj) -> None:
+        """A controller's status write (``UpdateStatus``), no reaction woken."""
+        with self.lock:
+            old = self._bucket(info).get(key)
+            if old is None:
+                return
+            obj = copy.deepcopy(old)
+            obj["status"] = status
+            with managedfields.write_context(None):
+                self._replace(info, key, old, obj, verb="status", emit=False)
+
+    def items_get(self, info: KindInfo, key: Key) -> Obj | None:
+        """The stored object at ``key`` (not a copy: never mutate it), or None."""
+        return self._bucket(info).get(key)
+
+    @contextmanager
+    def controller_writes(self) -> Iterator[None]:
+        """Writes of the fake's own controllers: no reaction woken, no request's managedFields."""
+        with self.lock:
+            quiet = getattr(self._reacting, "on", False)
+            self._reacting.on = True
+            try:
+                with managedfields.write_context(None):
+                    yield
+            finally:
+                self._reacting.on = quiet
+
+    def items(self, info: KindInfo) -> Items:
+        """The stored (key, object) pairs of a kind, for controllers (read under the lock, never
+        mutated: a write stores a new dict)."""
+        return list(self._bucket(info).items())
 
     # -- Python-side access (fixtures, reactions, tickers) -------------------
 

@@ -10,6 +10,7 @@ a bug in the fake is a 500 ``InternalError``, never a traceback on the wire.
 from __future__ import annotations
 
 import contextlib
+import copy
 import dataclasses
 import json
 import socket
@@ -22,6 +23,7 @@ from ..base import FakeRequest, FaultAction, RequestRecord
 from . import authorization, discovery, health, managedfields, protobuf, scale, tables
 from .admission import WriteOptions, check_options, warning_headers
 from .apply import check_patch_type, decode_apply, is_apply, write_options
+from .deletion import DeleteOptions, parse_delete_options
 from .framing import MAX_HEADER_BYTES, MAX_REQUEST_BODY_BYTES, BodyTooLarge, FramingError, read_body
 from .models import ApiError, KindInfo, KubeModel
 from .options import list_options
@@ -412,7 +414,7 @@ class KubeHandler(BaseHTTPRequestHandler):
                     "POST": "create",
                     "PUT": "update",
                     "PATCH": "patch",
-                    "DELETE": "delete",
+                    "DELETE": "delete" if target.name else "deletecollection",
                 }.get(m, m.lower())
             return verb, target.resource, verb in _WRITE_VERBS
         if isinstance(target, Discovery):
@@ -569,6 +571,8 @@ class KubeHandler(BaseHTTPRequestHandler):
                 if wanted == "PartialObjectMetadata":
                     return 200, _dumps(tables.partial(obj, version))
                 return 200, _dumps(obj)
+        if m == "DELETE":
+            return self._delete(t, query, raw)
         if self.command == "PATCH":
             check_patch_type(self.headers.get("Content-Type", ""), t.info)
         ctx = write_options(self.command, query, self.headers, t)
@@ -601,7 +605,9 @@ class KubeHandler(BaseHTTPRequestHandler):
         """The write's ``fieldValidation`` (``Validate{Create,Update,Patch}Options``: 422 on a
         value not supported); the options collect the warnings this request answers with."""
         value = (query.get("fieldValidation") or [""])[0]
-        options = WriteOptions(field_validation=check_options(verb, value))
+        options = WriteOptions(
+            field_validation=check_options(verb, value, query.get("dryRun") or [])
+        )
         self._warnings = options.warnings
         return options
 
@@ -660,30 +666,77 @@ class KubeHandler(BaseHTTPRequestHandler):
                         info, t.namespace, t.name, ctype, patch, status=status, options=opts
                     )
                 )
-        if status:
+        raise ApiError(
+            405,
+            "MethodNotAllowed",
+            "the server does not allow this method on the requested resource",
+            {},
+        )
+
+    def _delete(self, t: Resource, query: dict[str, list[str]], raw: bytes) -> tuple[int, bytes]:
+        """``DELETE`` of one object or of a collection (``deletecollection``): the options from
+        the body, else the query (:func:`~.deletion.parse_delete_options`); a dry run leaves
+        no trace. A namespace has no ``deletecollection`` (its REST storage does not offer
+        it), nor does a namespaced kind across all namespaces: 405."""
+        model: KubeModel = self.fake.model
+        info = t.info
+        is_namespace = (info.api_version, info.kind) == ("v1", "Namespace")
+        if t.subresource is not None or (
+            t.name is None and (is_namespace or (info.namespaced and t.namespace is None))
+        ):
             raise ApiError(
                 405,
                 "MethodNotAllowed",
                 "the server does not allow this method on the requested resource",
                 {},
             )
-        options = self._json(raw, "error decoding DeleteOptions") if raw.strip() else None
-        preconditions = options.get("preconditions") if isinstance(options, dict) else None
+        body = self._json(raw, "error decoding DeleteOptions") if raw.strip() else None
+        opts = parse_delete_options(body, query)
         with model.lock:
-            obj, gone = model.delete(info, t.namespace, t.name, preconditions)
-            if not gone or not info.builtin:
-                return 200, _dumps(obj)
-            details: dict[str, Any] = {"name": t.name}
-            if info.group:
-                details["group"] = info.group
-            details["kind"] = info.plural
-            details["uid"] = obj["metadata"].get("uid", "")
+            if opts.is_dry_run:
+                with model.dry_run():
+                    return self._deleted(t, query, opts)
+            return self._deleted(t, query, opts)
+
+    def _deleted(self, t: Resource, query: dict[str, list[str]], opts: DeleteOptions) -> tuple[int, bytes]:
+        model: KubeModel = self.fake.model
+        info = t.info
+        if t.name is None:
+            # store.go DeleteCollection: the list (one page when a limit is given), each item
+            # deleted with the same options (one gone meanwhile is no error); the answer is the
+            # list as it was read
+            page = list_page(model, info, t.namespace, list_options(query))
+            for o in page.items:
+                try:
+                    model.delete(info, t.namespace, o["metadata"]["name"], options=copy.deepcopy(opts))
+                except ApiError as err:
+                    if err.code != 404:
+                        raise
             return 200, _dumps(
                 {
-                    "kind": "Status",
-                    "apiVersion": "v1",
-                    "metadata": {},
-                    "status": "Success",
-                    "details": details,
+                    "kind": f"{info.kind}List",
+                    "apiVersion": info.api_version,
+                    "metadata": page.list_meta(),
+                    "items": [_list_item(info, o) for o in page.items],
                 }
             )
+        obj, gone = model.delete(info, t.namespace, t.name, options=opts)
+        if not gone:
+            # handlers/delete.go: 202 only when the client asked orphanDependents=false
+            return (202 if opts.orphan_dependents is False else 200), _dumps(obj)
+        if not info.builtin or (info.api_version, info.kind) == ("v1", "Namespace"):
+            return 200, _dumps(obj)  # ReturnDeletedObject
+        details: dict[str, Any] = {"name": t.name}
+        if info.group:
+            details["group"] = info.group
+        details["kind"] = info.plural
+        details["uid"] = obj["metadata"].get("uid", "")
+        return 200, _dumps(
+            {
+                "kind": "Status",
+                "apiVersion": "v1",
+                "metadata": {},
+                "status": "Success",
+                "details": details,
+            }
+        )

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from ...clock import off_advance, on_advance
 from ..base import FaultHook, RequestRecord, fast_thread_handoff
+from .controllermanager import ControllerManager
 from .models import BUILTIN_KINDS, KindInfo, KubeModel, WriteEvent
 from .responses import KubeHandler
 
@@ -126,6 +127,8 @@ class FakeKube:
         self.read_timeout = read_timeout
         for ns in DEFAULT_NAMESPACES:
             self.model.put({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}})
+        #: the namespace controller and garbage collector every cluster runs (:mod:`.controllermanager`)
+        self.controllers = ControllerManager(self.model)
         self.token = token or secrets.token_hex(24)
         self.tls = tls
         self.requests: list[RequestRecord] = []
@@ -330,9 +333,16 @@ class FakeKube:
     def _on_clock(self) -> None:
         """The simulated clock moved: waiting watches look at their deadlines."""
         if self._watches:
+            self.controllers.tick()  # a deletion a watch waits for can finish on virtual time
             self.model.history.wake()
 
+    @property
+    def namespace_controller(self) -> Any:
+        """The fake's namespace controller (``delay_seconds`` settable)."""
+        return self.controllers.namespace_controller
+
     def _tick(self) -> None:
+        self.controllers.tick()
         if self._tickers:
             with self.model.lock:
                 for fn in list(self._tickers):

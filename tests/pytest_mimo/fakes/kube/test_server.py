@@ -379,8 +379,12 @@ def test_delete_of_a_builtin_returns_a_success_status(kube: FakeKube, wire: Wire
 
 
 def test_deleting_a_namespace_deletes_its_objects(kube: FakeKube, wire: Wire) -> None:
+    """The namespace store marks it Terminating; the namespace controller (ticking before the
+    next request) deletes its content, then the namespace (test_namespaces.py has the rest)."""
     kube.add(sec("s"))
-    assert wire("DELETE", "/api/v1/namespaces/ns")[0] == 200
+    code, body, _ = wire("DELETE", "/api/v1/namespaces/ns")
+    assert code == 200 and body["status"]["phase"] == "Terminating"
+    assert wire("GET", "/api/v1/namespaces/ns")[0] == 404
     assert kube.get("v1", "Secret", "s", "ns") is None
 
 
