@@ -50,7 +50,9 @@ SERVER_VERSION = {
     "platform": "linux/amd64",
 }
 
-_VERBS = ["create", "delete", "get", "list", "patch", "update"]
+_VERBS = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"]
+#: a namespace's REST storage offers no DeleteCollection (registry/core/namespace/storage)
+_NAMESPACE_VERBS = ["create", "delete", "get", "list", "patch", "update", "watch"]
 
 Doc = dict[str, Any]
 
@@ -114,7 +116,9 @@ def resource_list(kinds: Iterable[KindInfo], api_version: str) -> Doc | None:
             "singularName": k.singular,
             "namespaced": k.namespaced,
             "kind": k.kind,
-            "verbs": list(_VERBS),
+            "verbs": list(
+                _NAMESPACE_VERBS if (k.api_version, k.kind) == ("v1", "Namespace") else _VERBS
+            ),
         }
         if k.short_names:
             res["shortNames"] = list(k.short_names)
