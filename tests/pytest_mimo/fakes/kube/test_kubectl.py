@@ -346,3 +346,62 @@ def test_kubectl_auth_can_i_asks_a_self_subject_access_review(kube: FakeKube, ku
     assert kubectl("auth", "can-i", "get", "/healthz").stdout.strip() == "yes"
     sent = [r for r in kube.requests if r.path.startswith("/apis/authorization.k8s.io/v1/selfsubjectaccessreviews")]
     assert sent and all(r.method == "POST" and r.status == 201 for r in sent)
+
+
+# -- deletion, namespaces, garbage collection (issue #14, items 4 and 5) ----------------------------
+
+
+def test_kubectl_delete_namespace_terminates_it_then_the_controller_removes_it(
+    kube: FakeKube, kubectl: Run
+) -> None:
+    """``kubectl delete ns --wait=false``: the namespace answers Terminating (namespace storage.go
+    Delete); creating in it is refused with NamespaceLifecycle's 403 (admission.go); the
+    namespace controller (ticking before each request) deletes its content, requeues while a
+    finalizer holds some (8 s, on the simulated clock), then removes the namespace."""
+    from pytest_mimo.clock import SimClock
+
+    with SimClock() as clock:
+        kubectl("create", "namespace", "team-b")
+        kubectl("create", "configmap", "c", "-n", "team-b", "--from-literal=a=1")
+        kube.add({"apiVersion": "v1", "kind": "ConfigMap",
+                  "metadata": {"name": "held", "namespace": "team-b", "finalizers": ["example.com/hold"]}})
+        kubectl("delete", "namespace", "team-b", "--wait=false")
+        proc = kubectl("create", "configmap", "d", "-n", "team-b", ok=False)
+        assert proc.returncode != 0
+        assert "unable to create new content in namespace team-b because it is being terminated" in proc.stderr
+        assert kubectl("get", "namespace", "team-b", "-o", "jsonpath={.status.phase}").stdout == "Terminating"
+        assert kubectl("get", "configmaps", "-n", "team-b", "-o", "name").stdout.split() == ["configmap/held"]
+        kubectl("patch", "configmap", "held", "-n", "team-b", "--type=merge", "-p",
+                '{"metadata":{"finalizers":null}}')
+        clock.advance(8)
+        out = kubectl("get", "namespaces", "-o", "name").stdout
+        assert "namespace/team-b" not in out.split(), out
+
+
+def test_kubectl_delete_cascade_and_label_selector(kube: FakeKube, kubectl: Run) -> None:
+    """``--cascade=orphan`` sends propagationPolicy Orphan: the dependent stays without its owner
+    reference (garbagecollector.go attemptToOrphan); ``--cascade=foreground`` deletes it first;
+    ``kubectl delete cm -l`` deletes what the selector matches (one DELETE per object)."""
+    for cascade in ("orphan", "foreground"):
+        kubectl("apply", "-f", "-", stdin=json.dumps(_deployment([{"name": "a", "image": "a:1"}])))
+        owner = kube.get("apps/v1", "Deployment", "web", "openshift-config")
+        kube.add({"apiVersion": "v1", "kind": "ConfigMap",
+                  "metadata": {"name": f"dep-{cascade}", "namespace": "openshift-config",
+                               "ownerReferences": [{"apiVersion": "apps/v1", "kind": "Deployment", "name": "web",
+                                                    "uid": owner["metadata"]["uid"],
+                                                    "blockOwnerDeletion": True}]}})
+        kubectl("delete", "deployment", "web", "-n", "openshift-config", f"--cascade={cascade}")
+        kubectl("get", "deployments", "-n", "openshift-config")  # a request: the controllers tick
+        names = kubectl("get", "configmaps", "-n", "openshift-config", "-o", "name").stdout.split()
+        if cascade == "orphan":
+            assert f"configmap/dep-{cascade}" in names
+            dep = kube.get("v1", "ConfigMap", f"dep-{cascade}", "openshift-config")
+            assert not dep["metadata"].get("ownerReferences")
+        else:
+            assert f"configmap/dep-{cascade}" not in names
+    for name, tier in (("x", "a"), ("y", "a"), ("z", "b")):
+        kubectl("create", "configmap", name, "-n", "openshift-config")
+        kubectl("label", "configmap", name, "-n", "openshift-config", f"tier={tier}")
+    kubectl("delete", "configmap", "-n", "openshift-config", "-l", "tier=a")
+    names = kubectl("get", "configmaps", "-n", "openshift-config", "-o", "name").stdout.split()
+    assert "configmap/z" in names and "configmap/x" not in names and "configmap/y" not in names
