@@ -28,14 +28,15 @@ from pytest_mimo.fakes.kube import FakeKube
 
 def one_run(writes: int, listeners: int) -> tuple[float, float]:
     with FakeKube(token="bench") as kube:
-        received: list[list[tuple[str, int]]] = [[] for _ in range(listeners)]
+        received: list[list[tuple[str, int, str]]] = [[] for _ in range(listeners)]
         api = kube.api_client()
         core = client.CoreV1Api(api)
 
         def listen(i: int) -> None:
             w = watch.Watch()
             for ev in w.stream(core.list_namespaced_config_map, "default", timeout_seconds=3600, deserialize=False):
-                received[i].append((ev["type"], int(ev["object"]["metadata"]["resourceVersion"])))
+                meta = ev["object"]["metadata"]
+                received[i].append((ev["type"], int(meta["resourceVersion"]), meta["name"]))
                 if len(received[i]) == writes:
                     w.stop()
 
@@ -61,9 +62,13 @@ def one_run(writes: int, listeners: int) -> tuple[float, float]:
         elapsed = time.perf_counter() - start
         conn.close()
         for i, got in enumerate(received):
-            rvs = [rv for _, rv in got]
-            if len(got) != writes or any(t != "ADDED" for t, _ in got) or rvs != sorted(rvs) or len(set(rvs)) != writes:
-                raise SystemExit(f"listener {i}: {len(got)} events of {writes}, in order: {rvs == sorted(rvs)}")
+            rvs = [rv for _, rv, _ in got]
+            # every write's own event, in the order written: event n names cm-n
+            names_in_order = [name for _, _, name in got] == [f"cm-{n}" for n in range(writes)]
+            if (len(got) != writes or any(t != "ADDED" for t, _, _ in got) or rvs != sorted(rvs)
+                    or len(set(rvs)) != writes or not names_in_order):
+                raise SystemExit(f"listener {i}: {len(got)} events of {writes}, resourceVersions in order: "
+                                 f"{rvs == sorted(rvs)}, names in write order: {names_in_order}")
         api.close()
         return writes * listeners / elapsed, writes / wrote
 
