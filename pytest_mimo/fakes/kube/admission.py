@@ -88,7 +88,7 @@ def _decode(info: KindInfo, obj: Obj, stored: Obj | None) -> list[str]:
 
     Raises :class:`DecodeError` for a body that does not decode into the kind. ``stored``
     (an update's current object, or None) only spares walking parts that are the same JSON."""
-    node = schema_for(info.api_version, info.kind)
+    node = schema_for(info.api_version, info.kind, info.schema_id)
     if node is None:
         return []
     _, unknown = decode_value(node, obj, "", stored)
@@ -154,7 +154,7 @@ def validate(info: KindInfo, obj: Obj, old: Obj | None, options: WriteOptions) -
         errors = validation.validate_object(info, obj)
     else:
         errors = validation.validate_update(info, obj, old)
-    node = schema_for(info.api_version, info.kind)
+    node = schema_for(info.api_version, info.kind, info.schema_id)
     if node is not None and node.crd:
         errors.extend(structural.validate(node, obj) if old is None else structural.validate(node, obj, old=old))
     if errors:

@@ -52,6 +52,8 @@ class KindInfo:
     #: the subresources the real server has (the fake serves ``status`` and what
     #: :mod:`.urls` routes; the others are listed nowhere)
     subresources: tuple[str, ...] = ()
+    #: for a kind a CRD created through the API serves: its schema (``schemas.register_crd_schema``)
+    schema_id: str = ""
 
     @property
     def group(self) -> str:

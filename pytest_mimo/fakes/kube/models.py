@@ -23,6 +23,7 @@ from . import admission, deletion, fieldpaths, lifecycle, managedfields
 from .admission import WriteOptions
 from .apierrors import ApiError
 from .deletion import DeleteOptions
+from .crdregistry import CRD_KEY, CrdController
 from .history import History
 from .kinds import APPLY_PATCH, BUILTIN_KINDS, JSON_PATCH, MERGE_PATCH, STRATEGIC_PATCH, KindInfo
 from .labels import SelectorError, parse_selector
@@ -96,7 +97,7 @@ def _strategic(info: KindInfo, old: Obj, patch: Obj) -> Obj:
     """A strategic merge patch with the kind's merge keys, its failures as patch.go answers them
     (``interpretStrategicMergePatchError``; an error it does not map is a 500 with no reason)."""
     try:
-        return strategic_merge_patch(old, patch, schema_for(info.api_version, info.kind))
+        return strategic_merge_patch(old, patch, schema_for(info.api_version, info.kind, info.schema_id))
     except StrategicPatchError as e:
         if e.code == 400:
             raise ApiError.bad_request(e.message) from None
@@ -138,6 +139,8 @@ class KubeModel:
         self.history = History(floor=self._rv)
         for info in kinds:
             self.register(info)
+        #: serves the kinds of the CRDs created through the API (:mod:`.crdregistry`)
+        self.crds = CrdController(self)
 
     # -- kinds -------------------------------------------------------------
 
@@ -146,6 +149,16 @@ class KubeModel:
             self.kinds[(info.api_version, info.kind)] = info
             self.by_plural[(info.api_version, info.plural)] = info
             self._store.setdefault((info.api_version, info.kind), {})
+
+    def unregister(self, info: KindInfo, *, drop_objects: bool = True) -> None:
+        """Stop serving ``info`` (its CRD is gone); its objects go with it unless ``drop_objects`` is False."""
+        with self.lock:
+            key = (info.api_version, info.kind)
+            if self.kinds.get(key) == info:
+                del self.kinds[key]
+                self.by_plural.pop((info.api_version, info.plural), None)
+                if drop_objects:
+                    self._store.pop(key, None)
 
     def kind(self, api_version: str, kind: str) -> KindInfo:
         try:
@@ -169,6 +182,7 @@ class KubeModel:
             for info in self.kinds.values():
                 self._store.setdefault((info.api_version, info.kind), {})
             self._rv, self._uids = rv, uids
+            self.crds.resync(self)
             self.history.reset(self._rv)
 
     # -- helpers -----------------------------------------------------------
@@ -202,6 +216,8 @@ class KubeModel:
             obj,
             old,
         )
+        if (info.api_version, info.kind) == CRD_KEY:
+            self.crds.stored(self, key, obj)
 
     def _dropped(self, info: KindInfo, key: Key) -> Obj:
         """Remove the object at ``key`` under a new resourceVersion and log the change."""
@@ -210,6 +226,8 @@ class KubeModel:
         last = dict(old)
         last["metadata"] = {**old["metadata"], "resourceVersion": rv}
         self.history.record(int(rv), "DELETED", (info.api_version, info.kind), key, last, old)
+        if (info.api_version, info.kind) == CRD_KEY:
+            self.crds.dropped(self, key)
         return old
 
     @staticmethod
@@ -391,7 +409,7 @@ class KubeModel:
             else:
                 obj["metadata"].pop("managedFields", None)
         elif not ctx.applied:
-            schema = schema_for(info.api_version, info.kind)
+            schema = schema_for(info.api_version, info.kind, info.schema_id)
             managedfields.track_update(schema, info.api_version, info.has_status, old, obj, ctx)
 
     def _stamp_new(self, info: KindInfo, obj: Obj, *, track: bool = False) -> None:
@@ -611,7 +629,7 @@ class KubeModel:
         meta = config.get("metadata")
         if isinstance(meta, dict) and meta.get("managedFields") is not None:
             raise ApiError.bad_request("metadata.managedFields must be nil")
-        schema = schema_for(info.api_version, info.kind)
+        schema = schema_for(info.api_version, info.kind, info.schema_id)
         applying = managedfields.WriteContext(
             ctx.manager, ctx.user_agent, ctx.force, "status" if status else "", applied=True
         )

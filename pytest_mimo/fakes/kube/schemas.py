@@ -441,9 +441,37 @@ def _crd_schema(api_version: str, kind: str) -> Node | None:
 
 _schemas: dict[tuple[str, str], Node | None] = {}
 
+#: openAPIV3Schema documents of CRDs created through the API, by content digest
+#: (:func:`register_crd_schema`); content-addressed, so shared by every fake of the process
+_crd_docs: dict[str, dict[str, Any]] = {}
+_crd_nodes: dict[str, Node] = {}
 
-def schema_for(api_version: str, kind: str) -> Node | None:
-    """The root node of a kind's schema, or None for a kind with none (registered by a test)."""
+
+def register_crd_schema(schema_id: str, openapi_v3: dict[str, Any]) -> None:
+    """Make ``openapi_v3`` (one CRD version's ``schema.openAPIV3Schema``) the schema ``schema_id`` names."""
+    with _lock:
+        _crd_docs.setdefault(schema_id, openapi_v3)
+
+
+def _registered_schema(schema_id: str) -> Node:
+    with _lock:
+        node = _crd_nodes.get(schema_id)
+        if node is None:
+            node = _crd_node(_crd_docs[schema_id])
+            node.fields["metadata"] = _builtin_ref("io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta")
+            # apiVersion and kind at the root are never pruned (structural pruning keeps them)
+            for name in ("apiVersion", "kind"):
+                node.fields.setdefault(name, _crd_node({"type": "string"}))
+            _crd_nodes[schema_id] = node
+        return node
+
+
+def schema_for(api_version: str, kind: str, schema_id: str = "") -> Node | None:
+    """The root node of a kind's schema, or None for a kind with none (registered by a test).
+
+    ``schema_id`` names the schema of a CRD created through the API (:mod:`.crdregistry`)."""
+    if schema_id:
+        return _registered_schema(schema_id)
     key = (api_version, kind)
     try:
         return _schemas[key]
