@@ -9,6 +9,8 @@ Promoted from the project's own tests (issue #15): see docs/writing-tasks.md, se
 from __future__ import annotations
 
 import datetime as dt
+import functools
+from pathlib import Path
 from typing import Any
 
 from cryptography import x509
@@ -17,6 +19,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 
 from mimo.steps.cluster.operator import DEFAULT_OPERATOR_VERSION
+from pytest_mimo.fakes.kube.schemas import crds_dir
 
 __all__ = [
     "DEFAULT_OPERATOR_VERSION",
@@ -25,6 +28,8 @@ __all__ = [
     "apiserver",
     "aro_cluster",
     "cluster_objects",
+    "crd_document",
+    "openshift_crds",
     "cluster_operator",
     "ingress_controller",
     "namespace",
@@ -154,6 +159,37 @@ NAMESPACES = (
     "openshift-ingress-operator",
     "openshift-azure-operator",
 )
+
+
+#: the CRDs an OpenShift cluster has installed besides the fake's own kinds (their sources in
+#: pytest_mimo/fakes/kube/crds/README.md), by CRD name
+_CRD_FILES = {
+    "servicemonitors.monitoring.coreos.com": "monitoring.coreos.com_servicemonitors.yaml",
+    "credentialsrequests.cloudcredential.openshift.io": "0000_03_cloud-credential-operator_01_crd.yaml",
+    "previewfeatures.preview.aro.openshift.io": "preview.aro.openshift.io_previewfeatures.yaml",
+    "clusters.aro.openshift.io": "aro.openshift.io_clusters.yaml",
+}
+
+
+@functools.cache
+def _crd_text(name: str) -> str:
+    return (Path(crds_dir()) / _CRD_FILES[name]).read_text()
+
+
+def crd_document(name: str) -> dict[str, Any]:
+    """The real CRD ``name`` (``servicemonitors.monitoring.coreos.com``, …) as a document to add."""
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    doc: dict[str, Any] = yaml.load(_crd_text(name), Loader=loader)  # noqa: S506 - a safe loader
+    return doc
+
+
+def openshift_crds() -> list[dict[str, Any]]:
+    """The CRDs of other operators a real OpenShift cluster serves and the ARO operator writes objects of:
+    prometheus-operator's ``ServiceMonitor`` and cloud-credential-operator's ``CredentialsRequest``."""
+    return [crd_document("servicemonitors.monitoring.coreos.com"),
+            crd_document("credentialsrequests.cloudcredential.openshift.io")]
 
 
 def cluster_objects(*, operator_version: str = OLD_OPERATOR_VERSION) -> list[dict[str, Any]]:

@@ -30,6 +30,8 @@ import hashlib
 import json
 from typing import TYPE_CHECKING, Any
 
+from . import defaulting, validation
+from .crdvalidation import default_crd, validate_crd
 from .kinds import KindInfo
 from .schemas import register_crd_schema
 
@@ -41,6 +43,10 @@ __all__ = ["CRD_KEY", "CrdController", "kinds_of"]
 Obj = dict[str, Any]
 
 CRD_KEY = ("apiextensions.k8s.io/v1", "CustomResourceDefinition")
+
+# the CRD kind's own defaulting and validation (crdvalidation builds on validation's name rules)
+defaulting._DEFAULTERS[CRD_KEY] = default_crd
+validation._KIND_RULES[CRD_KEY] = validate_crd
 
 
 def kinds_of(crd: Obj) -> list[KindInfo]:
@@ -60,7 +66,7 @@ def kinds_of(crd: Obj) -> list[KindInfo]:
                 names["kind"],
                 names["plural"],
                 spec.get("scope") == "Namespaced",
-                has_status="status" in ((v.get("subresources") or {})),
+                has_status="status" in (v.get("subresources") or {}),
                 generation=True,
                 builtin=False,
                 short_names=tuple(names.get("shortNames") or ()),

@@ -277,14 +277,7 @@ def _cron_job(obj: Obj) -> None:
         _template(job)
 
 
-def _crd(obj: Obj) -> None:
-    from .crdvalidation import default_crd
-
-    default_crd(obj)
-
-
 _DEFAULTERS: dict[tuple[str, str], Callable[[Obj], None]] = {
-    ("apiextensions.k8s.io/v1", "CustomResourceDefinition"): _crd,
     ("apps/v1", "Deployment"): _deployment,
     ("apps/v1", "ReplicaSet"): _replica_set,
     ("apps/v1", "DaemonSet"): _daemon_set,

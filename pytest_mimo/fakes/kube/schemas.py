@@ -60,6 +60,11 @@ CRD_FILES: dict[tuple[str, str], str] = {
 }
 
 _CRD_DIR = Path(__file__).with_name("crds")
+
+
+def crds_dir() -> Path:
+    """Where the real CRDs the fake and the world builders use are kept (see its README)."""
+    return _CRD_DIR
 _lock = threading.RLock()
 
 

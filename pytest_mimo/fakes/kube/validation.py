@@ -649,14 +649,7 @@ _KIND_RULES: dict[tuple[str, str], Callable[[Obj], list[FieldError]]] = {
     ("v1", "ConfigMap"): _config_map,
     ("apps/v1", "Deployment"): _deployment,
     ("v1", "Pod"): lambda obj: validate_pod_spec(obj.get("spec") or {}, "spec"),
-    ("apiextensions.k8s.io/v1", "CustomResourceDefinition"): lambda obj: _crd(obj),
 }
-
-
-def _crd(obj: Obj) -> list[FieldError]:
-    from .crdvalidation import validate_crd  # it builds on this module's name rules
-
-    return validate_crd(obj)
 
 
 def validate_object(info: KindInfo, obj: Obj) -> list[FieldError]:
