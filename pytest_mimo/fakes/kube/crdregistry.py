@@ -28,15 +28,15 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from . import defaulting, validation
 from .crdvalidation import default_crd, validate_crd
 from .kinds import KindInfo
 from .schemas import register_crd_schema
 
-if TYPE_CHECKING:
-    from .models import KubeModel
+#: the store (:class:`~.models.KubeModel`), not imported: models imports this module
+KubeModel = Any
 
 __all__ = ["CRD_KEY", "CrdController", "kinds_of"]
 

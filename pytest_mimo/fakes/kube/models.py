@@ -22,8 +22,8 @@ from typing import Any
 from . import admission, deletion, fieldpaths, lifecycle, managedfields
 from .admission import WriteOptions
 from .apierrors import ApiError
-from .deletion import DeleteOptions
 from .crdregistry import CRD_KEY, CrdController
+from .deletion import DeleteOptions
 from .history import History
 from .kinds import APPLY_PATCH, BUILTIN_KINDS, JSON_PATCH, MERGE_PATCH, STRATEGIC_PATCH, KindInfo
 from .labels import SelectorError, parse_selector
