@@ -405,3 +405,36 @@ def test_kubectl_delete_cascade_and_label_selector(kube: FakeKube, kubectl: Run)
     kubectl("delete", "configmap", "-n", "openshift-config", "-l", "tier=a")
     names = kubectl("get", "configmaps", "-n", "openshift-config", "-o", "name").stdout.split()
     assert "configmap/z" in names and "configmap/x" not in names and "configmap/y" not in names
+
+
+def test_kubectl_get_watch_prints_changes_as_they_happen(kube: FakeKube, kubectl: Run, tmp_path: Path) -> None:
+    """``kubectl get -w`` lists, then keeps a watch open (``?watch=true`` from the list's
+    resourceVersion) and prints each change as it arrives (issue #14 item 1)."""
+    assert KUBECTL is not None
+    kubectl("create", "configmap", "first", "-n", "openshift-config")
+    env = {"PATH": os.environ.get("PATH", ""), "KUBECONFIG": kube.kubeconfig(), "HOME": str(tmp_path / "home"),
+           "NO_PROXY": "127.0.0.1"}
+    proc = subprocess.Popen(
+        [KUBECTL, f"--cache-dir={tmp_path / 'cache'}", "get", "configmaps", "-n", "openshift-config",
+         "-w", "-o", "name"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    import threading
+
+    guard = threading.Timer(60, proc.kill)  # a kubectl that hangs fails the test, never the suite
+    guard.start()
+    try:
+        assert proc.stdout is not None
+        seen = [proc.stdout.readline().strip()]  # blocks until kubectl printed the list
+        assert "configmap/first" in seen
+        kube.add({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "second",
+                                                                        "namespace": "openshift-config"}})
+        while "configmap/second" not in seen:
+            line = proc.stdout.readline()
+            assert line, f"kubectl exited: {proc.stderr.read() if proc.stderr else ''}"
+            seen.append(line.strip())
+        assert any(r.path.endswith("watch=true") or "watch=true" in r.path for r in kube.requests)
+    finally:
+        guard.cancel()
+        proc.kill()
+        proc.wait(timeout=30)
