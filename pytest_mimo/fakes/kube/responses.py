@@ -99,6 +99,15 @@ class _Answered(Exception):
 _OBJECT_MEDIA_TYPES = frozenset({"application/json", "application/yaml"})
 
 
+def _verb(method: str, t: Resource) -> str:
+    """The API verb of a request on a resource path (``RequestInfoFactory``)."""
+    if method == "GET":
+        return "get" if t.name else "list"
+    if method == "DELETE":
+        return "delete" if t.name else "deletecollection"
+    return {"POST": "create", "PUT": "update", "PATCH": "patch"}.get(method, method.lower())
+
+
 def _method_not_allowed() -> tuple[int, bytes, str]:
     err = ApiError(
         405, "MethodNotAllowed", "the server does not allow this method on the requested resource", {}
@@ -545,6 +554,12 @@ class KubeHandler(BaseHTTPRequestHandler):
         info, m = t.info, self.command
         if t.subresource == "scale":
             return self._scale(t, raw)
+        if t.subresource is None and _verb(m, t) not in info.verbs:
+            # the installer registers no route for a verb the storage lacks (componentstatuses:
+            # get and list only): go-restful's 405 (apiserver/pkg/endpoints/installer.go)
+            raise ApiError(
+                405, "MethodNotAllowed", "the server does not allow this method on the requested resource", {}
+            )
         if m == "GET":
             wanted, version = tables.negotiate(self.headers.get("Accept", ""), is_list=t.name is None)
             include = (query.get("includeObject") or [""])[0]

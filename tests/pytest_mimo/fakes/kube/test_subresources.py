@@ -276,3 +276,15 @@ def test_health_paths_answer_verbose(kube: FakeKube) -> None:
     status, text, _ = raw(kube, "GET", "/livez?verbose")
     assert status == 200 and text.splitlines()[0] == "[+]ping ok" and text.endswith("livez check passed\n")
     assert raw(kube, "GET", "/healthz/nope")[0] == 404
+
+
+def test_a_verb_the_kind_lacks_is_405(kube: FakeKube) -> None:
+    """componentstatuses are get/list only (real discovery, api/discovery/api__v1.json): the
+    installer registers no create/delete route, so go-restful answers 405; namespaces have no
+    deletecollection."""
+    doc = {"apiVersion": "v1", "kind": "ComponentStatus", "metadata": {"name": "etcd-0"}}
+    status, body, _ = raw(kube, "POST", "/api/v1/componentstatuses", json.dumps(doc).encode(),
+                          {"Content-Type": "application/json"})
+    assert status == 405 and body["reason"] == "MethodNotAllowed"
+    assert raw(kube, "GET", "/api/v1/componentstatuses")[0] == 200
+    assert raw(kube, "DELETE", "/api/v1/namespaces")[0] == 405
