@@ -141,3 +141,9 @@ class ApiError(Exception):
             f"the body of the request was in an unknown format - accepted media types include: "
             f"{JSON_PATCH}, {MERGE_PATCH}, {APPLY_PATCH}",
         )  # negotiation's errUnsupportedMediaType: no details
+
+    @classmethod
+    def method_not_allowed(cls) -> ApiError:
+        """go-restful's 405 through the apiserver's ``serviceErrorHandler``
+        (``NewGenericServerResponse(405, ...)``): no route has the method."""
+        return cls(405, "MethodNotAllowed", "the server does not allow this method on the requested resource", {})

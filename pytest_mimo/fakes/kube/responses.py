@@ -109,9 +109,7 @@ def _verb(method: str, t: Resource) -> str:
 
 
 def _method_not_allowed() -> tuple[int, bytes, str]:
-    err = ApiError(
-        405, "MethodNotAllowed", "the server does not allow this method on the requested resource", {}
-    )
+    err = ApiError.method_not_allowed()
     return err.code, _dumps(err.status()), "application/json"
 
 
@@ -557,9 +555,7 @@ class KubeHandler(BaseHTTPRequestHandler):
         if t.subresource is None and _verb(m, t) not in info.verbs:
             # the installer registers no route for a verb the storage lacks (componentstatuses:
             # get and list only): go-restful's 405 (apiserver/pkg/endpoints/installer.go)
-            raise ApiError(
-                405, "MethodNotAllowed", "the server does not allow this method on the requested resource", {}
-            )
+            raise ApiError.method_not_allowed()
         if m == "GET":
             wanted, version = tables.negotiate(self.headers.get("Accept", ""), is_list=t.name is None)
             include = (query.get("includeObject") or [""])[0]
@@ -612,9 +608,7 @@ class KubeHandler(BaseHTTPRequestHandler):
         if self.command == "PATCH":
             ctype = self.headers.get("Content-Type", "")
             return 200, _dumps(scale.patch(model, t.info, t.namespace, t.name, ctype, raw))
-        raise ApiError(
-            405, "MethodNotAllowed", "the server does not allow this method on the requested resource", {}
-        )
+        raise ApiError.method_not_allowed()
 
     def _options(self, verb: str, query: dict[str, list[str]]) -> WriteOptions:
         """The write's ``fieldValidation`` (``Validate{Create,Update,Patch}Options``: 422 on a
@@ -630,12 +624,7 @@ class KubeHandler(BaseHTTPRequestHandler):
         model: KubeModel = self.fake.model
         info, m = t.info, self.command
         if info.namespaced and t.namespace is None and m in ("POST", "PUT", "PATCH", "DELETE"):
-            raise ApiError(
-                405,
-                "MethodNotAllowed",
-                "the server does not allow this method on the requested resource",
-                {},
-            )
+            raise ApiError.method_not_allowed()
         if m == "POST" and t.name is None:
             self._check_media_type(info)
             opts = self._options("CreateOptions", query)
@@ -645,12 +634,7 @@ class KubeHandler(BaseHTTPRequestHandler):
                     model.create(info, t.namespace, body, owned=True, options=opts)
                 )
         if t.name is None or m not in ("PUT", "PATCH", "DELETE"):
-            raise ApiError(
-                405,
-                "MethodNotAllowed",
-                "the server does not allow this method on the requested resource",
-                {},
-            )
+            raise ApiError.method_not_allowed()
         status = t.subresource == "status"
         if m == "PUT":
             self._check_media_type(info)
@@ -681,12 +665,7 @@ class KubeHandler(BaseHTTPRequestHandler):
                         info, t.namespace, t.name, ctype, patch, status=status, options=opts
                     )
                 )
-        raise ApiError(
-            405,
-            "MethodNotAllowed",
-            "the server does not allow this method on the requested resource",
-            {},
-        )
+        raise ApiError.method_not_allowed()
 
     def _delete(self, t: Resource, query: dict[str, list[str]], raw: bytes) -> tuple[int, bytes]:
         """``DELETE`` of one object or of a collection (``deletecollection``): the options from
@@ -699,12 +678,7 @@ class KubeHandler(BaseHTTPRequestHandler):
         if t.subresource is not None or (
             t.name is None and (is_namespace or (info.namespaced and t.namespace is None))
         ):
-            raise ApiError(
-                405,
-                "MethodNotAllowed",
-                "the server does not allow this method on the requested resource",
-                {},
-            )
+            raise ApiError.method_not_allowed()
         body = self._json(raw, "error decoding DeleteOptions") if raw.strip() else None
         opts = parse_delete_options(body, query)
         with model.lock:
