@@ -8,9 +8,13 @@ step classifies them with :func:`is_not_found`, :func:`is_conflict`,
 :func:`is_already_exists` or :func:`is_transient`; a dropped connection is the
 ``urllib3`` error the client raised.
 
-Discovery is done once per helper, lazily on the first call, and cached in a
-``cache_file`` inside a directory the helper owns (the client's default is a
-file shared by every process on the machine, see measured-facts).
+Discovery is done once per helper, lazily on the first resource lookup (not
+when the dynamic client is built), and kept in the helper's memory; with a
+``cache_dir`` also in a ``cache_file`` there (the client's default is a file
+shared by every process on the machine, see measured-facts). A
+:class:`DiscoveryMemo` given to the helper is asked first, and told what the
+helper discovered: a caller that knows several servers serve the same API
+(a fleet of identical fakes) pays discovery once for all of them.
 """
 
 from __future__ import annotations
@@ -22,7 +26,8 @@ import tempfile
 import threading
 import uuid
 from collections.abc import Callable
-from typing import Any, TypeVar
+from dataclasses import dataclass
+from typing import Any, Protocol, TypeVar
 
 import urllib3
 from kubernetes import client as k8s_client
@@ -34,6 +39,8 @@ from kubernetes.dynamic.exceptions import ConflictError, NotFoundError
 from urllib3.util.retry import Retry
 
 __all__ = [
+    "DiscoveredResource",
+    "DiscoveryMemo",
     "KubeHelper",
     "is_not_found",
     "is_conflict",
@@ -145,11 +152,81 @@ def _meta(obj: Obj) -> tuple[str, str, str, str | None]:
     return api_version, kind, name, (obj.get("metadata") or {}).get("namespace")
 
 
+@dataclass(frozen=True)
+class DiscoveredResource:
+    """What the helper keeps of a discovered resource: where its objects live."""
+
+    api_version: str
+    kind: str
+    plural: str
+    namespaced: bool
+    base: str  #: ``/api/v1`` or ``/apis/<group>/<version>``
+
+    @classmethod
+    def of(cls, res: Any) -> DiscoveredResource:
+        """From the client library's ``kubernetes.dynamic.Resource``."""
+        return cls(str(res.group_version), str(res.kind), str(res.name).lower(), bool(res.namespaced),
+                   f"/{res.prefix}/{res.group_version}")
+
+    def path(self, name: str | None = None, namespace: str | None = None) -> str:
+        """The URL path, as ``kubernetes.dynamic.Resource.path`` builds it."""
+        where = f"{self.base}/namespaces/{namespace}/{self.plural}" if self.namespaced and namespace else \
+            f"{self.base}/{self.plural}"
+        return f"{where}/{name}" if name else where
+
+
+class DiscoveryMemo(Protocol):
+    """Discovery shared beyond one helper: ``get`` answers for the server the helper talks to
+    (``None``: not known, the helper discovers it and calls ``put``)."""
+
+    def get(self, api_version: str, kind: str) -> DiscoveredResource | None: ...
+
+    def put(self, api_version: str, kind: str, res: DiscoveredResource) -> None: ...
+
+
 class _MemoryDiscoverer(LazyDiscoverer):  # type: ignore[misc]
-    """The client library's lazy discovery, without the cache file (kept in memory only)."""
+    """The client library's lazy discovery, without the cache file (kept in memory only), and
+    started by the first search rather than by the client's constructor: a helper whose lookups
+    a :class:`DiscoveryMemo` answers sends no discovery request at all."""
+
+    def __init__(self, client: Any, cache_file: str) -> None:
+        self._started = False
+        super().__init__(client, cache_file)
 
     def _write_cache(self) -> None:
         return
+
+    def _start(self) -> None:
+        if not self._started:
+            self._started = True
+            self._load_server_info()
+            self.discover()
+
+    def _load_server_info(self) -> None:
+        if self._started:
+            super()._load_server_info()
+
+    def discover(self) -> None:
+        if self._started:
+            super().discover()
+
+    def search(self, **kwargs: Any) -> Any:
+        self._start()
+        return super().search(**kwargs)
+
+    @property
+    def version(self) -> Any:
+        self._start()
+        return super().version
+
+    @property
+    def api_groups(self) -> Any:
+        self._start()
+        return super().api_groups
+
+    def __iter__(self) -> Any:
+        self._start()
+        return super().__iter__()
 
 
 class KubeHelper:
@@ -158,7 +235,9 @@ class KubeHelper:
     #: seconds before a request is abandoned (connect, read)
     request_timeout: tuple[float, float] = (10.0, 60.0)
 
-    def __init__(self, api_client: k8s_client.ApiClient, *, cache_dir: str | None = None) -> None:
+    def __init__(self, api_client: k8s_client.ApiClient, *, cache_dir: str | None = None,
+                 discovery: DiscoveryMemo | None = None) -> None:
+        """``discovery``: asked before the helper discovers a kind itself (see :class:`DiscoveryMemo`)."""
         self._api = api_client
         self._server = str(api_client.configuration.host)
         # discovery is cached in memory for the helper's life; given a cache_dir, it is also kept
@@ -168,7 +247,8 @@ class KubeHelper:
             os.makedirs(cache_dir, exist_ok=True)
             self._cache_file = os.path.join(cache_dir, "discovery.json")
         self._dyn: DynamicClient | None = None
-        self._resources: dict[tuple[str, str], Any] = {}
+        self._resources: dict[tuple[str, str], DiscoveredResource] = {}
+        self._memo = discovery
         self._lock = threading.Lock()
 
     # -- construction --------------------------------------------------------
@@ -196,6 +276,7 @@ class KubeHelper:
         ca_file: str | None = None,
         verify: bool = True,
         cache_dir: str | None = None,
+        discovery: DiscoveryMemo | None = None,
     ) -> KubeHelper:
         """From the API server URL and a bearer token; ``ca_file`` is the CA bundle to trust."""
         if not server.startswith(("https://", "http://")):
@@ -209,7 +290,7 @@ class KubeHelper:
         if ca_file:
             cfg.ssl_ca_cert = ca_file
         cfg.retries = _RETRIES
-        return cls(k8s_client.ApiClient(configuration=cfg), cache_dir=cache_dir)
+        return cls(k8s_client.ApiClient(configuration=cfg), cache_dir=cache_dir, discovery=discovery)
 
     def __repr__(self) -> str:  # never the token
         return f"KubeHelper(server={self._server!r})"
@@ -232,14 +313,18 @@ class KubeHelper:
                     self._dyn = DynamicClient(self._api, cache_file=unread, discoverer=_MemoryDiscoverer)
             return self._dyn
 
-    def _resource(self, api_version: str, kind: str) -> Any:
+    def _resource(self, api_version: str, kind: str) -> DiscoveredResource:
         key = (api_version, kind)
         res = self._resources.get(key)
         if res is None:
-            dyn = self.dynamic
-            with self._lock:
-                res = dyn.resources.get(api_version=api_version, kind=kind)
-                self._resources[key] = res
+            res = self._memo.get(api_version, kind) if self._memo is not None else None
+            if res is None:
+                dyn = self.dynamic
+                with self._lock:
+                    res = DiscoveredResource.of(dyn.resources.get(api_version=api_version, kind=kind))
+                if self._memo is not None:
+                    self._memo.put(api_version, kind, res)
+            self._resources[key] = res
         return res
 
     def _path(self, api_version: str, kind: str, name: str | None, namespace: str | None) -> str:

@@ -612,7 +612,12 @@ def test_conflict_on_a_create_has_no_object_to_change_and_is_served(kube: FakeKu
     assert (kube.requests[-1].status, kube.requests[-1].fault) == (201, None)
 
 
-def test_discovery_passes_the_hook_as_discovery_and_is_paid_once(kube: FakeKube) -> None:
+def test_discovery_passes_the_hook_as_discovery_and_is_paid_once() -> None:
+    with FakeKube(share_discovery=False) as kube:  # its own discovery, over HTTP, as a fresh process
+        _discovery_passes_the_hook_once(kube)
+
+
+def _discovery_passes_the_hook_once(kube: FakeKube) -> None:
     kube.add(cluster_operator())
     seen: list[FakeRequest] = []
     kube.fault_hook = lambda req: seen.append(req)  # type: ignore[func-returns-value]

@@ -27,9 +27,9 @@ from .models import BUILTIN_KINDS, KindInfo, KubeModel, WriteEvent
 from .responses import KubeHandler
 
 if TYPE_CHECKING:
-    from mimo.kube import KubeHelper
+    from mimo.kube import DiscoveredResource, KubeHelper
 
-__all__ = ["FakeKube"]
+__all__ = ["FakeKube", "SharedDiscovery"]
 
 Obj = dict[str, Any]
 Objs = list[Obj]  # spelled out once: the class has a ``list`` method
@@ -100,6 +100,39 @@ class _Server(ThreadingHTTPServer):
                 s.close()
 
 
+class SharedDiscovery:
+    """The :class:`mimo.kube.DiscoveryMemo` of one fake: what any helper in this process discovered
+    on a fake serving exactly the same kinds (the discovery documents are a function of the kinds
+    alone, :mod:`.discovery`), so each kind is discovered over HTTP once per process and kind set,
+    not once per fake — a fleet of a thousand identical clusters, or a fresh world per replay,
+    pays it once. A fake whose kinds change (a CRD created or deleted) looks up another set."""
+
+    _table: dict[tuple[frozenset[KindInfo], str, str], DiscoveredResource] = {}
+    _lock = threading.Lock()
+
+    def __init__(self, model: KubeModel) -> None:
+        self.model = model
+
+    def _key(self, api_version: str, kind: str) -> tuple[frozenset[KindInfo], str, str]:
+        with self.model.lock:
+            kinds = frozenset(self.model.kinds.values())
+        return kinds, api_version, kind
+
+    def get(self, api_version: str, kind: str) -> DiscoveredResource | None:
+        return self._table.get(self._key(api_version, kind))
+
+    def put(self, api_version: str, kind: str, res: DiscoveredResource) -> None:
+        key = self._key(api_version, kind)
+        with self._lock:
+            self._table.setdefault(key, res)
+
+    @classmethod
+    def clear(cls) -> None:
+        """Forget everything (the next helper of every fake discovers again)."""
+        with cls._lock:
+            cls._table.clear()
+
+
 def _as_kind(k: KindInfo | tuple[Any, ...]) -> KindInfo:
     return k if isinstance(k, KindInfo) else KindInfo(*k)
 
@@ -110,7 +143,9 @@ class FakeKube:
     ``kinds`` adds kinds to the built-in ones (``KindInfo`` or
     ``(api_version, kind, plural, namespaced)`` tuples). ``token`` is the
     bearer token it accepts (random if not given; never printed). ``seed``
-    makes object UIDs reproducible.
+    makes object UIDs reproducible. ``share_discovery``: the helper reuses what helpers of other
+    fakes serving the same kinds discovered (:class:`SharedDiscovery`); ``False``: it discovers
+    over HTTP itself, as a fresh process would.
     """
 
     def __init__(
@@ -121,7 +156,9 @@ class FakeKube:
         kinds: Iterable[KindInfo | tuple[Any, ...]] | None = None,
         seed: int = 0,
         read_timeout: float = READ_TIMEOUT_SECONDS,
+        share_discovery: bool = True,
     ) -> None:
+        self.share_discovery = share_discovery
         self.model = KubeModel(BUILTIN_KINDS + tuple(_as_kind(k) for k in (kinds or ())), seed=seed)
         #: seconds (real time) a connection may sit in a half-sent request or idle keep-alive
         self.read_timeout = read_timeout
@@ -262,7 +299,8 @@ class FakeKube:
             assert self._dir is not None
             # discovery stays in the helper's memory, as the production context's helper keeps it
             # (a cache file was rewritten whole after every group discovered, and never read again)
-            self._helper = KubeHelper.from_token(self.url, self.token, ca_file=self.ca_file)
+            memo = SharedDiscovery(self.model) if self.share_discovery else None
+            self._helper = KubeHelper.from_token(self.url, self.token, ca_file=self.ca_file, discovery=memo)
         return self._helper
 
     # -- kinds, reactions, tickers -------------------------------------------
