@@ -210,7 +210,7 @@ class _MemoryDiscoverer(LazyDiscoverer):  # type: ignore[misc]
         if self._started:
             super().discover()
 
-    def search(self, **kwargs: Any) -> Any:
+    def search(self, **kwargs: Any) -> Any:  # type: ignore[override]  # LazyDiscoverer takes keywords only
         self._start()
         return super().search(**kwargs)
 
