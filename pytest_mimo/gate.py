@@ -106,6 +106,15 @@ class Coverage:
         t.kinds_injected.update(outcome.get("kinds_injected", ()))
         t.violations += len(outcome.get("violations", ()))
 
+    def untried(self) -> list[str]:
+        """The checked tasks' fault sites (``scenario|site``) that some baseline showed and no replay tried."""
+        return sorted(
+            f"{self.registry.get(tid) or tid}: {site}"
+            for tid in self.checked
+            if tid in self.tasks
+            for site in sorted(self.tasks[tid].pairs_existing - self.tasks[tid].pairs_tried)
+        )
+
     def missing(self) -> list[str]:
         return sorted(tid for tid in self.checked if not self.tasks.get(tid) or not self.tasks[tid].scenarios)
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from pytest_mimo import hookspecs
+from pytest_mimo import explore, hookspecs
 from pytest_mimo.attempts import DEFAULT_WALL_BUDGET
 from pytest_mimo.clock import SimClock, parse_start
 from pytest_mimo.context import FakeTaskContext
@@ -62,10 +62,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help=f"real seconds one replay may take before it fails as stuck (default {DEFAULT_WALL_BUDGET:g}; 0: none)")
     group.addoption("--mimo-report", dest="mimo_report", default=None, metavar="PATH",
                     help="write the coverage table as JSON to PATH")
+    group.addoption("--mimo-explore", dest="mimo_explore", default=None, choices=explore.MODES,
+                    help="random: seeded replays (replay1..N, default); exhaustive: one item per fault site "
+                         "of each scenario's baseline (with --mimo-gate: every site must be tried)")
     parser.addini("mimo_seed", "default --mimo-seed", default="0")
     parser.addini("mimo_replays", "default --mimo-replays", default=str(DEFAULT_REPLAYS))
     parser.addini("mimo_fault_rate", "default --mimo-fault-rate", default=str(DEFAULT_FAULT_RATE))
     parser.addini("mimo_clock_start", "start of the simulated clock (ISO 8601, UTC)", default="")
+    parser.addini("mimo_explore", "default --mimo-explore (random or exhaustive)", default=explore.MODES[0])
 
 
 def _parse_seed(value: str) -> tuple[int, bool]:
@@ -111,9 +115,12 @@ def pytest_configure(config: pytest.Config) -> None:
             parse_start(start)
         except ValueError as e:
             raise pytest.UsageError(f"ini mimo_clock_start: {e}") from None
+    mode = config.getoption("mimo_explore") or config.getini("mimo_explore") or explore.MODES[0]
+    if mode not in explore.MODES:
+        raise pytest.UsageError(f"ini mimo_explore: {mode!r} is not one of {', '.join(explore.MODES)}")
     config.stash[_SETTINGS] = Settings(
         seed, was_random, replays, rate, bool(config.getoption("mimo_gate")), config.getoption("mimo_report"), start,
-        float(budget),
+        float(budget), mode,
     )
     s = config.stash[_SETTINGS]
     if (s.gate or s.report) and workerinput is None:
@@ -134,6 +141,7 @@ def pytest_report_header(config: pytest.Config) -> str:
     return (
         f"mimo: seed={seed} replays={s.replays} fault-rate={s.fault_rate:g} "
         f"gate={'on' if s.gate else 'off'}{' report=' + s.report if s.report else ''}"
+        f"{' explore=' + s.explore if s.explore != explore.MODES[0] else ''}"
     )
 
 
@@ -142,8 +150,26 @@ def pytest_report_header(config: pytest.Config) -> str:
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "mimo_replay" in metafunc.fixturenames:
-        n = settings(metafunc.config).replays
+        s = settings(metafunc.config)
+        # exhaustive: the clean replay0 only; pytest_pycollect_makeitem adds one item per fault site
+        n = 0 if s.explore == "exhaustive" else s.replays
         metafunc.parametrize("mimo_replay_index", range(n + 1), ids=[f"replay{i}" for i in range(n + 1)])
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_pycollect_makeitem(collector: pytest.Collector, name: str, obj: object) -> Any:
+    """``--mimo-explore=exhaustive``: each ``mimo_replay`` test's replay0, then one item per
+    fault site of its baseline (found by a probe run of the test, :func:`pytest_mimo.explore.expand`)."""
+    result = yield
+    if settings(collector.config).explore != "exhaustive" or not isinstance(result, list):
+        return result
+    out: list[Any] = []
+    for item in result:
+        if isinstance(item, pytest.Function) and "mimo_replay" in item.fixturenames:
+            out.extend(explore.expand(item, node_base(item.nodeid)))
+        else:
+            out.append(item)
+    return out
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -292,34 +318,50 @@ def mimo_replay(
     """``mimo_replay(task, *, ignore=(), max_dequeues=5)``: run a task under this replay's seeded fault plan."""
     s = settings(request.config)
     item = request.node
-    base = node_base(item.nodeid)
+    probe: explore.Probe | None = item.stash.get(explore.PROBE, None)
+    site: explore.ExploreSite | None = item.stash.get(explore.SITE, None)
+    base = site.base if site is not None else node_base(item.nodeid)
     index = mimo_replay_index
     seed = derive_seed(s.seed, base, index) if index else 0
+    if site is not None:
+        seed = derive_seed(s.seed, base, "site", site.site.describe())
     order_seed = derive_seed(s.seed, base, "sites")
     scenario = next((str(m.args[0]) for m in item.iter_markers("mimo_scenario") if m.args), None)
+    extra = _extra_kinds(request.config)
 
     def replay(task: Any, *, ignore: Any = (), max_dequeues: int = 5) -> ReplayOutcome:
         replayer = Replayer(
             mimo_world,
             seed=seed,
-            faulted=index > 0,
-            rate=s.fault_rate,
+            faulted=index > 0 or site is not None,
+            rate=0.0 if site is not None else s.fault_rate,
+            site=site.site if site is not None else None,
             site_picker=lambda pairs: pick_site(pairs, order_seed, index),
-            extra_kinds=_extra_kinds(request.config),
+            extra_kinds=extra,
             wall_budget=s.wall_budget,
             invariants=_invariants(item),
         )
+        if probe is not None:  # collection time: only the baseline, for its sites
+            base_run = replayer.baseline(task, max_dequeues=max_dequeues)
+            probe.sites = explore.exhaustive_sites(base_run.requests, base_run.steps, extra)
+            raise explore.Probed(f"{len(probe.sites)} fault sites")
         outcome = replayer.replay(task, ignore=ignore, max_dequeues=max_dequeues)
-        outcome.command = " ".join([
-            "pytest", shlex.quote(item.nodeid), "-p", "no:xdist", f"--mimo-seed={s.seed}",
-            f"--mimo-replays={max(index, 1)}", f"--mimo-fault-rate={s.fault_rate:g}",
-        ])
+        args = (
+            ["--mimo-explore=exhaustive"] if site is not None
+            else [f"--mimo-replays={max(index, 1)}", f"--mimo-fault-rate={s.fault_rate:g}"]
+        )
+        outcome.command = " ".join(
+            ["pytest", shlex.quote(item.nodeid), "-p", "no:xdist", f"--mimo-seed={s.seed}", *args]
+        )
+        pairs = outcome.pairs
+        if s.explore == "exhaustive" and outcome.baseline is not None:
+            pairs = explore.exhaustive_sites(outcome.baseline.requests, outcome.baseline.steps, extra)
         data = outcome.to_dict()
         data.update(
             scenario=base,
             site_id=outcome.site.describe() if outcome.site else None,
-            pair_ids=[p.describe() for p in outcome.pairs],
-            pair_kinds=sorted({f"{p.target}.{p.kind}" for p in outcome.pairs}),
+            pair_ids=[p.describe() for p in pairs],
+            pair_kinds=sorted({f"{p.target}.{p.kind}" for p in pairs}),
             kinds_injected=sorted({f"{e.target}.{e.kind}" for e in outcome.trace}),
         )
         item.user_properties.append(("mimo_replay", {**data, "scenario_task": scenario}))
@@ -425,8 +467,12 @@ class GatePlugin:
         s = settings(self.config)
         if s.report:
             self.coverage.write(s.report)
-        if s.gate and self.coverage.missing() and session.exitstatus == 0:
+        if s.gate and (self.coverage.missing() or self._untried()) and session.exitstatus == 0:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+    def _untried(self) -> list[str]:
+        """Exhaustive exploration: the checked tasks' fault sites no item tried (the gate wants none)."""
+        return self.coverage.untried() if settings(self.config).explore == "exhaustive" else []
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         s = settings(self.config)
@@ -440,9 +486,19 @@ class GatePlugin:
             if missing:
                 names = ", ".join(f"{cov.registry[t] or '?'} ({t})" for t in missing)
                 tr.write_line(f"mimo gate FAILED: tasks without a mimo_scenario test: {names}", red=True, bold=True)
-            else:
+            untried = self._untried()
+            if untried:
                 tr.write_line(
-                    f"mimo gate passed: every checked task ({len(cov.checked)}) has a mimo_scenario test",
+                    f"mimo gate FAILED: exhaustive exploration left {len(untried)} fault site(s) untried:",
+                    red=True, bold=True,
+                )
+                for line in explore.describe_untried(untried):
+                    tr.write_line(line)
+            if not missing and not untried:
+                sites = sum(len(cov.tasks[t].pairs_existing) for t in cov.checked if t in cov.tasks)
+                tr.write_line(
+                    f"mimo gate passed: every checked task ({len(cov.checked)}) has a mimo_scenario test"
+                    + (f"; all {sites} fault sites tried" if settings(self.config).explore == "exhaustive" else ""),
                     green=True,
                 )
         if s.report:

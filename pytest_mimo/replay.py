@@ -23,13 +23,14 @@ simulator use it directly)::
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import dataclasses
 import hashlib
 import json
 import random
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -531,8 +532,20 @@ class Replayer:
         self, task: str | Callable[..., None], *, ignore: Iterable[str] = (), max_dequeues: int = 5
     ) -> ReplayOutcome:
         task_id, fn = self._resolve(task)
-        ignore = tuple(ignore)
         wall0 = time.perf_counter()
+        with self._watched(fn) as watch:
+            return self._replay(task_id, fn, tuple(ignore), max_dequeues, watch, wall0)
+
+    def baseline(self, task: str | Callable[..., None], *, max_dequeues: int = 5) -> RunResult:
+        """Only the clean baseline run, as :meth:`replay` runs it first (exhaustive exploration
+        enumerates its fault sites from it: ``requests`` and ``steps``)."""
+        task_id, fn = self._resolve(task)
+        with self._watched(fn) as watch:
+            return self.run_once("baseline", task_id, fn, FaultInjector(seed=self.seed), max_dequeues, watch)
+
+    @contextlib.contextmanager
+    def _watched(self, fn: Callable[..., None]) -> Iterator[AttemptWatch]:
+        """The attempt watch on the world's clock and the invariants checked, while runs go on."""
         world = self.world
         clock = world.clock
         watch = AttemptWatch(wall_budget=self.wall_budget)
@@ -541,7 +554,7 @@ class Replayer:
         saved = world.invariants
         world.invariants = unique([*saved, *self.invariants, *invariants_of(fn)])
         try:
-            return self._replay(task_id, fn, ignore, max_dequeues, watch, wall0)
+            yield watch
         finally:
             watch.stop()
             clock.guard = None

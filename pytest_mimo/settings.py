@@ -26,6 +26,7 @@ class Settings:
     report: str | None
     clock_start: str | None
     wall_budget: float = DEFAULT_WALL_BUDGET
+    explore: str = "random"  #: --mimo-explore: random (seeded replays) or exhaustive (every fault site)
 
 
 #: where ``pytest_configure`` keeps them
