@@ -102,6 +102,8 @@ def _what(site: FaultSite) -> str:
         plural = parts[0].split(".", 1)[0] if parts else site.verb
         return _short("-".join([plural, *parts[1:]]) or site.verb)
     if site.target == "azure":  # a lower-cased resource ID, or vault/secret
+        if site.verb == "token":
+            return "token"
         parts = [p for p in site.resource.split("/") if p]
         if "providers" in parts:
             tail = parts[parts.index("providers") + 2:]  # after the namespace: type/name[/type/name]
