@@ -31,6 +31,7 @@ __all__ = [
     "crd_document",
     "openshift_crds",
     "cluster_operator",
+    "cluster_version",
     "ingress_controller",
     "namespace",
     "operator_deployment",
@@ -64,6 +65,41 @@ def cluster_operator(
         "metadata": {"name": name},
         "spec": {},
         "status": {"conditions": conditions},
+    }
+
+
+def cluster_version(*history: tuple[str, str]) -> dict[str, Any]:
+    """The ``ClusterVersion`` ``version``; ``history`` is ``(version, state)`` newest first, as the
+    cluster-version operator keeps ``status.history`` (default: one ``Completed`` 4.16.30).
+
+    Fields as the ClusterVersion CRD requires them (0000_00_cluster-version-operator_01_clusterversions-Default.crd.yaml:
+    ``spec.clusterID``; ``status.desired``, ``versionHash``, ``observedGeneration``, ``availableUpdates``;
+    each history entry's ``state``, ``startedTime``, ``completionTime``, ``image``, ``verified``).
+    """
+    entries = history or (("4.16.30", "Completed"),)
+    image = "quay.io/openshift-release-dev/ocp-release@sha256:" + "0" * 64
+    return {
+        "apiVersion": "config.openshift.io/v1",
+        "kind": "ClusterVersion",
+        "metadata": {"name": "version"},
+        "spec": {"clusterID": "9a5e4c1e-2b44-4f5e-9d1e-6c0a3b2f7d11"},
+        "status": {
+            "desired": {"version": entries[0][0], "image": image},
+            "history": [
+                {
+                    "version": v,
+                    "state": state,
+                    "image": image,
+                    "verified": False,
+                    "startedTime": "2026-01-01T00:00:00Z",
+                    "completionTime": "2026-01-01T01:00:00Z" if state == "Completed" else None,
+                }
+                for v, state in entries
+            ],
+            "observedGeneration": 1,
+            "versionHash": "abcdefghijk=",
+            "availableUpdates": None,
+        },
     }
 
 
@@ -158,6 +194,7 @@ NAMESPACES = (
     "openshift-ingress",
     "openshift-ingress-operator",
     "openshift-azure-operator",
+    "openshift-cloud-credential-operator",
 )
 
 
@@ -193,8 +230,15 @@ def openshift_crds() -> list[dict[str, Any]]:
 
 
 def cluster_objects(*, operator_version: str = OLD_OPERATOR_VERSION) -> list[dict[str, Any]]:
-    """Everything the built-in tasks read or write in a healthy cluster."""
+    """Everything the built-in tasks read or write in a healthy cluster: the CRDs it serves
+    (:func:`openshift_crds`, and the ARO operator's own, as its deployer installed them), the
+    ``ClusterVersion``, namespaces, the kube-apiserver operator, ingress, the ``Cluster`` object and
+    the operator's Deployments."""
     return [
+        *openshift_crds(),
+        crd_document("clusters.aro.openshift.io"),
+        crd_document("previewfeatures.preview.aro.openshift.io"),
+        cluster_version(),
         *(namespace(n) for n in NAMESPACES),
         cluster_operator(),
         apiserver(),

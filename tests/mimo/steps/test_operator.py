@@ -24,7 +24,7 @@ from mimo.steps.cluster.operator import (
 )
 from mimo.store.base import StoreError
 
-from .builders import aro_cluster, operator_deployment
+from .builders import aro_cluster, cluster_version, namespace, openshift_crds, operator_deployment
 
 ARO = ("aro.openshift.io/v1alpha1", "Cluster", "cluster")
 NS = "openshift-azure-operator"
@@ -171,8 +171,15 @@ def test_reset_operator_version(fake_task_context: Any) -> None:
 # -- rolling the Deployments -------------------------------------------------------------------
 
 
+def _cluster_basics(fake_kube: Any, *, crds: bool = True) -> None:
+    """What a real OpenShift cluster serves besides the operator: the ClusterVersion the deployer reads
+    (Go's ShouldUsePodSecurityStandard), the CRDs and namespace of the ServiceMonitor and CredentialsRequest."""
+    fake_kube.add(*(openshift_crds() if crds else []), cluster_version(), namespace("openshift-cloud-credential-operator"))
+
+
 @pytest.fixture
 def operator_tc(kube_tc: Any, fake_kube: Any) -> Any:
+    _cluster_basics(fake_kube)
     fake_kube.add(*(operator_deployment(n) for n in DEPLOYMENTS))
     return kube_tc
 
@@ -359,6 +366,7 @@ def test_deploy_twice_writes_nothing_the_second_time(operator_tc: Any, fake_kube
 
 def test_deploy_creates_missing_deployments(kube_tc: Any, fake_kube: Any) -> None:
     """Go's Ensure creates what is missing: no 'not found' from the deployer."""
+    _cluster_basics(fake_kube)
     deploy_operator_into_cluster(kube_tc)
     assert all(fake_kube.get("apps/v1", "Deployment", n, NS) is not None for n in DEPLOYMENTS)
 

@@ -77,16 +77,20 @@ def test_tls_rotation_stops_at_an_unhealthy_api_server(mimo_world: Any) -> None:
     assert mimo_world.kube.get("v1", "Secret", f"{UUID}-apiserver", "openshift-config") is None
 
 
-def test_operator_update_of_a_workload_identity_cluster_without_the_operator_identity_is_terminal(
+def test_operator_update_of_a_workload_identity_cluster_without_the_operator_identity_is_transient(
     mimo_world: Any,
 ) -> None:
-    """Go's generateOperatorIdentitySecret (pkg/operator/deploy/deploy.go): "operator identity %s not found"."""
+    """Go's generateOperatorIdentitySecret (pkg/operator/deploy/deploy.go): "operator identity %s not found",
+    returned by DeployOperatorIntoCluster (pkg/mimo/steps/cluster/operator.go) as
+    mimo.TransientError(fmt.Errorf("failed updating operator: %w", err))."""
     mimo_world.kube.add(*cluster_objects())
 
     def wi(doc: Any) -> None:
         doc.properties.platform_workload_identity_profile = {"platformWorkloadIdentities": {}}
 
     mimo_world.patch_cluster(wi)
-    with pytest.raises(TerminalError, match="^TerminalError: operator identity aro-operator not found$"):
+    with pytest.raises(
+        TransientError, match="^TransientError: failed updating operator: operator identity aro-operator not found$"
+    ):
         _run(mimo_world, const.OPERATOR_UPDATE_ID)
     assert mimo_world.kube.get("v1", "Secret", "cluster", "openshift-azure-operator") is None

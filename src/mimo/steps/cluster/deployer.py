@@ -3,48 +3,70 @@
 Go's ``DeployOperatorIntoCluster`` (``pkg/mimo/steps/cluster/operator.go``) calls the
 operator deployer's ``Update`` (``pkg/operator/deploy/deploy.go``): every object of the
 operator's static resources (``staticresources/``, templated with the image and version)
-and the pull secret, each through ``clienthelper.Ensure`` (create, or update what differs).
+and the pull secret, put in ``dynamichelper.Prepare``'s create order and each written
+through ``clienthelper.Ensure`` (create, or update what differs); after a
+``CustomResourceDefinition`` it waits (``wait.PollImmediate(time.Second, time.Minute, …)``)
+until the CRD is ``Established`` and ``NamesAccepted`` (``isCRDEstablished``).
 :func:`operator_resources` builds the same objects:
 
+* the CRDs ``clusters.aro.openshift.io`` and ``previewfeatures.preview.aro.openshift.io``
+  (shipped unchanged in ``staticresources/``);
 * ``Namespace`` ``openshift-azure-operator`` (``namespace.yaml``);
+* ``CredentialsRequest`` ``openshift-cloud-credential-operator/openshift-azure-operator``
+  with its ``cloudcredential.openshift.io/deprovision`` finalizer (``credentialsrequest.yaml``);
 * master: ``ServiceAccount``, ``ClusterRoleBinding`` to ``cluster-admin``, ``Service``,
-  ``Deployment`` ``aro-operator-master`` (``master/``);
+  ``ServiceMonitor``, ``Deployment`` ``aro-operator-master`` (``master/``);
 * worker: ``ServiceAccount``, ``ClusterRole``, ``ClusterRoleBinding``, ``Deployment``
   ``aro-operator-worker`` (``worker/``);
 * ``Role`` / ``RoleBinding`` ``prometheus-k8s`` (``prometheus-role*.yaml``);
 * ``Secret`` ``openshift-azure-operator/cluster`` holding ``.dockerconfigjson``, the
-  cluster's registry profiles as ``pullsecret.SetRegistryProfiles`` writes them;
+  cluster's registry profiles as ``pullsecret.Build`` writes them;
 * for a workload-identity cluster, ``Secret`` ``azure-cloud-credentials`` (the operator
   identity's client ID, the tenant, region, subscription and token file), as
   ``generateOperatorIdentitySecret``.
 
+The order is Go's ``createOrder`` (``pkg/util/dynamichelper/createorder.go``, a stable sort):
+CRDs, ClusterRoles, ClusterRoleBindings, Namespaces, Secrets, ServiceAccounts, then the rest;
+within a rank, the templates' file order (Go's is ``template.Templates()``'s map order).
+
 The Deployments carry the label ``version: <version>`` and the image
 ``<ACR domain>/aro:<version>``; the pod security settings (``SupportsPodSecurityAdmission``)
-are set for clusters of OpenShift 4.11 and later.
-
-Not written, and why (the fake API server, like a cluster without those operators, serves no
-such kinds): the ``CustomResourceDefinition``s (``clusters``, ``previewfeatures``; the fake
-serves the Cluster CRD as installed), the ``ServiceMonitor`` and the ``CredentialsRequest``.
-Go decides pod security from the cluster's ``ClusterVersion`` (``ShouldUsePodSecurityStandard``);
-we read the cluster document's ``clusterProfile.version``.
+are set when the cluster's ``ClusterVersion`` says 4.11 or later (Go's
+``ShouldUsePodSecurityStandard`` and ``version.GetClusterVersion``: the first ``Completed``
+entry of ``status.history``, else the first entry; :func:`cluster_version`).
 
 :func:`ensure` is ``Ensure`` made idempotent against a server that defaults fields: an
 object is written only when some field we set differs from the stored one (fields the
-server added are left alone), so a second run writes nothing.
+server or another controller added are left alone, where Go's ``Merge`` replaces the whole
+object), so a second run writes nothing.
 """
 
 from __future__ import annotations
 
 import base64
 import copy
+import functools
 import json
 import re
+from importlib import resources as importlib_resources
 from typing import Any
 
 from mimo.context import TaskContext
 from mimo.steps.cluster import objects
 
-__all__ = ["OPERATOR_IDENTITY_NAME", "PULL_SECRET_NAME", "ensure", "operator_resources", "pull_secret"]
+__all__ = [
+    "CRD_NAMES",
+    "OPERATOR_IDENTITY_NAME",
+    "PULL_SECRET_NAME",
+    "cluster_version",
+    "crd_established",
+    "create_order",
+    "ensure",
+    "object_key",
+    "operator_resources",
+    "pull_secret",
+    "uses_pod_security_standard",
+]
 
 NAMESPACE = "openshift-azure-operator"
 #: ``pkgoperator.SecretName``
@@ -53,6 +75,15 @@ PULL_SECRET_NAME = "cluster"
 OPERATOR_IDENTITY_NAME = "aro-operator"
 OPERATOR_IDENTITY_SECRET = "azure-cloud-credentials"
 OPERATOR_TOKEN_FILE = "/var/run/secrets/openshift/serviceaccount/token"
+CREDENTIALS_REQUEST_NAMESPACE = "openshift-cloud-credential-operator"
+
+#: the CRDs of ``staticresources/``, by CRD name (the shipped file of each)
+CRD_NAMES = {
+    "clusters.aro.openshift.io": "aro.openshift.io_clusters.yaml",
+    "previewfeatures.preview.aro.openshift.io": "preview.aro.openshift.io_previewfeatures.yaml",
+}
+#: ``pkgoperator.clusterVersionForPodSecurityStandard``
+POD_SECURITY_STANDARD_VERSION = (4, 11, 0)
 
 Obj = dict[str, Any]
 
@@ -70,42 +101,112 @@ def contains(current: Any, desired: Any) -> bool:
     return bool(current == desired)
 
 
-def ensure(helper: Any, desired: Obj) -> bool:
-    """Create ``desired``, or overwrite what it sets on the stored object when any of it differs; wrote?"""
+def object_key(obj: Obj) -> str:
+    """Go's ``clienthelper.keyFunc``: ``Kind.group/namespace/name`` (no group for the core API)."""
+    group = obj["apiVersion"].rpartition("/")[0]
+    meta = obj["metadata"]
+    key = f"{obj['kind']}.{group}" if group else obj["kind"]
+    if meta.get("namespace"):
+        key += "/" + meta["namespace"]
+    return f"{key}/{meta['name']}"
+
+
+def ensure(helper: Any, desired: Obj) -> str | None:
+    """Create ``desired``, or overwrite what it sets on the stored object when any of it differs.
+
+    Returns ``"Create"``, ``"Update"`` or ``None`` (nothing written). Labels and annotations are
+    merged into the stored ones, missing finalizers appended; ``generation`` (which Go's
+    ``Merge`` copies from the stored object) is never compared.
+    """
     from mimo.kube import retry_on_conflict
 
     meta = desired["metadata"]
-    wrote = False
+    did: str | None = None
 
     def attempt() -> None:
-        nonlocal wrote
-        wrote = False
+        nonlocal did
+        did = None
         current = objects.create_or_get(helper, desired)
         if current is None:
-            wrote = True
+            did = "Create"
             return
-        body = {k: v for k, v in desired.items() if k not in ("apiVersion", "kind", "metadata")}
+        body = {k: v for k, v in desired.items() if k not in ("apiVersion", "kind", "metadata", "status")}
         want_meta = {k: meta[k] for k in ("labels", "annotations") if k in meta}
-        if contains(current, body) and contains(current.get("metadata") or {}, want_meta):
+        cur_meta = current.get("metadata") or {}
+        missing_finalizers = [f for f in meta.get("finalizers") or () if f not in (cur_meta.get("finalizers") or ())]
+        if contains(current, body) and contains(cur_meta, want_meta) and not missing_finalizers:
             return
         updated = copy.deepcopy(current)
         for k, v in body.items():
             updated[k] = copy.deepcopy(v)
-        cur_meta = updated.setdefault("metadata", {})
+        new_meta = updated.setdefault("metadata", {})
         for k, v in want_meta.items():
-            cur_meta[k] = {**(cur_meta.get(k) or {}), **v}
+            new_meta[k] = {**(new_meta.get(k) or {}), **v}
+        if missing_finalizers:
+            new_meta["finalizers"] = [*(new_meta.get("finalizers") or ()), *missing_finalizers]
         helper.update(updated)
-        wrote = True
+        did = "Update"
 
     retry_on_conflict(attempt)
-    return wrote
+    return did
 
 
-def _version_at_least(version: str, major: int, minor: int) -> bool:
-    m = re.match(r"^(\d+)\.(\d+)", version or "")
+def crd_established(crd: Obj) -> bool:
+    """Go's ``isCRDEstablished``: conditions ``Established`` and ``NamesAccepted`` both ``True``."""
+    status = {c.get("type"): c.get("status") for c in (crd.get("status") or {}).get("conditions") or ()}
+    return status.get("Established") == "True" and status.get("NamesAccepted") == "True"
+
+
+_VERSION = re.compile(r"^(\d+)\.(\d+)\.(\d+)(.*)", re.DOTALL)
+
+
+def _parse_version(text: str) -> tuple[int, int, int]:
+    """Go's ``version.ParseVersion`` (``pkg/api/util/version``): ``X.Y.Z`` and any suffix."""
+    m = _VERSION.match(text.strip())
     if m is None:
-        return False
-    return (int(m.group(1)), int(m.group(2))) >= (major, minor)
+        raise ValueError(f"could not parse version {json.dumps(text)}")
+    for g in m.groups()[:3]:
+        if int(g) > 0xFFFFFFFF:  # Go's strconv.ParseUint(…, 10, 32)
+            raise ValueError(f'strconv.ParseUint: parsing "{g}": value out of range')
+    return int(m.group(1)), int(m.group(2)), int(m.group(3))
+
+
+def cluster_version(cv: Obj | None) -> tuple[int, int, int]:
+    """Go's ``version.GetClusterVersion``: the first ``Completed`` history entry, else the first.
+
+    ``ValueError("unknown cluster version")`` without a history, ``could not parse version "…"``
+    for a version that is not ``X.Y.Z…``.
+    """
+    history = ((cv or {}).get("status") or {}).get("history") or []
+    for entry in history:
+        if entry.get("state") == "Completed":
+            return _parse_version(str(entry.get("version") or ""))
+    if history:
+        return _parse_version(str(history[0].get("version") or ""))
+    raise ValueError("unknown cluster version")
+
+
+def uses_pod_security_standard(helper: Any) -> bool:
+    """Go's ``ShouldUsePodSecurityStandard``: the ``ClusterVersion`` ``version`` says 4.11 or later.
+
+    The client's error when the object cannot be read (``…"version" not found``); ``ValueError``
+    as :func:`cluster_version`.
+    """
+    cv = helper.get_one("config.openshift.io/v1", "ClusterVersion", "version")
+    return cluster_version(cv) >= POD_SECURITY_STANDARD_VERSION
+
+
+@functools.cache
+def _crd_text(name: str) -> str:
+    return (importlib_resources.files("mimo.steps.cluster") / "staticresources" / CRD_NAMES[name]).read_text()
+
+
+def _crd(name: str) -> Obj:
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    doc: Obj = yaml.load(_crd_text(name), Loader=loader)  # noqa: S506 - a safe loader
+    return doc
 
 
 def pull_secret(tc: TaskContext) -> str:
@@ -195,17 +296,90 @@ def _binding(kind: str, name: str, role_kind: str, role: str, sa: str, namespace
     }
 
 
+#: Go's ``createOrderMap`` (``pkg/util/dynamichelper/createorder.go``); every other kind ranks 0
+_CREATE_ORDER = {
+    ("apiextensions.k8s.io", "CustomResourceDefinition"): -9,
+    ("rbac.authorization.k8s.io", "ClusterRole"): -7,
+    ("rbac.authorization.k8s.io", "ClusterRoleBinding"): -6,
+    ("security.openshift.io", "SecurityContextConstraints"): -5,
+    ("", "Namespace"): -4,
+    ("", "ConfigMap"): -3,
+    ("", "Secret"): -2,
+    ("", "ServiceAccount"): -1,
+}
+
+
+def create_order(resources: list[Obj]) -> list[Obj]:
+    """Go's ``dynamichelper.Prepare`` order: a stable sort by :data:`_CREATE_ORDER` rank.
+
+    (``Prepare`` also annotates Deployments with the hash of each Secret or ConfigMap they mount
+    as a volume; the operator's Deployments mount none, so that changes nothing here.)
+    """
+    def rank(obj: Obj) -> int:
+        return _CREATE_ORDER.get((obj["apiVersion"].rpartition("/")[0], obj["kind"]), 0)
+
+    return sorted(resources, key=rank)
+
+
+def _credentials_request() -> Obj:
+    """``staticresources/credentialsrequest.yaml``."""
+    permissions = [
+        "Microsoft.Storage/storageAccounts/listKeys/action",
+        "Microsoft.Storage/storageAccounts/read",
+        "Microsoft.Network/virtualNetworks/subnets/read",
+        "Microsoft.Network/virtualNetworks/subnets/write",
+        "Microsoft.Network/natGateways/join/action",
+        "Microsoft.Network/routeTables/join/action",
+        "Microsoft.Network/networkSecurityGroups/join/action",
+        "Microsoft.Network/serviceEndpointPolicies/join/action",
+        "Microsoft.Network/networkIntentPolicies/join/action",
+        "Microsoft.Network/networkManagers/ipamPools/associateResourcesToPool/action",
+    ]
+    return {
+        "apiVersion": "cloudcredential.openshift.io/v1",
+        "kind": "CredentialsRequest",
+        "metadata": {
+            "annotations": {
+                "exclude.release.openshift.io/internal-openshift-hosted": "true",
+                "include.release.openshift.io/self-managed-high-availability": "true",
+            },
+            "finalizers": ["cloudcredential.openshift.io/deprovision"],
+            "generation": 1,
+            "labels": {"controller-tools.k8s.io": "1.0"},
+            "name": "openshift-azure-operator",
+            "namespace": CREDENTIALS_REQUEST_NAMESPACE,
+        },
+        "spec": {
+            "providerSpec": {
+                "apiVersion": "cloudcredential.openshift.io/v1",
+                "kind": "AzureProviderSpec",
+                "permissions": permissions,
+            },
+            "secretRef": {"name": OPERATOR_IDENTITY_SECRET, "namespace": NAMESPACE},
+            "serviceAccountNames": ["aro-operator-master"],
+        },
+    }
+
+
 def operator_resources(tc: TaskContext, image: str, version: str) -> list[Obj]:
-    """The objects Go's ``deploy.Operator.Update`` ensures, in its order (see the module documentation)."""
+    """The objects Go's ``deploy.Operator.Update`` ensures, in its order (see the module documentation).
+
+    Reads the cluster's ``ClusterVersion`` (:func:`uses_pod_security_standard`); its errors, and
+    a workload-identity cluster without the operator identity, raise before anything is written.
+    """
     props = tc.get_openshift_cluster_properties()
-    psa = _version_at_least(props.cluster_profile.version, 4, 11)
+    psa = uses_pod_security_standard(tc.client_helper())
     wi = props.platform_workload_identity_profile is not None
     sa = [{"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": f"aro-operator-{r}", "namespace": NAMESPACE}}
           for r in ("master", "worker")]
     resources: list[Obj] = [
+        # staticresources/*.yaml
+        _crd("clusters.aro.openshift.io"),
+        _credentials_request(),
         {"apiVersion": "v1", "kind": "Namespace", "metadata": {
             "name": NAMESPACE, "labels": {"openshift.io/cluster-monitoring": "true"},
             "annotations": {"openshift.io/node-selector": ""}}},
+        _crd("previewfeatures.preview.aro.openshift.io"),
         {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role",
          "metadata": {"name": "prometheus-k8s", "namespace": NAMESPACE},
          "rules": [{"apiGroups": [""], "resources": ["services", "endpoints", "pods"],
@@ -220,6 +394,10 @@ def operator_resources(tc: TaskContext, image: str, version: str) -> list[Obj]:
              {"name": "http", "port": 8080, "targetPort": 8080},
              {"name": "http-metrics", "port": 8888, "targetPort": 8888}]}},
         sa[0],
+        {"apiVersion": "monitoring.coreos.com/v1", "kind": "ServiceMonitor",
+         "metadata": {"name": "aro-operator-master", "namespace": NAMESPACE},
+         "spec": {"selector": {"matchLabels": {"name": "aro-operator-master"}},
+                  "endpoints": [{"port": "http-metrics"}]}},
         # worker/
         _deployment("worker", image, version, psa=psa, workload_identity=wi),
         {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "metadata": {"name": "aro-operator-worker"},
@@ -236,18 +414,17 @@ def operator_resources(tc: TaskContext, image: str, version: str) -> list[Obj]:
         "apiVersion": "v1", "kind": "Secret", "metadata": {"name": PULL_SECRET_NAME, "namespace": NAMESPACE},
         "data": {".dockerconfigjson": base64.b64encode(pull_secret(tc).encode()).decode()},
     })
-    return resources
+    return create_order(resources)
 
 
 def _identity_secret(tc: TaskContext) -> Obj:
-    from mimo.errors import TerminalError
-
     props = tc.get_openshift_cluster_properties()
     identities = (props.platform_workload_identity_profile or {}).get("platformWorkloadIdentities") or {}
     identity = identities.get(OPERATOR_IDENTITY_NAME)
     if not isinstance(identity, dict):
-        # Go: fmt.Errorf("operator identity %s not found", ...)
-        raise TerminalError(f"operator identity {OPERATOR_IDENTITY_NAME} not found")
+        # Go: fmt.Errorf("operator identity %s not found", ...), which DeployOperatorIntoCluster
+        # returns as mimo.TransientError("failed updating operator: …")
+        raise ValueError(f"operator identity {OPERATOR_IDENTITY_NAME} not found")
     sub = tc.get_subscription_document()
     values = {
         "azure_client_id": str(identity.get("clientId", "")),

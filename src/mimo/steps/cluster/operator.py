@@ -206,15 +206,60 @@ def roll_operator_deployments(tc: TaskContext) -> None:
         raise kube_error(e) from e
 
 
+#: Go's ``applyDeployment``: ``wait.PollImmediate(time.Second, time.Minute, …)`` after a CRD
+CRD_POLL_INTERVAL = 1.0
+CRD_TIMEOUT = 60.0
+
+
+def _wait_crd_established(tc: TaskContext, helper: Any, name: str) -> None:
+    """Poll the CRD ``name`` on the task's clock until :func:`~.deployer.crd_established`.
+
+    As ``wait.PollImmediate``: checked at once, then every second; a read error ends the wait
+    with that error; after a minute ``timed out waiting for the condition`` (``wait.ErrWaitTimeout``).
+    """
+    from mimo.steps.cluster.deployer import crd_established
+
+    start = tc.now()
+    while True:
+        crd = helper.get_one("apiextensions.k8s.io/v1", "CustomResourceDefinition", name)
+        if crd_established(crd):
+            return
+        waited = (tc.now() - start).total_seconds()
+        if waited >= CRD_TIMEOUT:
+            raise _WaitTimeout("timed out waiting for the condition")
+        tc.sleep(min(CRD_POLL_INTERVAL, CRD_TIMEOUT - waited))
+
+
+class _WaitTimeout(Exception):
+    """``wait.ErrWaitTimeout``."""
+
+
+def _go_error_text(e: BaseException) -> str:
+    """The text Go's client would give: the API's Status message, ``no matches for kind …`` for
+    a kind the server does not serve (``meta.NoKindMatchError``), else the error's first line."""
+    from kubernetes.dynamic.exceptions import ResourceNotFoundError
+
+    from mimo.steps.errors import describe
+
+    if isinstance(e, ResourceNotFoundError):
+        m = re.search(r"'api_version': '([^']*)', 'kind': '([^']*)'", str(e))
+        if m:
+            return f'no matches for kind "{m.group(2)}" in version "{m.group(1)}"'
+    return describe(e)
+
+
 def deploy_operator_into_cluster(tc: TaskContext) -> None:
     """Go's ``DeployOperatorIntoCluster``: the operator deployer's ``Update`` (see :mod:`.deployer`).
 
     Every object of the operator's static resources and its pull secret is created or brought
-    to what the deployer writes, the Deployments at the desired version's image. As Go, any
-    failure is ``TransientError: failed updating operator: …`` (a version that cannot be an
-    image tag stays terminal).
+    to what the deployer writes, in Go's create order, the Deployments at the desired version's
+    image; after each ``CustomResourceDefinition``, a wait (on the task's clock, 1 s polls, 1 min)
+    until it is ``Established`` and ``NamesAccepted``. Logs Go's ``clienthelper`` lines
+    (``Create <key>``, ``Update <key>``; a Secret's diff ``<scrubbed>``). As Go, any failure is
+    ``TransientError: failed updating operator: …`` (a version that cannot be an image tag stays
+    terminal: Go has no such check).
     """
-    from mimo.steps.cluster.deployer import ensure, operator_resources
+    from mimo.steps.cluster.deployer import ensure, object_key, operator_resources
 
     tc = get_task_context(tc)
     version = desired_operator_version(tc)
@@ -222,14 +267,17 @@ def deploy_operator_into_cluster(tc: TaskContext) -> None:
     try:
         helper = tc.client_helper()
         for obj in operator_resources(tc, image, version):
-            if ensure(helper, obj):
-                meta = obj["metadata"]
-                where = f"{meta['namespace']}/" if meta.get("namespace") else ""
-                tc.log().info("ensured %s %s%s", obj["kind"], where, meta["name"])
+            did = ensure(helper, obj)
+            if did == "Create":
+                tc.log().info("Create %s", object_key(obj))
+            elif did == "Update":
+                tc.log().info("Update %s: %s", object_key(obj), "<scrubbed>" if obj["kind"] == "Secret" else "changed")
+            if obj["kind"] == "CustomResourceDefinition":
+                _wait_crd_established(tc, helper, obj["metadata"]["name"])
     except MIMOError:
         raise
     except Exception as e:
-        raise TransientError(f"failed updating operator: {e}") from e
+        raise TransientError(f"failed updating operator: {_go_error_text(e)}") from e
 
 
 def _operator_deployments(tc: TaskContext) -> list[dict[str, Any] | None]:
