@@ -22,7 +22,14 @@ from mimo.steps.cluster.deployer import cluster_version as go_cluster_version
 from mimo.steps.cluster.deployer import crd_established
 from mimo.steps.cluster.operator import deploy_operator_into_cluster
 
-from .builders import aro_cluster, cluster_version, crd_document, namespace, openshift_crds, operator_deployment
+from .builders import (
+    aro_cluster,
+    cluster_version,
+    crd_document,
+    namespace,
+    openshift_crds,
+    operator_deployment,
+)
 
 NS = "openshift-azure-operator"
 CRD = ("apiextensions.k8s.io/v1", "CustomResourceDefinition")

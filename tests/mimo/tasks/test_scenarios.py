@@ -377,8 +377,33 @@ def test_operator_update(cluster: Any, controller: DeploymentController, mimo_re
         ("rbac.authorization.k8s.io/v1", "Role", "prometheus-k8s", NS),
         ("rbac.authorization.k8s.io/v1", "RoleBinding", "prometheus-k8s", NS),
         ("v1", "Secret", "cluster", NS),
+        ("monitoring.coreos.com/v1", "ServiceMonitor", "aro-operator-master", NS),
+        ("cloudcredential.openshift.io/v1", "CredentialsRequest", "openshift-azure-operator",
+         "openshift-cloud-credential-operator"),
+        ("apiextensions.k8s.io/v1", "CustomResourceDefinition", "clusters.aro.openshift.io", None),
+        ("apiextensions.k8s.io/v1", "CustomResourceDefinition", "previewfeatures.preview.aro.openshift.io", None),
     ]:
         assert cluster.kube.get(api_version, kind, name, ns) is not None, (kind, name)
+
+
+@pytest.mark.mimo_scenario(const.OPERATOR_UPDATE_ID)
+def test_operator_update_with_a_crd_that_is_never_established_gives_up(cluster: Any, mimo_replay: Any) -> None:
+    """Go's applyDeployment (pkg/operator/deploy/deploy.go) waits a minute for each CRD it ensures to be
+    Established and NamesAccepted, then fails: TransientError("failed updating operator: timed out waiting
+    for the condition") (DeployOperatorIntoCluster), so each attempt ends there and the manifest runs out of retries."""
+    crd = cluster.kube.get("apiextensions.k8s.io/v1", "CustomResourceDefinition", "previewfeatures.preview.aro.openshift.io")
+    crd["status"]["conditions"] = [  # names in conflict (apiextensions' NamingConditionController)
+        {"type": "NamesAccepted", "status": "False", "reason": "KindConflict",
+         "message": '"PreviewFeature" is already in use', "lastTransitionTime": "2026-01-01T00:00:00Z"},
+        {"type": "Established", "status": "False", "reason": "NotAccepted",
+         "message": "not all names are accepted", "lastTransitionTime": "2026-01-01T00:00:00Z"},
+    ]
+    cluster.kube.add(crd)
+    outcome = mimo_replay(const.OPERATOR_UPDATE_ID)
+    assert outcome.state == ManifestState.RETRIES_EXCEEDED
+    assert outcome.run.status_text.endswith(
+        "TransientError: failed updating operator: timed out waiting for the condition"
+    )
 
 
 @pytest.mark.mimo_scenario(const.OPERATOR_UPDATE_ID)
