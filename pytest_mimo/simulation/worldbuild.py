@@ -18,7 +18,8 @@ from cryptography.x509.oid import NameOID
 __all__ = ["OLD_OPERATOR_VERSION", "ROLLED_OUT_FLAG", "cluster_objects", "master_network", "pem_bundle", "previous_flags"]
 
 OLD_OPERATOR_VERSION = "v20251101.0"
-NAMESPACES = ("openshift-config", "openshift-ingress", "openshift-ingress-operator", "openshift-azure-operator")
+NAMESPACES = ("openshift-config", "openshift-ingress", "openshift-ingress-operator", "openshift-azure-operator",
+              "openshift-cloud-credential-operator")
 
 
 def _namespace(name: str) -> dict[str, Any]:
@@ -80,8 +81,15 @@ def previous_flags(flags: dict[str, str]) -> dict[str, str]:
 def cluster_objects(resource_id: str, domain: str, flags: dict[str, str], *, acr: str,
                     healthy: bool = True) -> list[dict[str, Any]]:
     """Everything the built-in tasks read or write in one cluster (``healthy=False``: the
-    kube-apiserver ClusterOperator stays ``Progressing=True``)."""
+    kube-apiserver ClusterOperator stays ``Progressing=True``). The CRDs and the ``ClusterVersion``
+    are the task worlds' (:mod:`pytest_mimo.worlds.kube`): what the operator deployer reads and writes."""
+    from pytest_mimo.worlds.kube import cluster_version, crd_document, openshift_crds
+
     return [
+        *openshift_crds(),
+        crd_document("clusters.aro.openshift.io"),
+        crd_document("previewfeatures.preview.aro.openshift.io"),
+        cluster_version(),
         *(_namespace(n) for n in NAMESPACES),
         _cluster_operator("False" if healthy else "True"),
         {"apiVersion": "config.openshift.io/v1", "kind": "APIServer", "metadata": {"name": "cluster"},
