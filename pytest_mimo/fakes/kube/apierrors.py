@@ -147,3 +147,14 @@ class ApiError(Exception):
         """go-restful's 405 through the apiserver's ``serviceErrorHandler``
         (``NewGenericServerResponse(405, ...)``): no route has the method."""
         return cls(405, "MethodNotAllowed", "the server does not allow this method on the requested resource", {})
+
+    @classmethod
+    def not_acceptable(cls) -> ApiError:
+        """``negotiation.NewNotAcceptableError`` with the media types the server encodes."""
+        return cls(
+            406,
+            "NotAcceptable",
+            "only the following media types are accepted: application/json, application/yaml, "
+            "application/vnd.kubernetes.protobuf",
+            {},
+        )

@@ -32,7 +32,8 @@ from typing import Any
 
 from . import defaulting, validation
 from .crdvalidation import default_crd, validate_crd
-from .kinds import KindInfo
+from .kinds import CRD_VERBS, KindInfo
+from .scale import scale_paths
 from .schemas import register_crd_schema
 
 #: the store (:class:`~.models.KubeModel`), not imported: models imports this module
@@ -60,17 +61,23 @@ def kinds_of(crd: Obj) -> list[KindInfo]:
         schema = (v.get("schema") or {}).get("openAPIV3Schema") or {}
         schema_id = hashlib.sha256(json.dumps(schema, sort_keys=True).encode()).hexdigest()[:24]
         register_crd_schema(schema_id, schema)
+        subresources = v.get("subresources") or {}
+        scale = subresources.get("scale")
         out.append(
             KindInfo(
                 f"{spec['group']}/{v['name']}",
                 names["kind"],
                 names["plural"],
                 spec.get("scope") == "Namespaced",
-                has_status="status" in (v.get("subresources") or {}),
+                has_status="status" in subresources,
                 generation=True,
                 builtin=False,
                 short_names=tuple(names.get("shortNames") or ()),
+                verbs=CRD_VERBS,
+                categories=tuple(names.get("categories") or ()),
+                subresources=tuple(sorted(k for k in ("scale", "status") if k in subresources)),
                 schema_id=schema_id,
+                scale_paths=scale_paths(scale) if isinstance(scale, dict) else (),
             )
         )
     return out

@@ -13,6 +13,7 @@ from pathlib import Path
 __all__ = [
     "ALL_VERBS",
     "APPLY_PATCH",
+    "CRD_VERBS",
     "BUILTIN_KINDS",
     "JSON_PATCH",
     "MERGE_PATCH",
@@ -22,6 +23,10 @@ __all__ = [
 
 #: a resource's verbs when it has them all (``genericregistry.Store`` with every interface)
 ALL_VERBS = ("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch")
+
+#: a custom resource's verbs, in the order the CRD discovery controller lists them
+#: (apiextensions-apiserver ``pkg/apiserver/customresource_discovery_controller.go``)
+CRD_VERBS = ("delete", "deletecollection", "get", "list", "patch", "create", "update", "watch")
 
 #: the patch media types the API server accepts
 MERGE_PATCH = "application/merge-patch+json"
@@ -54,6 +59,9 @@ class KindInfo:
     subresources: tuple[str, ...] = ()
     #: for a kind a CRD created through the API serves: its schema (``schemas.register_crd_schema``)
     schema_id: str = ""
+    #: a custom kind's ``subresources.scale`` (specReplicasPath, statusReplicasPath,
+    #: labelSelectorPath), when a CRD created through the API declares it (:mod:`.scale`)
+    scale_paths: tuple[str, str, str] | tuple[()] = ()
 
     @property
     def group(self) -> str:
@@ -88,7 +96,7 @@ def _load_builtin_kinds() -> tuple[KindInfo, ...]:
             generation=k["generation"],
             builtin="crd" not in k,
             short_names=tuple(k["shortNames"]),
-            verbs=tuple(k["verbs"]),
+            verbs=CRD_VERBS if "crd" in k else tuple(k["verbs"]),
             categories=tuple(k["categories"]),
             subresources=tuple(k["subresources"]),
         )

@@ -183,13 +183,14 @@ class KubeHandler(BaseHTTPRequestHandler):
             phrase = HTTPStatus(code).phrase
         except ValueError:
             phrase = ""
-        head = [
-            f"HTTP/1.1 {code} {phrase}",
-            f"Content-Type: {content_type}",
-            f"Content-Length: {len(body)}",
-            "Cache-Control: no-cache, private",
-        ]
-        for k, v in headers.items() if isinstance(headers, dict) else headers or ():
+        extra = list(headers.items() if isinstance(headers, dict) else headers or ())
+        head = [f"HTTP/1.1 {code} {phrase}"]
+        if code != 304:  # Go's server writes no body headers on a 304
+            head += [f"Content-Type: {content_type}", f"Content-Length: {len(body)}"]
+        if not any(k == "Cache-Control" for k, _ in extra):
+            # WithCacheControl: set unless the handler set its own
+            head.append("Cache-Control: no-cache, private")
+        for k, v in extra:
             head.append(f"{k}: {v}")
         if self.close_connection:
             head.append("Connection: close")
@@ -239,6 +240,8 @@ class KubeHandler(BaseHTTPRequestHandler):
                 logged = True
 
         self._warnings: list[str] = []
+        #: headers the answer carries besides the usual ones (set while dispatching)
+        self._headers: dict[str, str] = {}
 
         def reply(
             code: int,
@@ -347,7 +350,7 @@ class KubeHandler(BaseHTTPRequestHandler):
             code, payload, ctype = self._dispatch(target, query, raw, path)
             if kind == "lost_response":
                 return drop(kind, reset=False)
-            reply(code, payload, ctype)
+            reply(code, payload, ctype, self._headers or None)
         except _Answered as answered:
             err = answered.error
             reply(err.code, _dumps(err.status()), headers=err.headers)
@@ -412,17 +415,10 @@ class KubeHandler(BaseHTTPRequestHandler):
     def _classify(self, target: Discovery | Resource | None, path: str) -> tuple[str, str, bool]:
         if isinstance(target, Resource):
             m = self.command
-            if m == "GET":
-                verb = "get" if target.name else "list"
-            elif target.subresource == "status" and m in ("PUT", "PATCH"):
+            if target.subresource == "status" and m in ("PUT", "PATCH"):
                 verb = "status"
             else:
-                verb = {
-                    "POST": "create",
-                    "PUT": "update",
-                    "PATCH": "patch",
-                    "DELETE": "delete" if target.name else "deletecollection",
-                }.get(m, m.lower())
+                verb = _verb(m, target)
             return verb, target.resource, verb in _WRITE_VERBS
         if isinstance(target, Discovery):
             return "discovery", path, False
@@ -459,10 +455,7 @@ class KubeHandler(BaseHTTPRequestHandler):
         if isinstance(target, Discovery):
             if self.command not in ("GET", "HEAD"):
                 return _method_not_allowed()
-            doc = self._discovery(target)
-            if doc is None:
-                return 404, b"404 page not found\n", "text/plain; charset=utf-8"
-            return 200, _dumps(doc), "application/json"
+            return self._discovery(target)
         try:
             code, obj = self._resource(target, query, raw)
         except ApiError as err:
@@ -471,23 +464,45 @@ class KubeHandler(BaseHTTPRequestHandler):
             return err.code, _dumps(err.status()), "application/json"
         return code, obj, "application/json"
 
-    def _discovery(self, d: Discovery) -> dict[str, Any] | None:
+    def _discovery(self, d: Discovery) -> tuple[int, bytes, str]:
         kinds = list(self.fake.model.iter_kinds())
+        doc: dict[str, Any] | None = None
         if d.what == "version":
-            return discovery.version()
-        if d.what == "core":
-            return discovery.core_versions(self.fake.url.split("://", 1)[1])
-        if d.what == "groups":
-            return discovery.group_list(kinds)
-        if d.what == "group":
-            return discovery.group(kinds, d.arg)
-        if d.what == "resources":
-            return discovery.resource_list(kinds, d.arg)
-        if d.what == "openapi":
-            return discovery.openapi_index(kinds)
-        if d.what == "openapi-gv":
-            return discovery.openapi_doc(kinds, d.arg)
-        return None
+            doc = discovery.version()
+        elif d.what == "openapi":
+            doc = discovery.openapi_index(kinds)
+        elif d.what == "openapi-gv":
+            doc = discovery.openapi_doc(kinds, d.arg)
+        else:
+            try:
+                wanted = discovery.negotiate(
+                    self.headers.get("Accept", ""), aggregated=d.what in ("core", "groups")
+                )
+            except ApiError as err:
+                return err.code, _dumps(err.status()), "application/json"
+            if wanted:
+                return self._aggregated(discovery.aggregated(kinds, core=d.what == "core", version=wanted))
+            if d.what == "core":
+                doc = discovery.core_versions(self.fake.url.split("://", 1)[1])
+            elif d.what == "groups":
+                doc = discovery.group_list(kinds)
+            elif d.what == "group":
+                doc = discovery.group(kinds, d.arg)
+            elif d.what == "resources":
+                doc = discovery.resource_list(kinds, d.arg)
+        if doc is None:
+            return 404, b"404 page not found\n", "text/plain; charset=utf-8"
+        return 200, _dumps(doc), "application/json"
+
+    def _aggregated(self, doc: dict[str, Any]) -> tuple[int, bytes, str]:
+        """aggregated/etag.go ``ServeHTTPWithETag``: the ETag, ``Vary: Accept``,
+        ``Cache-Control: public``; 304 with no body when ``If-None-Match`` names the ETag."""
+        quoted = f'"{discovery.etag(doc)}"'
+        self._headers.update({"ETag": quoted, "Vary": "Accept", "Cache-Control": "public"})
+        ctype = discovery.aggregated_content_type(doc["apiVersion"].rpartition("/")[2])
+        if self.headers.get("If-None-Match") == quoted:
+            return 304, b"", ctype
+        return 200, _dumps(doc), ctype
 
     def _check_media_type(self, info: KindInfo) -> None:
         """``negotiation.NegotiateInputSerializer``: a create or update body must be in a media

@@ -65,13 +65,7 @@ def negotiate(accept: str, *, is_list: bool) -> Wanted:
             as_ == "PartialObjectMetadataList" and is_list
         ):
             return as_, opts["v"]
-    raise ApiError(
-        406,
-        "NotAcceptable",
-        "only the following media types are accepted: application/json, application/yaml, "
-        "application/vnd.kubernetes.protobuf",
-        {},
-    )
+    raise ApiError.not_acceptable()
 
 
 def human_duration(seconds: float) -> str:

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from .models import KindInfo
-from .scale import SCALABLE
 
 __all__ = ["Discovery", "Resource", "route", "split_path"]
 
@@ -102,7 +101,7 @@ def route(path: str, kinds: Mapping[tuple[str, str], KindInfo]) -> Discovery | R
     sub = rest[2] if len(rest) == 3 else None
     if sub is not None and not (
         (sub == "status" and info.has_status)
-        or (sub == "scale" and (info.api_version, info.kind) in SCALABLE)
+        or (sub == "scale" and "scale" in info.subresources)
     ):
         return None
     if name == "":

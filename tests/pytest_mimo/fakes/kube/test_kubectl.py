@@ -299,6 +299,24 @@ def test_kubectl_scale_goes_through_the_scale_subresource(kube: FakeKube, kubect
     assert proc.returncode != 0
 
 
+def test_kubectl_reads_aggregated_discovery_and_scales_a_custom_resource(kube: FakeKube, kubectl: Run) -> None:
+    """client-go asks /api and /apis for the aggregated APIGroupDiscoveryList and, given one,
+    reads no per-group-version document (discovery/aggregated_discovery.go); its entries carry
+    the IngressController CRD's scale subresource, so ``kubectl scale`` patches its Scale
+    (apiextensions registry/customresource/etcd.go ScaleREST: specReplicasPath)."""
+    kube.add({
+        "apiVersion": "operator.openshift.io/v1", "kind": "IngressController",
+        "metadata": {"name": "default", "namespace": "openshift-config"}, "spec": {"replicas": 2},
+    })
+    kube.requests.clear()
+    out = kubectl("scale", "ingresscontroller", "default", "-n", "openshift-config", "--replicas=3").stdout
+    assert "scaled" in out, out
+    ic = kube.get("operator.openshift.io/v1", "IngressController", "default", "openshift-config")
+    assert ic["spec"]["replicas"] == 3
+    paths = [r.path.split("?")[0] for r in kube.requests if r.verb == "discovery"]
+    assert [p for p in paths if p != "/version"] == ["/api", "/apis"], paths
+
+
 def test_kubectl_get_prints_the_servers_columns(kube: FakeKube, kubectl: Run) -> None:
     """kubectl get asks for ``as=Table`` and prints the server's columns: the Deployment
     printer's READY / UP-TO-DATE / AVAILABLE (printers.go printDeployment), and a CRD's

@@ -20,6 +20,8 @@ from pytest_mimo.fakes.kube import FakeKube
 from pytest_mimo.fakes.kube.protobuf import decode_object
 from pytest_mimo.fakes.kube.tables import human_duration
 
+from .conftest import widget_crd
+
 TABLE = "application/json;as=Table;g=meta.k8s.io;v=v1"
 
 
@@ -92,6 +94,70 @@ def test_scale_refuses_a_stale_resource_version_and_negative_replicas(kube: Fake
         'Scale.autoscaling "web" is invalid: spec.replicas: Invalid value: -1: must be greater than or equal to 0'
     )
     assert kube.get("apps/v1", "Deployment", "web", "ns")["spec"]["replicas"] == 3
+
+
+def _ingress_controller(replicas: int | None = 2) -> dict[str, Any]:
+    spec: dict[str, Any] = {} if replicas is None else {"replicas": replicas}
+    return {
+        "apiVersion": "operator.openshift.io/v1",
+        "kind": "IngressController",
+        "metadata": {"name": "default", "namespace": "ns"},
+        "spec": spec,
+        "status": {"availableReplicas": 1, "selector": "ingresscontroller.operator.openshift.io/deployment-ingresscontroller=default"},
+    }
+
+
+IC_SCALE = "/apis/operator.openshift.io/v1/namespaces/ns/ingresscontrollers/default/scale"
+
+
+def test_a_custom_kinds_scale_follows_its_crds_paths(kube: FakeKube) -> None:
+    """The IngressController CRD declares ``subresources.scale`` (specReplicasPath .spec.replicas,
+    statusReplicasPath .status.availableReplicas, labelSelectorPath .status.selector):
+    apiextensions' ScaleREST (registry/customresource/etcd.go scaleFromCustomResource) reads
+    them, an absent value as 0, and a write sets the spec path only."""
+    kube.add(_ingress_controller())
+    status, scale, _ = raw(kube, "GET", IC_SCALE)
+    assert status == 200 and scale["kind"] == "Scale" and scale["apiVersion"] == "autoscaling/v1"
+    assert scale["spec"] == {"replicas": 2}
+    assert scale["status"] == {
+        "replicas": 1,
+        "selector": "ingresscontroller.operator.openshift.io/deployment-ingresscontroller=default",
+    }
+    status, out, _ = raw(kube, "PATCH", IC_SCALE, json.dumps({"spec": {"replicas": 4}}).encode(),
+                         {"Content-Type": "application/merge-patch+json"})
+    assert status == 200 and out["spec"]["replicas"] == 4
+    stored = kube.get("operator.openshift.io/v1", "IngressController", "default", "ns")
+    assert stored["spec"]["replicas"] == 4 and stored["status"]["availableReplicas"] == 1
+    # a stale resourceVersion on a PUT: 409 on the custom resource
+    stale = {**out, "metadata": {**out["metadata"], "resourceVersion": scale["metadata"]["resourceVersion"]}}
+    status, body, _ = raw(kube, "PUT", IC_SCALE, json.dumps(stale).encode(), {"Content-Type": "application/json"})
+    assert status == 409 and body["details"]["group"] == "operator.openshift.io"
+
+
+def test_a_scale_of_an_unset_replicas_is_zero_and_a_put_sets_it(kube: FakeKube) -> None:
+    kube.add(_ingress_controller(replicas=None))
+    _, scale, _ = raw(kube, "GET", IC_SCALE)
+    assert scale["spec"] == {"replicas": 0}
+    scale["spec"]["replicas"] = 3
+    status, out, _ = raw(kube, "PUT", IC_SCALE, json.dumps(scale).encode(), {"Content-Type": "application/json"})
+    assert status == 200 and out["spec"]["replicas"] == 3
+    assert kube.get("operator.openshift.io/v1", "IngressController", "default", "ns")["spec"]["replicas"] == 3
+
+
+def test_a_crd_created_through_the_api_serves_its_scale(kube: FakeKube) -> None:
+    """A CRD's own paths (.spec.size, .status.ready) and no labelSelectorPath: no selector."""
+    crd = widget_crd()
+    del crd["spec"]["versions"][0]["subresources"]["scale"]["labelSelectorPath"]
+    kube.add(crd)
+    kube.add({"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w", "namespace": "ns"},
+              "spec": {"size": 5}, "status": {"ready": 2}})
+    path = "/apis/example.com/v1/namespaces/ns/widgets/w/scale"
+    _, scale, _ = raw(kube, "GET", path)
+    assert scale["spec"] == {"replicas": 5} and scale["status"] == {"replicas": 2}
+    status, _, _ = raw(kube, "PATCH", path, b'{"spec":{"replicas":1}}', {"Content-Type": "application/merge-patch+json"})
+    assert status == 200 and kube.get("example.com/v1", "Widget", "w", "ns")["spec"] == {"size": 1}
+    # a kind whose CRD has no scale subresource has no such path
+    assert raw(kube, "GET", "/apis/config.openshift.io/v1/clusteroperators/x/scale")[0] == 404
 
 
 def test_discovery_lists_the_scale_subresource_with_its_own_kind(kube: FakeKube) -> None:
