@@ -32,8 +32,7 @@ from typing import Any
 
 from . import defaulting, validation
 from .crdvalidation import default_crd, validate_crd
-from .kinds import CRD_VERBS, KindInfo
-from .scale import scale_paths
+from .kinds import CRD_VERBS, KindInfo, scale_paths
 from .schemas import register_crd_schema
 
 #: the store (:class:`~.models.KubeModel`), not imported: models imports this module

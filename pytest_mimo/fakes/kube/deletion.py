@@ -181,18 +181,18 @@ def parse_delete_options(body: Any, query: dict[str, list[str]]) -> DeleteOption
     return opts
 
 
+def _first_gc_finalizer(finalizers: list[str]) -> str | None:
+    """The first of the orphan / foreground finalizers an object carries (the one that decides)."""
+    return next((f for f in finalizers if f in (ORPHAN_FINALIZER, FOREGROUND_FINALIZER)), None)
+
+
 def _should_orphan(finalizers: list[str], opts: DeleteOptions) -> bool:
     """``shouldOrphanDependents`` (default policy ``DeleteDependents``)."""
     if opts.orphan_dependents is not None:
         return opts.orphan_dependents
     if opts.propagation_policy is not None:
         return opts.propagation_policy == "Orphan"
-    for f in finalizers:
-        if f == ORPHAN_FINALIZER:
-            return True
-        if f == FOREGROUND_FINALIZER:
-            return False
-    return False
+    return _first_gc_finalizer(finalizers) == ORPHAN_FINALIZER
 
 
 def _should_delete_dependents(finalizers: list[str], opts: DeleteOptions) -> bool:
@@ -201,12 +201,7 @@ def _should_delete_dependents(finalizers: list[str], opts: DeleteOptions) -> boo
         return False
     if opts.propagation_policy is not None:
         return opts.propagation_policy == "Foreground"
-    for f in finalizers:
-        if f == FOREGROUND_FINALIZER:
-            return True
-        if f == ORPHAN_FINALIZER:
-            return False
-    return False
+    return _first_gc_finalizer(finalizers) == FOREGROUND_FINALIZER
 
 
 def gc_finalizers(finalizers: list[str], opts: DeleteOptions) -> tuple[bool, list[str]]:

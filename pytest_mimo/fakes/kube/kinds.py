@@ -19,6 +19,7 @@ __all__ = [
     "MERGE_PATCH",
     "STRATEGIC_PATCH",
     "KindInfo",
+    "scale_paths",
 ]
 
 #: a resource's verbs when it has them all (``genericregistry.Store`` with every interface)
@@ -79,6 +80,15 @@ class KindInfo:
     @property
     def singular(self) -> str:
         return self.kind.lower()
+
+
+def scale_paths(scale: dict[str, object]) -> tuple[str, str, str]:
+    """A CRD version's ``subresources.scale`` as (specReplicasPath, statusReplicasPath, labelSelectorPath)."""
+    return (
+        str(scale.get("specReplicasPath") or ""),
+        str(scale.get("statusReplicasPath") or ""),
+        str(scale.get("labelSelectorPath") or ""),
+    )
 
 
 def _load_builtin_kinds() -> tuple[KindInfo, ...]:

@@ -322,15 +322,8 @@ class KubeModel:
             ]
             return items
 
-    def create(
-        self,
-        info: KindInfo,
-        namespace: str | None,
-        body: Any,
-        *,
-        owned: bool = False,
-        options: WriteOptions | None = None,
-    ) -> Obj:
+    def create(self, info: KindInfo, namespace: str | None, body: Any, *, owned: bool = False,
+               options: WriteOptions | None = None) -> Obj:
         """``POST``: decode (400), namespace (404), name, validate (422), store (409).
 
         The order is the API server's: the handler decodes and defaults the body, the
@@ -672,15 +665,8 @@ class KubeModel:
                 verb = "status" if status else "patch"
                 return self._replace(info, key, old, obj, verb=verb), False
 
-    def delete(
-        self,
-        info: KindInfo,
-        namespace: str | None,
-        name: str,
-        preconditions: Any = None,
-        *,
-        options: DeleteOptions | None = None,
-    ) -> tuple[Obj, bool]:
+    def delete(self, info: KindInfo, namespace: str | None, name: str, preconditions: Any = None, *,
+               options: DeleteOptions | None = None) -> tuple[Obj, bool]:
         """``DELETE``; returns (object, gone). An object left with finalizers only gets a
         ``deletionTimestamp`` (:mod:`.deletion`); a namespace goes ``Terminating``
         (:mod:`.lifecycle`) until the namespace controller has emptied it.
@@ -851,13 +837,8 @@ class KubeModel:
             obj = self._bucket(info).get(self._key(info, namespace, name))
             return copy.deepcopy(obj) if obj is not None else None
 
-    def find_all(
-        self,
-        api_version: str,
-        kind: str,
-        namespace: str | None = None,
-        label_selector: str | None = None,
-    ) -> Objs:
+    def find_all(self, api_version: str, kind: str, namespace: str | None = None,
+                 label_selector: str | None = None) -> Objs:
         info = self.kind(api_version, kind)
         with self.lock:
             return copy.deepcopy(self.list(info, namespace, label_selector))

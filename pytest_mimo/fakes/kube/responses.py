@@ -15,12 +15,15 @@ import dataclasses
 import json
 import socket
 import struct
+from datetime import datetime, timedelta, timezone
+from email.utils import format_datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs, urlsplit
 
 from ..base import FakeRequest, FaultAction, RequestRecord
-from . import authorization, discovery, health, managedfields, protobuf, scale, tables
+from . import authorization, discovery, health, managedfields, openapi, protobuf, scale, tables
 from .admission import WriteOptions, check_options, warning_headers
 from .apply import check_patch_type, decode_apply, is_apply, write_options
 from .deletion import DeleteOptions, parse_delete_options
@@ -469,10 +472,8 @@ class KubeHandler(BaseHTTPRequestHandler):
         doc: dict[str, Any] | None = None
         if d.what == "version":
             doc = discovery.version()
-        elif d.what == "openapi":
-            doc = discovery.openapi_index(kinds)
-        elif d.what == "openapi-gv":
-            doc = discovery.openapi_doc(kinds, d.arg)
+        elif d.what in ("openapi", "openapi-gv"):
+            return self._openapi(kinds, d)
         else:
             try:
                 wanted = discovery.negotiate(
@@ -493,6 +494,29 @@ class KubeHandler(BaseHTTPRequestHandler):
         if doc is None:
             return 404, b"404 page not found\n", "text/plain; charset=utf-8"
         return 200, _dumps(doc), "application/json"
+
+    def _openapi(self, kinds: list[KindInfo], d: Discovery) -> tuple[int, bytes, str]:
+        """kube-openapi handler3 (:mod:`.openapi`): the index, or a group-version's document."""
+        if d.what == "openapi":
+            body = openapi.index(kinds)
+            self._headers["Etag"] = f'"{openapi.etag(body)}"'
+            return 200, body, "application/json"
+        self._headers["Vary"] = "Accept"
+        if not openapi.accepts(self.headers.get("Accept", "")):
+            return 406, b"", "text/plain; charset=utf-8"
+        doc = openapi.document(kinds, d.arg)
+        if doc is None:
+            return 404, b"404 page not found\n", "text/plain; charset=utf-8"
+        tag = openapi.etag(doc)
+        self._headers["Etag"] = f'"{tag}"'
+        asked = (parse_qs(urlsplit(self.path).query).get("hash") or [""])[0]
+        if asked and asked != tag:
+            self._headers["Location"] = f"/openapi/v3/{openapi.gv_path(d.arg)}?hash={tag}"
+            return 301, b"", "text/html; charset=utf-8"
+        if asked:
+            self._headers["Cache-Control"] = "public, immutable"
+            self._headers["Expires"] = format_datetime(datetime.now(timezone.utc) + timedelta(days=365), usegmt=True)
+        return 200, doc, "application/json"
 
     def _aggregated(self, doc: dict[str, Any]) -> tuple[int, bytes, str]:
         """aggregated/etag.go ``ServeHTTPWithETag``: the ETag, ``Vary: Accept``,

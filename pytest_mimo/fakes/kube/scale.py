@@ -29,14 +29,14 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from .apierrors import ApiError
-from .kinds import KindInfo
+from .kinds import KindInfo, scale_paths
 from .patching import PatchError, json_patch, merge_patch
 from .schemas import crd
 
 if TYPE_CHECKING:
     from .models import KubeModel
 
-__all__ = ["SCALE_INFO", "scale_paths", "paths_of", "scale_of", "selector_string", "get", "put", "patch"]
+__all__ = ["SCALE_INFO", "paths_of", "scale_of", "selector_string", "get", "put", "patch"]
 
 #: the Scale kind, for its errors (``autoscaling.Kind("Scale")``)
 SCALE_INFO = KindInfo("autoscaling/v1", "Scale", "scale", True, has_status=False, builtin=True)
@@ -71,15 +71,6 @@ def selector_string(selector: Any) -> str:
 #: a built-in kind's paths: the Go types' ``spec.replicas`` / ``status.replicas``; its
 #: selector is ``spec.selector`` printed (no labelSelectorPath)
 _BUILTIN_PATHS = (".spec.replicas", ".status.replicas", "")
-
-
-def scale_paths(scale: Obj) -> tuple[str, str, str]:
-    """A CRD version's ``subresources.scale`` as (specReplicasPath, statusReplicasPath, labelSelectorPath)."""
-    return (
-        str(scale.get("specReplicasPath") or ""),
-        str(scale.get("statusReplicasPath") or ""),
-        str(scale.get("labelSelectorPath") or ""),
-    )
 
 
 def paths_of(info: KindInfo) -> tuple[str, str, str] | None:

@@ -458,6 +458,12 @@ def register_crd_schema(schema_id: str, openapi_v3: dict[str, Any]) -> None:
         _crd_docs.setdefault(schema_id, openapi_v3)
 
 
+def registered_crd_schema(schema_id: str) -> dict[str, Any] | None:
+    """The ``openAPIV3Schema`` document :func:`register_crd_schema` stored under ``schema_id``."""
+    with _lock:
+        return _crd_docs.get(schema_id)
+
+
 def _registered_schema(schema_id: str) -> Node:
     with _lock:
         node = _crd_nodes.get(schema_id)

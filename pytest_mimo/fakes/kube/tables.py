@@ -27,6 +27,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import datetime, timezone
+from functools import cache, lru_cache
 from typing import Any
 
 from .apierrors import ApiError
@@ -171,6 +172,7 @@ def _subjects(obj: Obj, kind: str) -> str:
 Printer = tuple[list[Obj], Callable[[Obj, str], list[Any]]]
 
 
+@cache
 def _printers(name_doc: str, age_doc: str) -> dict[tuple[str, str], Printer]:
     name = _col("Name", "string", name_doc, fmt="name")
     age = _col("Age", "string", age_doc)
@@ -329,7 +331,10 @@ def _crd_printer(info: KindInfo, name_doc: str, age_doc: str) -> Printer | None:
     return defs, row
 
 
+@lru_cache(maxsize=1024)
 def _printer(info: KindInfo) -> Printer:
+    """The columns and row function of ``info``'s printer, built once per kind (a custom kind's
+    from its CRD, so a kind a new CRD serves is a new :class:`KindInfo` and a new entry)."""
     name_doc, age_doc = _meta_docs()
     if not info.builtin:
         found = _crd_printer(info, name_doc, age_doc)
@@ -372,7 +377,7 @@ def table(info: KindInfo, objs: list[Obj], list_meta: Obj | None, version: str, 
         rv = (objs[0].get("metadata") or {}).get("resourceVersion") if objs else None
         metadata = {"resourceVersion": rv} if rv else {}
     return {"kind": "Table", "apiVersion": f"meta.k8s.io/{version}", "metadata": metadata,
-            "columnDefinitions": defs, "rows": rows}
+            "columnDefinitions": [dict(d) for d in defs], "rows": rows}  # the cached defs stay unshared
 
 
 def partial(obj: Obj, version: str) -> Obj:

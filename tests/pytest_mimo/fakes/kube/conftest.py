@@ -9,13 +9,36 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from kubernetes import client
 
 from pytest_mimo.fakes.kube import FakeKube
 
-from .test_server import Wire
-
 #: ``raw(method, path, body=None, headers=None)`` → (status, JSON body or text, headers)
 Raw = Callable[..., tuple[int, Any, dict[str, str]]]
+
+
+class Wire:
+    """A keep-alive HTTP/1.1 connection to the fake."""
+
+    def __init__(self, kube: FakeKube, token: str | None = "tok") -> None:
+        host, port = kube.url.removeprefix("http://").split(":")
+        self.conn = http.client.HTTPConnection(host, int(port), timeout=5)
+        self.token = token
+
+    def __call__(
+        self, method: str, path: str, body: Any = None, ctype: str = "application/json"
+    ) -> tuple[int, Any, http.client.HTTPResponse]:
+        headers = {"Content-Type": ctype}
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        raw = body if isinstance(body, (bytes, str)) or body is None else json.dumps(body)
+        self.conn.request(method, path, body=raw, headers=headers)
+        resp = self.conn.getresponse()
+        data = resp.read()
+        try:
+            return resp.status, json.loads(data), resp
+        except ValueError:
+            return resp.status, data.decode(), resp
 
 
 @pytest.fixture
@@ -43,6 +66,14 @@ def request(kube: FakeKube, method: str, path: str, body: bytes | None = None,
         return resp.status, json.loads(data), dict(resp.getheaders())
     except ValueError:
         return resp.status, data.decode(), dict(resp.getheaders())
+
+
+@pytest.fixture
+def core(kube: FakeKube) -> Iterator[client.CoreV1Api]:
+    """The official typed client's CoreV1Api on the fixture's fake."""
+    api = kube.api_client()
+    yield client.CoreV1Api(api)
+    api.close()
 
 
 @pytest.fixture

@@ -20,7 +20,8 @@ from pytest_mimo.fakes.kube import FakeKube
 from pytest_mimo.fakes.kube import fieldpaths as fp
 from pytest_mimo.fakes.kube.schemas import schema_for
 
-from .test_server import Wire, assert_status
+from .conftest import Wire
+from .test_server import assert_status
 
 APPLY = "application/apply-patch+yaml"
 CM = "/api/v1/namespaces/ns/configmaps"

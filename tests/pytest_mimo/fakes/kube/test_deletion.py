@@ -29,7 +29,7 @@ from kubernetes.dynamic import DynamicClient
 from pytest_mimo.clock import SimClock
 from pytest_mimo.fakes.kube import FakeKube
 
-from .test_server import Wire
+from .conftest import Wire
 
 CMS = "/api/v1/namespaces/ns/configmaps"
 

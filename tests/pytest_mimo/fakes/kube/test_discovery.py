@@ -153,3 +153,75 @@ def test_an_unchanged_document_is_304_on_its_etag(kube: FakeKube, raw: Raw) -> N
     widgets = _resources(doc, "example.com", "v1")["widgets"]
     assert widgets["categories"] == ["all"] and widgets["shortNames"] == ["wd"]
     assert [s["subresource"] for s in widgets["subresources"]] == ["scale", "status"]
+
+
+# -- /openapi/v3 (kube-openapi pkg/handler3/handler.go; the schemas: kubernetes-validate 1.37 and the CRDs) --
+
+
+def _gv_doc(raw: Raw, gv_path: str) -> tuple[str, dict[str, Any]]:
+    _, index, _ = raw("GET", "/openapi/v3")
+    url = index["paths"][gv_path]["serverRelativeURL"]
+    status, doc, _ = raw("GET", url)
+    assert status == 200
+    return url, doc
+
+
+def test_openapi_documents_carry_the_real_schemas(raw: Raw) -> None:
+    """Deployment's schema is the API's: spec a reference to DeploymentSpec (wrapped in allOf, as
+    kube-openapi's v3 builder writes a reference with a description), replicas an int32 with
+    its Go doc comment, every referenced definition present; no JSON-schema null types."""
+    url, doc = _gv_doc(raw, "apis/apps/v1")
+    schemas = doc["components"]["schemas"]
+    dep = schemas["io.k8s.api.apps.v1.Deployment"]
+    assert dep["x-kubernetes-group-version-kind"] == [{"group": "apps", "kind": "Deployment", "version": "v1"}]
+    assert dep["properties"]["spec"]["allOf"] == [{"$ref": "#/components/schemas/io.k8s.api.apps.v1.DeploymentSpec"}]
+    replicas = schemas["io.k8s.api.apps.v1.DeploymentSpec"]["properties"]["replicas"]
+    assert replicas["type"] == "integer" and replicas["format"] == "int32"
+    assert replicas["description"].startswith("Number of desired pods.")
+    assert "enum" not in dep["properties"]["kind"]  # the strict variant's enum is not the API's
+    text = json.dumps(doc)
+    assert '"null"' not in text and '"additionalProperties": false' not in text
+    refs = {r.split("/")[-1] for r in _all_refs(doc)}
+    assert refs <= set(schemas)  # closed: every reference resolves
+    assert schemas["io.k8s.apimachinery.pkg.util.intstr.IntOrString"] == {"type": "string", "format": "int-or-string"}
+    # the hash is the upper-case SHA-512 of the document's bytes (computeETag)
+    assert len(url.rsplit("hash=", 1)[1]) == 128
+
+
+def _all_refs(node: Any) -> list[str]:
+    if isinstance(node, dict):
+        return [v for k, v in node.items() if k == "$ref"] + [r for v in node.values() for r in _all_refs(v)]
+    if isinstance(node, list):
+        return [r for v in node for r in _all_refs(v)]
+    return []
+
+
+def test_a_crds_openapi_is_its_schema_with_object_meta(kube: FakeKube, raw: Raw) -> None:
+    """apiextensions' builder: the CRD's openAPIV3Schema under the reversed-group name, metadata
+    an ObjectMeta reference; a CRD created through the API is in the index with its own."""
+    _, doc = _gv_doc(raw, "apis/config.openshift.io/v1")
+    cv = doc["components"]["schemas"]["io.openshift.config.v1.ClusterVersion"]
+    assert cv["properties"]["spec"]["required"] == ["clusterID"]  # the real CRD's
+    assert cv["properties"]["metadata"]["allOf"] == [
+        {"$ref": "#/components/schemas/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"}]
+    assert "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta" in doc["components"]["schemas"]
+    kube.add(widget_crd())
+    _, doc = _gv_doc(raw, "apis/example.com/v1")
+    widget = doc["components"]["schemas"]["com.example.v1.Widget"]
+    assert widget["properties"]["spec"]["properties"]["size"] == {"type": "integer"}
+
+
+def test_openapi_hash_redirect_cache_and_406(raw: Raw) -> None:
+    url, _ = _gv_doc(raw, "api/v1")
+    status, _, headers = raw("GET", url)
+    assert headers["Cache-Control"] == "public, immutable" and headers["Vary"] == "Accept"
+    assert headers["Etag"] == f'"{url.rsplit("hash=", 1)[1]}"'
+    # a stale hash: 301 to the current URL
+    status, _, headers = raw("GET", "/openapi/v3/api/v1?hash=0000")
+    assert status == 301 and headers["Location"] == url
+    # without a hash: no immutable caching
+    status, _, headers = raw("GET", "/openapi/v3/api/v1")
+    assert status == 200 and headers["Cache-Control"] == "no-cache, private"
+    # neither JSON nor a wildcard: a bare 406
+    status, body, _ = raw("GET", "/openapi/v3/api/v1", headers={"Accept": "application/xml"})
+    assert status == 406 and body == ""

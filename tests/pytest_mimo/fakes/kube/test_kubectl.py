@@ -317,6 +317,20 @@ def test_kubectl_reads_aggregated_discovery_and_scales_a_custom_resource(kube: F
     assert [p for p in paths if p != "/version"] == ["/api", "/apis"], paths
 
 
+def test_kubectl_explain_reads_the_openapi_v3_schemas(kube: FakeKube, kubectl: Run) -> None:
+    """kubectl explain (explain v2: /openapi/v3, then the group-version's document by its hash)
+    prints the real field docs: DeploymentSpec.replicas from the 1.37 definitions, and
+    ClusterVersion's spec from its CRD (clusterID required there)."""
+    out = kubectl("explain", "deployment.spec.replicas").stdout
+    assert "FIELD: replicas <integer>" in out, out
+    assert "Number of desired pods." in out, out
+    out = kubectl("explain", "clusterversion.spec").stdout
+    assert "KIND:       ClusterVersion" in out and "GROUP:      config.openshift.io" in out, out
+    assert "clusterID\t<string> -required-" in out, out
+    proc = kubectl("explain", "deployment.spec.replica", ok=False)
+    assert proc.returncode != 0 and 'field "replica" does not exist' in proc.stderr
+
+
 def test_kubectl_get_prints_the_servers_columns(kube: FakeKube, kubectl: Run) -> None:
     """kubectl get asks for ``as=Table`` and prints the server's columns: the Deployment
     printer's READY / UP-TO-DATE / AVAILABLE (printers.go printDeployment), and a CRD's

@@ -44,13 +44,6 @@ def kube() -> Iterator[FakeKube]:
         yield fake
 
 
-@pytest.fixture
-def core(kube: FakeKube) -> Iterator[client.CoreV1Api]:
-    api = kube.api_client()
-    yield client.CoreV1Api(api)
-    api.close()
-
-
 def make(core: client.CoreV1Api, *names: str, ns: str = "default", labels: dict[str, str] | None = None) -> None:
     for n in names:
         core.create_namespaced_config_map(ns, client.V1ConfigMap(metadata=client.V1ObjectMeta(name=n, labels=labels)))

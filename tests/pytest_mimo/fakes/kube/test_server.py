@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import http.client
 import json
 import statistics
 import time
-from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -16,46 +14,12 @@ import time_machine
 from pytest_mimo.fakes.base import FakeRequest, FaultAction
 from pytest_mimo.fakes.kube import FakeKube, WriteEvent
 
+from .conftest import Wire
+
 CO_PATH = "/apis/config.openshift.io/v1/clusteroperators"
 SECRETS = "/api/v1/namespaces/ns/secrets"
 DEPLOYMENTS = "/apis/apps/v1/namespaces/ns/deployments"
 INGRESS = "/apis/operator.openshift.io/v1/namespaces/ns/ingresscontrollers"
-
-
-@pytest.fixture
-def kube() -> Iterator[FakeKube]:
-    with FakeKube(token="tok") as fake:
-        fake.add({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "ns"}})
-        yield fake
-
-
-class Wire:
-    """A keep-alive HTTP/1.1 connection to the fake."""
-
-    def __init__(self, kube: FakeKube, token: str | None = "tok") -> None:
-        host, port = kube.url.removeprefix("http://").split(":")
-        self.conn = http.client.HTTPConnection(host, int(port), timeout=5)
-        self.token = token
-
-    def __call__(
-        self, method: str, path: str, body: Any = None, ctype: str = "application/json"
-    ) -> tuple[int, Any, http.client.HTTPResponse]:
-        headers = {"Content-Type": ctype}
-        if self.token:
-            headers["Authorization"] = f"Bearer {self.token}"
-        raw = body if isinstance(body, (bytes, str)) or body is None else json.dumps(body)
-        self.conn.request(method, path, body=raw, headers=headers)
-        resp = self.conn.getresponse()
-        data = resp.read()
-        try:
-            return resp.status, json.loads(data), resp
-        except ValueError:
-            return resp.status, data.decode(), resp
-
-
-@pytest.fixture
-def wire(kube: FakeKube) -> Wire:
-    return Wire(kube)
 
 
 def co(name: str = "kube-apiserver", **extra: Any) -> dict[str, Any]:

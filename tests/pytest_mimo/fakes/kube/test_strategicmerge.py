@@ -24,7 +24,8 @@ from pytest_mimo.fakes.kube.strategicmerge import (
     strategic_merge_patch,
 )
 
-from .test_server import Wire, assert_status
+from .conftest import Wire
+from .test_server import assert_status
 
 SMP = "application/strategic-merge-patch+json"
 

@@ -20,6 +20,7 @@ from pytest_mimo.fakes.kube import FakeKube
 from pytest_mimo.fakes.kube.protobuf import decode_object
 from pytest_mimo.fakes.kube.tables import human_duration
 
+from .conftest import request as raw
 from .conftest import widget_crd
 
 TABLE = "application/json;as=Table;g=meta.k8s.io;v=v1"
@@ -39,20 +40,6 @@ def deployment(name: str = "web", replicas: int = 2) -> dict[str, Any]:
             },
         },
     }
-
-
-def raw(kube: FakeKube, method: str, path: str, body: bytes | None = None,
-        headers: dict[str, str] | None = None) -> tuple[int, Any, dict[str, str]]:
-    host, port = kube.url.removeprefix("http://").split(":")
-    conn = http.client.HTTPConnection(host, int(port), timeout=5)
-    conn.request(method, path, body=body, headers={"Authorization": "Bearer tok", **(headers or {})})
-    resp = conn.getresponse()
-    data = resp.read()
-    conn.close()
-    try:
-        return resp.status, json.loads(data), dict(resp.getheaders())
-    except ValueError:
-        return resp.status, data.decode(), dict(resp.getheaders())
 
 
 # -- scale (pkg/registry/apps/deployment/storage/storage.go, ScaleREST) ------------------------------

@@ -8,7 +8,6 @@ tool); the wording of the modules themselves is in ``test_strictness_modules.py`
 
 from __future__ import annotations
 
-import http.client
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -21,41 +20,14 @@ from kubernetes.dynamic import DynamicClient
 from pytest_mimo.fakes.kube import FakeKube
 from pytest_mimo.fakes.kube.models import ApiError
 
+from .conftest import Wire
+
 DEPLOYMENTS = "/apis/apps/v1/namespaces/ns/deployments"
 CONFIGMAPS = "/api/v1/namespaces/ns/configmaps"
 SECRETS = "/api/v1/namespaces/ns/secrets"
 CLUSTERS = "/apis/aro.openshift.io/v1alpha1/clusters"
 INGRESS = "/apis/operator.openshift.io/v1/namespaces/ns/ingresscontrollers"
 CO = "/apis/config.openshift.io/v1/clusteroperators"
-
-
-@pytest.fixture
-def kube() -> Iterator[FakeKube]:
-    with FakeKube(token="tok") as fake:
-        fake.add({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "ns"}})
-        yield fake
-
-
-def wire_to(kube: FakeKube) -> Any:
-    """Raw HTTP/1.1 on one keep-alive connection: ``(status, body, response)``."""
-    host, port = kube.url.removeprefix("http://").split(":")
-    conn = http.client.HTTPConnection(host, int(port), timeout=5)
-
-    def call(method: str, path: str, body: Any = None, ctype: str = "application/json") -> Any:
-        raw = body if isinstance(body, (bytes, str)) or body is None else json.dumps(body)
-        conn.request(method, path, body=raw, headers={"Content-Type": ctype, "Authorization": "Bearer tok"})
-        resp = conn.getresponse()
-        return resp.status, json.loads(resp.read()), resp
-
-    return call
-
-
-Wire = Any
-
-
-@pytest.fixture
-def wire(kube: FakeKube) -> Wire:
-    return wire_to(kube)
 
 
 @pytest.fixture

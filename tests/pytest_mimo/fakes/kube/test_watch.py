@@ -38,13 +38,6 @@ def kube(clock: SimClock) -> Iterator[FakeKube]:
         yield fake
 
 
-@pytest.fixture
-def core(kube: FakeKube) -> Iterator[client.CoreV1Api]:
-    api = kube.api_client()
-    yield client.CoreV1Api(api)
-    api.close()
-
-
 def cm(name: str, labels: dict[str, str] | None = None, data: dict[str, str] | None = None) -> client.V1ConfigMap:
     return client.V1ConfigMap(metadata=client.V1ObjectMeta(name=name, labels=labels), data=data)
 
