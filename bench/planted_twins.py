@@ -40,6 +40,7 @@ from pytest_mimo.clock import SimClock  # noqa: E402
 from pytest_mimo.fakes.azure import FakeAzure  # noqa: E402
 from pytest_mimo.fakes.kube import FakeKube  # noqa: E402
 from pytest_mimo.replay import Replayer, derive_seed, pick_site  # noqa: E402
+from pytest_mimo.scenario import ScenarioReplay  # noqa: E402
 from pytest_mimo.world import MimoWorld  # noqa: E402
 
 #: class → (planted bug, correct twin)
@@ -53,6 +54,20 @@ CLASSES: dict[str, tuple[Callable[..., None], Callable[..., None]]] = {
     "real sleep": (p.one_step(p.settle_with_time_sleep), p.one_step(p.settle_with_tc_sleep)),
     "failing second run": (p.one_step(p.create_marker_once_only), p.one_step(p.create_marker)),
     "pause past lease": (p.cleanup_in_finally, p.cleanup_as_a_step),
+    # world corners (issue #15): each replay draws a world variant from its builder
+    "404 of an essential object": (p.one_step(p.check_apiserver_all_transient), p.one_step(p.check_apiserver_settled)),
+    "a missing condition": (p.one_step(p.check_apiserver_degraded_required), p.one_step(p.check_apiserver_settled)),
+    "empty flags": (p.one_step(p.copy_flags_nonempty_only), p.one_step(p.copy_flags)),
+    "case-sensitive resource ID": (p.one_step(p.check_lb_is_ours_case_sensitive), p.one_step(p.check_lb_is_ours)),
+    "first registry profile": (p.one_step(p.check_first_registry_token), p.one_step(p.check_region_registry_token)),
+}
+#: class → the world builder its replays vary (the others replay p.seed_world as it is)
+WORLDS: dict[str, Any] = {
+    "404 of an essential object": p.world_clusteroperator,
+    "a missing condition": p.world_clusteroperator,
+    "empty flags": p.world_flags,
+    "case-sensitive resource ID": p.world_lb_ids,
+    "first registry profile": p.world_registry,
 }
 MAX_REPLAYS_TO_CATCH = 25
 
@@ -77,6 +92,7 @@ class Bench:
         self.kube.__enter__()
         self.azure.__enter__()
         self.world = MimoWorld(self.clock, kube=self.kube, azure=self.azure)
+        self.empty = self.world.snapshot()
         p.seed_world(self.world)
         self.snap = self.world.snapshot()
         return self
@@ -87,14 +103,19 @@ class Bench:
         self.clock.__exit__(*exc)
 
     def replay(self, name: str, task: Callable[..., None], index: int) -> Any:
-        self.world.restore(self.snap)
         order_seed = derive_seed("planted", name, "sites")
-        return Replayer(
-            self.world,
-            seed=derive_seed("planted", name, index) if index else 0,
-            faulted=index > 0,
-            site_picker=lambda pairs: pick_site(pairs, order_seed, index),
-        ).replay(task)
+        seed = derive_seed("planted", name, index) if index else 0
+        builder = WORLDS.get(name)
+
+        def make(**kw: Any) -> Replayer:
+            args: dict[str, Any] = dict(seed=seed, faulted=index > 0, site_picker=lambda pairs: pick_site(pairs, order_seed, index))
+            return Replayer(self.world, **{**args, **kw})
+
+        if builder is None:
+            self.world.restore(self.snap)
+            return make().replay(task)
+        self.world.restore(self.empty)  # the builder seeds the world itself
+        return ScenarioReplay(self.world, make, scenario=name, seed=seed, faulted=index > 0, builder=builder).replay(task)
 
 
 def main() -> int:

@@ -15,14 +15,23 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from pytest_mimo.cases import ReplayCase
     from pytest_mimo.clock import SimClock
     from pytest_mimo.context import FakeTaskContext, NotWired
     from pytest_mimo.controllers import DeploymentController
     from pytest_mimo.fakes.azure import FakeAzure, UnservedRequestError
     from pytest_mimo.fakes.kube import FakeKube
-    from pytest_mimo.faults import FaultInjector, FaultKind, FaultRule, FaultSite, SimulatedCrash
+    from pytest_mimo.faults import (
+        FaultInjector,
+        FaultKind,
+        FaultRule,
+        FaultSite,
+        ScheduledFault,
+        SimulatedCrash,
+    )
     from pytest_mimo.invariants import mimo_invariant
     from pytest_mimo.replay import Replayer, ReplayOutcome, RunResult
+    from pytest_mimo.variants import Variant, WorldBuilder, option, world_builder
     from pytest_mimo.world import MimoWorld
 
 # name -> the module that defines it
@@ -39,6 +48,12 @@ _EXPORTS: dict[str, str] = {
     "FaultRule": "pytest_mimo.faults",
     "FaultSite": "pytest_mimo.faults",
     "SimulatedCrash": "pytest_mimo.faults",
+    "ScheduledFault": "pytest_mimo.faults",
+    "ReplayCase": "pytest_mimo.cases",
+    "Variant": "pytest_mimo.variants",
+    "WorldBuilder": "pytest_mimo.variants",
+    "option": "pytest_mimo.variants",
+    "world_builder": "pytest_mimo.variants",
     "mimo_invariant": "pytest_mimo.invariants",
     "Replayer": "pytest_mimo.replay",
     "ReplayOutcome": "pytest_mimo.replay",
@@ -57,13 +72,19 @@ __all__ = [
     "FaultSite",
     "MimoWorld",
     "NotWired",
+    "ReplayCase",
     "ReplayOutcome",
     "Replayer",
     "RunResult",
+    "ScheduledFault",
     "SimClock",
     "SimulatedCrash",
     "UnservedRequestError",
+    "Variant",
+    "WorldBuilder",
     "mimo_invariant",
+    "option",
+    "world_builder",
 ]
 
 

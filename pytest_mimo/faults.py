@@ -33,6 +33,7 @@ __all__ = [
     "FaultRule",
     "FaultKind",
     "FaultSite",
+    "ScheduledFault",
     "SimulatedCrash",
     "TraceEntry",
     "STEP_FAULT_KINDS",
@@ -131,6 +132,47 @@ class FaultSite:
         }
 
 
+@dataclass(frozen=True)
+class ScheduledFault:
+    """One fault as it fired, where it can fire again: the ``occurrence``-th time ``attempt`` made
+    this request (for ``step``: after the step of index ``occurrence``). A list of them is an
+    explicit fault schedule (``FaultInjector.script``): the shrinker's unit and a replay case's plan."""
+
+    attempt: int
+    target: str
+    method: str
+    verb: str
+    resource: str
+    occurrence: int
+    kind: str
+    retry_after: int = 1
+
+    def key(self) -> tuple[int, str, str, str, str, int]:
+        return (self.attempt, self.target, self.method, self.verb, self.resource, self.occurrence)
+
+    def describe(self) -> str:
+        if self.target == "step":
+            return f"attempt {self.attempt}: {self.kind} after step #{self.occurrence} ({self.resource})"
+        return (f"attempt {self.attempt}: {self.kind} on {self.target} {self.method} {self.verb} {self.resource} "
+                f"(occurrence {self.occurrence} in the attempt)")
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ScheduledFault:
+        unknown = set(data) - set(cls.__dataclass_fields__)
+        if unknown:
+            raise ValueError(f"scheduled fault: unknown field {sorted(unknown)[0]!r}")
+        for name, f in cls.__dataclass_fields__.items():
+            want = int if f.type in ("int", int) else str
+            if name not in data and name != "retry_after":
+                raise ValueError(f"scheduled fault: field {name!r} is missing")
+            if name in data and (type(data[name]) is not want):
+                raise ValueError(f"scheduled fault: field {name!r} must be {want.__name__}, not {data[name]!r}")
+        return cls(**data)
+
+
 @dataclass
 class FaultRule:
     """``inject(target, kind, match=…, times=…, rate=…)``: a standing instruction."""
@@ -197,6 +239,10 @@ class FaultInjector:
     extra_kinds: tuple[FaultKind, ...] = ()
     clean_attempts: frozenset[int] = frozenset()  #: attempts that get no fault at all
     target_site: FaultSite | None = None
+    #: an explicit schedule: exactly these faults, nothing drawn (None: the seeded plan)
+    script: Sequence[ScheduledFault] | None = None
+    #: a combination (pytest_mimo.combos.Combo): after its first fault, its follow-up
+    combo: Any = None
     trace: list[TraceEntry] = field(default_factory=list)
     rules: list[FaultRule] = field(default_factory=list)
     attempt: int = 1
@@ -224,6 +270,14 @@ class FaultInjector:
         self._resumed: dict[int, str] = {}
         #: writes sent by an attempt after it resumed from a pause past its lease
         self.late_writes: list[str] = []
+        #: every fault that fired, as a schedule entry (what ``script`` replays)
+        self.events: list[ScheduledFault] = []
+        self._script = {f.key(): f for f in self.script} if self.script is not None else None
+        self._per_attempt: dict[tuple[int, tuple[str, str, str, str]], int] = {}
+        self._where: tuple[int, str, str, str, str, int] = (0, "", "", "", "", 0)
+        self._retry = 1
+        #: the combination's follow-up, once its first fault fired: (what, attempt)
+        self._follow: tuple[str, int] | None = None
         for k in self.kinds or ():
             if not any(k in v for v in TARGETS.values()) and k not in {x.name for x in self.extra_kinds}:
                 raise ValueError(f"mimo_faults: unknown fault kind {k!r}")
@@ -288,6 +342,8 @@ class FaultInjector:
         """Forget per-run counters (a new run of the task starts)."""
         self._bursts.clear()
         self._counts.clear()
+        self._per_attempt.clear()
+        self._follow = None
         self.attempt = attempt
         self.step = ""
 
@@ -307,6 +363,8 @@ class FaultInjector:
         if kinds:
             self.requests_seen.append(req)
             self._counts[key] = self._counts.get(key, 0) + 1
+            n = self._per_attempt[(self.attempt, key)] = self._per_attempt.get((self.attempt, key), 0) + 1
+            self._where = (self.attempt, *key, n)
         if not kinds or not self.enabled or self.attempt in self.clean_attempts:
             return None
         kind, source = self._decide(req, key, kinds)
@@ -315,6 +373,27 @@ class FaultInjector:
         return self._play(req, kind, source)
 
     def _decide(self, req: FakeRequest, key: tuple[str, str, str, str], kinds: tuple[str, ...]) -> tuple[str | None, str]:
+        if self._script is not None:
+            planned = self._script.get(self._where)
+            if planned is None or planned.kind not in kinds:
+                return None, ""
+            self._retry = planned.retry_after
+            return planned.kind, "script"
+        kind, source = self._draw(req, key, kinds)
+        if self.combo is not None:
+            follow = self._follow
+            if follow is not None and follow[0] == "burst" and follow[1] == self.attempt and kind is None:
+                self._follow = ("done", self.attempt)
+                kind = self.combo.then
+                if kind in kinds:
+                    self._start_burst(req, key, kind, "combo")
+                    return kind, "combo"
+                kind = None
+            elif follow is None and kind == self.combo.first:
+                self._follow = (self.combo.follow, self.attempt)
+        return kind, source
+
+    def _draw(self, req: FakeRequest, key: tuple[str, str, str, str], kinds: tuple[str, ...]) -> tuple[str | None, str]:
         burst = self._bursts.get(key)
         if burst is not None:
             burst.remaining -= 1
@@ -366,7 +445,9 @@ class FaultInjector:
         for k in self.extra_kinds:
             if k.name == kind:
                 plays_as = k.plays_as
-        retry_after = self.rng.randint(1, 5) if plays_as == "throttle" else 1
+        if source != "script":
+            self._retry = self.rng.randint(1, 5) if plays_as == "throttle" else 1
+        retry_after = self._retry
         self._record(req.backend, f"{req.method} {req.path}", kind, source)
         return FaultAction(plays_as, retry_after=retry_after)
 
@@ -388,6 +469,7 @@ class FaultInjector:
 
         when = datetime.fromtimestamp(time(), tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
         self.trace.append(TraceEntry(when, self.attempt, self.step, target, request, kind, source))
+        self.events.append(ScheduledFault(*self._where, kind=kind, retry_after=self._retry if target != "step" else 1))
 
     # -- the cluster document in the store (FakeTaskContext.patch_openshift_cluster_document) ---
     def patch_cluster(self, store: Any, resource_id: str, mutator: Callable[[Any], None]) -> Any:
@@ -443,7 +525,18 @@ class FaultInjector:
             return
         req = FakeRequest("step", "", step.key, "step", step.key, False)
         kind, source = "", ""
-        for rule in self.rules:
+        self._where = (self.attempt, "step", "", "step", step.key, index)
+        if self._script is not None:
+            planned = self._script.get(self._where)
+            if planned is not None and planned.kind in STEP_FAULT_KINDS:
+                kind, source = planned.kind, "script"
+            self._play_step(index, step.key, kind, source)
+            return
+        follow = self._follow
+        if self.combo is not None and follow is not None and follow == ("crash", self.attempt):
+            self._follow = ("done", self.attempt)
+            kind, source = self.combo.then, "combo"
+        for rule in self.rules if not kind else ():
             if rule.target == "step" and rule.wants(req, self.rng):
                 rule.fired += 1
                 kind, source = rule.kind, "rule"
@@ -459,14 +552,19 @@ class FaultInjector:
             and self.rng.random() < self.crash_rate
         ):
             kind, source = "crash_after_step", "background"
+        if self.combo is not None and self._follow is None and kind == self.combo.first:
+            self._follow = (self.combo.follow, self.attempt)
+        self._play_step(index, step.key, kind, source)
+
+    def _play_step(self, index: int, key: str, kind: str, source: str) -> None:
         if not kind:
             return
-        self._record("step", f"after step #{index} {step.key}", kind, source)
+        self._record("step", f"after step #{index} {key}", kind, source)
         if kind == "pause_past_lease":
             if self.pause is not None:  # a replay plays it: another host runs the manifest meanwhile
-                self.pause(index, step.key)
+                self.pause(index, key)
             return
-        raise SimulatedCrash(f"simulated crash after step #{index} {step.key}")
+        raise SimulatedCrash(f"simulated crash after step #{index} {key}")
 
     def resumed(self, attempt: int, what: str) -> None:
         """Attempt ``attempt`` resumed after a pause past its lease: from now on it may send no write."""

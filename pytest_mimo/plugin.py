@@ -13,18 +13,21 @@ import random
 import re
 import shlex
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from pytest_mimo import explore, hookspecs
 from pytest_mimo.attempts import DEFAULT_WALL_BUDGET
+from pytest_mimo.cases import ReplayCase, load_case
 from pytest_mimo.clock import SimClock, parse_start
 from pytest_mimo.context import FakeTaskContext
 from pytest_mimo.faults import FaultInjector, FaultKind
 from pytest_mimo.gate import Coverage
 from pytest_mimo.invariants import invariants_in, unique
 from pytest_mimo.replay import Replayer, ReplayOutcome, derive_seed, pick_site
+from pytest_mimo.scenario import ScenarioReplay, as_builder
 from pytest_mimo.settings import SETTINGS as _SETTINGS
 from pytest_mimo.settings import Settings, settings
 from pytest_mimo.simulation.pytest_items import pytest_collect_file  # noqa: F401
@@ -36,6 +39,11 @@ DEFAULT_FAULT_RATE = 0.2
 _INJECTOR = pytest.StashKey[FaultInjector]()
 #: the last replay a test ran: its header goes on the test's own failure too
 _OUTCOME = pytest.StashKey[ReplayOutcome]()
+#: --mimo-replay-case, loaded; --mimo-shrink; the scenarios whose failure this process shrank
+_CASE = pytest.StashKey[ReplayCase | None]()
+_SHRINK = pytest.StashKey[int]()
+_SHRUNK = pytest.StashKey[set[str]]()
+DEFAULT_SHRINK = 48
 
 
 # -- registration -------------------------------------------------------------------------------
@@ -65,6 +73,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--mimo-explore", dest="mimo_explore", default=None, choices=explore.MODES,
                     help="random: seeded replays (replay1..N, default); exhaustive: one item per fault site "
                          "of each scenario's baseline (with --mimo-gate: every site must be tried)")
+    group.addoption("--mimo-replay-case", dest="mimo_replay_case", default=None, metavar="PATH",
+                    help="replay exactly this case (world variant and fault schedule; a file the shrinker "
+                         "saved under .mimo/cases/) instead of the seeded replays")
+    group.addoption("--mimo-shrink", dest="mimo_shrink", type=int, default=None, metavar="N",
+                    help=f"shrink the first failing replay of each scenario in at most N replays "
+                         f"(default {DEFAULT_SHRINK}; 0: do not shrink)")
     parser.addini("mimo_seed", "default --mimo-seed", default="0")
     parser.addini("mimo_replays", "default --mimo-replays", default=str(DEFAULT_REPLAYS))
     parser.addini("mimo_fault_rate", "default --mimo-fault-rate", default=str(DEFAULT_FAULT_RATE))
@@ -122,6 +136,16 @@ def pytest_configure(config: pytest.Config) -> None:
         seed, was_random, replays, rate, bool(config.getoption("mimo_gate")), config.getoption("mimo_report"), start,
         float(budget), mode,
     )
+    case_path = config.getoption("mimo_replay_case")
+    try:
+        config.stash[_CASE] = load_case(case_path) if case_path else None
+    except ValueError as e:
+        raise pytest.UsageError(str(e)) from None
+    shrink = config.getoption("mimo_shrink")
+    if shrink is not None and shrink < 0:
+        raise pytest.UsageError("--mimo-shrink must be >= 0")
+    config.stash[_SHRINK] = DEFAULT_SHRINK if shrink is None else shrink
+    config.stash[_SHRUNK] = set()
     s = config.stash[_SETTINGS]
     if (s.gate or s.report) and workerinput is None:
         config.pluginmanager.register(GatePlugin(config), "mimo-gate")
@@ -150,6 +174,9 @@ def pytest_report_header(config: pytest.Config) -> str:
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "mimo_replay" in metafunc.fixturenames:
+        if metafunc.config.stash.get(_CASE, None) is not None:  # the case's faulted run, once
+            metafunc.parametrize("mimo_replay_index", [1], ids=["replay-case"])
+            return
         s = settings(metafunc.config)
         # exhaustive: the clean replay0 only; pytest_pycollect_makeitem adds one item per fault site
         n = 0 if s.explore == "exhaustive" else s.replays
@@ -186,7 +213,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.user_properties.append(("mimo_scenario", mark.args[0]))
 
 
-_REPLAY_ID = re.compile(r"(?:(?<=\[)|-)replay\d+(?=-|\])")
+_REPLAY_ID = re.compile(r"(?:(?<=\[)|-)replay(?:\d+|-case)(?=-|\])")
 
 
 def node_base(nodeid: str) -> str:
@@ -315,7 +342,9 @@ def mimo_replay_index() -> int:
 def mimo_replay(
     request: pytest.FixtureRequest, mimo_world: MimoWorld, mimo_replay_index: int
 ) -> Callable[..., ReplayOutcome]:
-    """``mimo_replay(task, *, ignore=(), max_dequeues=5)``: run a task under this replay's seeded fault plan."""
+    """``mimo_replay(task, *, ignore=(), max_dequeues=5, world=None)``: run a task under this replay's
+    seeded fault plan; ``world``: a world builder (:mod:`pytest_mimo.variants`) whose variant this
+    replay draws."""
     s = settings(request.config)
     item = request.node
     probe: explore.Probe | None = item.stash.get(explore.PROBE, None)
@@ -329,9 +358,10 @@ def mimo_replay(
     scenario = next((str(m.args[0]) for m in item.iter_markers("mimo_scenario") if m.args), None)
     extra = _extra_kinds(request.config)
 
-    def replay(task: Any, *, ignore: Any = (), max_dequeues: int = 5) -> ReplayOutcome:
-        replayer = Replayer(
-            mimo_world,
+    case = request.config.stash.get(_CASE, None)
+
+    def make_replayer(**overrides: Any) -> Replayer:
+        kw: dict[str, Any] = dict(
             seed=seed,
             faulted=index > 0 or site is not None,
             rate=0.0 if site is not None else s.fault_rate,
@@ -341,21 +371,45 @@ def mimo_replay(
             wall_budget=s.wall_budget,
             invariants=_invariants(item),
         )
-        if probe is not None:  # collection time: only the baseline, for its sites
-            base_run = replayer.baseline(task, max_dequeues=max_dequeues)
-            probe.sites = explore.exhaustive_sites(base_run.requests, base_run.steps, extra)
-            raise explore.Probed(f"{len(probe.sites)} fault sites")
-        outcome = replayer.replay(task, ignore=ignore, max_dequeues=max_dequeues)
-        args = (
-            ["--mimo-explore=exhaustive"] if site is not None
-            else [f"--mimo-replays={max(index, 1)}", f"--mimo-fault-rate={s.fault_rate:g}"]
-        )
-        outcome.command = " ".join(
-            ["pytest", shlex.quote(item.nodeid), "-p", "no:xdist", f"--mimo-seed={s.seed}", *args]
-        )
+        kw.update(overrides)
+        return Replayer(mimo_world, **kw)
+
+    def replay(task: Any, *, ignore: Any = (), max_dequeues: int = 5, world: Any = None) -> ReplayOutcome:
+        try:
+            # an exhaustive site item replays the default variant: its sites are that baseline's
+            runs = ScenarioReplay(mimo_world, make_replayer, scenario=base, seed=seed,
+                                  faulted=index > 0 and site is None, builder=as_builder(world), case=case)
+            if probe is not None:  # collection time: only the baseline, for its sites
+                base_run = runs.baseline(task, max_dequeues=max_dequeues)
+                probe.sites = explore.exhaustive_sites(base_run.requests, base_run.steps, extra)
+                raise explore.Probed(f"{len(probe.sites)} fault sites")
+            outcome = runs.replay(task, ignore=ignore, max_dequeues=max_dequeues)
+        except (TypeError, ValueError) as e:
+            if "mimo_replay(world=" in str(e) or "--mimo-replay-case" in str(e) or "world variant" in str(e):
+                pytest.fail(str(e), pytrace=False)
+            raise
+        if case is not None:
+            args = [f"--mimo-replay-case={shlex.quote(str(request.config.getoption('mimo_replay_case')))}"]
+        elif site is not None:
+            args = [f"--mimo-seed={s.seed}", "--mimo-explore=exhaustive"]
+        else:
+            args = [f"--mimo-seed={s.seed}", f"--mimo-replays={max(index, 1)}", f"--mimo-fault-rate={s.fault_rate:g}"]
+        outcome.command = " ".join(["pytest", shlex.quote(item.nodeid), "-p", "no:xdist", *args])
         pairs = outcome.pairs
         if s.explore == "exhaustive" and outcome.baseline is not None:
             pairs = explore.exhaustive_sites(outcome.baseline.requests, outcome.baseline.steps, extra)
+        shrunk = request.config.stash[_SHRUNK]
+        budget = request.config.stash[_SHRINK]
+        if (
+            outcome.violations and case is None and budget and base not in shrunk
+            and runs.shrink(task, outcome, budget=budget, ignore=ignore, max_dequeues=max_dequeues) is not None
+        ):
+            shrunk.add(base)  # the first shrinkable failure of a scenario in this process: later ones are alike
+            case_id = _REPLAY_ID.sub(lambda m: m.group(0)[: m.group(0).index("r")] + "replay-case", item.nodeid)
+            outcome.shrunk = runs.shrunk_report(
+                Path(request.config.rootpath),
+                lambda path: f"pytest {shlex.quote(case_id)} -p no:xdist --mimo-replay-case={shlex.quote(str(path))}",
+            )
         data = outcome.to_dict()
         data.update(
             scenario=base,

@@ -50,6 +50,7 @@ from pytest_mimo.faults import (
     FaultInjector,
     FaultKind,
     FaultSite,
+    ScheduledFault,
     SimulatedCrash,
     TraceEntry,
     sites_from,
@@ -130,6 +131,8 @@ class RunResult:
     concurrent: list[tuple[tuple[str, ...], Any]] = field(default_factory=list)
     #: writes an attempt sent after it resumed from a pause past its lease
     late_writes: list[str] = field(default_factory=list)
+    #: every fault that fired, where it can fire again (FaultInjector.events): the run's schedule
+    schedule: list[ScheduledFault] = field(default_factory=list)
 
     def writes_by_object(self) -> dict[str, dict[str, int]]:
         """backend → object → number of writes."""
@@ -164,6 +167,16 @@ class ReplayOutcome:
     baseline: RunResult | None = None
     run: RunResult | None = None
     command: str = ""
+    variant: str = ""  #: the world variant (pytest_mimo.variants), "" when the world has none
+    #: the variant's choices, point → option (every point the world builder asked)
+    choices: dict[str, str] = field(default_factory=dict)
+    combo: str = ""  #: the fault combination the faulted run carried (pytest_mimo.combos), "" for none
+    shrunk: str = ""  #: the shrinker's result (pytest_mimo.shrink), printed under the report
+
+    @property
+    def schedule(self) -> list[ScheduledFault]:
+        """The faults the faulted run met, as an explicit schedule (``Replayer(script=…)`` replays it)."""
+        return list(self.run.schedule) if self.run is not None and self.run is not self.baseline else []
 
     @property
     def ok(self) -> bool:
@@ -189,6 +202,8 @@ class ReplayOutcome:
         lines = [
             headline or f"mimo replay of task {self.task_id} failed: {len(self.violations)} violation(s)",
             f"  seed: {self.seed}{'' if self.faulted else ' (clean replay)'}",
+            *([f"  world variant: {self.variant}"] if self.variant else []),
+            *([f"  fault combination: {self.combo}"] if self.combo else []),
             f"  targeted site: {self.site.describe() if self.site else '-'}"
             + ("" if self.site is None or self.site_hit else " (not reached)"),
             f"  final state: {self.state} (baseline: {self.baseline.state if self.baseline else '?'}),"
@@ -217,12 +232,16 @@ class ReplayOutcome:
             lines.extend(f"    {d}" for d in self.diff[:40])
         if self.command:
             lines.append(f"  replay this case: {self.command}")
+        if self.shrunk:
+            lines.append(self.shrunk)
         return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "task": self.task_id,
             "seed": self.seed,
+            "variant": self.variant,
+            "combo": self.combo,
             "faulted": self.faulted,
             "site": self.site.to_dict() if self.site else None,
             "site_hit": self.site_hit,
@@ -236,6 +255,11 @@ class ReplayOutcome:
             "virtual_seconds": self.virtual_time.total_seconds(),
             "wall_seconds": self.wall_time.total_seconds(),
         }
+
+
+def _first_line(text: str, limit: int = 200) -> str:
+    line = text.strip().splitlines()[0] if text.strip() else ""
+    return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
 def _flatten(prefix: str, value: Any, out: dict[str, Any]) -> None:
@@ -342,8 +366,17 @@ class Replayer:
         configure: Callable[[FaultInjector], None] | None = None,
         wall_budget: float = DEFAULT_WALL_BUDGET,
         invariants: Sequence[Invariant] = (),
+        script: Sequence[ScheduledFault] | None = None,
+        combo: Any = None,
+        expect: Sequence[str] | None = None,
+        expect_why: str = "",
     ) -> None:
-        """``configure(injector)`` may add rules (``injector.inject(...)``) to the faulted run's plan."""
+        """``configure(injector)`` may add rules (``injector.inject(...)``) to the faulted run's plan.
+
+        ``script``: the faulted run meets exactly these faults (a replay case, the shrinker), nothing
+        drawn; ``combo``: a :class:`~pytest_mimo.combos.Combo` for the seeded plan; ``expect``: the
+        final states the baseline must end in (a world variant's, :mod:`pytest_mimo.variants`),
+        ``expect_why`` saying who expects it."""
         self.world = world
         self.configure = configure
         self.seed = seed
@@ -358,6 +391,10 @@ class Replayer:
         self._tasks = tasks
         self.wall_budget = wall_budget  #: real seconds the whole replay may take (0: no budget)
         self.invariants = list(invariants)  #: checked after every write (with the task module's own)
+        self.script = list(script) if script is not None else None
+        self.combo = combo
+        self.expect = tuple(expect) if expect is not None else None
+        self.expect_why = expect_why
 
     # -- resolving the task ---------------------------------------------------------------------
     def _resolve(self, task: str | Callable[..., None]) -> tuple[str, Callable[..., None]]:
@@ -521,6 +558,7 @@ class Replayer:
             writes=list(world.writes[writes0:]),
             broken=list(world.broken[broken0:]),
             late_writes=list(injector.late_writes[late0:]),
+            schedule=list(injector.events),
             concurrent=[
                 *injector.concurrent[cw0:],
                 *kube_concurrent_changes(getattr(world.kube, "concurrent_writes", [])[kube_cw0:]),
@@ -591,13 +629,22 @@ class Replayer:
                 crash_rate=self.rate / 2,
                 extra_kinds=self.extra_kinds,
                 clean_attempts=frozenset({max_dequeues}),
-                target_site=site,
+                target_site=site if self.script is None else None,
+                script=self.script,
+                combo=self.combo if self.script is None else None,
             )
             if self.configure is not None:
                 self.configure(injector)
             run = self.run_once("faulted", task_id, fn, injector, max_dequeues, watch)
 
         violations += self._check_attempts(baseline, "baseline")
+        if self.expect is not None and baseline.finished and baseline.state not in self.expect:
+            errors = [a for a in baseline.attempts if a.error is not None]
+            last_error = errors[-1].describe_error() if errors else ""
+            violations.append(
+                f"baseline ended {baseline.state} ({_first_line(baseline.status_text) or last_error or 'no status text'}) where "
+                f"{self.expect_why or 'the scenario'} expects {' or '.join(self.expect)}"
+            )
         if run is not baseline:
             violations += self._check_attempts(run, "faulted run")
             violations += self._check_terminal(baseline, run)

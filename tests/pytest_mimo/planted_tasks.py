@@ -446,3 +446,198 @@ def seed_world(world) -> None:
     world.azure.put_resource(LB_ID, {"location": "eastus", "sku": {"name": "Standard"}, "properties": {}})
     vault = world.environment.cluster_keyvault_uri.split("//")[1].split(".")[0]
     world.azure.keyvault(vault).set_secret("pull-secret", "s3cr3t-value")
+
+
+# == world corners (issue #15): bugs that only a varied world shows ==============================
+# Each world builder below has named variation points (pytest_mimo.variants); every replay seed
+# draws one option per point, replay 0 takes the first of each. ``expect`` is what a correct task
+# ends in for such a world.
+from pytest_mimo import option, world_builder  # noqa: E402
+
+
+def _co(conditions: dict) -> dict:
+    return {"apiVersion": "config.openshift.io/v1", "kind": "ClusterOperator", "metadata": {"name": "kube-apiserver"},
+            "spec": {}, "status": {"conditions": [
+                {"type": t, "status": s, "lastTransitionTime": SINCE} for t, s in conditions.items()]}}
+
+
+@world_builder
+def world_clusteroperator(world, v) -> None:
+    """The ClusterOperator kube-apiserver present or missing (a cluster that is no OpenShift we can
+    service: the task must fail for good, ensure_api_server_is_up's contract), and its Degraded
+    condition present or absent (a condition the operator has not reported yet: openshift/api
+    config/v1 ClusterOperatorStatus.conditions is a list, no type in it is required)."""
+    seed_world(world)
+    world.kube.delete("config.openshift.io/v1", "ClusterOperator", "kube-apiserver")
+    conditions = {"Available": "True", "Progressing": "False"}
+    if v.choose("degraded", {"present": True, "absent": False}):
+        conditions["Degraded"] = "False"
+    if v.choose("clusteroperator", [option("present", True), option("missing", False, expect="Failed")]):
+        world.kube.add(_co(conditions))
+
+
+# -- (o) a 404 of an essential object treated as transient ------------------------------------------
+def check_apiserver_all_transient(tc: object) -> None:
+    tc = get_task_context(tc)
+    try:
+        co = tc.client_helper().get_one(*CO)
+    except Exception as e:  # a missing ClusterOperator is retried as if it could come back
+        raise TransientError(e) from e
+    _settled(co)
+
+
+def _settled(co: dict) -> None:
+    conds = {c["type"]: c["status"] for c in co.get("status", {}).get("conditions", [])}
+    if conds.get("Available") != "True" or conds.get("Progressing") != "False" or conds.get("Degraded", "False") != "False":
+        raise TransientError(f"kube-apiserver not settled: {conds}")
+
+
+def check_apiserver_settled(tc: object) -> None:
+    """The correct twin of (o) and (p): 404 terminal, other errors transient, Degraded optional."""
+    tc = get_task_context(tc)
+    try:
+        co = tc.client_helper().get_one(*CO)
+    except Exception as e:
+        raise _classify(e, "kube-apiserver") from e
+    _settled(co)
+
+
+# -- (p) a condition assumed present ----------------------------------------------------------------
+def check_apiserver_degraded_required(tc: object) -> None:
+    tc = get_task_context(tc)
+    try:
+        co = tc.client_helper().get_one(*CO)
+    except Exception as e:
+        raise _classify(e, "kube-apiserver") from e
+    conds = {c["type"]: c["status"] for c in co.get("status", {}).get("conditions", [])}
+    if conds["Degraded"] != "False":  # KeyError when the operator has not reported Degraded
+        raise TransientError("kube-apiserver degraded")
+    _settled(co)
+
+
+# -- (q) empty operator flags taken for "not loaded yet" -----------------------------------------------
+FLAGS_CM = ("v1", "ConfigMap", "operator-flags", "openshift-config")
+
+
+@world_builder(expect="Completed")
+def world_flags(world, v) -> None:
+    """The cluster document's operator flags: a few, none at all (a cluster created before any
+    flag was set: ARO-RP's api.OperatorFlags is a map that may be empty), or many."""
+    seed_world(world)
+    flags = v.choose("operator_flags", {
+        "some": {"aro.imageconfig.enabled": "true"},
+        "empty": {},
+        "many": {f"aro.planted.flag{i}": "true" for i in range(8)},
+    })
+
+    def set_flags(doc) -> None:
+        doc.properties.operator_flags = dict(flags)
+
+    world.patch_cluster(set_flags)
+
+
+def _write_flags(tc, flags: dict) -> None:
+    kube = tc.client_helper()
+    want = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": FLAGS_CM[2], "namespace": FLAGS_CM[3]},
+            "data": dict(flags)}
+    try:
+        retry_on_conflict(lambda: kube.ensure(want))
+    except Exception as e:
+        raise _classify(e, "operator-flags") from e
+
+
+def copy_flags_nonempty_only(tc: object) -> None:
+    tc = get_task_context(tc)
+    flags = tc.get_openshift_cluster_properties().operator_flags
+    if not flags:  # an empty flag set is a cluster with no flags, not a document still loading
+        raise TransientError("operator flags not loaded yet")
+    _write_flags(tc, flags)
+
+
+def copy_flags(tc: object) -> None:
+    tc = get_task_context(tc)
+    _write_flags(tc, tc.get_openshift_cluster_properties().operator_flags)
+
+
+# -- (r) a case-sensitive comparison of resource IDs --------------------------------------------------
+@world_builder(expect="Completed")
+def world_lb_ids(world, v) -> None:
+    """The load balancer as ARM returns it: its ``id`` keeps the casing it was created with, which
+    need not be the casing the task builds (ARM RPC, "Resource IDs": resource IDs are compared
+    case-insensitively; ARM returns resourceGroups and provider segments in other cases)."""
+    seed_world(world)
+    spelled = v.choose("lb_id_case", {
+        "as_written": LB_ID,
+        "upper_resource_group": LB_ID.replace(f"/resourceGroups/{LB_RG}/", f"/resourceGroups/{LB_RG.upper()}/"),
+        "lower_provider": LB_ID.replace("/providers/Microsoft.Network/loadBalancers/",
+                                        "/providers/microsoft.network/loadbalancers/"),
+    })
+    if spelled != LB_ID:
+        world.azure.delete_resource(LB_ID)
+        world.azure.put_resource(spelled, {"location": "eastus", "sku": {"name": "Standard"}, "properties": {}})
+
+
+def check_lb_is_ours_case_sensitive(tc: object) -> None:
+    tc = get_task_context(tc)
+    try:
+        lb = tc.load_balancers_client().get(LB_RG, LB_NAME)
+    except Exception as e:
+        raise _azure_error(e, "load balancer") from e
+    if lb.id != LB_ID:  # the same resource in another spelling looks like someone else's
+        raise TerminalError(f"load balancer {lb.id} is not the cluster's {LB_ID}")
+
+
+def check_lb_is_ours(tc: object) -> None:
+    tc = get_task_context(tc)
+    try:
+        lb = tc.load_balancers_client().get(LB_RG, LB_NAME)
+    except Exception as e:
+        raise _azure_error(e, "load balancer") from e
+    if (lb.id or "").lower() != LB_ID.lower():
+        raise TerminalError(f"load balancer {lb.id} is not the cluster's {LB_ID}")
+
+
+# -- (s) the first registry profile instead of the region's --------------------------------------------
+@world_builder(expect="Completed")
+def world_registry(world, v) -> None:
+    """The cluster's registry profiles: the region's only, or also another registry's (a cluster
+    moved between ACRs keeps the old profile: ARO-RP's RegistryProfiles is a list), listed before
+    or after the region's. The other registry's token is long expired."""
+    from datetime import timedelta
+
+    from mimo.api import RegistryProfile, Secret
+
+    seed_world(world)
+    order = v.choose("registry_profiles", {"region_only": "", "other_first": "first", "other_last": "last"})
+
+    def profiles(doc) -> None:
+        if not order:
+            return
+        old = RegistryProfile(name="arointsvcold.azurecr.io", username="token-old", password=Secret("old-password"),
+                              issue_date=world.clock.now() - timedelta(days=400))
+        mine = list(doc.properties.registry_profiles)
+        doc.properties.registry_profiles = [old, *mine] if order == "first" else [*mine, old]
+
+    world.patch_cluster(profiles)
+
+
+def _token_valid(tc, profile) -> None:
+    from datetime import timedelta
+
+    if profile is None or profile.issue_date is None:
+        raise TerminalError("no registry token issue date")
+    if tc.now() > profile.issue_date + timedelta(days=180):
+        raise TerminalError(f"registry token of {profile.name} is expired")
+
+
+def check_first_registry_token(tc: object) -> None:
+    tc = get_task_context(tc)
+    profiles = tc.get_openshift_cluster_properties().registry_profiles
+    _token_valid(tc, profiles[0] if profiles else None)  # whichever registry is listed first
+
+
+def check_region_registry_token(tc: object) -> None:
+    tc = get_task_context(tc)
+    acr = tc.environment().acr_domain
+    profiles = tc.get_openshift_cluster_properties().registry_profiles
+    _token_valid(tc, next((p for p in profiles if p.name == acr), None))

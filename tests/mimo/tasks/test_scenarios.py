@@ -20,10 +20,17 @@ from mimo.api import ManifestState, NetworkProfile
 from mimo.steps.cluster.certificates import tls_secret
 from mimo.steps.cluster.operator import DEFAULT_OPERATOR_VERSION
 from mimo.steps.cluster.pembundle import parse_pem_bundle
-from pytest_mimo import defaults, mimo_invariant
+from pytest_mimo import defaults, mimo_invariant, option, world_builder
 from pytest_mimo.controllers import DeploymentController
 
-from ..steps.builders import apiserver, cluster_objects, master_network, pem_bundle, put_all
+from ..steps.builders import (
+    apiserver,
+    cluster_objects,
+    cluster_operator,
+    master_network,
+    pem_bundle,
+    put_all,
+)
 
 UUID = defaults.CLUSTER_ID
 VAULT = "eastus-cls"
@@ -190,10 +197,47 @@ def test_acr_token_checker_expired_token_fails(cluster: Any, mimo_replay: Any) -
 # -- operator flags and Geneva -----------------------------------------------------------------
 
 
+@world_builder(expect=ManifestState.COMPLETED)
+def operator_flags_world(world: Any, v: Any) -> None:
+    """What the flags tasks read, varied: the ClusterOperator kube-apiserver missing (not an
+    OpenShift cluster we can service: ensure_api_server_is_up's terminal 404, tasks.md), its
+    Degraded condition not reported (openshift/api config/v1 ClusterOperatorStatus.conditions: no
+    condition type is required), the document's flag set empty, as created, or large (ARO-RP
+    api.OperatorFlags is a map; an empty one is a valid document), and the Cluster object holding
+    stale flags, none, or the document's already."""
+    degraded = v.choose("degraded_condition", {"present": "False", "absent": None})
+    world.kube.add(cluster_operator(degraded=degraded))
+    if not v.choose("clusteroperator", [option("present", True),
+                                        option("missing", False, expect=ManifestState.FAILED)]):
+        world.kube.delete("config.openshift.io/v1", "ClusterOperator", "kube-apiserver")
+    flags = v.choose("operator_flags", {
+        "as_created": None,
+        "empty": {},
+        "many": {f"aro.feature{i}.enabled": "true" if i % 2 else "false" for i in range(12)},
+    })
+    if flags is not None:
+        def set_flags(doc: Any) -> None:
+            doc.properties.operator_flags = dict(flags)
+
+        world.patch_cluster(set_flags)
+    current = v.choose("cluster_object_flags", {
+        "stale": {"aro.stale": "true"},
+        "none": None,
+        "in_sync": dict(world.cluster.properties.operator_flags),
+    })
+    spec = {k: x for k, x in world.kube.get(*ARO)["spec"].items() if k != "operatorflags"}
+    if current is not None:
+        spec["operatorflags"] = current
+    world.kube.add({**world.kube.get(*ARO), "spec": spec})
+
+
 @pytest.mark.mimo_scenario(const.OPERATOR_FLAGS_UPDATE_ID)
 def test_operator_flags_update(cluster: Any, mimo_replay: Any) -> None:
-    cluster.kube.add({**cluster.kube.get(*ARO), "spec": {"operatorflags": {"aro.stale": "true"}}})
-    outcome = mimo_replay(const.OPERATOR_FLAGS_UPDATE_ID)
+    outcome = mimo_replay(const.OPERATOR_FLAGS_UPDATE_ID, world=operator_flags_world)
+    if outcome.choices["clusteroperator"] == "missing":
+        assert outcome.baseline.state == ManifestState.FAILED
+        assert "kube-apiserver\" not found" in str(outcome.baseline.attempts[-1].error)
+        return
     assert outcome.state == ManifestState.COMPLETED
     assert (
         cluster.kube.get(*ARO)["spec"]["operatorflags"] == cluster.cluster.properties.operator_flags
@@ -433,7 +477,10 @@ def test_operator_update_that_never_rolls_out_is_retried_then_gives_up(
 @pytest.mark.mimo_scenario(const.OPERATOR_SYNC_CLUSTER_OBJECT_ID)
 def test_sync_cluster_object(cluster: Any, mimo_replay: Any) -> None:
     _pin_operator(cluster, "v20260201.3")
-    outcome = mimo_replay(const.OPERATOR_SYNC_CLUSTER_OBJECT_ID)
+    outcome = mimo_replay(const.OPERATOR_SYNC_CLUSTER_OBJECT_ID, world=operator_flags_world)
+    if outcome.choices["clusteroperator"] == "missing":
+        assert outcome.baseline.state == ManifestState.FAILED
+        return
     assert outcome.state == ManifestState.COMPLETED
     spec = cluster.kube.get(*ARO)["spec"]
     assert "operatorVersion" not in spec
