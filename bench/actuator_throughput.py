@@ -15,7 +15,11 @@ medians measured in the same session.
 Targets (issue #16): >= 300 manifests/s on PostgreSQL, and two processes of 4
 workers >= 1.6x one process of 4 workers.
 
-    python bench/actuator_throughput.py [--runs 5] [--clusters 16] [--per 100] [--stores sqlite,postgresql]
+Several processes share the clusters by bucket, as the Go actuator's hosts do (each serves the
+clusters of the buckets the pool's master gave it); the clusters are many (64) so that the
+split between two hosts is close to even.
+
+    python bench/actuator_throughput.py [--runs 5] [--clusters 64] [--per 25] [--stores sqlite,postgresql]
 """
 
 from __future__ import annotations
@@ -72,8 +76,14 @@ def child(url: str, workers: int, renew: bool) -> None:
     logging.disable(logging.WARNING)  # the INFO lines per manifest are not what we measure
     store = open_store(url)
     service = ActuatorService(store, {NOOP: noop}, workers=workers, renew_leases=renew)
+    # the hosts share the clusters by bucket (mimo.store.pool): every process registers, then
+    # refreshes as often as the parent says, so that the master has balanced over all of them
+    # and each has read its share before "go"
+    service.refresh_buckets()
     print("ready", flush=True)
-    sys.stdin.readline()
+    while sys.stdin.readline().strip() == "refresh":
+        service.refresh_buckets()
+        print(f"buckets {len(service.buckets or ())}", flush=True)
     cpu0 = time.process_time()
     while service.run_once():
         pass
@@ -116,6 +126,12 @@ def one_run(url: str, processes: int, workers: int, total: int, renew: bool) -> 
             assert p.stdout is not None
             if p.stdout.readline().strip() != "ready":
                 raise SystemExit("an actuator process did not start")
+        for _round in range(2 if processes > 1 else 0):  # the master balances, then every host reads
+            for p in procs:
+                assert p.stdin is not None and p.stdout is not None
+                p.stdin.write("refresh\n")
+                p.stdin.flush()
+                p.stdout.readline()
         start = time.perf_counter()
         for p in procs:
             assert p.stdin is not None
@@ -181,8 +197,8 @@ class Stores:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--runs", type=int, default=5)
-    ap.add_argument("--clusters", type=int, default=16)
-    ap.add_argument("--per", type=int, default=100)
+    ap.add_argument("--clusters", type=int, default=64)
+    ap.add_argument("--per", type=int, default=25)
     ap.add_argument("--stores", default="sqlite,postgresql")
     ap.add_argument("--durable", action="store_true", help="PostgreSQL with fsync on")
     ap.add_argument("--no-renew", action="store_true", help="no lease-renewal thread per task")

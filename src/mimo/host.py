@@ -159,6 +159,7 @@ class FleetHost:
             )
             self._actuator_thread = threading.Thread(target=self._run_actuator, name="mimo-actuator-loop", daemon=True)
             self.readiness.add_check("actuator", self._actuator_thread.is_alive)
+            self.readiness.add_check("actuator buckets", self.actuator.buckets_fresh)
             self.metrics.heartbeat("actuator", lambda: self.readiness.part_ready("store", "actuator"))
         self.scheduler = None
         if config.run_scheduler:

@@ -77,12 +77,19 @@ def _owner(ctx: click.Context, param: click.Parameter, value: str | None) -> str
 
 
 @click.command("actuator")
-@click.option("--once", is_flag=True, help="one pass over every cluster with runnable work, then exit")
+@click.option("--once", is_flag=True,
+              help="one pass over every cluster with runnable work, then exit (no bucket sharing)")
+@click.option("--pool-ttl", type=Int64(1, 60), default=60, show_default=True,
+              help="seconds a silent host keeps its buckets (and the master lease) before the others take them (1-60)")
 @actuator_options()
 @log_level_option
-def actuator_cmd(once: bool, workers: int, poll_interval: float, lease_seconds: float, owner: str | None,
-                 log_level: str) -> None:
-    """Lease and run manifests. SIGTERM: lease nothing new, finish running tasks, exit."""
+def actuator_cmd(once: bool, pool_ttl: int, workers: int, poll_interval: float, lease_seconds: float,
+                 owner: str | None, log_level: str) -> None:
+    """Lease and run manifests. SIGTERM: lease nothing new, finish running tasks, exit.
+
+    Hosts sharing a store share its clusters by bucket, as the Go actuator's do; ``--once``
+    passes every cluster instead (a single round joins no pool; the leases still keep two
+    hosts from running one manifest)."""
     from mimo.actuator import ActuatorService
 
     tasks = load_cli_tasks()
@@ -91,7 +98,7 @@ def actuator_cmd(once: bool, workers: int, poll_interval: float, lease_seconds: 
     _setup_logging(log_level)
     service = ActuatorService(
         store, tasks, workers=workers, poll_interval=poll_interval, lease_seconds=lease_seconds, owner=owner,
-        environment=env,
+        environment=env, pool_ttl=pool_ttl, share_by_bucket=not once,
     )
     restore = None
     if threading.current_thread() is threading.main_thread():

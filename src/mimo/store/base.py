@@ -47,6 +47,7 @@ from mimo.api import (
     OpenShiftClusterDocument,
     SubscriptionDocument,
 )
+from mimo.store.pool import BUCKETS, PoolAllocation
 
 __all__ = [
     "Store",
@@ -366,6 +367,17 @@ class Store(Protocol):
 
     def list_schedules(self) -> list[MaintenanceSchedule]:
         """Every schedule, sorted by ID."""
+        ...
+
+    # -- pool workers (mimo.store.pool) ---------------------------------------------------
+    def pool_refresh(
+        self, pool: str, worker: str, now: int, *, ttl: int, bucket_count: int = BUCKETS
+    ) -> PoolAllocation:
+        """One bucket refresh of ``worker`` in ``pool``, in one transaction (Go's
+        ``bucketRefreshLoop`` turn): its heartbeat now lives until ``now + ttl`` (heartbeats that
+        expired before ``now`` are dropped); it takes or renews the pool's master lease (for
+        ``ttl`` seconds) when that is free, expired or its own, and as master re-balances the
+        buckets over the live workers (:func:`mimo.store.pool.balance`); returns its buckets."""
         ...
 
     def close(self) -> None:

@@ -32,6 +32,7 @@ from mimo.store.base import (
     StoreConflict,
     StoreNotFound,
 )
+from mimo.store.pool import BUCKETS, PoolAllocation, master_refresh, owned_buckets
 from mimo.store.rules import check_finish_state, is_runnable, manifest_sort_key, norm_id, work_time
 
 __all__ = ["MemoryStore"]
@@ -53,6 +54,9 @@ class MemoryStore:
         self._due: list[tuple[int, str]] = []
         self._due_at: dict[str, int] = {}
         self._schedules: dict[str, dict[str, Any]] = {}
+        # pool -> worker -> heartbeat expiry; pool -> (master, lease expiry, allocation)
+        self._pool_workers: dict[str, dict[str, int]] = {}
+        self._pool_masters: dict[str, tuple[str, int, list[str]]] = {}
 
     def __repr__(self) -> str:
         return f"MemoryStore({len(self._clusters)} clusters, {len(self._manifests)} manifests)"
@@ -406,6 +410,22 @@ class MemoryStore:
         with self._lock:
             rows = [self._schedules[k] for k in sorted(self._schedules)]
         return [MaintenanceSchedule.from_dict(d) for d in rows]
+
+    # -- pool workers -----------------------------------------------------------------------
+    def pool_refresh(
+        self, pool: str, worker: str, now: int, *, ttl: int, bucket_count: int = BUCKETS
+    ) -> PoolAllocation:
+        with self._lock:
+            workers = self._pool_workers.setdefault(pool, {})
+            for name in [w for w, exp in workers.items() if exp < now]:
+                del workers[name]
+            workers[worker] = now + ttl
+            row = self._pool_masters.get(pool)
+            owner, expires, alloc = row if row is not None else (None, 0, [])
+            master, alloc = master_refresh(owner, expires, alloc, worker, now, workers, bucket_count)
+            if master:
+                self._pool_masters[pool] = (worker, now + ttl, alloc)
+            return PoolAllocation(owned_buckets(alloc, worker), master)
 
     def close(self) -> None:
         pass

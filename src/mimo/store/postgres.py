@@ -71,6 +71,7 @@ from mimo.store.base import (
     StoreError,
     StoreNotFound,
 )
+from mimo.store.pool import BUCKETS, PoolAllocation, master_refresh, owned_buckets
 from mimo.store.rules import check_finish_state, norm_id, plan_groups
 
 __all__ = ["PostgresStore", "SCHEMA_VERSION", "MIGRATIONS", "RETRY_ATTEMPTS", "redact_url", "is_postgres_url"]
@@ -112,6 +113,24 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
             "CREATE INDEX manifests_by_schedule ON manifests (created_by_schedule, cluster_resource_id)",
             "CREATE INDEX manifests_by_state ON manifests (state)",
             "CREATE TABLE schedules (id TEXT PRIMARY KEY, doc JSONB NOT NULL)",
+        ],
+    ),
+    (
+        2,
+        "pool workers and masters (bucket allocation among actuator hosts)",
+        [
+            """CREATE TABLE pool_workers (
+                pool    TEXT NOT NULL,
+                worker  TEXT NOT NULL,
+                expires BIGINT NOT NULL,
+                PRIMARY KEY (pool, worker)
+            )""",
+            """CREATE TABLE pool_masters (
+                pool    TEXT PRIMARY KEY,
+                owner   TEXT NOT NULL,
+                expires BIGINT NOT NULL,
+                buckets JSONB NOT NULL
+            )""",
         ],
     ),
 ]
@@ -260,6 +279,43 @@ class PostgresStore:
     def schema_version(self) -> int:
         row = self._one("SELECT COALESCE(MAX(version), 0) FROM mimo_schema_migrations")
         return int(row[0]) if row else 0
+
+    # -- pool workers -----------------------------------------------------------------------
+    def pool_refresh(
+        self, pool: str, worker: str, now: int, *, ttl: int, bucket_count: int = BUCKETS
+    ) -> PoolAllocation:
+        args = {"pool": pool, "worker": worker, "now": now, "expires": now + ttl}
+
+        def refresh(c: psycopg.Connection[Any], _attempt: int) -> PoolAllocation:
+            # idempotent: a retry after a try that committed renews the same heartbeat and lease
+            with c.transaction():
+                c.execute("DELETE FROM pool_workers WHERE pool = %(pool)s AND expires < %(now)s", args)
+                c.execute(
+                    "INSERT INTO pool_workers (pool, worker, expires) VALUES (%(pool)s, %(worker)s, %(expires)s)"
+                    " ON CONFLICT (pool, worker) DO UPDATE SET expires = EXCLUDED.expires",
+                    args,
+                )
+                # the master document, locked until commit: one master re-balances at a time
+                c.execute(
+                    "INSERT INTO pool_masters (pool, owner, expires, buckets) VALUES (%(pool)s, '', 0, '[]')"
+                    " ON CONFLICT (pool) DO NOTHING",
+                    args,
+                )
+                row = c.execute(
+                    "SELECT owner, expires, buckets FROM pool_masters WHERE pool = %(pool)s FOR UPDATE", args
+                ).fetchone()
+                assert row is not None
+                live = [r[0] for r in c.execute("SELECT worker FROM pool_workers WHERE pool = %(pool)s", args)]
+                master, alloc = master_refresh(row[0], int(row[1]), list(row[2]), worker, now, live, bucket_count)
+                if master:
+                    c.execute(
+                        "UPDATE pool_masters SET owner = %(worker)s, expires = %(expires)s, buckets = %(alloc)s"
+                        " WHERE pool = %(pool)s",
+                        {**args, "alloc": Jsonb(alloc)},
+                    )
+            return PoolAllocation(owned_buckets(alloc, worker), master)
+
+        return self._attempt("pool refresh", refresh)
 
     def close(self) -> None:
         with self._lock:

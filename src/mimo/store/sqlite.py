@@ -42,12 +42,13 @@ from mimo.store.base import (
     StoreError,
     StoreNotFound,
 )
+from mimo.store.pool import BUCKETS, PoolAllocation, master_refresh, owned_buckets
 from mimo.store.rules import check_finish_state, norm_id, plan_groups
 
 __all__ = ["SqliteStore", "SCHEMA_VERSION"]
 
-SCHEMA_VERSION = 2
-#: schema 1 stored ``properties.archVersion`` 1/2 (absent = 2); schema 2 stores Go's
+SCHEMA_VERSION = 3
+#: schema 3 adds the pool workers' tables (mimo.store.pool); schema 1 stored ``properties.archVersion`` 1/2 (absent = 2); schema 2 stores Go's
 #: ``properties.architectureVersion`` 0/1 (``api.ArchitectureVersionV1`` = 0, ``V2`` = 1)
 _ARCH_1_TO_2 = {1: 0, 2: 1}
 
@@ -82,6 +83,18 @@ CREATE INDEX IF NOT EXISTS manifests_by_schedule ON manifests (created_by_schedu
 CREATE TABLE IF NOT EXISTS schedules (
     id  TEXT PRIMARY KEY,
     doc TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS pool_workers (
+    pool    TEXT NOT NULL,
+    worker  TEXT NOT NULL,
+    expires INTEGER NOT NULL,
+    PRIMARY KEY (pool, worker)
+);
+CREATE TABLE IF NOT EXISTS pool_masters (
+    pool    TEXT PRIMARY KEY,
+    owner   TEXT NOT NULL,
+    expires INTEGER NOT NULL,
+    buckets TEXT NOT NULL
 );
 """
 
@@ -217,6 +230,27 @@ class SqliteStore:
             conn.execute(
                 "UPDATE clusters SET doc = ?, version = version + 1 WHERE resource_id = ?", (json.dumps(doc), rid)
             )
+
+    # -- pool workers -----------------------------------------------------------------------
+    def pool_refresh(
+        self, pool: str, worker: str, now: int, *, ttl: int, bucket_count: int = BUCKETS
+    ) -> PoolAllocation:
+        with self._tx() as conn:
+            conn.execute("DELETE FROM pool_workers WHERE pool = ? AND expires < ?", (pool, now))
+            conn.execute(
+                "INSERT OR REPLACE INTO pool_workers (pool, worker, expires) VALUES (?, ?, ?)",
+                (pool, worker, now + ttl),
+            )
+            row = conn.execute("SELECT owner, expires, buckets FROM pool_masters WHERE pool = ?", (pool,)).fetchone()
+            owner, expires, alloc = (row[0], row[1], json.loads(row[2])) if row else (None, 0, [])
+            live = [r[0] for r in conn.execute("SELECT worker FROM pool_workers WHERE pool = ?", (pool,))]
+            master, alloc = master_refresh(owner, expires, alloc, worker, now, live, bucket_count)
+            if master:
+                conn.execute(
+                    "INSERT OR REPLACE INTO pool_masters (pool, owner, expires, buckets) VALUES (?, ?, ?, ?)",
+                    (pool, worker, now + ttl, json.dumps(alloc)),
+                )
+        return PoolAllocation(owned_buckets(alloc, worker), master)
 
     def close(self) -> None:
         self._closed = True

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import math
 import os
 import signal
 import sys
@@ -118,6 +119,10 @@ def actuator(args: argparse.Namespace, journal: Journal) -> None:
     service = ActuatorService(
         store, {TASK: task}, workers=args.workers, poll_interval=0.05, clock=OffsetClock(args.offset),
         lease_seconds=args.lease,
+        # the pool's heartbeat and master lease as short as the test's manifest leases, so that a
+        # paused host's buckets move to the others within seconds (production: 60 s)
+        pool_ttl=max(2, math.ceil(2 * args.lease)),
+        bucket_refresh_interval=0.5,
     )
     service.install_signal_handlers()
     journal.write("READY", service.owner, 0, 0)

@@ -144,3 +144,119 @@ def test_bad_settings_are_refused():
         ActuatorService(MemoryStore(), {}, workers=0)
     with pytest.raises(ValueError, match="poll_interval"):
         ActuatorService(MemoryStore(), {}, poll_interval=0)
+    with pytest.raises(ValueError, match="pool_ttl"):
+        ActuatorService(MemoryStore(), {}, pool_ttl=0)
+    with pytest.raises(ValueError, match="bucket_refresh_interval"):
+        ActuatorService(MemoryStore(), {}, bucket_refresh_interval=0)
+
+
+# -- buckets: Go's pkg/mimo/actuator/service.go serves only the clusters of its buckets, which
+# -- pkg/util/buckets (bucketRefreshLoop, tryMaster, balance) shares among the live hosts
+def test_two_hosts_split_the_fleet_by_bucket_and_never_race_for_a_cluster(store, caplog):
+    from mimo.store.pool import bucket_of
+
+    caplog.set_level("INFO", logger="mimo.actuator")
+    add_clusters(store, 12, 2)
+    clock = ManualClock(START)
+    ran: dict[str, set[str]] = defaultdict(set)
+
+    def task_of(host: str):
+        def task(tc, m, c):
+            ran[host].add(m.cluster_resource_id)
+        return task
+
+    a = ActuatorService(store, {TASK: task_of("a")}, workers=2, clock=clock, renew_leases=False, owner="a")
+    b = ActuatorService(store, {TASK: task_of("b")}, workers=2, clock=clock, renew_leases=False, owner="b")
+    a.refresh_buckets()  # a: master, all 256
+    b.refresh_buckets()  # b: registered, none yet
+    assert (len(a.buckets or ()), b.buckets) == (256, frozenset())
+    a.refresh_buckets()  # the master re-balances over both
+    b.refresh_buckets()
+    assert a.buckets and b.buckets and not a.buckets & b.buckets and len(a.buckets | b.buckets) == 256
+    while a.run_once() + b.run_once():
+        pass
+    assert ran["a"] and ran["b"] and not ran["a"] & ran["b"]
+    assert all(bucket_of(r) in a.buckets for r in ran["a"]) and all(bucket_of(r) in b.buckets for r in ran["b"])
+    assert {m.state for m in store.list_manifests()} == {"Completed"}
+    assert "lease failed" not in caplog.text  # no host tried a manifest the other one had
+    assert "became the mimo-actuator master" in caplog.text and "servicing 128 buckets" in caplog.text
+
+
+def test_a_silent_hosts_buckets_move_to_the_live_one_after_the_pool_ttl(store):
+    add_clusters(store, 8, 1)
+    clock = ManualClock(START)
+    a = ActuatorService(store, {TASK: lambda tc, m, c: None}, clock=clock, renew_leases=False, owner="a",
+                        pool_ttl=10, bucket_refresh_interval=5)
+    b = ActuatorService(store, {TASK: lambda tc, m, c: None}, clock=clock, renew_leases=False, owner="b",
+                        pool_ttl=10, bucket_refresh_interval=5)
+    a.refresh_buckets(), b.refresh_buckets(), a.refresh_buckets(), b.refresh_buckets()
+    assert len(b.buckets or ()) == 128
+    # a falls silent (a frozen host); b refreshes every 5 s and takes everything once a's
+    # heartbeat and master lease (10 s) have lapsed
+    clock.sleep(5)
+    b.run_once()
+    assert len(b.buckets or ()) == 128
+    clock.sleep(6)
+    b.run_once()
+    assert b.is_master and b.buckets == frozenset(range(256))
+    assert {m.state for m in store.list_manifests()} == {"Completed"}
+
+
+def test_run_once_refreshes_only_when_due():
+    calls = []
+
+    class Counting(MemoryStore):
+        def pool_refresh(self, *a, **kw):
+            calls.append(a[2])
+            return super().pool_refresh(*a, **kw)
+
+    clock = ManualClock(START)
+    svc = ActuatorService(Counting(), {}, clock=clock)
+    svc.run_once()
+    svc.run_once()
+    clock.sleep(9)
+    svc.run_once()
+    assert len(calls) == 1  # Go's defaultBucketRefreshInterval: 10 s
+    clock.sleep(1)
+    svc.run_once()
+    assert len(calls) == 2
+
+
+def test_a_failing_refresh_serves_no_bucket_until_one_succeeds(caplog):
+    class Down(MemoryStore):
+        down = True
+
+        def pool_refresh(self, *a, **kw):
+            if self.down:
+                raise ConnectionError("database unreachable")
+            return super().pool_refresh(*a, **kw)
+
+    store = Down()
+    store.put_subscription(SubscriptionDocument(id=SUB))
+    add_clusters(store, 2, 1)
+    clock = ManualClock(START)
+    svc = ActuatorService(store, {TASK: lambda tc, m, c: None}, clock=clock, renew_leases=False)
+    assert svc.run_once() == 0 and svc.buckets == frozenset()
+    assert "error registering ourselves as a mimo-actuator poolWorker: database unreachable" in caplog.text
+    assert {m.state for m in store.list_manifests()} == {"Pending"}
+    store.down = False
+    clock.sleep(10)
+    assert svc.run_once() == 2
+
+
+def test_bucket_intervals_are_capped_as_go_with_its_message(caplog):
+    svc = ActuatorService(MemoryStore(), {}, pool_ttl=120, bucket_refresh_interval=50)
+    assert (svc.bucket_refresh_interval, svc.pool_ttl) == (45, 60)
+    assert "interval must be at most 45s to align with renewLease, was 50s, capping" in caplog.text
+    assert "workerTTL must be at most 1m0s to align with renewLease, was 2m0s, capping" in caplog.text
+
+
+def test_buckets_are_fresh_only_within_the_pool_ttl_of_the_last_refresh():
+    clock = ManualClock(START)
+    svc = ActuatorService(MemoryStore(), {}, clock=clock)
+    assert not svc.buckets_fresh()  # Go's checkReady: no bucket update yet
+    svc.refresh_buckets()
+    clock.sleep(59)
+    assert svc.buckets_fresh()
+    clock.sleep(1)
+    assert not svc.buckets_fresh()

@@ -77,7 +77,9 @@ def test_killed_actuator_is_recovered_and_the_manifest_run_again(world):
     store.put_cluster(OpenShiftClusterDocument(id="22222222-2222-2222-2222-222222222222", resource_id=rid(1)))
     m = store.create_manifest(MaintenanceManifest.new(rid(1), BLOCK_ID, now=int(time.time()) - 1))
 
-    first = start_actuator(tmp_path, db, "first", "--poll-interval", "0.1", "--lease-seconds", "1")
+    # --pool-ttl 2: the dead host's buckets (it was the pool's master, holding all 256) move to the
+    # second host 2 s after its last heartbeat instead of Go's 60 s
+    first = start_actuator(tmp_path, db, "first", "--poll-interval", "0.1", "--lease-seconds", "1", "--pool-ttl", "2")
     try:
         wait_for((tmp_path / f"started-{m.id}-1").exists, 30, "the task to start", [first])
         held = store.get_manifest(m.id)
@@ -92,7 +94,7 @@ def test_killed_actuator_is_recovered_and_the_manifest_run_again(world):
     assert store.get_manifest(m.id).state == "InProgress"
     (tmp_path / "release").touch()
 
-    second = start_actuator(tmp_path, db, "second", "--poll-interval", "0.1", "--lease-seconds", "1")
+    second = start_actuator(tmp_path, db, "second", "--poll-interval", "0.1", "--lease-seconds", "1", "--pool-ttl", "2")
     try:
         wait_for(lambda: store.get_manifest(m.id).state == "Completed", 30, "the manifest to complete", [second])
         second.send_signal(signal.SIGTERM)
@@ -116,6 +118,7 @@ def test_two_actuators_share_a_store_without_double_runs_or_losses(world):
         store.create_manifest(MaintenanceManifest.new(rid(k % clusters), RACE_ID, now=now, run_after=now - k % 7)).id
         for k in range(200)
     ]
+    # --once joins no bucket pool: both hosts pass every cluster and race, and the leases decide
     procs = [start_actuator(tmp_path, db, f"a{n}", "--once", "--workers", "4") for n in range(2)]
     try:
         for p in procs:

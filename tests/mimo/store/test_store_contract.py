@@ -363,7 +363,7 @@ def test_sqlite_file_is_wal_and_versioned(tmp_path):
     SqliteStore(p).close()
     conn = sqlite3.connect(p)
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == 2  # schema 2: Go's architectureVersion
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == 3  # 2: Go's architectureVersion; 3: pool workers
     conn.execute("PRAGMA user_version = 99")
     conn.commit()
     conn.close()
@@ -520,7 +520,7 @@ def test_sqlite_schema_1_store_migrates_arch_version(tmp_path):
     finally:
         store.close()
     conn = sqlite3.connect(path)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
     docs = [json.loads(d) for (d,) in conn.execute("SELECT doc FROM clusters")]
     conn.close()
     assert all("archVersion" not in d["openShiftCluster"]["properties"] for d in docs)
