@@ -19,7 +19,6 @@ Unknown-field paths are rendered as ``field.Path`` does: ``spec.template.spec.co
 from __future__ import annotations
 
 import copy
-import json
 import re
 from typing import Any
 
@@ -138,12 +137,26 @@ def base64_error(s: str) -> str | None:
 
 def same(a: Any, b: Any) -> bool:
     """Are two JSON values the same JSON (``true`` is not ``1``, ``1.0`` is not ``1``, which
-    Python's ``==`` confuses)? Equality first (C speed, and it fails fast), then the text."""
+    Python's ``==`` confuses)? Equality first (C speed, and it fails fast), then the types."""
     if a is b:
         return True
     if type(a) is not type(b) or a != b:
         return False
-    return type(a) not in (dict, list) or json.dumps(a) == json.dumps(b)
+    return type(a) not in (dict, list) or _same_types(a, b)
+
+
+def _same_types(a: Any, b: Any) -> bool:
+    """Given ``a == b`` (same keys, equal values), do the values have the same JSON types
+    throughout? (A walk of type checks: cheaper than encoding both.)"""
+    # equal containers: same length, so the pairs are all of them
+    pairs = zip(a.values(), map(b.__getitem__, a), strict=True) if type(a) is dict else zip(a, b, strict=True)
+    for v, w in pairs:
+        t = type(v)
+        if t is not type(w):
+            return False
+        if (t is dict or t is list) and v is not w and not _same_types(v, w):
+            return False
+    return True
 
 
 #: no stored value to compare with (a create, or a field the stored object does not have)

@@ -83,3 +83,14 @@ def test_immutable_configmap_data_cannot_change() -> None:
     new = {**old, "data": {"k": "2"}}
     e = _err(admit_validate, info, new, old, WriteOptions())
     assert e.message == 'ConfigMap "a" is invalid: data: Forbidden: field is immutable when `immutable` is set'
+
+
+def test_same_json_tells_booleans_and_floats_from_integers() -> None:
+    """An update's unchanged parts are skipped only when they are the same JSON: Go decodes
+    ``true``, ``1`` and ``1.0`` differently (encoding/json), though Python's ``==`` holds."""
+    from pytest_mimo.fakes.kube.decoding import same
+
+    assert same({"a": [1, {"b": True}], "c": "x"}, {"a": [1, {"b": True}], "c": "x"})
+    assert not same({"a": [1, {"b": True}]}, {"a": [1, {"b": 1}]})
+    assert not same({"a": 1.0}, {"a": 1}) and not same([1], [1.0]) and not same(True, 1)
+    assert not same({"a": {"b": [0]}}, {"a": {"b": [False]}})
