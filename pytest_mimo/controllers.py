@@ -23,7 +23,10 @@ status it writes is what a finished rollout shows::
 Conditions carry no timestamps, so two runs of one scenario that end in the
 same place compare equal (the replay's world comparison). The controller keeps
 no state that can go stale: a world restored from a snapshot, or a clock moved
-back, is re-read from the objects themselves on the next tick.
+back, is re-read from the objects themselves on the next tick. A tick that
+finds nothing rolling leaves the next ones free until the fake's change log
+shows a Deployment written (or the log was reset by a restore): only a write
+can start a rollout.
 """
 
 from __future__ import annotations
@@ -32,9 +35,12 @@ import threading
 import time
 from typing import Any
 
+from pytest_mimo.fakes.kube.history import TooOld
+
 __all__ = ["DeploymentController", "rolled_out_status"]
 
 Key = tuple[str, str, str, int]  # namespace, name, uid, generation
+DEPLOYMENT = ("apps/v1", "Deployment")
 
 
 def rolled_out_status(deployment: dict[str, Any]) -> dict[str, Any]:
@@ -98,6 +104,8 @@ class DeploymentController:
         #: the cluster's resourceVersion when a tick last found nothing rolling: until a write
         #: moves it, nothing can be rolling, and a tick costs nothing
         self._idle_at: str | None = None
+        #: the change log's (epoch, next sequence number) when a tick last found nothing rolling
+        self._idle_log: tuple[int, int] | None = None
         self.completed: list[
             tuple[str, str, int]
         ] = []  #: (namespace, name, generation) rolled out, in order
@@ -133,6 +141,15 @@ class DeploymentController:
         version = fake_kube.model.resource_version
         if version == self._idle_at:
             return
+        history = getattr(fake_kube.model, "history", None)
+        if history is not None and self._idle_log is not None and self._idle_log[0] == history.epoch:
+            try:
+                changes = history.since_seq(self._idle_log[1])
+            except TooOld:
+                changes = None
+            if changes is not None and not any(c.gvk == DEPLOYMENT for c in changes):
+                self._idle_at, self._idle_log = version, (history.epoch, history.next_seq)
+                return
         now = time.time()
         live: set[Key] = set()
         for d in fake_kube.list("apps/v1", "Deployment", self.namespace):
@@ -152,3 +169,4 @@ class DeploymentController:
             for key in [k for k in self._seen if k not in live]:
                 del self._seen[key]
             self._idle_at = None if live else fake_kube.model.resource_version
+            self._idle_log = None if live or history is None else (history.epoch, history.next_seq)

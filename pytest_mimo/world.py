@@ -6,7 +6,6 @@ Works without pytest; the ``mimo_world`` fixture is a few lines over it.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,6 +16,7 @@ from mimo.environment import Environment
 from pytest_mimo import defaults
 from pytest_mimo.clock import SimClock
 from pytest_mimo.context import FakeTaskContext
+from pytest_mimo.fakes.jsoncopy import json_copy
 from pytest_mimo.faults import FaultInjector
 
 if TYPE_CHECKING:
@@ -31,7 +31,7 @@ ARM_SERVER_FIELDS = ("etag", "systemData")
 
 
 def normalize_kube_object(obj: dict[str, Any]) -> dict[str, Any]:
-    return _strip_server_metadata(copy.deepcopy(obj))
+    return _strip_server_metadata(json_copy(obj))
 
 
 def _strip_server_metadata(o: dict[str, Any]) -> dict[str, Any]:

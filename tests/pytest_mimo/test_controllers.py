@@ -162,3 +162,38 @@ def test_an_idle_controller_still_sees_a_rollout_written_from_python(mimo_clock:
     mimo_clock.advance(60)
     assert _status(helper)["observedGeneration"] == rolled["metadata"]["generation"]
     assert len(ctl.completed) == 1
+
+
+def test_writes_of_other_kinds_do_not_rescan_but_a_deployment_write_does(mimo_clock: Any, fake_kube: Any) -> None:
+    """Only a Deployment write can start a rollout: after an idle tick, the fake's change log
+    showing only other kinds' writes leaves the Deployments unread (speed: the fleet simulation
+    ticks before every request); a Deployment written, or a snapshot restored, reads them again."""
+    ctl = DeploymentController(delay_seconds=60).install(fake_kube)
+    helper = fake_kube.client_helper()
+    d = fake_kube.add(_deployment())[0]
+    d["status"] = rolled_out_status(d)
+    fake_kube.add(d)
+    helper.list("apps/v1", "Deployment", NS)  # a tick finds nothing rolling
+    scans: list[str] = []
+    listing = fake_kube.list
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        scans.append(args[1])
+        return listing(*args, **kwargs)
+
+    fake_kube.list = counted
+    for i in range(3):
+        helper.create({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": f"cm-{i}", "namespace": NS}})
+    assert scans == []
+    snap = fake_kube.snapshot()
+    rolled = helper.get_one("apps/v1", "Deployment", "aro-operator-master", NS)
+    rolled["spec"]["replicas"] = 3
+    helper.update(rolled)  # generation moves: a rollout
+    helper.list("apps/v1", "Deployment", NS)
+    assert scans, "a Deployment write did not wake the controller"
+    mimo_clock.advance(60)
+    assert _status(helper)["replicas"] == 3 and len(ctl.completed) == 1
+    scans.clear()
+    fake_kube.restore(snap)
+    helper.list("apps/v1", "Deployment", NS)
+    assert scans == ["Deployment"], "a restored snapshot (change log reset) must be read again"

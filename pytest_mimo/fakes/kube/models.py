@@ -9,7 +9,6 @@ reactions (simulated controllers) run atomically with the write that woke them.
 from __future__ import annotations
 
 import base64
-import copy
 import hashlib
 import threading
 import uuid
@@ -19,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+from ..jsoncopy import json_copy
 from . import admission, deletion, fieldpaths, lifecycle, managedfields
 from .admission import WriteOptions
 from .apierrors import ApiError
@@ -173,12 +173,12 @@ class KubeModel:
 
     def snapshot(self) -> Any:
         with self.lock:
-            return (copy.deepcopy(self._store), self._rv, self._uids)
+            return (json_copy(self._store), self._rv, self._uids)
 
     def restore(self, snap: Any) -> None:
         store, rv, uids = snap
         with self.lock:
-            self._store = copy.deepcopy(store)
+            self._store = json_copy(store)
             for info in self.kinds.values():
                 self._store.setdefault((info.api_version, info.kind), {})
             self._rv, self._uids = rv, uids
@@ -246,8 +246,8 @@ class KubeModel:
             info.kind,
             key[0] or None,
             key[1],
-            copy.deepcopy(new),
-            copy.deepcopy(old),
+            json_copy(new),
+            json_copy(old),
             self,
         )
         self._reacting.on = True
@@ -285,7 +285,7 @@ class KubeModel:
                 f'{kind} in version "{version}" cannot be handled as a {info.kind}: '
                 f"converting ({version}.{kind}) to ({version}.{info.kind}): unknown conversion"
             )
-        obj = body if owned else copy.deepcopy(body)
+        obj = body if owned else json_copy(body)
         obj["apiVersion"], obj["kind"] = info.api_version, info.kind
         return obj
 
@@ -707,7 +707,7 @@ class KubeModel:
             finalizers = list(old["metadata"].get("finalizers") or [])
             changed, finalizers = deletion.gc_finalizers(finalizers, opts)
             if finalizers:
-                obj = copy.deepcopy(old)
+                obj = json_copy(old)
                 meta = obj["metadata"]
                 meta["finalizers"] = finalizers
                 deletion.mark_as_deleting(meta, _now())
@@ -739,7 +739,7 @@ class KubeModel:
             old = self._bucket(info).get(key)
             if old is None:
                 return
-            obj = copy.deepcopy(old)
+            obj = json_copy(old)
             obj["status"] = status
             with managedfields.write_context(None):
                 self._replace(info, key, old, obj, verb="status", emit=False)
@@ -782,7 +782,7 @@ class KubeModel:
         if not isinstance(obj, dict) or "apiVersion" not in obj or "kind" not in obj:
             raise ValueError(f"an object needs apiVersion and kind: {obj!r}")
         info = self.kind(obj["apiVersion"], obj["kind"])
-        new = copy.deepcopy(obj)
+        new = json_copy(obj)
         meta = new.setdefault("metadata", {})
         if not meta.get("name"):
             raise ValueError(f"{info.kind} needs metadata.name")
@@ -812,7 +812,7 @@ class KubeModel:
                     namespace_defaults(new)
                 admission.validate(info, new, None, opts)
                 self._stored(info, key, new)
-                return copy.deepcopy(new)
+                return json_copy(new)
             self._fold_string_data(info, new)
             merged_meta = dict(old["metadata"])
             merged_meta.update({k: v for k, v in meta.items() if k not in ("resourceVersion",)})
@@ -827,7 +827,7 @@ class KubeModel:
             if new != old:
                 new["metadata"]["resourceVersion"] = self._next_rv()
                 self._stored(info, key, new)
-            return copy.deepcopy(self._bucket(info)[key])
+            return json_copy(self._bucket(info)[key])
 
     def find(
         self, api_version: str, kind: str, name: str, namespace: str | None = None
@@ -835,13 +835,13 @@ class KubeModel:
         info = self.kind(api_version, kind)
         with self.lock:
             obj = self._bucket(info).get(self._key(info, namespace, name))
-            return copy.deepcopy(obj) if obj is not None else None
+            return json_copy(obj) if obj is not None else None
 
     def find_all(self, api_version: str, kind: str, namespace: str | None = None,
                  label_selector: str | None = None) -> Objs:
         info = self.kind(api_version, kind)
         with self.lock:
-            return copy.deepcopy(self.list(info, namespace, label_selector))
+            return json_copy(self.list(info, namespace, label_selector))
 
     def remove(self, api_version: str, kind: str, name: str, namespace: str | None = None) -> bool:
         """Delete at once (finalizers ignored); True if it existed."""
@@ -856,7 +856,7 @@ class KubeModel:
     def objects(self) -> Objs:
         with self.lock:
             return [
-                copy.deepcopy(o)
+                json_copy(o)
                 for bucket in self._store.values()
                 for _, o in sorted(bucket.items())
             ]
