@@ -359,10 +359,19 @@ class ControllerManager:
         self.model = model
         self.namespace_controller = NamespaceController()
         self.garbage_collector = GarbageCollector()
+        #: the change log's (epoch, next sequence number) after the last tick: while it stays there
+        #: and no namespace is terminating, a tick has nothing to read (the collector works only
+        #: from changes; the namespace controller only on terminating namespaces, each a change)
+        self._ticked_at: tuple[int, int] | None = None
 
     def tick(self) -> None:
         model = self.model
-        with model.lock, model.controller_writes():
-            self.garbage_collector.tick(model)
-            self.namespace_controller.tick(model)
-            self.garbage_collector.tick(model)
+        with model.lock:
+            history = model.history
+            if self._ticked_at == (history.epoch, history.next_seq) and not self.namespace_controller._due:
+                return
+            with model.controller_writes():
+                self.garbage_collector.tick(model)
+                self.namespace_controller.tick(model)
+                self.garbage_collector.tick(model)
+            self._ticked_at = (history.epoch, history.next_seq)
