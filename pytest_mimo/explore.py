@@ -83,8 +83,9 @@ SITE = pytest.StashKey[ExploreSite]()
 def exhaustive_sites(
     requests: Iterable[FakeRequest], steps: Iterable[tuple[int, str]], extra: Sequence[FaultKind] = ()
 ) -> list[FaultSite]:
-    """Every fault site of a baseline, in a stable order: the sites random replays pick from."""
-    return sites_from(requests, steps, extra)
+    """Every fault site of a baseline, in a stable order: the sites random replays pick from,
+    and a crash before and one after every write (``crash_before_write``, ``crash_after_write``)."""
+    return sites_from(requests, steps, extra, explore_only=True)
 
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.]+")

@@ -19,13 +19,18 @@ the kubernetes client itself retries no 429/5xx).
 - ``token``: the AAD token request,
 - ``patch``: the cluster document patch in the store,
 - ``step``: a step boundary.
+
+The *crash* kinds at a write (``crash_before_write``, ``crash_after_write``) are
+``explore_only``: exhaustive exploration (``--mimo-explore=exhaustive``) and
+``inject`` use them; seeded random replays neither target nor draw them, so that
+a seed replays as it did before they existed.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["KindSpec", "KINDS", "kinds_of", "spec_of", "TARGET_NAMES", "markdown_table"]
+__all__ = ["KindSpec", "KINDS", "CRASH_WRITE_KINDS", "kinds_of", "spec_of", "TARGET_NAMES", "markdown_table"]
 
 #: azure-core RetryPolicy: retry_status=3, retry_read=3 (so 4 requests in a row reach the step)
 _AZURE_BURST = 4
@@ -33,6 +38,11 @@ _AZURE_BURST = 4
 _URLLIB3_BURST = 4
 #: the kubernetes client retries no 429/5xx: a second one in a row is a burst already
 _KUBE_BURST = 2
+
+_CRASH_BEFORE = ("the process dies as it is about to send the write: nothing applied, no later request "
+                 "or step of the attempt happens; the lease runs out and the manifest is dequeued again")
+_CRASH_AFTER = ("the write IS applied, then the process dies before it reads the response: no later "
+                "request or step of the attempt happens; the lease runs out and the manifest is dequeued again")
 
 
 @dataclass(frozen=True)
@@ -42,6 +52,7 @@ class KindSpec:
     applies: str
     burst: int  #: requests in a row when it comes as a burst (1: never a burst)
     played: str  #: what the fake (or harness) does, one line
+    explore_only: bool = False  #: a site of exhaustive exploration only (random replays never draw it)
 
     def describe(self) -> str:
         return f"{self.target}.{self.name}: {self.played}"
@@ -57,6 +68,8 @@ KINDS: dict[str, tuple[KindSpec, ...]] = {
         KindSpec("conflict", "kube", "update", 1, "another writer changes the object first (new resourceVersion, an "
                  "annotation it sets): a write with the old resourceVersion gets 409 Conflict, one without overwrites it"),
         KindSpec("lost_response", "kube", "write", 1, "the write IS applied, then the connection drops with no response"),
+        KindSpec("crash_before_write", "kube", "write", 1, _CRASH_BEFORE, explore_only=True),
+        KindSpec("crash_after_write", "kube", "write", 1, _CRASH_AFTER, explore_only=True),
     ),
     "azure": (
         KindSpec("throttle", "azure", "any", _AZURE_BURST, "429 with Retry-After (ARM subscription throttling); nothing applied"),
@@ -71,10 +84,14 @@ KINDS: dict[str, tuple[KindSpec, ...]] = {
         KindSpec("token_error", "azure", "token", 1, "the AAD token endpoint answers 503 temporarily_unavailable"),
         KindSpec("concurrent_write", "azure", "arm_write", 1, "another writer PUTs the resource first (a new etag, a "
                  "tag it sets): If-Match with the old etag gets 412, a PUT of a stale read loses its change"),
+        KindSpec("crash_before_write", "azure", "write", 1, _CRASH_BEFORE, explore_only=True),
+        KindSpec("crash_after_write", "azure", "write", 1, _CRASH_AFTER, explore_only=True),
     ),
     "store": (
         KindSpec("concurrent_write", "store", "patch", 1, "another writer patches the cluster document between the "
                  "patch's read and its conditional write (the store's optimistic-concurrency retry runs)"),
+        KindSpec("crash_before_write", "store", "patch", 1, _CRASH_BEFORE, explore_only=True),
+        KindSpec("crash_after_write", "store", "patch", 1, _CRASH_AFTER, explore_only=True),
     ),
     "step": (
         KindSpec("crash_after_step", "step", "step", 1, "the process dies after the step (no later step runs; "
@@ -87,9 +104,14 @@ KINDS: dict[str, tuple[KindSpec, ...]] = {
 TARGET_NAMES = tuple(KINDS)
 
 
-def kinds_of(target: str) -> tuple[str, ...]:
-    """The kind names of ``target`` (empty for an unknown target)."""
-    return tuple(k.name for k in KINDS.get(target, ()))
+def kinds_of(target: str, *, explore_only: bool = False) -> tuple[str, ...]:
+    """The kind names of ``target`` (empty for an unknown target): those random replays, the
+    fakes and simulations play; with ``explore_only`` also the crash kinds at a write."""
+    return tuple(k.name for k in KINDS.get(target, ()) if explore_only or not k.explore_only)
+
+
+#: the kinds at a write that stop the process (exhaustive exploration's crash sites)
+CRASH_WRITE_KINDS = ("crash_before_write", "crash_after_write")
 
 
 def spec_of(target: str, name: str) -> KindSpec | None:
@@ -104,5 +126,6 @@ def markdown_table() -> str:
     lines = ["| target | kind | applies to | burst | what happens |", "|---|---|---|---|---|"]
     for target, specs in KINDS.items():
         for k in specs:
-            lines.append(f"| {target} | `{k.name}` | {k.applies} | {k.burst} | {k.played} |")
+            only = " (exhaustive exploration and `inject` only)" if k.explore_only else ""
+            lines.append(f"| {target} | `{k.name}` | {k.applies} | {k.burst} | {k.played}{only} |")
     return "\n".join(lines)

@@ -26,7 +26,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from pytest_mimo.fakes.base import FakeRequest, FaultAction
-from pytest_mimo.faultkinds import KINDS, TARGET_NAMES, kinds_of, spec_of
+from pytest_mimo.faultkinds import CRASH_WRITE_KINDS, KINDS, TARGET_NAMES, kinds_of, spec_of
 
 __all__ = [
     "FaultInjector",
@@ -44,7 +44,7 @@ __all__ = [
 
 STEP_FAULT_KINDS = kinds_of("step")
 #: target → kind names, from the one table (:data:`pytest_mimo.faultkinds.KINDS`)
-TARGETS: dict[str, tuple[str, ...]] = {t: kinds_of(t) for t in TARGET_NAMES}
+TARGETS: dict[str, tuple[str, ...]] = {t: kinds_of(t, explore_only=True) for t in TARGET_NAMES}
 
 #: azure-core's RetryPolicy ``retry_status``/``retry_read`` (3): a burst must be longer to reach the step
 AZURE_SDK_RETRY_TOTAL = 3
@@ -88,11 +88,14 @@ def _applies(applies: str, req: FakeRequest) -> bool:
     return False
 
 
-def applicable_kinds(req: FakeRequest, extra: Sequence[FaultKind] = ()) -> tuple[str, ...]:
-    """The fault kinds that make sense for this request (empty for discovery), from the table."""
+def applicable_kinds(req: FakeRequest, extra: Sequence[FaultKind] = (), *, explore_only: bool = False) -> tuple[str, ...]:
+    """The fault kinds that make sense for this request (empty for discovery), from the table;
+    with ``explore_only`` also the crash kinds at a write (exhaustive exploration's)."""
     if req.verb in ("discovery", "version", "openapi") or req.backend not in KINDS or req.backend == "step":
         return ()
-    kinds = tuple(k.name for k in KINDS[req.backend] if _applies(k.applies, req))
+    kinds = tuple(
+        k.name for k in KINDS[req.backend] if (explore_only or not k.explore_only) and _applies(k.applies, req)
+    )
     for k in extra:
         if k.target == req.backend and (req.is_write or not k.writes_only):
             kinds += (k.name,)
@@ -278,6 +281,9 @@ class FaultInjector:
         self._retry = 1
         #: the combination's follow-up, once its first fault fired: (what, attempt)
         self._follow: tuple[str, int] | None = None
+        #: set when a crash_before_write / crash_after_write fired: the attempt's process is dead
+        #: (the replay clears it when the next attempt starts); what it names goes into the crash
+        self.dead = ""
         for k in self.kinds or ():
             if not any(k in v for v in TARGETS.values()) and k not in {x.name for x in self.extra_kinds}:
                 raise ValueError(f"mimo_faults: unknown fault kind {k!r}")
@@ -356,6 +362,8 @@ class FaultInjector:
             world.check_invariants()
             if req.is_write and req.backend == "azure":
                 world.request_written(req)
+        if self.dead:
+            return self._after_death(req)
         if self._resumed:
             self._late_write(req)
         kinds = applicable_kinds(req, self.extra_kinds)
@@ -401,7 +409,9 @@ class FaultInjector:
                 del self._bursts[key]
             return burst.kind, "burst"
         for rule in self.rules:
-            if rule.target == req.backend and rule.kind in kinds and rule.wants(req, self.rng):
+            if rule.target == req.backend and (
+                rule.kind in kinds or rule.kind in applicable_kinds(req, self.extra_kinds, explore_only=True)
+            ) and rule.wants(req, self.rng):
                 rule.fired += 1
                 return rule.kind, "rule"
         site = self.target_site
@@ -411,7 +421,7 @@ class FaultInjector:
             and site.target == req.backend
             and (site.method, site.verb, site.resource) == key[1:]
             and self._counts[key] == site.occurrence
-            and site.kind in kinds
+            and site.kind in applicable_kinds(req, self.extra_kinds, explore_only=True)
         ):
             self.target_hit = True
             self._start_burst(req, key, site.kind, "targeted")
@@ -434,6 +444,8 @@ class FaultInjector:
             self._bursts[key] = _Burst(kind, length - 1, "burst")
 
     def _play(self, req: FakeRequest, kind: str, source: str) -> FaultAction | None:
+        if kind in CRASH_WRITE_KINDS:
+            return self._crash_at(req, kind, source)
         if kind == "concurrent_write":
             if req.backend == "store":  # played by patch_cluster, in the store's own retry loop
                 self._record(req.backend, f"{req.method} {req.path}", kind, source)
@@ -450,6 +462,29 @@ class FaultInjector:
         retry_after = self._retry
         self._record(req.backend, f"{req.method} {req.path}", kind, source)
         return FaultAction(plays_as, retry_after=retry_after)
+
+    def _crash_at(self, req: FakeRequest, kind: str, source: str) -> FaultAction | None:
+        """The process dies before (nothing applied) or after (applied) this write.
+
+        Azure requests and the store patch run in the task's own thread: a crash before the
+        write is raised right here. A Kubernetes request is served by the fake's server thread,
+        so the dying process is played on the wire (the connection drops, with or without the
+        write applied) and the task's thread dies at its next request, step boundary or the end
+        of the attempt (``dead``: see :meth:`_after_death` and the replay's attempt wrapper)."""
+        self._record(req.backend, f"{req.method} {req.path}", kind, source)
+        self.dead = f"simulated crash {'before' if kind == 'crash_before_write' else 'after'} {req.method} {req.path}"
+        if kind == "crash_before_write":
+            if req.backend == "kube":
+                return FaultAction("connection_reset")
+            raise SimulatedCrash(self.dead)
+        return FaultAction("lost_response" if req.backend != "store" else kind)
+
+    def _after_death(self, req: FakeRequest) -> FaultAction | None:
+        """A request of a process that died: never sent. In the task's thread the process stops
+        here; a Kubernetes request (on the server's thread) finds the connection gone."""
+        if req.backend == "kube":
+            return FaultAction("connection_reset")
+        raise SimulatedCrash(self.dead)
 
     def _azure_concurrent_write(self, resource_id: str) -> bool:
         """Another writer PUTs the resource first, adding a tag (the fake gives it a new etag)."""
@@ -491,6 +526,8 @@ class FaultInjector:
         if world is not None and doc.to_dict() != before:
             world.record_write("store", f"patch of the cluster document {resource_id}", "cluster")
             world.check_invariants()
+        if action is not None and action.kind == "crash_after_write":
+            raise SimulatedCrash(self.dead)
         return doc
 
     def _racing(self, store: Any, resource_id: str, mutator: Callable[[Any], None]) -> Callable[[Any], None]:
@@ -512,12 +549,16 @@ class FaultInjector:
 
     # -- the step observer (mimo.runner.StepObserver) ----------------------------------------
     def step_started(self, index: int, step: Any) -> None:
+        if self.dead:
+            raise SimulatedCrash(self.dead)
         self.step = step.key
         if self.watch is not None:
             self.watch.step = step.key
             self.watch.check_wall()
 
     def step_finished(self, index: int, step: Any, error: BaseException | None) -> None:
+        if self.dead:  # the step went on after its process died: none of that happened
+            raise SimulatedCrash(self.dead)
         if error is not None:
             return
         self.steps_seen.append((index, step.key))
@@ -580,17 +621,19 @@ class FaultInjector:
 
 
 def sites_from(requests: Iterable[FakeRequest], steps: Iterable[tuple[int, str]],
-               extra: Sequence[FaultKind] = (), max_occurrences: int = 2) -> list[FaultSite]:
+               extra: Sequence[FaultKind] = (), max_occurrences: int = 2, *,
+               explore_only: bool = False) -> list[FaultSite]:
     """Every (site × applicable kind) pair of a baseline run, in a stable order.
 
     A request repeated many times (a condition polling) gives at most
-    ``max_occurrences`` sites; each step that completed gives a crash site.
+    ``max_occurrences`` sites; each step that completed gives a crash site. With
+    ``explore_only`` each write also gives a crash before it and one after it.
     """
     counts: dict[tuple[str, str, str, str], int] = {}
     out: list[FaultSite] = []
     seen: set[FaultSite] = set()
     for req in requests:
-        kinds = applicable_kinds(req, extra)
+        kinds = applicable_kinds(req, extra, explore_only=explore_only)
         if not kinds:
             continue
         key = request_key(req)

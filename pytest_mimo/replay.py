@@ -442,8 +442,13 @@ class Replayer:
             attempts.append(rec)
             if watch is not None:
                 watch.arm(manifest.dequeues, tc.deadline)
+            injector.dead = ""  # a new attempt: a new process
             try:
-                fn(tc, manifest, cluster)
+                try:
+                    fn(tc, manifest, cluster)
+                finally:
+                    if injector.dead:  # its process died at a write: what the task did after never happened
+                        raise SimulatedCrash(injector.dead)
             except AttemptDeadline as e:
                 # as a cancelled context would: the attempt ends here with a retryable error
                 rec.overran = True

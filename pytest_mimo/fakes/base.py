@@ -47,7 +47,8 @@ from pytest_mimo.faultkinds import kinds_of
 
 __all__ = ["fast_thread_handoff", "FakeRequest", "FaultAction", "FaultHook", "RequestRecord", "KUBE_FAULT_KINDS", "AZURE_FAULT_KINDS"]
 
-#: the kinds each fake plays, from the one table (:mod:`pytest_mimo.faultkinds`)
+#: the kinds each fake plays, from the one table (:mod:`pytest_mimo.faultkinds`; the crash kinds
+#: at a write are the harness's: it plays them to the fakes as connection_reset / lost_response)
 KUBE_FAULT_KINDS = kinds_of("kube")
 AZURE_FAULT_KINDS = tuple(k for k in kinds_of("azure") if k != "concurrent_write")  # played by the harness
 

@@ -448,7 +448,7 @@ def seed_world(world) -> None:
     world.azure.keyvault(vault).set_secret("pull-secret", "s3cr3t-value")
 
 
-# == world corners (issue #15): bugs that only a varied world shows ==============================
+# == world corners (issue #15): bugs that only a varied world shows =======================
 # Each world builder below has named variation points (pytest_mimo.variants); every replay seed
 # draws one option per point, replay 0 takes the first of each. ``expect`` is what a correct task
 # ends in for such a world.
@@ -641,3 +641,57 @@ def check_region_registry_token(tc: object) -> None:
     acr = tc.environment().acr_domain
     profiles = tc.get_openshift_cluster_properties().registry_profiles
     _token_valid(tc, next((p for p in profiles if p.name == acr), None))
+
+
+# -- (o) "the first object exists, so the last run did both": wrong once a process dies between ---
+STAGE_A = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "stage-a", "namespace": "openshift-config"},
+           "data": {"stage": "a"}}
+STAGE_B = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "stage-b", "namespace": "openshift-config"},
+           "data": {"stage": "b"}}
+
+
+def _with_retries(tc, call, tries: int = 6):
+    """Retry transient API errors in the step (429/5xx, a dropped connection), a lost response's
+    AlreadyExists taken as done: no transient fault leaves the step half-done."""
+    for attempt in range(tries):
+        try:
+            return call()
+        except ApiException as e:
+            if is_already_exists(e):
+                return None
+            if e.status not in (429, 500, 503, 504) or attempt == tries - 1:
+                raise _classify(e, "stage") from e
+        except Exception as e:  # urllib3's MaxRetryError after a dropped connection
+            if attempt == tries - 1:
+                raise TransientError(e) from e
+        tc.sleep(1)
+    return None
+
+
+def _stage_exists(tc, kube) -> bool:
+    def read() -> bool:
+        try:
+            kube.get_one("v1", "ConfigMap", "stage-a", "openshift-config")
+        except ApiException as e:
+            if is_not_found(e):
+                return False
+            raise
+        return True
+
+    return bool(_with_retries(tc, read))
+
+
+def stage_both_buggy(tc: object) -> None:
+    tc = get_task_context(tc)
+    kube = tc.client_helper()
+    if _stage_exists(tc, kube):
+        return  # BUG: A exists, so "the last run created B too" — not if it died between the two
+    _with_retries(tc, lambda: kube.create(dict(STAGE_A)))
+    _with_retries(tc, lambda: kube.create(dict(STAGE_B)))
+
+
+def stage_both(tc: object) -> None:
+    tc = get_task_context(tc)
+    kube = tc.client_helper()
+    _with_retries(tc, lambda: kube.create(dict(STAGE_A)))
+    _with_retries(tc, lambda: kube.create(dict(STAGE_B)))

@@ -158,3 +158,118 @@ def test_site_tokens_are_readable_and_safe_in_a_node_id():
     assert site_token(0, step) == "site0000-step-4-action.rotate-crash_after_step"
     long = FaultSite("kube", "throttle", "GET", "get", "x/" + "n" * 100, 1)
     assert "::" not in site_token(1, long) and len(site_token(1, long)) < 80
+
+
+# -- crashes at a write -----------------------------------------------------------------------------
+
+
+def _planted():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("planted_tasks", Path(__file__).with_name("planted_tasks.py"))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def _crash_sites(world, task):
+    """The crash sites (at a write) of ``task``'s baseline in ``world``, and the world as it was."""
+    from pytest_mimo.explore import exhaustive_sites
+    from pytest_mimo.faultkinds import CRASH_WRITE_KINDS
+    from pytest_mimo.replay import Replayer
+
+    snap = world.snapshot()
+    base = Replayer(world, faulted=False).baseline(task)
+    world.restore(snap)
+    return [s for s in exhaustive_sites(base.requests, base.steps) if s.kind in CRASH_WRITE_KINDS], snap
+
+
+def test_a_crash_before_a_write_applies_nothing_and_one_after_applies_it_then_stops_the_attempt(mimo_world):
+    """The buggy twin takes "stage-a exists" for "the last run did both": which crash sites break
+    it tells whether the write was applied (after) or not (before), and that nothing of the dying
+    attempt ran past the crash (a crash after writing stage-b leaves both, as the baseline)."""
+    from pytest_mimo.replay import Replayer
+
+    p = _planted()
+    p.seed_world(mimo_world)
+    task = p.one_step(p.stage_both_buggy)
+    sites, snap = _crash_sites(mimo_world, task)
+    # two POSTs of a ConfigMap in openshift-config (the create's path names no object): n1 and n2
+    assert [(s.method, s.occurrence, s.kind) for s in sites] == [
+        ("POST", 1, "crash_before_write"), ("POST", 1, "crash_after_write"),
+        ("POST", 2, "crash_before_write"), ("POST", 2, "crash_after_write"),
+    ]
+    verdicts = {}
+    for site in sites:
+        mimo_world.restore(snap)
+        out = Replayer(mimo_world, rate=0.0, site=site).replay(task)
+        assert [e.kind for e in out.trace] == [site.kind] and out.site_hit
+        first = out.run.attempts[0]
+        assert first.crashed and first.step == "action.stage_both_buggy", out.report()
+        assert out.run.attempts[1].error is None and out.state == "Completed"
+        verdicts[(site.occurrence, site.kind)] = out.ok
+        if not out.ok:
+            assert any("kube.v1/ConfigMap/openshift-config/stage-b" in d for d in out.diff), out.diff
+    assert verdicts == {
+        (1, "crash_before_write"): True,  # nothing applied: the next attempt does both
+        (1, "crash_after_write"): False,  # stage-a applied, the process gone: the next skips stage-b
+        (2, "crash_before_write"): False,  # stage-a there, stage-b never sent
+        (2, "crash_after_write"): True,  # both applied
+    }
+
+
+def test_crashes_at_azure_and_store_writes_stop_the_attempt_in_the_tasks_thread(mimo_world):
+    """An Azure request and the cluster document patch run in the task's thread: the crash is
+    raised there (SimulatedCrash), before the write or after it; the correct tasks survive."""
+    from pytest_mimo.replay import Replayer
+
+    p = _planted()
+    p.seed_world(mimo_world)
+    for task, target in ((p.one_step(p.tag_lb_if_missing), "azure"), (p.one_step(p.set_flag), "store")):
+        sites, snap = _crash_sites(mimo_world, task)
+        assert {s.kind for s in sites} == {"crash_before_write", "crash_after_write"}
+        assert {s.target for s in sites} == {target}
+        for site in sites:
+            mimo_world.restore(snap)
+            out = Replayer(mimo_world, rate=0.0, site=site).replay(task)
+            assert out.ok, out.report()
+            assert out.run.attempts[0].crashed and [e.kind for e in out.trace] == [site.kind]
+        mimo_world.restore(snap)
+
+
+def test_random_replays_never_draw_the_crash_kinds_so_old_seeds_replay_as_before(mimo_world):
+    """They are exhaustive-only (pytest_mimo.faultkinds explore_only): the sites random replays
+    pick from, and the kinds the background draws, are those they were before."""
+    from pytest_mimo.fakes.base import FakeRequest
+    from pytest_mimo.faults import applicable_kinds, sites_from
+
+    post = FakeRequest("kube", "POST", "/api/v1/namespaces/x/configmaps", "create", "configmaps/x/", True)
+    assert "crash_after_write" not in applicable_kinds(post)
+    assert applicable_kinds(post, explore_only=True)[-2:] == ("crash_before_write", "crash_after_write")
+    assert not {s.kind for s in sites_from([post], [])} & {"crash_before_write", "crash_after_write"}
+
+
+def test_a_bug_between_two_writes_escapes_25_random_replays_and_the_exhaustive_gate_catches_it(pytester, registered):
+    """Planted bug (o): only a process dying between the two creates breaks it — every transient
+    fault is retried inside the step — so no seeded random replay reaches it (hit rate 0 of 25:
+    random replays target and draw no crash at a write, and their crashes fall between steps);
+    exhaustive exploration fails exactly its two sites, and its correct twin passes them all."""
+    scenario(pytester, "p.one_step(p.stage_both_buggy)")
+    random = pytester.runpytest("-p", "no:xdist", "--mimo-replays=25", "--mimo-gate", f"--mimo-gate-tasks={TASK_ID}")
+    assert random.ret == 0, random.stdout.str()
+    random.assert_outcomes(passed=26)
+
+    result = pytester.runpytest("-p", "no:xdist", "--mimo-explore=exhaustive", "--mimo-gate",
+                                f"--mimo-gate-tasks={TASK_ID}", "-rf")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    failed = sorted(line.split("::", 1)[1].split(" ", 1)[0] for line in result.outlines if line.startswith("FAILED"))
+    assert [re.sub(r"site\d{4}-", "", f) for f in failed] == [
+        "test_task[kube-POST-configmaps-openshift-config-n1-crash_after_write]",
+        "test_task[kube-POST-configmaps-openshift-config-n2-crash_before_write]",
+    ]
+    result.stdout.fnmatch_lines(["*targeted site: crash_after_write on kube POST create*(occurrence 1)*"])
+
+    scenario(pytester, "p.one_step(p.stage_both)")
+    fixed = pytester.runpytest("-p", "no:xdist", "--mimo-explore=exhaustive", "--mimo-gate", f"--mimo-gate-tasks={TASK_ID}")
+    assert fixed.ret == 0, fixed.stdout.str()
+    fixed.stdout.fnmatch_lines(["*mimo gate passed*fault sites tried*"])
