@@ -165,9 +165,30 @@ def test_tls_cert_rotation_disabled(cluster: Any, mimo_replay: Any) -> None:
 # -- ACR token checker -------------------------------------------------------------------------
 
 
+@world_builder(expect=ManifestState.COMPLETED)
+def registry_world(world: Any, v: Any) -> None:
+    """The cluster's registry profiles: the region's only, or also another registry's with a long
+    expired token, listed before or after it (ARO-RP api.RegistryProfile is a list; the check reads
+    the profile named after the environment's ACR domain, pkg/mimo/steps/cluster/acrtoken.go)."""
+    from datetime import timedelta
+
+    from mimo.api import RegistryProfile, Secret
+
+    where = v.choose("registry_profiles", {"region_only": "", "other_first": "first", "other_last": "last"})
+
+    def profiles(doc: Any) -> None:
+        other = RegistryProfile(name="arointsvcold.azurecr.io", username="token-old", password=Secret("old"),
+                                issue_date=world.clock.now() - timedelta(days=400))
+        mine = list(doc.properties.registry_profiles)
+        doc.properties.registry_profiles = [other, *mine] if where == "first" else [*mine, other]
+
+    if where:
+        world.patch_cluster(profiles)
+
+
 @pytest.mark.mimo_scenario(const.ACR_TOKEN_CHECKER_ID)
 def test_acr_token_checker(cluster: Any, mimo_replay: Any) -> None:
-    outcome = mimo_replay(const.ACR_TOKEN_CHECKER_ID)
+    outcome = mimo_replay(const.ACR_TOKEN_CHECKER_ID, world=registry_world)
     assert outcome.state == ManifestState.COMPLETED
     # the clean baseline runs at once; a faulted run may be later by its retries
     assert (
