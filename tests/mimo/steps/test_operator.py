@@ -379,12 +379,42 @@ def test_deploy_errors_are_go_s_transient_failed_updating_operator(operator_tc: 
 
 
 def test_ready_logs_go_s_lines(operator_tc: Any, fake_kube: Any, caplog: pytest.LogCaptureFixture) -> None:
+    """pkg/operator/deploy/deploy.go IsReady: "deployment %q ok status is: %v, err is: %v" for each, then for one
+    not ready "deployment %q status: %s" (json.Marshal of appsv1.DeploymentStatus: struct order, omitempty zeros
+    left out, a condition's unset metav1.Time written null), and "replicaset %q status: %s" for each ReplicaSet
+    labelled app=<deployment> (ReplicaSetStatus: replicas always written)."""
     d = _deployment(fake_kube, "aro-operator-worker")
     d["status"]["updatedReplicas"] = 0  # a rollout under way
-    fake_kube.add(d)
+    fake_kube.add(d, {
+        "apiVersion": "apps/v1", "kind": "ReplicaSet",
+        "metadata": {"name": "aro-operator-worker-5d4b9c7f8", "namespace": NS, "labels": {"app": "aro-operator-worker"}},
+        "spec": {"replicas": 0, "selector": {"matchLabels": {"app": "aro-operator-worker"}},
+                 "template": {"metadata": {"labels": {"app": "aro-operator-worker"}},
+                              "spec": {"containers": [{"name": "aro-operator", "image": "x"}]}}},
+        "status": {"replicas": 0, "observedGeneration": 3},
+    })
     with caplog.at_level(logging.INFO):
         assert aro_operator_ready(operator_tc) is False
     lines = [r.getMessage() for r in caplog.records if r.name == "mimo.task"]
-    assert lines[0] == 'deployment "aro-operator-master" ok status is: true, err is: <nil>'
-    assert lines[1] == 'deployment "aro-operator-worker" ok status is: false, err is: <nil>'
-    assert lines[2].startswith('deployment "aro-operator-worker" status: {')
+    assert lines == [
+        'deployment "aro-operator-master" ok status is: true, err is: <nil>',
+        'deployment "aro-operator-worker" ok status is: false, err is: <nil>',
+        'deployment "aro-operator-worker" status: {"observedGeneration":1,"replicas":1,"readyReplicas":1,'
+        '"availableReplicas":1,"conditions":[{"type":"Available","status":"True","lastUpdateTime":null,'
+        '"lastTransitionTime":null}]}',
+        'replicaset "aro-operator-worker-5d4b9c7f8" status: {"replicas":0,"observedGeneration":3}',
+    ]
+
+
+def test_ready_logs_a_missing_deployment_as_go(kube_tc: Any, fake_kube: Any, caplog: pytest.LogCaptureFixture) -> None:
+    """IsReady: CheckDeploymentIsReady says (false, nil) for a Deployment not found; the second GetOne's
+    error is logged: "failed to get deployment %q: %s"."""
+    fake_kube.add(operator_deployment("aro-operator-worker"))
+    with caplog.at_level(logging.INFO):
+        assert aro_operator_ready(kube_tc) is False
+    records = [(r.levelname, r.getMessage()) for r in caplog.records if r.name == "mimo.task"]
+    assert records == [
+        ("INFO", 'deployment "aro-operator-master" ok status is: false, err is: <nil>'),
+        ("ERROR", 'failed to get deployment "aro-operator-master": deployments.apps "aro-operator-master" not found'),
+        ("INFO", 'deployment "aro-operator-worker" ok status is: true, err is: <nil>'),
+    ]

@@ -292,11 +292,76 @@ def _operator_deployments(tc: TaskContext) -> list[dict[str, Any] | None]:
         raise kube_error(e) from e
 
 
+#: the JSON fields of Go's ``appsv1.DeploymentStatus`` / ``ReplicaSetStatus``, in struct order;
+#: ``True``: ``omitempty`` on a value (a zero is left out), ``False``: always written or a pointer
+_DEPLOYMENT_STATUS = (("observedGeneration", True), ("replicas", True), ("updatedReplicas", True),
+                      ("readyReplicas", True), ("availableReplicas", True), ("unavailableReplicas", True),
+                      ("terminatingReplicas", False), ("conditions", True), ("collisionCount", False))
+_REPLICASET_STATUS = (("replicas", False), ("fullyLabeledReplicas", True), ("readyReplicas", True),
+                      ("availableReplicas", True), ("terminatingReplicas", False), ("observedGeneration", True),
+                      ("conditions", True))
+#: ``DeploymentCondition`` / ``ReplicaSetCondition``: type and status always, the ``metav1.Time``s
+#: ``null`` when unset (``omitempty`` leaves no struct out), reason and message ``omitempty``
+_CONDITION_TIMES = {"Deployment": ("lastUpdateTime", "lastTransitionTime"), "ReplicaSet": ("lastTransitionTime",)}
+
+
+def _go_status_json(kind: str, status: Mapping[str, Any]) -> str:
+    """``json.Marshal`` of a Deployment's or ReplicaSet's ``status`` as Go's struct writes it."""
+    out: dict[str, Any] = {}
+    for key, omitempty in _DEPLOYMENT_STATUS if kind == "Deployment" else _REPLICASET_STATUS:
+        value = status.get(key)
+        if key == "conditions":
+            if value:
+                out[key] = [_go_condition(kind, c) for c in value]
+        elif value is None:
+            if not omitempty and key == "replicas":
+                out[key] = 0
+        elif not (omitempty and value == 0):
+            out[key] = value
+    return json.dumps(out, separators=(",", ":"))
+
+
+def _go_condition(kind: str, c: Mapping[str, Any]) -> dict[str, Any]:
+    cond: dict[str, Any] = {"type": c.get("type", ""), "status": c.get("status", "")}
+    for t in _CONDITION_TIMES[kind]:
+        cond[t] = c.get(t) or None
+    for k in ("reason", "message"):
+        if c.get(k):
+            cond[k] = c[k]
+    return cond
+
+
+def _log_not_ready(tc: TaskContext, name: str) -> None:
+    """Go's ``IsReady`` for a Deployment that is not ready: its status, then each of its ReplicaSets'
+    and Pods' (label ``app=<name>``); a read that fails is logged as an error and ends the report."""
+    log = tc.log()
+    helper = tc.client_helper()
+    try:
+        d = helper.get_one("apps/v1", "Deployment", name, OPERATOR_NAMESPACE)
+    except Exception as e:
+        log.error('failed to get deployment "%s": %s', name, _go_error_text(e))
+        return
+    log.info('deployment "%s" status: %s', name, _go_status_json("Deployment", d.get("status") or {}))
+    for kind, what in (("ReplicaSet", "replicasets"), ("Pod", "pods")):
+        try:
+            items = helper.list("apps/v1" if kind == "ReplicaSet" else "v1", kind, OPERATOR_NAMESPACE,
+                                label_selector=f"app={name}")
+        except Exception as e:
+            log.error("failed to list %s: %s", what, _go_error_text(e))
+            return
+        for item in items:
+            status = item.get("status") or {}
+            text = (_go_status_json(kind, status) if kind == "ReplicaSet"
+                    else json.dumps(status, separators=(",", ":")))
+            log.info('%s "%s" status: %s', kind.lower(), item["metadata"]["name"], text)
+
+
 def aro_operator_ready(tc: TaskContext) -> bool:
     """Condition, Go's ``deploy.Operator.IsReady``: both operator Deployments exist and are rolled out.
 
-    Logs Go's lines: ``deployment "aro-operator-master" ok status is: true, err is: <nil>`` for each,
-    and the status of one that is not ready.
+    Logs Go's lines: ``deployment "aro-operator-master" ok status is: true, err is: <nil>`` for each;
+    for one that is not ready, its status as Go's ``json.Marshal`` writes it, then its ReplicaSets'
+    and Pods' (or ``failed to get deployment "…": …`` when it does not exist).
     """
     tc = get_task_context(tc)
     try:
@@ -308,9 +373,8 @@ def aro_operator_ready(tc: TaskContext) -> bool:
         ok = d is not None and deployment_is_ready(d)
         tc.log().info('deployment "%s" ok status is: %s, err is: <nil>', name, "true" if ok else "false")
         ok_all = ok_all and ok
-        if not ok and d is not None:
-            status = json.dumps(d.get("status") or {}, separators=(",", ":"), sort_keys=True)
-            tc.log().info('deployment "%s" status: %s', name, status)
+        if not ok:
+            _log_not_ready(tc, name)
     return ok_all
 
 
