@@ -20,6 +20,12 @@ status it writes is what a finished rollout shows::
     conditions: Available=True (MinimumReplicasAvailable),
                 Progressing=True (NewReplicaSetAvailable)
 
+With the status, the rollout's Pods replace the Deployment's old ones (those its selector
+matches): ``spec.replicas`` Pods (default 1) of its pod template, named
+``<deployment>-<pod-template-hash>-<n>`` (a hash of the template, so a replay names them alike),
+labelled as the template with ``pod-template-hash``, ``status.phase: Running`` — what the
+ReplicaSet controller and the kubelets leave, and what Go's ``checkPodImageVersion`` reads.
+
 Conditions carry no timestamps, so two runs of one scenario that end in the
 same place compare equal (the replay's world comparison). The controller keeps
 no state that can go stale: a world restored from a snapshot, or a clock moved
@@ -31,13 +37,16 @@ can start a rollout.
 
 from __future__ import annotations
 
+import copy
+import hashlib
+import json
 import threading
 import time
 from typing import Any
 
 from pytest_mimo.fakes.kube.history import TooOld
 
-__all__ = ["DeploymentController", "rolled_out_status"]
+__all__ = ["DeploymentController", "rolled_out_pods", "rolled_out_status"]
 
 Key = tuple[str, str, str, int]  # namespace, name, uid, generation
 DEPLOYMENT = ("apps/v1", "Deployment")
@@ -69,6 +78,41 @@ def rolled_out_status(deployment: dict[str, Any]) -> dict[str, Any]:
             },
         ],
     }
+
+
+def rolled_out_pods(deployment: dict[str, Any]) -> list[dict[str, Any]]:
+    """The Pods a fully rolled-out ``deployment`` runs (see the module documentation)."""
+    spec = deployment.get("spec") or {}
+    template = spec.get("template") or {}
+    replicas = 1 if spec.get("replicas") is None else int(spec["replicas"])
+    digest = hashlib.sha256(json.dumps(template, sort_keys=True).encode()).hexdigest()[:10]
+    meta = deployment["metadata"]
+    labels = {**((template.get("metadata") or {}).get("labels") or {}), "pod-template-hash": digest}
+    return [
+        {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {"name": f"{meta['name']}-{digest}-{n}", "namespace": meta.get("namespace", "default"),
+                         "labels": dict(labels)},
+            "spec": copy.deepcopy(template.get("spec") or {}),
+            "status": {"phase": "Running"},
+        }
+        for n in range(replicas)
+    ]
+
+
+def _replace_pods(fake_kube: Any, deployment: dict[str, Any]) -> None:
+    meta = deployment["metadata"]
+    selector = ((deployment.get("spec") or {}).get("selector") or {}).get("matchLabels") or {}
+    if not selector:
+        return
+    new = rolled_out_pods(deployment)
+    names = {p["metadata"]["name"] for p in new}
+    match = ",".join(f"{k}={v}" for k, v in sorted(selector.items()))
+    for pod in fake_kube.list("v1", "Pod", meta.get("namespace"), label_selector=match):
+        if pod["metadata"]["name"] not in names:
+            fake_kube.delete("v1", "Pod", pod["metadata"]["name"], pod["metadata"].get("namespace"))
+    fake_kube.add(*new)
 
 
 def _rolling(deployment: dict[str, Any]) -> bool:
@@ -164,6 +208,7 @@ class DeploymentController:
             if now - started >= self.delay_seconds:
                 d["status"] = rolled_out_status(d)
                 fake_kube.add(d)
+                _replace_pods(fake_kube, d)
                 self.completed.append((key[0], key[1], key[3]))
         with self._lock:
             for key in [k for k in self._seen if k not in live]:

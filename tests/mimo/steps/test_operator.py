@@ -23,6 +23,7 @@ from mimo.steps.cluster.operator import (
     update_cluster_operator_flags,
 )
 from mimo.store.base import StoreError
+from pytest_mimo.controllers import rolled_out_pods
 
 from .builders import aro_cluster, cluster_version, namespace, openshift_crds, operator_deployment
 
@@ -210,13 +211,42 @@ def test_roll_twice_writes_nothing_the_second_time(operator_tc: Any, fake_kube: 
 
 
 def test_running_desired_version_once_rolled_out(operator_tc: Any, fake_kube: Any) -> None:
+    """IsRunningDesiredVersion (pkg/operator/deploy/deploy.go): the Deployment's version label, then the image
+    tag of its Pods (checkPodImageVersion): the rolled Deployments' Pods, as the deployment controller leaves them."""
     roll_operator_deployments(operator_tc)
+    assert not aro_operator_running_desired_version(operator_tc)  # labels rolled, no Pod runs the image yet
     for name in DEPLOYMENTS:  # what the deployment controller does
         d = _deployment(fake_kube, name)
         d["status"].update(observedGeneration=d["metadata"]["generation"])
-        fake_kube.add(d)
+        fake_kube.add(d, *rolled_out_pods(d))
     assert aro_operator_ready(operator_tc)
     assert aro_operator_running_desired_version(operator_tc)
+
+
+@pytest.mark.parametrize(
+    ("label", "pod_image", "want"),
+    [
+        # Go's TestCheckOperatorDeploymentVersion: the version label decides
+        (DEFAULT_OPERATOR_VERSION, f"random-image:{DEFAULT_OPERATOR_VERSION}", True),
+        ("unknown", f"random-image:{DEFAULT_OPERATOR_VERSION}", False),
+        # Go's TestCheckPodImageVersion: the Pods' image tag decides
+        (DEFAULT_OPERATOR_VERSION, "random-image:unknown", False),
+        (DEFAULT_OPERATOR_VERSION, "random-image", False),  # no tag: "latest"
+        (DEFAULT_OPERATOR_VERSION, None, False),  # no Pods: "latest"
+    ],
+)
+def test_running_desired_version_is_go_s(
+    kube_tc: Any, fake_kube: Any, label: str, pod_image: str | None, want: bool
+) -> None:
+    for name in DEPLOYMENTS:
+        d = operator_deployment(name, DEFAULT_OPERATOR_VERSION)
+        d["metadata"]["labels"]["version"] = label if name == "aro-operator-worker" else DEFAULT_OPERATOR_VERSION
+        pods = rolled_out_pods(d)
+        for p in pods:
+            p["spec"]["containers"][0]["image"] = (
+                pod_image if name == "aro-operator-worker" else f"x:{DEFAULT_OPERATOR_VERSION}")
+        fake_kube.add(d, *(pods if pod_image is not None or name != "aro-operator-worker" else []))
+    assert aro_operator_running_desired_version(kube_tc) is want
 
 
 def test_deployment_missing_is_terminal(kube_tc: Any, fake_kube: Any) -> None:
@@ -381,8 +411,7 @@ def test_deploy_errors_are_go_s_transient_failed_updating_operator(operator_tc: 
 def test_ready_logs_go_s_lines(operator_tc: Any, fake_kube: Any, caplog: pytest.LogCaptureFixture) -> None:
     """pkg/operator/deploy/deploy.go IsReady: "deployment %q ok status is: %v, err is: %v" for each, then for one
     not ready "deployment %q status: %s" (json.Marshal of appsv1.DeploymentStatus: struct order, omitempty zeros
-    left out, a condition's unset metav1.Time written null), and "replicaset %q status: %s" for each ReplicaSet
-    labelled app=<deployment> (ReplicaSetStatus: replicas always written)."""
+    left out, a condition's unset metav1.Time written null). (Go's replicaset/pod lines: not ported, README.)"""
     d = _deployment(fake_kube, "aro-operator-worker")
     d["status"]["updatedReplicas"] = 0  # a rollout under way
     fake_kube.add(d, {
@@ -402,13 +431,12 @@ def test_ready_logs_go_s_lines(operator_tc: Any, fake_kube: Any, caplog: pytest.
         'deployment "aro-operator-worker" status: {"observedGeneration":1,"replicas":1,"readyReplicas":1,'
         '"availableReplicas":1,"conditions":[{"type":"Available","status":"True","lastUpdateTime":null,'
         '"lastTransitionTime":null}]}',
-        'replicaset "aro-operator-worker-5d4b9c7f8" status: {"replicas":0,"observedGeneration":3}',
     ]
 
 
 def test_ready_logs_a_missing_deployment_as_go(kube_tc: Any, fake_kube: Any, caplog: pytest.LogCaptureFixture) -> None:
-    """IsReady: CheckDeploymentIsReady says (false, nil) for a Deployment not found; the second GetOne's
-    error is logged: "failed to get deployment %q: %s"."""
+    """IsReady: CheckDeploymentIsReady says (false, nil) for a Deployment not found; Go's second GetOne's
+    error is logged: "failed to get deployment %q: %s" (here from the first read)."""
     fake_kube.add(operator_deployment("aro-operator-worker"))
     with caplog.at_level(logging.INFO):
         assert aro_operator_ready(kube_tc) is False

@@ -292,30 +292,26 @@ def _operator_deployments(tc: TaskContext) -> list[dict[str, Any] | None]:
         raise kube_error(e) from e
 
 
-#: the JSON fields of Go's ``appsv1.DeploymentStatus`` / ``ReplicaSetStatus``, in struct order;
+#: the JSON fields of Go's ``appsv1.DeploymentStatus``, in struct order;
 #: ``True``: ``omitempty`` on a value (a zero is left out), ``False``: always written or a pointer
 _DEPLOYMENT_STATUS = (("observedGeneration", True), ("replicas", True), ("updatedReplicas", True),
                       ("readyReplicas", True), ("availableReplicas", True), ("unavailableReplicas", True),
                       ("terminatingReplicas", False), ("conditions", True), ("collisionCount", False))
-_REPLICASET_STATUS = (("replicas", False), ("fullyLabeledReplicas", True), ("readyReplicas", True),
-                      ("availableReplicas", True), ("terminatingReplicas", False), ("observedGeneration", True),
-                      ("conditions", True))
-#: ``DeploymentCondition`` / ``ReplicaSetCondition``: type and status always, the ``metav1.Time``s
+#: ``DeploymentCondition``: type and status always, the ``metav1.Time``s
 #: ``null`` when unset (``omitempty`` leaves no struct out), reason and message ``omitempty``
-_CONDITION_TIMES = {"Deployment": ("lastUpdateTime", "lastTransitionTime"), "ReplicaSet": ("lastTransitionTime",)}
+_CONDITION_TIMES = {"Deployment": ("lastUpdateTime", "lastTransitionTime")}
 
 
 def _go_status_json(kind: str, status: Mapping[str, Any]) -> str:
-    """``json.Marshal`` of a Deployment's or ReplicaSet's ``status`` as Go's struct writes it."""
+    """``json.Marshal`` of a Deployment's ``status`` as Go's struct writes it."""
     out: dict[str, Any] = {}
-    for key, omitempty in _DEPLOYMENT_STATUS if kind == "Deployment" else _REPLICASET_STATUS:
+    for key, omitempty in _DEPLOYMENT_STATUS:
         value = status.get(key)
         if key == "conditions":
             if value:
                 out[key] = [_go_condition(kind, c) for c in value]
         elif value is None:
-            if not omitempty and key == "replicas":
-                out[key] = 0
+            continue
         elif not (omitempty and value == 0):
             out[key] = value
     return json.dumps(out, separators=(",", ":"))
@@ -331,37 +327,22 @@ def _go_condition(kind: str, c: Mapping[str, Any]) -> dict[str, Any]:
     return cond
 
 
-def _log_not_ready(tc: TaskContext, name: str) -> None:
-    """Go's ``IsReady`` for a Deployment that is not ready: its status, then each of its ReplicaSets'
-    and Pods' (label ``app=<name>``); a read that fails is logged as an error and ends the report."""
-    log = tc.log()
-    helper = tc.client_helper()
-    try:
-        d = helper.get_one("apps/v1", "Deployment", name, OPERATOR_NAMESPACE)
-    except Exception as e:
-        log.error('failed to get deployment "%s": %s', name, _go_error_text(e))
+def _log_not_ready(tc: TaskContext, name: str, d: dict[str, Any] | None) -> None:
+    """Go's ``IsReady`` lines for a Deployment that is not ready: its status, or ``failed to get
+    deployment`` when it does not exist (from the read just made; Go reads it again, and lists its
+    ReplicaSets and Pods, which this condition does not: README, Go differences)."""
+    if d is None:
+        tc.log().error('failed to get deployment "%s": deployments.apps "%s" not found', name, name)
         return
-    log.info('deployment "%s" status: %s', name, _go_status_json("Deployment", d.get("status") or {}))
-    for kind, what in (("ReplicaSet", "replicasets"), ("Pod", "pods")):
-        try:
-            items = helper.list("apps/v1" if kind == "ReplicaSet" else "v1", kind, OPERATOR_NAMESPACE,
-                                label_selector=f"app={name}")
-        except Exception as e:
-            log.error("failed to list %s: %s", what, _go_error_text(e))
-            return
-        for item in items:
-            status = item.get("status") or {}
-            text = (_go_status_json(kind, status) if kind == "ReplicaSet"
-                    else json.dumps(status, separators=(",", ":")))
-            log.info('%s "%s" status: %s', kind.lower(), item["metadata"]["name"], text)
+    tc.log().info('deployment "%s" status: %s', name, _go_status_json("Deployment", d.get("status") or {}))
 
 
 def aro_operator_ready(tc: TaskContext) -> bool:
     """Condition, Go's ``deploy.Operator.IsReady``: both operator Deployments exist and are rolled out.
 
     Logs Go's lines: ``deployment "aro-operator-master" ok status is: true, err is: <nil>`` for each;
-    for one that is not ready, its status as Go's ``json.Marshal`` writes it, then its ReplicaSets'
-    and Pods' (or ``failed to get deployment "…": …`` when it does not exist).
+    for one that is not ready, its status as Go's ``json.Marshal`` writes it (or
+    ``failed to get deployment "…": …`` when it does not exist).
     """
     tc = get_task_context(tc)
     try:
@@ -374,25 +355,38 @@ def aro_operator_ready(tc: TaskContext) -> bool:
         tc.log().info('deployment "%s" ok status is: %s, err is: <nil>', name, "true" if ok else "false")
         ok_all = ok_all and ok
         if not ok:
-            _log_not_ready(tc, name)
+            _log_not_ready(tc, name, d)
     return ok_all
 
 
+def _pod_image_tag(tc: TaskContext, role: str) -> str:
+    """Go's ``checkPodImageVersion``: the tag of the first container's image of the last Pod
+    labelled ``app=<role>`` that has one (``latest`` when none does)."""
+    pods = tc.client_helper().list("v1", "Pod", OPERATOR_NAMESPACE, label_selector=f"app={role}")
+    tag = "latest"
+    for pod in pods:
+        containers = (pod.get("spec") or {}).get("containers") or [{}]
+        image = str(containers[0].get("image") or "")
+        if ":" in image:
+            tag = image.split(":")[-1]
+    return tag
+
+
 def aro_operator_running_desired_version(tc: TaskContext) -> bool:
-    """Condition: both operator Deployments run the desired version's image, fully rolled out."""
+    """Condition, Go's ``deploy.Operator.IsRunningDesiredVersion``: for the master, then the worker,
+    the Deployment's ``version`` label is the desired version (a Deployment not found: not yet)
+    and so is the image tag its Pods run (``checkPodImageVersion``)."""
     tc = get_task_context(tc)
     version = desired_operator_version(tc)
-    image = operator_image(tc)
     try:
-        deployments = _operator_deployments(tc)
-    except MIMOError as e:
-        raise TransientError(f"error when checking if Operator is desired version: {e.cause_text}") from e
-    for d in deployments:
-        if d is None:
-            return False
-        labels = (d.get("metadata") or {}).get("labels") or {}
-        if labels.get("version") != version or _operator_container(d).get("image") != image:
-            return False
-        if not deployment_is_ready(d):
-            return False
+        for name in OPERATOR_DEPLOYMENTS:
+            d = objects.get_or_none(tc.client_helper(), "apps/v1", "Deployment", name, OPERATOR_NAMESPACE)
+            if d is None or ((d.get("metadata") or {}).get("labels") or {}).get("version") != version:
+                return False
+            if _pod_image_tag(tc, name) != version:
+                return False
+    except MIMOError:
+        raise
+    except Exception as e:
+        raise TransientError(f"error when checking if Operator is desired version: {_go_error_text(e)}") from e
     return True
