@@ -215,28 +215,36 @@ def main() -> None:
     print(f"cores: {os.cpu_count()}  python: {sys.version.split()[0]}  load average: "
           f"{' '.join(f'{x:.2f}' for x in os.getloadavg())} (other processes share the cores)")
     print(f"workload: {args.clusters} clusters x {args.per} manifests = {total} per run, no-op task, "
-          f"lease renewal {'on' if renew else 'off'}, {args.runs} runs per configuration (medians)")
+          f"lease renewal {'on' if renew else 'off'}, {args.runs} rounds, each running every configuration once (medians)")
     for kind in args.stores.split(","):
         stores = Stores(kind, args.durable)
         try:
             print(f"store: {stores.describe()}")
             med: dict[tuple[int, int], float] = {}
-            for processes, workers in CONFIGS:
-                rates, cpus, server = [], [], []
-                for _ in range(args.runs):
+            rates: dict[tuple[int, int], list[float]] = {c: [] for c in CONFIGS}
+            cpus: dict[tuple[int, int], list[float]] = {c: [] for c in CONFIGS}
+            server: dict[tuple[int, int], list[float]] = {c: [] for c in CONFIGS}
+            for _ in range(args.runs):  # the configurations alternate within a round: each sees the same load
+                for processes, workers in CONFIGS:
                     url = stores.new()
                     populate(url, args.clusters, args.per)
                     before = server_cpu(stores.server)
                     rate, cpu = one_run(url, processes, workers, total, renew)
-                    server.append((server_cpu(stores.server) - before) / total)
-                    rates.append(rate)
-                    cpus.append(cpu)
+                    server[(processes, workers)].append((server_cpu(stores.server) - before) / total)
+                    rates[(processes, workers)].append(rate)
+                    cpus[(processes, workers)].append(cpu)
                     stores.drop(url)
-                med[(processes, workers)] = statistics.median(rates)
-                where = f", server {statistics.median(server) * 1000:.2f}" if stores.server is not None else ""
-                print(f"  {processes} process(es) x {workers} worker(s): median {med[(processes, workers)]:7.0f} "
-                      f"manifests/s  (runs: {', '.join(f'{r:.0f}' for r in rates)}; CPU ms per manifest: "
-                      f"actuators {statistics.median(cpus) * 1000:.2f}{where})")
+            for processes, workers in CONFIGS:
+                c = (processes, workers)
+                med[c] = statistics.median(rates[c])
+                where = f", server {statistics.median(server[c]) * 1000:.2f}" if stores.server is not None else ""
+                print(f"  {processes} process(es) x {workers} worker(s): median {med[c]:7.0f} "
+                      f"manifests/s  (runs: {', '.join(f'{r:.0f}' for r in rates[c])}; CPU ms per manifest: "
+                      f"actuators {statistics.median(cpus[c]) * 1000:.2f}{where})")
+            paired = [b / a for a, b in zip(rates[(1, 4)], rates[(2, 4)], strict=True)]
+            print(f"  2x4 / 1x4 per round (same load): {', '.join(f'{r:.2f}' for r in paired)}; "
+                  f"median {statistics.median(paired):.2f}; load average now "
+                  f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}")
         finally:
             stores.close()
         best = max(med.values())
