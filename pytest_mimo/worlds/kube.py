@@ -213,13 +213,22 @@ def _crd_text(name: str) -> str:
     return (Path(crds_dir()) / _CRD_FILES[name]).read_text()
 
 
-def crd_document(name: str) -> dict[str, Any]:
-    """The real CRD ``name`` (``servicemonitors.monitoring.coreos.com``, …) as a document to add."""
+@functools.cache
+def _crd_parsed(name: str) -> dict[str, Any]:
     import yaml
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     doc: dict[str, Any] = yaml.load(_crd_text(name), Loader=loader)  # noqa: S506 - a safe loader
     return doc
+
+
+def crd_document(name: str) -> dict[str, Any]:
+    """The real CRD ``name`` (``servicemonitors.monitoring.coreos.com``, …) as a document to add
+    (a fresh copy each call; the YAML is parsed once per process: a world per replay, or a
+    thousand in a simulation, would parse it again each time)."""
+    from pytest_mimo.fakes.jsoncopy import json_copy
+
+    return json_copy(_crd_parsed(name))
 
 
 def openshift_crds() -> list[dict[str, Any]]:
