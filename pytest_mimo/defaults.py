@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from mimo.api import (
     ARCHITECTURE_VERSION_V2,
+    APIServerProfile,
     ClusterProfile,
     MasterProfile,
     OpenShiftClusterDocument,
@@ -23,6 +24,10 @@ __all__ = [
     "CLUSTER_RESOURCE_GROUP",
     "CLUSTER_RESOURCE_ID",
     "MSI_RP_ENDPOINT",
+    "RP_SUBSCRIPTION_ID",
+    "RP_RESOURCE_GROUP",
+    "INGRESS_IP",
+    "API_INT_IP",
     "default_environment",
     "default_cluster_document",
     "default_subscription_document",
@@ -38,12 +43,23 @@ CLUSTER_RESOURCE_ID = (
 )
 
 
+#: the default cluster's ingress IP and internal API server IP (inside the master subnet's 10.0.0.0/23)
+INGRESS_IP = "20.62.130.17"
+API_INT_IP = "10.0.0.10"
+
 #: the MSI data plane audience of the default environment, which the fake MSI data plane expects
 MSI_RP_ENDPOINT = "https://msi-rp.fake-azure.invalid"
 
 
+#: the RP's own subscription and resource group in the default environment (what the ARO
+#: operator's Cluster object names in its serviceSubnets, Go deploy.clusterObject)
+RP_SUBSCRIPTION_ID = "fe16a035-e540-4ab7-80d9-373fa9a3d6ae"
+RP_RESOURCE_GROUP = "rp-eastus"
+
+
 def default_environment() -> Environment:
-    return Environment(msi_rp_endpoint=MSI_RP_ENDPOINT)
+    return Environment(msi_rp_endpoint=MSI_RP_ENDPOINT, rp_subscription_id=RP_SUBSCRIPTION_ID,
+                       rp_resource_group=RP_RESOURCE_GROUP)
 
 
 def default_cluster_document(now: datetime, environment: Environment | None = None) -> OpenShiftClusterDocument:
@@ -62,6 +78,7 @@ def default_cluster_document(now: datetime, environment: Environment | None = No
                 resource_group_id=f"/subscriptions/{SUBSCRIPTION_ID}/resourceGroups/{CLUSTER_RESOURCE_GROUP}",
                 version="4.16.30",
             ),
+            apiserver_profile=APIServerProfile(int_ip=API_INT_IP),
             master_profile=MasterProfile(
                 subnet_id=(
                     f"/subscriptions/{SUBSCRIPTION_ID}/resourceGroups/vnet-rg/providers/Microsoft.Network"
@@ -77,6 +94,8 @@ def default_cluster_document(now: datetime, environment: Environment | None = No
                     issue_date=now - timedelta(days=30),
                 )
             ],
+            # Go pkg/api IngressProfile (not modelled here; kept as the document has it)
+            extra={"ingressProfiles": [{"name": "default", "visibility": "Public", "ip": INGRESS_IP}]},
         ),
     )
 

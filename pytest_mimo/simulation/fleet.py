@@ -181,7 +181,7 @@ def draw_fleet(spec: FleetSpec, seed: int, start: datetime,
                 infra_id=infra,
                 cluster_profile=ClusterProfile(domain=domain, resource_group_id=rg, version="4.16.30"),
                 network_profile=NetworkProfile(outbound_type=outbound[i]),
-                apiserver_profile=APIServerProfile(visibility=visibility[i]),
+                apiserver_profile=APIServerProfile(visibility=visibility[i], int_ip="10.0.0.10"),
                 master_profile=MasterProfile(
                     subnet_id=f"/subscriptions/{sub}/resourceGroups/vnet-{name}/providers/Microsoft.Network"
                               "/virtualNetworks/vnet/subnets/master"),
@@ -189,6 +189,8 @@ def draw_fleet(spec: FleetSpec, seed: int, start: datetime,
                 registry_profiles=[RegistryProfile(
                     name=environment.acr_domain, username=f"token-{name}", password=Secret(f"acr-{name}"),
                     issue_date=start - timedelta(days=rng.uniform(lo, hi)))],
+                # Go pkg/api IngressProfile: what the operator's Cluster object sync reads
+                extra={"ingressProfiles": [{"name": "default", "visibility": "Public", "ip": f"20.62.{i // 250}.{i % 250 + 1}"}]},
             ),
         )
         clusters.append(SimCluster(i, name, doc, healthy=healthy[i] == "true"))

@@ -14,6 +14,13 @@ TOML layout::
     domain_suffix = "eastus.aroapp.io"
     features = ["DisableSignedCertificates"]
     cloud = "AzureCloud"           # or a table [cloud] with the endpoint fields
+    # the RP-side values the operator's Cluster object carries (Go deploy.clusterObject); none by default
+    rp_subscription_id = "…"       # Go env.SubscriptionID(): the RP's own subscription (instance metadata)
+    rp_resource_group = "…"        # Go env.ResourceGroup(): the RP's resource group (instance metadata)
+    gateway_resource_group = "…"   # Go GATEWAY_RESOURCEGROUP
+    gateway_domains = ["…"]        # Go GATEWAY_DOMAINS (comma list in MIMO_GATEWAY_DOMAINS)
+    rp_parent_domain_name = "…"    # Go RP_PARENT_DOMAIN_NAME
+    environment_type = "…"         # Go ENVIRONMENT (the aro.environment operator flag)
 """
 
 from __future__ import annotations
@@ -43,6 +50,22 @@ class AzureCloud:
     resource_manager: str
     credential_scope: str
     keyvault_dns_suffix: str
+    #: Go ``Environment().Name`` (go-autorest ``azure.Environment.Name``), the Cluster object's ``azEnvironment``
+    go_name: str = ""
+    #: Go ``AROEnvironment.GenevaMonitoringEndpoint`` (``pkg/util/azureclient/environments.go``)
+    geneva_monitoring_endpoint: str = ""
+    #: go-autorest ``StorageEndpointSuffix``
+    storage_endpoint_suffix: str = ""
+
+    @property
+    def active_directory_endpoint(self) -> str:
+        """go-autorest ``ActiveDirectoryEndpoint``: the authority host with Go's trailing slash."""
+        return self.authority_host.rstrip("/") + "/"
+
+    @property
+    def resource_manager_endpoint(self) -> str:
+        """go-autorest ``ResourceManagerEndpoint``: with Go's trailing slash."""
+        return self.resource_manager.rstrip("/") + "/"
 
 
 CLOUDS: dict[str, AzureCloud] = {
@@ -52,6 +75,9 @@ CLOUDS: dict[str, AzureCloud] = {
         resource_manager="https://management.azure.com",
         credential_scope="https://management.azure.com/.default",
         keyvault_dns_suffix="vault.azure.net",
+        go_name="AzurePublicCloud",
+        geneva_monitoring_endpoint="https://gcs.prod.monitoring.core.windows.net/",
+        storage_endpoint_suffix="core.windows.net",
     ),
     "AzureUSGovernment": AzureCloud(
         name="AzureUSGovernment",
@@ -59,6 +85,9 @@ CLOUDS: dict[str, AzureCloud] = {
         resource_manager="https://management.usgovcloudapi.net",
         credential_scope="https://management.usgovcloudapi.net/.default",
         keyvault_dns_suffix="vault.usgovcloudapi.net",
+        go_name="AzureUSGovernmentCloud",
+        geneva_monitoring_endpoint="https://gcs.monitoring.core.usgovcloudapi.net/",
+        storage_endpoint_suffix="core.usgovcloudapi.net",
     ),
     "AzureChinaCloud": AzureCloud(
         name="AzureChinaCloud",
@@ -66,6 +95,9 @@ CLOUDS: dict[str, AzureCloud] = {
         resource_manager="https://management.chinacloudapi.cn",
         credential_scope="https://management.chinacloudapi.cn/.default",
         keyvault_dns_suffix="vault.azure.cn",
+        go_name="AzureChinaCloud",
+        # Go's ARO has no AROEnvironment for China (azureclient.EnvironmentFromName): no Geneva endpoint
+        storage_endpoint_suffix="core.chinacloudapi.cn",
     ),
 }
 
@@ -77,6 +109,9 @@ _ACR_ID = re.compile(
     re.IGNORECASE,
 )
 _FEATURE = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]*$")
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+#: ARM resource group names: 1-90 of letters, digits, ``._-()``, not ending in a period
+_RESOURCE_GROUP = re.compile(r"^[-\w._()]{0,89}[-\w_()]$")
 
 
 @dataclass(frozen=True)
@@ -95,10 +130,42 @@ class Environment:
     domain_suffix: str = "eastus.aroapp.io"
     features: frozenset[str] = field(default_factory=frozenset)
     cloud: AzureCloud = field(default_factory=lambda: CLOUDS["AzureCloud"])
+    # -- what the RP knows of itself, which the ARO operator's Cluster object carries (Go
+    # deploy.clusterObject); Go's RP reads them from instance metadata and its variables, we from
+    # configuration. Empty = not configured: the Cluster object sync then refuses, naming the field.
+    #: Go ``env.SubscriptionID()``: the RP's own subscription
+    rp_subscription_id: str = ""
+    #: Go ``env.ResourceGroup()``: the RP's resource group
+    rp_resource_group: str = ""
+    #: Go ``env.GatewayResourceGroup()`` (``GATEWAY_RESOURCEGROUP``)
+    gateway_resource_group: str = ""
+    #: Go ``GATEWAY_DOMAINS``; :meth:`all_gateway_domains` adds what Go's ``GatewayDomains()`` adds
+    gateway_domains: tuple[str, ...] = ()
+    #: Go ``env.RPParentDomainName()`` (``RP_PARENT_DOMAIN_NAME``, lower-cased)
+    rp_parent_domain_name: str = ""
+    #: Go ``env.EnvironmentType()`` (``ENVIRONMENT``): the ``aro.environment`` operator flag
+    environment_type: str = ""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "features", frozenset(self.features))
+        object.__setattr__(self, "gateway_domains", tuple(self.gateway_domains))
+        object.__setattr__(self, "rp_parent_domain_name", str(self.rp_parent_domain_name).lower())
         self.validate()
+
+    def all_gateway_domains(self) -> list[str]:
+        """Go ``prod.GatewayDomains()`` (``pkg/env/prod.go`` ``newProd``): ``GATEWAY_DOMAINS``, then the
+        hosts of the Active Directory and Resource Manager endpoints, the ACR domain and the ACR's
+        data domain ``<registry>.<region>.data.<registry DNS suffix>``."""
+        from urllib.parse import urlsplit
+
+        registry, _, suffix = self.acr_domain.partition(".")
+        return [
+            *self.gateway_domains,
+            urlsplit(self.cloud.active_directory_endpoint).hostname or "",
+            urlsplit(self.cloud.resource_manager_endpoint).hostname or "",
+            self.acr_domain,
+            f"{registry}.{self.region}.data.{suffix}",
+        ]
 
     # -- queries -------------------------------------------------------------
     def feature_is_set(self, flag: str) -> bool:
@@ -134,6 +201,22 @@ class Environment:
             raise bad("msi_rp_endpoint", f"{self.msi_rp_endpoint!r} is not an https:// URL")
         if not _DOMAIN.fullmatch(self.domain_suffix):
             raise bad("domain_suffix", f"{self.domain_suffix!r} is not a DNS name")
+        for f in ("rp_subscription_id", "rp_resource_group", "gateway_resource_group", "rp_parent_domain_name",
+                  "environment_type"):
+            if not isinstance(getattr(self, f), str):
+                raise bad(f, f"must be a string, got {type(getattr(self, f)).__name__}")
+        if self.rp_subscription_id and not _UUID.fullmatch(self.rp_subscription_id):
+            raise bad("rp_subscription_id", f"{self.rp_subscription_id!r} is not a subscription ID (a UUID)")
+        for f in ("rp_resource_group", "gateway_resource_group"):
+            if getattr(self, f) and not _RESOURCE_GROUP.fullmatch(getattr(self, f)):
+                raise bad(f, f"{getattr(self, f)!r} is not a resource group name")
+        for f, names in (("rp_parent_domain_name", [self.rp_parent_domain_name] if self.rp_parent_domain_name else []),
+                         ("gateway_domains", list(self.gateway_domains))):
+            for name in names:
+                if not isinstance(name, str) or not _DOMAIN.fullmatch(name):
+                    raise bad(f, f"{name!r} is not a DNS name")
+        if self.environment_type and not _FEATURE.fullmatch(self.environment_type):
+            raise bad("environment_type", f"{self.environment_type!r} is not an environment name (e.g. prod)")
         for flag in self.features:
             if not isinstance(flag, str) or not _FEATURE.fullmatch(flag):
                 raise bad("features", f"{flag!r} is not a feature flag name")
@@ -156,6 +239,14 @@ class Environment:
                     or not all(isinstance(x, str) for x in feats)):
                 raise EnvironmentError_(f"{source}: environment field 'features': must be a list of names")
             kwargs["features"] = frozenset(feats)
+        if "gateway_domains" in kwargs:
+            doms = kwargs["gateway_domains"]
+            if isinstance(doms, str):
+                doms = [x for x in re.split(r"[,\s]+", doms) if x]
+            if (not isinstance(doms, Iterable) or isinstance(doms, Mapping)
+                    or not all(isinstance(x, str) for x in doms)):
+                raise EnvironmentError_(f"{source}: environment field 'gateway_domains': must be a list of names")
+            kwargs["gateway_domains"] = tuple(doms)
         if "cloud" in kwargs:
             kwargs["cloud"] = _cloud(kwargs["cloud"], source)
         try:
@@ -187,7 +278,8 @@ class Environment:
 
 
 _ENV_FIELDS = ("region", "acr_domain", "acr_resource_id", "cluster_keyvault_uri", "cluster_msi_keyvault_uri",
-               "msi_rp_endpoint", "domain_suffix", "features", "cloud")
+               "msi_rp_endpoint", "domain_suffix", "features", "cloud", "rp_subscription_id", "rp_resource_group",
+               "gateway_resource_group", "gateway_domains", "rp_parent_domain_name", "environment_type")
 
 
 def _from_env(env: Mapping[str, str]) -> dict[str, Any]:
@@ -202,6 +294,10 @@ def _from_env(env: Mapping[str, str]) -> dict[str, Any]:
     return out
 
 
+#: cloud table keys that may be left out (Go-only values; empty when not given)
+_OPTIONAL_CLOUD_FIELDS = frozenset({"go_name", "geneva_monitoring_endpoint", "storage_endpoint_suffix"})
+
+
 def _cloud(value: Any, source: str) -> AzureCloud:
     if isinstance(value, AzureCloud):
         return value
@@ -213,7 +309,7 @@ def _cloud(value: Any, source: str) -> AzureCloud:
         return CLOUDS[value]
     if isinstance(value, Mapping):
         names = {f.name for f in fields(AzureCloud)}
-        missing = sorted(names - set(value))
+        missing = sorted(names - set(value) - _OPTIONAL_CLOUD_FIELDS)
         if missing:
             raise EnvironmentError_(f"{source}: environment field 'cloud': missing {missing[0]!r}")
         extra = sorted(set(value) - names)
@@ -223,7 +319,11 @@ def _cloud(value: Any, source: str) -> AzureCloud:
             for k, v in value.items():
                 if k == "name":
                     inputs.text(v, f"environment field 'cloud.{k}'", max_chars=64, empty=False)
-                elif k == "keyvault_dns_suffix":
+                elif k in _OPTIONAL_CLOUD_FIELDS and v == "":
+                    continue
+                elif k == "go_name":
+                    inputs.text(v, f"environment field 'cloud.{k}'", max_chars=64, empty=False)
+                elif k in ("keyvault_dns_suffix", "storage_endpoint_suffix"):
                     if not isinstance(v, str) or not _DOMAIN.fullmatch(v):
                         raise inputs.InputError(f"environment field 'cloud.{k}'", f"{v!r} is not a DNS name")
                 else:

@@ -1,7 +1,8 @@
 """The ARO operator's tasks: flags update, version reset, update, and cluster object sync.
 
-``operator_version_reset`` and ``operator_update`` are Go's ``ResetOperatorVersion`` and
-``UpdateOperator`` (``pkg/mimo/tasks/operator.go``), step for step.
+``operator_version_reset``, ``operator_update`` and ``sync_cluster_object_task`` are Go's
+``ResetOperatorVersion``, ``UpdateOperator`` and ``SyncClusterObject`` (``pkg/mimo/tasks/operator.go``),
+``update_operator_flags`` Go's ``UpdateOperatorFlags`` (``pkg/mimo/tasks/operatorflags.go``), step for step.
 """
 
 from __future__ import annotations
@@ -72,5 +73,6 @@ def operator_update(
 def sync_cluster_object_task(
     tc: TaskContext, manifest: MaintenanceManifest, cluster_doc: OpenShiftClusterDocument
 ) -> None:
-    """Write the document's operator flags and version into the ARO ``Cluster`` object."""
-    run_steps(tc, [action(ensure_api_server_is_up), action(sync_cluster_object)])
+    """Go's ``SyncClusterObject`` task (``pkg/mimo/tasks/operator.go``): the one step that ensures
+    the ARO ``Cluster`` object Go's operator deployer builds (no API server check first, as Go)."""
+    run_steps(tc, [action(sync_cluster_object)])

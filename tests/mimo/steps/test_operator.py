@@ -19,7 +19,6 @@ from mimo.steps.cluster.operator import (
     reset_operator_version,
     roll_operator_deployments,
     set_operator_flags,
-    sync_cluster_object,
     update_cluster_operator_flags,
 )
 from mimo.store.base import StoreError
@@ -314,39 +313,7 @@ def test_deployment_readiness_rules() -> None:
     assert deployment_is_ready(d)
 
 
-# -- the Cluster object sync -------------------------------------------------------------------
-
-
-def test_sync_writes_the_flags_not_the_version(kube_tc: Any, fake_kube: Any) -> None:
-    # the ARO Cluster CRD (aro.openshift.io_clusters.yaml) has spec.operatorflags and no
-    # spec field for the operator version: a real API server would prune one
-    fake_kube.add(aro_cluster({"aro.stale": "true"}))
-    tc = _pin(kube_tc, "v20260201.3")
-    sync_cluster_object(tc)
-    spec = fake_kube.get(*ARO)["spec"]
-    assert spec["operatorflags"] == tc.get_openshift_cluster_properties().operator_flags
-    assert "operatorVersion" not in spec
-    rv = fake_kube.get(*ARO)["metadata"]["resourceVersion"]
-    sync_cluster_object(tc)
-    assert fake_kube.get(*ARO)["metadata"]["resourceVersion"] == rv
-
-
-def test_sync_with_a_bad_pinned_version_is_terminal(kube_tc: Any, fake_kube: Any) -> None:
-    fake_kube.add(aro_cluster())
-    with pytest.raises(TerminalError, match="is not a valid image tag"):
-        sync_cluster_object(_pin(kube_tc, "not a tag"))
-
-
-def test_sync_cluster_object_missing_is_terminal(kube_tc: Any) -> None:
-    with pytest.raises(TerminalError, match='clusters.aro.openshift.io "cluster" not found'):
-        sync_cluster_object(kube_tc)
-
-
-def test_sync_errors_are_transient(kube_tc: Any, fake_kube: Any, mimo_faults: Any) -> None:
-    fake_kube.add(aro_cluster())
-    mimo_faults.inject("kube", "unavailable", match="clusters")
-    with pytest.raises(TransientError):
-        sync_cluster_object(kube_tc)
+# -- the Cluster object sync: tests/mimo/steps/test_clusterobject.py (Go TestClusterObject) ------
 
 
 # -- Go's DeployOperatorIntoCluster: the deployer's Update -------------------------------------------

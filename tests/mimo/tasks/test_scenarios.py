@@ -414,7 +414,8 @@ def test_operator_version_reset(cluster: Any, controller: DeploymentController, 
         d = cluster.kube.get("apps/v1", "Deployment", name, NS)
         assert d["metadata"]["labels"]["version"] == DEFAULT_OPERATOR_VERSION
         assert d["status"]["observedGeneration"] == d["metadata"]["generation"]
-    assert cluster.kube.get(*ARO)["spec"]["operatorflags"] == cluster.cluster.properties.operator_flags
+    # Go clusterObject: the document's flags, and aro.environment = EnvironmentType() when absent
+    assert cluster.kube.get(*ARO)["spec"]["operatorflags"] == {"aro.environment": "", **cluster.cluster.properties.operator_flags}
 
 
 @pytest.mark.mimo_scenario(const.OPERATOR_UPDATE_ID)
@@ -428,7 +429,7 @@ def test_operator_update(cluster: Any, controller: DeploymentController, mimo_re
         assert d["status"]["observedGeneration"] == d["metadata"]["generation"]
     spec = cluster.kube.get(*ARO)["spec"]
     assert "operatorVersion" not in spec  # no such field in the ARO Cluster CRD
-    assert spec["operatorflags"] == cluster.cluster.properties.operator_flags
+    assert spec["operatorflags"] == {"aro.environment": "", **cluster.cluster.properties.operator_flags}  # Go clusterObject
     assert controller.completed, "the deployment controller never finished a rollout"
     # the rest of Go's deployer Update (pkg/operator/deploy/deploy.go, staticresources/)
     for api_version, kind, name, ns in [
@@ -495,17 +496,70 @@ def test_operator_update_that_never_rolls_out_is_retried_then_gives_up(
     )
 
 
+@world_builder(expect=ManifestState.COMPLETED)
+def cluster_object_world(world: Any, v: Any) -> None:
+    """What Go's SyncClusterObject reads and writes, varied: the Cluster object missing (Ensure
+    creates it), stale (another resource ID, stale flags, a status and a banner that must stay),
+    or already in sync; the document's flags as created, empty or pinning aro.environment; a
+    gateway cluster (featureProfile.gatewayEnabled, gatewayPrivateEndpointIp: pkg/api) or not;
+    and no kube-apiserver ClusterOperator at all (Go's task checks no API server first)."""
+    from dataclasses import replace
+
+    from mimo.steps.cluster.clusterobject import cluster_spec
+    from pytest_mimo.context import FakeTaskContext
+
+    if v.choose("clusteroperator", {"present": True, "missing": False}) is False:
+        world.kube.delete("config.openshift.io/v1", "ClusterOperator", "kube-apiserver")
+    flags = v.choose("operator_flags", {"as_created": None, "empty": {}, "pinned_environment": {"aro.environment": "int"}})
+    gateway = v.choose("gateway", {"none": False, "enabled": True})
+
+    def edit(doc: Any) -> None:
+        if flags is not None:
+            doc.properties.operator_flags = dict(flags)
+        if gateway:
+            doc.properties.extra["featureProfile"] = {"gatewayEnabled": True}
+            doc.properties.extra["imageRegistryStorageAccountName"] = "imageregistryx7k2p"
+            doc.properties.network_profile.extra["gatewayPrivateEndpointIp"] = "10.0.3.4"
+
+    world.patch_cluster(edit)
+    if gateway:
+        world.environment = replace(world.environment, gateway_resource_group="gwy-eastus",
+                                    gateway_domains=("eastus.gateway.aroapp.io",), rp_parent_domain_name="aroapp.io")
+    current = world.kube.get(*ARO)
+    state = v.choose("cluster_object", {"missing": "missing", "stale": "stale", "in_sync": "in_sync"})
+    if state == "missing":
+        world.kube.delete(*ARO)
+    elif state == "stale":
+        spec = {**current["spec"], "resourceId": current["spec"]["resourceId"] + "-old",
+                "operatorflags": {"aro.stale": "true"}, "banner": {"content": "ClusterMaintenanceScheduled"}}
+        world.kube.add({**current, "spec": spec, "status": {"operatorVersion": "v20260101.0"}})
+    else:
+        spec = cluster_spec(FakeTaskContext(world.clock, environment=world.environment, cluster=world.cluster))
+        world.kube.add({**current, "spec": spec})
+
+
 @pytest.mark.mimo_scenario(const.OPERATOR_SYNC_CLUSTER_OBJECT_ID)
 def test_sync_cluster_object(cluster: Any, mimo_replay: Any) -> None:
+    """Go's SyncClusterObject task (pkg/mimo/tasks/operator.go): the Cluster object Go's deployer
+    builds (pkg/operator/deploy/deploy.go clusterObject) is in the cluster, created or updated, its
+    status and banner kept; the operator version is no spec field (aro.openshift.io_clusters.yaml)."""
+    from mimo.steps.cluster.clusterobject import cluster_spec
+    from pytest_mimo.context import FakeTaskContext
+
     _pin_operator(cluster, "v20260201.3")
-    outcome = mimo_replay(const.OPERATOR_SYNC_CLUSTER_OBJECT_ID, world=operator_flags_world)
-    if outcome.choices["clusteroperator"] == "missing":
-        assert outcome.baseline.state == ManifestState.FAILED
-        return
+    outcome = mimo_replay(const.OPERATOR_SYNC_CLUSTER_OBJECT_ID, world=cluster_object_world)
     assert outcome.state == ManifestState.COMPLETED
-    spec = cluster.kube.get(*ARO)["spec"]
-    assert "operatorVersion" not in spec
-    assert spec["operatorflags"] == cluster.cluster.properties.operator_flags
+    obj = cluster.kube.get(*ARO)
+    want = cluster_spec(FakeTaskContext(cluster.clock, environment=cluster.environment, cluster=cluster.cluster))
+    flags = cluster.cluster.properties.operator_flags
+    assert obj["spec"]["operatorflags"] == {"aro.environment": "", **flags}
+    assert obj["spec"]["resourceId"] == cluster.cluster.resource_id
+    if outcome.choices["cluster_object"] == "stale":
+        assert obj["spec"] == {**want, "banner": {"content": "ClusterMaintenanceScheduled"}}
+        assert obj["status"] == {"operatorVersion": "v20260101.0"}
+    else:
+        assert obj["spec"] == want
+    assert "operatorVersion" not in obj["spec"]
 
 
 # -- tasks that fail for good: the verdict survives faults ---------------------------------------

@@ -94,16 +94,31 @@ def update_cluster_operator_flags(tc: TaskContext) -> None:
 
 
 def sync_cluster_object(tc: TaskContext) -> None:
-    """Write the document's operator flags into the ``Cluster`` object (``spec.operatorflags``).
+    """Go's ``SyncClusterObject`` step: the deployer's ``SyncClusterObject`` (:mod:`.clusterobject`).
 
-    The desired operator version is checked (it must be a valid image tag) but not written:
-    the ARO Cluster CRD has no spec field for it (a real API server prunes
-    ``spec.operatorVersion``); the version lives in the operator Deployments' image and label.
+    The whole ``Cluster`` spec Go's ``clusterObject`` builds from the document and the RP's
+    environment (resource ID, domain, ACR, cloud, network, gateway, the document's operator flags
+    with ``aro.environment``) is ensured: created when missing (``Create Cluster.aro.openshift.io/cluster``),
+    else updated when it differs (``Update …: changed``). Go's errors, building or writing, are
+    ``TransientError: failed syncing cluster resource: …``; an RP value the object needs and the
+    environment lacks, or a malformed document field, is terminal and named.
     """
+    from mimo.steps.cluster.clusterobject import CLUSTER_KEY, ClusterObjectError, cluster_spec, ensure_cluster_object
+
     tc = get_task_context(tc)
-    desired_operator_version(tc)
-    flags = dict(tc.get_openshift_cluster_properties().operator_flags)
-    _modify_cluster_object(tc, {"operatorflags": flags})
+    try:
+        spec = cluster_spec(tc)
+        did = ensure_cluster_object(tc.client_helper(), spec)
+    except MIMOError:
+        raise
+    except ClusterObjectError as e:
+        raise TransientError(f"failed syncing cluster resource: {e}") from e
+    except Exception as e:
+        raise TransientError(f"failed syncing cluster resource: {_go_error_text(e)}") from e
+    if did == "Create":
+        tc.log().info("Create %s", CLUSTER_KEY)
+    elif did == "Update":
+        tc.log().info("Update %s: %s", CLUSTER_KEY, "changed")
 
 
 # -- the cluster document ----------------------------------------------------------------------
