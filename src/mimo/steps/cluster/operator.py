@@ -103,7 +103,12 @@ def sync_cluster_object(tc: TaskContext) -> None:
     ``TransientError: failed syncing cluster resource: …``; an RP value the object needs and the
     environment lacks, or a malformed document field, is terminal and named.
     """
-    from mimo.steps.cluster.clusterobject import CLUSTER_KEY, ClusterObjectError, cluster_spec, ensure_cluster_object
+    from mimo.steps.cluster.clusterobject import (
+        CLUSTER_KEY,
+        ClusterObjectError,
+        cluster_spec,
+        ensure_cluster_object,
+    )
 
     tc = get_task_context(tc)
     try:
