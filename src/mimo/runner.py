@@ -35,10 +35,20 @@ class Step:
     kind: str
     name: str
     run: StepFunc
+    #: a condition's timeout in seconds (``None`` for an action)
+    timeout: float | None = None
 
     @property
     def key(self) -> str:
         return f"{self.kind}.{self.name}"
+
+    @property
+    def label(self) -> str:
+        """As Go's step ``String()`` (``pkg/util/steps``): ``[Action <name>]``,
+        ``[Condition <name>, timeout 20m0s]``; the name is the Python function's."""
+        if self.kind == "condition" and self.timeout is not None:
+            return f"[Condition {self.name}, timeout {format_duration(self.timeout)}]"
+        return f"[{self.kind.capitalize()} {self.name}]"
 
     def __call__(self, tc: TaskContext) -> None:
         self.run(tc)
@@ -80,12 +90,15 @@ def condition(
                 msg = f"condition {cname} timed out after {format_duration(timeout_s)}"
                 if fail:
                     raise TransientError(msg)
-                tc.log().warning(msg)
+                # Go conditionStep.run's warning (pkg/util/steps/condition.go)
+                tc.log().warning("step %s failed but has configured 'fail=false'. Continuing. Error: %s",
+                                 step.label, msg)
                 return
             tc.sleep(min(interval, timeout_s - waited))
 
     poll.__name__ = cname
-    return Step("condition", cname, poll)
+    step = Step("condition", cname, poll, timeout_s)
+    return step
 
 
 class StepObserver(Protocol):
@@ -124,7 +137,7 @@ def run_steps(tc: TaskContext, steps: Sequence[Step | StepFunc]) -> dict[str, fl
             except LeaseLost as e:
                 log.error("step %s not started: %s", step.key, e)
                 raise
-        log.info("running step %s", step.key)
+        log.info("running step %s", step.label)  # Go steps.Run
         if observer is not None:
             observer.step_started(index, step)
         start = tc.now()
@@ -132,7 +145,7 @@ def run_steps(tc: TaskContext, steps: Sequence[Step | StepFunc]) -> dict[str, fl
             step.run(tc)
         except Exception as e:
             durations[step.key] = (tc.now() - start).total_seconds()
-            log.error("step %s failed: %s", step.key, e)
+            log.error("step %s encountered error: %s", step.label, e)  # Go steps.Run
             if observer is not None:
                 observer.step_finished(index, step, e)
             raise

@@ -59,7 +59,12 @@ def test_condition_fail_false_logs_and_continues(caplog):
     with caplog.at_level(logging.WARNING):
         run_steps(tc, [condition(never, timeout=30, fail=False), action(lambda tc: after.append(1), name="next")])
     assert after == [1]
-    assert any("condition never timed out after 30s" in r.getMessage() for r in caplog.records)
+    # Go conditionStep.run (pkg/util/steps/condition.go): "step %s failed but has configured 'fail=%t'.
+    # Continuing. Error: %s"; the error is ours (Go: context deadline exceeded)
+    assert [r.getMessage() for r in caplog.records] == [
+        "step [Condition never, timeout 30s] failed but has configured 'fail=false'. Continuing. "
+        "Error: condition never timed out after 30s"
+    ]
 
 
 def test_condition_error_passes_through_unchanged():
@@ -91,8 +96,19 @@ def test_step_that_raises_stops_the_run(caplog):
         run_steps(tc, [action(first), action(second), action(third)])
     assert ran == ["first"]
     messages = [r.getMessage() for r in caplog.records]
-    assert any("running step action.second" in m for m in messages)
-    assert any("step action.second failed: TransientError: nope" in m for m in messages)
+    # Go steps.Run (pkg/util/steps/runner.go), as TestStepRunner's log entries: "running step [Action
+    # <name>]" before each step, "step [Action <name>] encountered error: <err>" at error level
+    assert messages == ["running step [Action first]", "running step [Action second]",
+                        "step [Action second] encountered error: TransientError: nope"]
+    assert [r.levelname for r in caplog.records] == ["INFO", "INFO", "ERROR"]
+
+
+def test_condition_is_labelled_with_its_timeout(caplog):
+    """Go conditionStep.String: "[Condition <name>, timeout 20m0s]"."""
+    tc, _ = make_tc()
+    with caplog.at_level(logging.INFO):
+        run_steps(tc, [condition(lambda tc: True, timeout=1200, name="aro_operator_ready")])
+    assert [r.getMessage() for r in caplog.records] == ["running step [Condition aro_operator_ready, timeout 20m0s]"]
 
 
 def test_durations_on_context_clock():

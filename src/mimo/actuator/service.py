@@ -246,7 +246,8 @@ class ActuatorService:
                         ready = [r for r in self._clusters_with_work() if r not in inflight and r not in resting]
                     except Exception as e:
                         self.errors += 1
-                        self.log.error("listing clusters with work failed: %s", e)
+                        # Go pollRunnableTasks (pkg/mimo/actuator/service.go)
+                        self.log.error("error getting runnable tasks, continuing: %s", e)
                         ready = []
                     for rid in ready[:free]:
                         inflight[rid] = pool.submit(self._one_pass, rid)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import zlib
 from datetime import timedelta
 
-__all__ = ["spread_fraction", "spread_offset"]
+__all__ = ["percent_within_period", "spread_fraction", "spread_offset"]
 
 _NS_PER_S = 1_000_000_000
 _MAX_CRC = 2**32 - 1
@@ -30,8 +30,13 @@ def spread_offset(resource_id: str, schedule_across: timedelta) -> timedelta:
     """The cluster's whole-second offset inside a window of ``schedule_across``."""
     if not isinstance(schedule_across, timedelta):
         raise TypeError(f"schedule_across: must be a timedelta, not {type(schedule_across).__name__}")
+    return percent_within_period(spread_fraction(resource_id), schedule_across)
+
+
+def percent_within_period(p: float, schedule_across: timedelta) -> timedelta:
+    """Go ``PercentWithinPeriod`` (``pkg/mimo/scheduler/manager.go``): ``p`` of the window less
+    its last second, rounded to the second; ``0`` for a window of a second or less."""
     across_ns = (schedule_across // timedelta(microseconds=1)) * 1000
-    p = spread_fraction(resource_id)
     if across_ns <= _NS_PER_S:
         return timedelta(0)
     ns = int((float(across_ns) - float(_NS_PER_S)) * p)  # Go: time.Duration(int64(float64 * p))

@@ -129,7 +129,7 @@ def test_transient_on_the_cause_chain_is_retried(store, clock):
 
 
 def test_unknown_task_id_fails_with_text(store, clock, tasks, rec):
-    """Go's TestActuatorProcess 'unknown task' (pkg/mimo/actuator/actuator_test.go): Failed, dequeued once,
+    """Go's TestActuatorLogic 'unknown task' (pkg/mimo/actuator/actuator_test.go): Failed, dequeued once,
     and wantDidWork false: no task was run."""
     m = add(store, UNKNOWN)
     assert make(store, clock, tasks).process(RID) is False

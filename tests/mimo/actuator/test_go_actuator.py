@@ -1,6 +1,6 @@
 """The actuator's pass against the Go MIMO's own unit test, case by case.
 
-Cases from Azure/ARO-RP ``pkg/mimo/actuator/actuator_test.go`` (``TestActuatorProcess``) for
+Cases from Azure/ARO-RP ``pkg/mimo/actuator/actuator_test.go`` (``TestActuatorLogic``) for
 ``actuator.Process`` in ``pkg/mimo/actuator/manager.go``: the clock reads ``time.Unix(120, 0)``,
 one cluster, the manifests, tasks, resulting manifests, ``didWork``, the error and the log lines
 (``msg``, ``manifestID``, ``taskID``) as Go's table has them. What differs on purpose: task IDs

@@ -108,6 +108,26 @@ def test_loop_retries_after_the_poll_interval_and_stops_cleanly(store):
     assert (m.state, m.dequeues) == ("Completed", 3)
 
 
+def test_a_failing_poll_for_runnable_work_logs_go_s_line(caplog):
+    """Go TestActuatorLogsIfRunnableTasksFails (pkg/mimo/actuator/service_test.go): when listing the
+    clusters with runnable manifests fails, pollRunnableTasks logs "error getting runnable tasks,
+    continuing: boom" at error level and the loop goes on."""
+    class Boom(MemoryStore):
+        def clusters_with_runnable_work(self, now):
+            svc.stop()
+            raise RuntimeError("boom")
+
+    svc = ActuatorService(Boom(), {}, poll_interval=0.01, clock=ManualClock(START), renew_leases=False)
+    t = threading.Thread(target=svc.run, daemon=True)
+    t.start()
+    t.join(10)
+    assert not t.is_alive(), "the service did not stop"
+    assert [(r.levelname, r.getMessage()) for r in caplog.records if "runnable" in r.getMessage()] == [
+        ("ERROR", "error getting runnable tasks, continuing: boom")
+    ]
+    assert svc.errors == 1
+
+
 def test_a_failing_pass_is_logged_and_the_others_go_on(store, caplog):
     add_clusters(store, 2, 1)
     store.create_manifest(

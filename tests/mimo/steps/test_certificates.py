@@ -1,6 +1,15 @@
+"""The TLS steps against Go's ``pkg/mimo/steps/cluster/tls.go`` (``RotateManagedCertificates``,
+``EnsureAPIServerServingCertificateConfiguration``, ``EnsureIngressServingCertificateConfiguration``)
+and their test table ``tls_test.go`` (``TestConfigureAPIServerCertificates``,
+``TestConfigureIngressCertificate``, ``TestRotateClusterCertificates``: "not found", "not managed",
+"invalid domain", "signed certificates disabled", "secrets referenced", "creates certs", "missing
+cert still loads other"). The failure text of rotation is ours (README, Go differences: Go gives a
+``multierror`` list)."""
+
 from __future__ import annotations
 
 import base64
+import logging
 from dataclasses import replace
 from typing import Any
 
@@ -137,6 +146,40 @@ def test_one_missing_certificate_does_not_stop_the_other(
     assert INGRESS not in text
     assert fake_kube.get("v1", "Secret", INGRESS, "openshift-ingress") is not None
     assert fake_kube.get("v1", "Secret", API, "openshift-config") is None
+
+
+def test_rotation_logs_go_s_lines(tc: Any, fake_azure: Any, fake_kube: Any, caplog: Any) -> None:
+    """RotateManagedCertificates: 'failed to load <name> from keyvault: <err>' for the missing one
+    ("missing cert still loads other"), and clienthelper.Ensure's 'Create <key>' / 'Update <key>:
+    <scrubbed>' (a Secret's diff is never shown) for each copy written."""
+    _vault(fake_azure, **{INGRESS: pem_bundle("apps.x")})
+    caplog.set_level(logging.INFO, "mimo.task")
+    with pytest.raises(TransientError):
+        rotate_managed_certificates(tc)
+    lines = [(r.levelname, r.getMessage()) for r in caplog.records]
+    assert lines[0][0] == "ERROR" and lines[0][1].startswith(f"failed to load {API} from keyvault: ")
+    assert lines[1:] == [("INFO", f"Create Secret/openshift-ingress/{INGRESS}"),
+                         ("INFO", f"Create Secret/openshift-azure-operator/{INGRESS}")]
+    _vault(fake_azure, **{API: pem_bundle("api.x"), INGRESS: pem_bundle("apps.y")})
+    caplog.clear()
+    rotate_managed_certificates(tc)
+    assert [r.getMessage() for r in caplog.records] == [
+        f"Create Secret/openshift-config/{API}", f"Create Secret/openshift-azure-operator/{API}",
+        f"Update Secret/openshift-ingress/{INGRESS}: <scrubbed>",
+        f"Update Secret/openshift-azure-operator/{INGRESS}: <scrubbed>",
+    ]
+
+
+def test_a_failed_save_logs_go_s_line(tc: Any, fake_azure: Any, fake_kube: Any, caplog: Any) -> None:
+    """RotateManagedCertificates: 'failed to save <name>: <err>' when Ensure fails."""
+    _vault(fake_azure, **{API: pem_bundle("api.x"), INGRESS: pem_bundle("apps.x")})
+    fake_kube.delete("v1", "Namespace", "openshift-ingress")
+    caplog.set_level(logging.INFO, "mimo.task")
+    with pytest.raises(TransientError):
+        rotate_managed_certificates(tc)
+    assert ("ERROR", f'failed to save {INGRESS}: namespaces "openshift-ingress" not found') in [
+        (r.levelname, r.getMessage()) for r in caplog.records
+    ]
 
 
 def test_both_missing_names_both(tc: Any, fake_azure: Any) -> None:

@@ -66,15 +66,29 @@ def test_tls_rotation_with_a_broken_bundle_is_terminal_but_rotates_the_other(
     assert mimo_world.kube.get("v1", "Secret", f"{UUID}-apiserver", "openshift-config") is not None
 
 
-def test_tls_rotation_stops_at_an_unhealthy_api_server(mimo_world: Any) -> None:
+def test_tls_rotation_checks_no_api_server_first(mimo_world: Any) -> None:
+    """Go's TLSCertRotation (pkg/mimo/tasks/tls_cert_rotate.go) runs RotateManagedCertificates,
+    EnsureAPIServerServingCertificateConfiguration and EnsureIngressServingCertificateConfiguration, and
+    no EnsureAPIServerIsUp: an unavailable kube-apiserver ClusterOperator does not stop it."""
     objs = cluster_objects()
     for o in objs:
         if o["kind"] == "ClusterOperator":
             o["status"]["conditions"][0]["status"] = "False"
     mimo_world.kube.add(*objs)
-    with pytest.raises(TransientError, match="kube-apiserver Available=False"):
-        _run(mimo_world, const.TLS_CERT_ROTATION_ID)
-    assert mimo_world.kube.get("v1", "Secret", f"{UUID}-apiserver", "openshift-config") is None
+    vault = mimo_world.azure.keyvault("eastus-cls")
+    vault.set_secret(f"{UUID}-apiserver", pem_bundle("api.mycluster.eastus.aroapp.io"))
+    vault.set_secret(f"{UUID}-ingress", pem_bundle("*.apps.mycluster.eastus.aroapp.io"))
+    _run(mimo_world, const.TLS_CERT_ROTATION_ID)
+    assert mimo_world.kube.get("v1", "Secret", f"{UUID}-apiserver", "openshift-config") is not None
+
+
+def test_sync_cluster_object_checks_no_api_server_first(mimo_world: Any) -> None:
+    """Go's SyncClusterObject task (pkg/mimo/tasks/operator.go) is the one step SyncClusterObject: with
+    no kube-apiserver ClusterOperator at all, the Cluster object is still synced."""
+    mimo_world.kube.add(*[o for o in cluster_objects() if o["kind"] != "ClusterOperator"])
+    _run(mimo_world, const.OPERATOR_SYNC_CLUSTER_OBJECT_ID)
+    spec = mimo_world.kube.get("aro.openshift.io/v1alpha1", "Cluster", "cluster")["spec"]
+    assert spec["serviceSubnets"][0].endswith("/virtualNetworks/rp-pe-vnet-001/subnets/rp-pe-subnet")
 
 
 def test_operator_update_of_a_workload_identity_cluster_without_the_operator_identity_is_transient(
@@ -94,3 +108,40 @@ def test_operator_update_of_a_workload_identity_cluster_without_the_operator_ide
     ):
         _run(mimo_world, const.OPERATOR_UPDATE_ID)
     assert mimo_world.kube.get("v1", "Secret", "cluster", "openshift-azure-operator") is None
+
+
+@pytest.mark.parametrize(
+    ("task_id", "function"),
+    [
+        (const.OPERATOR_FLAG_SET_GENEVA_OTEL, "set_geneva_otel_minimal_logs"),  # "default geneva otel"
+        (const.OPERATOR_FLAG_SET_GENEVA_OTEL_PROFILE_MAX_LOGS, "set_geneva_otel_max_logs"),
+        (const.OPERATOR_FLAG_SET_GENEVA_OTEL_PROFILE_REDUCED_LOGS, "set_geneva_otel_reduced_logs"),
+        (const.OPERATOR_FLAG_SET_GENEVA_OTEL_PROFILE_MINIMAL_LOGS, "set_geneva_otel_minimal_logs"),
+    ],
+)
+def test_default_maintenance_tasks_include_the_geneva_otel_profile_tasks(task_id: str, function: str) -> None:
+    """Go ``TestDefaultMaintenanceTasksIncludeGenevaOTelProfileTasks`` (pkg/mimo/tasks/operatorflags_test.go):
+    each Geneva ID is registered to its profile's task (SetOperatorFlagGenevaLoggingUseOTel runs the
+    minimal-logs profile)."""
+    assert DEFAULT_MAINTENANCE_TASKS[task_id].__name__ == function
+
+
+def test_geneva_max_logs_task_updates_the_cluster_spec(mimo_world: Any) -> None:
+    """Go ``TestSetOperatorFlagGenevaLoggingOTelProfileMaxLogsUpdatesClusterSpec``: a document with no
+    flags and a Cluster object with none; after SetOperatorFlagGenevaLoggingOTelProfileMaxLogs the Cluster
+    object's flags are the four Geneva flags (``TestSetGenevaLoggingOTelProfileInClusterDoc``: the
+    document's other flags kept)."""
+    objs = cluster_objects()
+    for o in objs:
+        if o["kind"] == "Cluster":
+            o["spec"].pop("operatorflags", None)
+    mimo_world.kube.add(*objs)
+
+    def no_flags(doc: Any) -> None:
+        doc.properties.operator_flags = {}
+
+    mimo_world.patch_cluster(no_flags)
+    _run(mimo_world, const.OPERATOR_FLAG_SET_GENEVA_OTEL_PROFILE_MAX_LOGS)
+    spec = mimo_world.kube.get("aro.openshift.io/v1alpha1", "Cluster", "cluster")["spec"]
+    assert spec["operatorflags"] == geneva_otel_flags("max-logs")
+    assert mimo_world.cluster.properties.operator_flags == geneva_otel_flags("max-logs")

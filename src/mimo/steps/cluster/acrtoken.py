@@ -21,7 +21,9 @@ TOKEN_ROTATION = timedelta(days=140)
 
 
 def ensure_acr_token_is_valid(tc: TaskContext) -> None:
-    """Check the issue date of the registry profile named after the environment's ACR domain."""
+    """Go's ``EnsureACRTokenIsValid`` (``pkg/mimo/steps/cluster/acrtoken_checker.go``): check the issue
+    date of the registry profile named exactly the environment's ACR domain
+    (``acrtoken.GetRegistryProfileFromSlice``)."""
     tc = get_task_context(tc)
     acr_domain = tc.environment().acr_domain
     profile = next(
@@ -38,7 +40,9 @@ def ensure_acr_token_is_valid(tc: TaskContext) -> None:
     now = tc.now()
     expires = profile.issue_date + TOKEN_VALIDITY
     rotate_from = profile.issue_date + TOKEN_ROTATION
-    if now > expires:
+    # Go acrtoken.ShouldRotateToken: isValid = validityEnd.After(now) (expired from the very
+    # instant the validity ends), shouldRotate = now.After(rotateIfAfter)
+    if now >= expires:
         raise TerminalError("token is expired")
     if now > rotate_from:
         raise TerminalError(

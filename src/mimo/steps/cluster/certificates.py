@@ -88,14 +88,29 @@ def _read_bundle(keyvault: Any, secret_name: str) -> PEMBundle:
 def _copy_certificate(
     tc: TaskContext, keyvault: Any, helper: Any, name: str, namespace: str
 ) -> None:
-    """Key Vault secret ``name`` into Secret ``name`` in ``namespace`` and the operator's namespace."""
-    bundle = _read_bundle(keyvault, name)
+    """Key Vault secret ``name`` into Secret ``name`` in ``namespace`` and the operator's namespace.
+
+    Logs Go's lines (``RotateManagedCertificates``, ``pkg/mimo/steps/cluster/tls.go``):
+    ``failed to load <name> from keyvault: <err>``, ``failed to save <name>: <err>``, and
+    ``clienthelper.Ensure``'s ``Create Secret/<ns>/<name>`` / ``Update Secret/<ns>/<name>: <scrubbed>``.
+    """
+    log = tc.log()
+    try:
+        bundle = _read_bundle(keyvault, name)
+    except MIMOError as e:
+        log.error("failed to load %s from keyvault: %s", name, e.cause_text)
+        raise
     for target in (namespace, OPERATOR_NAMESPACE):
         try:
-            if objects.ensure(helper, tls_secret(name, target, bundle), fields=("type", "data")):
-                tc.log().info("updated secret %s/%s", target, name)
+            did = objects.ensure_verb(helper, tls_secret(name, target, bundle), fields=("type", "data"))
         except Exception as e:
-            raise kube_error(e, not_found_is_terminal=False) from e
+            err = kube_error(e, not_found_is_terminal=False)
+            log.error("failed to save %s: %s", name, err.cause_text)
+            raise err from e
+        if did == "Create":
+            log.info("Create Secret/%s/%s", target, name)
+        elif did == "Update":
+            log.info("Update Secret/%s/%s: <scrubbed>", target, name)
 
 
 def rotate_managed_certificates(tc: TaskContext) -> None:
@@ -122,7 +137,6 @@ def rotate_managed_certificates(tc: TaskContext) -> None:
     except Exception as e:
         raise kube_error(e) from e
 
-    log = tc.log()
     failures: list[tuple[str, MIMOError]] = []
     for name, target_namespace in (
         (apiserver_certificate_name(tc), "openshift-config"),
@@ -131,7 +145,6 @@ def rotate_managed_certificates(tc: TaskContext) -> None:
         try:
             _copy_certificate(tc, keyvault, helper, name, target_namespace)
         except MIMOError as e:
-            log.error("certificate %s not rotated: %s", name, e.cause_text)
             failures.append((name, e))
 
     if failures:

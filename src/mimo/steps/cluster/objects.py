@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from mimo.kube import KubeHelper
 
-__all__ = ["get_or_none", "modify", "ensure"]
+__all__ = ["get_or_none", "modify", "ensure", "ensure_verb"]
 
 Obj = dict[str, Any]
 
@@ -93,16 +93,22 @@ def ensure(helper: KubeHelper, desired: Obj, fields: tuple[str, ...] = ("data",)
 
     Returns whether it wrote.
     """
+    return ensure_verb(helper, desired, fields) is not None
+
+
+def ensure_verb(helper: KubeHelper, desired: Obj, fields: tuple[str, ...] = ("data",)) -> str | None:
+    """:func:`ensure`, returning what it did as Go's ``clienthelper.Ensure`` logs it: ``"Create"``,
+    ``"Update"``, or ``None`` when the object already matched."""
     from mimo.kube import retry_on_conflict
 
-    wrote = False
+    did: str | None = None
 
     def attempt() -> None:
-        nonlocal wrote
-        wrote = False
+        nonlocal did
+        did = None
         current = create_or_get(helper, desired)
         if current is None:
-            wrote = True
+            did = "Create"
             return
         updated = copy.deepcopy(current)
         for f in fields:
@@ -111,7 +117,7 @@ def ensure(helper: KubeHelper, desired: Obj, fields: tuple[str, ...] = ("data",)
         if updated == current:
             return
         helper.update(updated)
-        wrote = True
+        did = "Update"
 
     retry_on_conflict(attempt)
-    return wrote
+    return did
