@@ -80,7 +80,7 @@ from mimo.api import (
     OpenShiftClusterDocument,
 )
 from mimo.clock import Clock, SystemClock
-from mimo.durations import parse_duration
+from mimo.durations import format_duration, parse_duration
 from mimo.environment import Environment
 from mimo.logfields import resource_fields, with_fields
 from mimo.scheduler.calendar import Calendar
@@ -369,6 +369,7 @@ class Scheduler:
         now_ts = math.floor(now_f)
         batch: list[_ClusterPlan] = []
         info = self.log.isEnabledFor(logging.INFO)
+        debug = self.log.isEnabledFor(logging.DEBUG)
         for cluster in clusters:
             rid = cluster.resource_id
             sub_id = cluster.subscription_id
@@ -383,8 +384,16 @@ class Scheduler:
                     self._error(result, f"schedule {sid}: cluster {rid}: subscription {sub_id} not found, skipped")
                     continue
                 values = cluster_selector_values(cluster, sub, domain_suffix=self.environment.domain_suffix)
+                if debug:  # Go manager.go's debug lines, only when asked for (the pass is a hot path)
+                    self.log.debug("checking selectors for %s (sub %s)", rid, sub_id)
                 if not matches(values, schedule.selectors):
+                    if debug:
+                        self._cluster_log(rid).debug("cluster does not match selectors")
                     continue
+                if debug:
+                    self._cluster_log(rid).debug("cluster matches selectors")
+                    self._cluster_log(rid).debug("Calculated scheduleAcross offset is %s",
+                                                 format_duration(spread_offset(rid, across)))
             except SelectorError as e:
                 self._cluster_log(rid).error("error matching selectors, skipping cluster: %s", e)
                 result.errors.append(f"schedule {sid}: cluster {rid}: {e}; cluster skipped")

@@ -124,6 +124,23 @@ def test_new_manifest_created_lookahead_1_across_0s(caplog: pytest.LogCaptureFix
     ]
 
 
+def test_debug_lines_are_go_s(caplog: pytest.LogCaptureFixture) -> None:
+    """pkg/mimo/scheduler/manager.go's debug lines for a cluster that matches: 'checking selectors for
+    <id> (sub <sub>)', 'cluster matches selectors', 'Calculated scheduleAcross offset is 51m15s'
+    (Go's Duration.String of the TestClusterHash offset)."""
+    store = world()
+    store.put_schedule(go_schedule("Mon *-*-* 00:00:00", 1, "1h"))
+    caplog.clear()
+    with caplog.at_level(logging.DEBUG, logger="mimo.scheduler"):
+        Scheduler(store, clock=Clock(at(2026, 1, 1))).process()
+    debug = [(r.getMessage(), getattr(r, "resource_id", "")) for r in caplog.records if r.levelno == logging.DEBUG]
+    assert debug[:3] == [
+        (f"checking selectors for {RID} (sub {SUB})", ""),
+        ("cluster matches selectors", RID),
+        ("Calculated scheduleAcross offset is 51m15s", RID),
+    ]
+
+
 def test_existing_manifest_lookahead_1_across_0s(caplog: pytest.LogCaptureFixture) -> None:
     """'valid schedule, existing manifest (lookahead=1, scheduleAcross=0s)'."""
     store = world()
