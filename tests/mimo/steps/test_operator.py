@@ -160,12 +160,16 @@ def test_set_flags_other_store_errors_are_transient(fake_task_context: Any) -> N
 
 
 def test_reset_operator_version(fake_task_context: Any) -> None:
-    tc = _pin(fake_task_context, "v20260201.3")
+    """Go TestResetOperator (pkg/mimo/steps/cluster/operator_test.go): operatorVersion "whatever" with the
+    flags foo=baz, gaz=data; after ResetOperatorVersion the stored document has an empty version and
+    the same flags."""
+    tc = _flags(_pin(fake_task_context, "whatever"), {"foo": "baz", "gaz": "data"})
     reset_operator_version(tc)
     assert tc.get_openshift_cluster_properties().operator_version == ""
     rid = tc.get_openshift_cluster_document().resource_id
-    assert tc.store.get_cluster(rid).properties.operator_version == ""
-    reset_operator_version(tc)  # nothing to do the second time
+    stored = tc.store.get_cluster(rid).properties
+    assert (stored.operator_version, stored.operator_flags) == ("", {"foo": "baz", "gaz": "data"})
+    reset_operator_version(tc)  # nothing to do the second time (README: Go patches every time)
 
 
 # -- rolling the Deployments -------------------------------------------------------------------
