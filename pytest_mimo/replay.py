@@ -24,7 +24,6 @@ simulator use it directly)::
 from __future__ import annotations
 
 import contextlib
-import copy
 import dataclasses
 import hashlib
 import json
@@ -273,6 +272,41 @@ def _flatten(prefix: str, value: Any, out: dict[str, Any]) -> None:
         out[prefix] = value
 
 
+def _flatten_diff(prefix: str, va: Any, vb: Any, a: dict[str, Any], b: dict[str, Any]) -> None:
+    """:func:`_flatten` of ``va`` into ``a`` and of ``vb`` into ``b``, but only where they differ:
+    equal subtrees (most of a world, compared by ``==`` at C speed) add no path, as they would add
+    only equal ones."""
+    if va == vb:
+        return
+    if isinstance(va, dict) and va and isinstance(vb, dict) and vb:
+        for k in va.keys() | vb.keys():
+            path = f"{prefix}.{k}" if prefix else str(k)
+            if k not in vb:
+                _flatten(path, va[k], a)
+            elif k not in va:
+                _flatten(path, vb[k], b)
+            else:
+                _flatten_diff(path, va[k], vb[k], a, b)
+        return
+    if _dict_list(va) and _dict_list(vb):
+        for i in range(max(len(va), len(vb))):
+            path = f"{prefix}[{i}]"
+            if i >= len(vb):
+                _flatten(path, va[i], a)
+            elif i >= len(va):
+                _flatten(path, vb[i], b)
+            else:
+                _flatten_diff(path, va[i], vb[i], a, b)
+        return
+    _flatten(prefix, va, a)
+    _flatten(prefix, vb, b)
+
+
+def _dict_list(value: Any) -> bool:
+    """A list :func:`_flatten` walks into (a non-empty list of dicts)."""
+    return isinstance(value, list) and bool(value) and all(isinstance(v, dict) for v in value)
+
+
 def _ignored(path: str, ignore: Iterable[str]) -> bool:
     return any(path == p or path.startswith(p + ".") or path.startswith(p + "[") for p in ignore)
 
@@ -301,18 +335,32 @@ def with_concurrent_changes(state: dict[str, Any], changes: Iterable[tuple[tuple
     """``state`` as it should be had the other writers' changes (the ``conflict`` and
     ``concurrent_write`` faults) also been made: each change sets its field, where the object
     it touched (the first two path parts) exists. A run that lost such a change — a PUT of a
-    stale read, a retry that re-sends what it read before the 409 — then differs from it."""
-    out = copy.deepcopy(state)
+    stale read, a retry that re-sends what it read before the 409 — then differs from it.
+
+    ``state`` is left as it was: only the dicts on a change's path are copied (the rest is shared
+    with ``state``; a deep copy of the whole world per replay cost more than the diff itself)."""
+    out = dict(state)
+    owned: set[int] = {id(out)}  # dicts made here, changed in place; the others are state's
+
+    def own(parent: dict[str, Any], key: str) -> dict[str, Any]:
+        child = parent[key]
+        if id(child) not in owned:
+            child = parent[key] = dict(child)
+            owned.add(id(child))
+        return child  # type: ignore[no-any-return]
+
     for path, value in changes:
         top = out.get(path[0])
         if not isinstance(top, dict) or (len(path) > 2 and not isinstance(top.get(path[1]), dict)):
             continue
-        node: Any = top
+        node = own(out, path[0])
         for part in path[1:-1]:
-            nxt = node.get(part)
-            if not isinstance(nxt, dict):
-                nxt = node[part] = {}
-            node = nxt
+            if isinstance(node.get(part), dict):
+                node = own(node, part)
+            else:
+                node[part] = {}
+                node = node[part]
+                owned.add(id(node))
         node[path[-1]] = value
     return out
 
@@ -332,8 +380,7 @@ def world_diff(before: dict[str, Any], after: dict[str, Any], ignore: Iterable[s
     appear: they are shown as a short SHA-256 fingerprint, enough to see that they differ."""
     a: dict[str, Any] = {}
     b: dict[str, Any] = {}
-    _flatten("", before, a)
-    _flatten("", after, b)
+    _flatten_diff("", before, after, a, b)
     ignore = tuple(ignore)
     lines = []
     for path in sorted(set(a) | set(b)):
@@ -344,6 +391,27 @@ def world_diff(before: dict[str, Any], after: dict[str, Any], ignore: Iterable[s
             secret = _is_secret_path(path)
             lines.append(f"{path}: {_show(va, secret)} → {_show(vb, secret)}")
     return lines
+
+
+_REGISTERED: tuple[tuple[Any, ...], dict[str, Any]] | None = None
+
+
+def _registered_tasks() -> dict[str, Any]:
+    """``mimo.tasks.load_tasks()``, loaded once per process while what it reads stays the same (the
+    built-in tasks, the import path, the loader itself: a test may patch it): reading every
+    installed distribution's entry points cost a few milliseconds per replay."""
+    import importlib.metadata
+    import sys
+
+    import mimo.tasks
+    from mimo.tasks import registry
+
+    global _REGISTERED
+    key = (mimo.tasks.load_tasks, registry.load_tasks, importlib.metadata.distributions, tuple(sys.path),
+           tuple(mimo.tasks.DEFAULT_MAINTENANCE_TASKS.items()))
+    if _REGISTERED is None or _REGISTERED[0] != key:
+        _REGISTERED = (key, mimo.tasks.load_tasks())
+    return _REGISTERED[1]
 
 
 class Replayer:
@@ -399,11 +467,7 @@ class Replayer:
     # -- resolving the task ---------------------------------------------------------------------
     def _resolve(self, task: str | Callable[..., None]) -> tuple[str, Callable[..., None]]:
         if isinstance(task, str):
-            tasks = self._tasks
-            if tasks is None:
-                from mimo.tasks import load_tasks
-
-                tasks = load_tasks()
+            tasks = self._tasks if self._tasks is not None else _registered_tasks()
             if task not in tasks:
                 raise KeyError(f"mimo_replay: task ID {task!r} is not registered")
             return task, tasks[task]
@@ -676,7 +740,9 @@ class Replayer:
         if not baseline.stopped and not run.stopped:
             if violations and run is not baseline:
                 world.restore(after_baseline)
-            before = world.state()
+                before = world.state()
+            else:  # the world as the last run left it, which its result already holds
+                before = run.world
             again = self.run_once("idempotence", task_id, fn, FaultInjector(seed=self.seed), max_dequeues, watch)
             violations += self._check_attempts(again, "idempotence run")
             if again.state != baseline.state and not again.aborted:
