@@ -42,6 +42,14 @@ def _strip_server_metadata(o: dict[str, Any]) -> dict[str, Any]:
     return o
 
 
+def _without_server_metadata(o: dict[str, Any]) -> dict[str, Any]:
+    """A shallow copy of ``o`` without server-managed metadata (``o`` itself is left as it is)."""
+    meta = o.get("metadata")
+    if not isinstance(meta, dict):
+        return dict(o)
+    return {**o, "metadata": {k: v for k, v in meta.items() if k not in SERVER_METADATA}}
+
+
 def _kube_key(o: dict[str, Any]) -> str:
     meta = o.get("metadata") or {}
     ns = meta.get("namespace") or "-"
@@ -270,8 +278,11 @@ class MimoWorld:
         """The world as a plain dict, without server-managed metadata, for comparison."""
         out: dict[str, Any] = {"cluster": self.cluster.to_dict()}
         if self.kube is not None:
-            # objects() hands out copies: stripped in place, not copied once more
-            out["kube"] = {_kube_key(o): _strip_server_metadata(o) for o in self.kube.objects()}
+            stored = getattr(self.kube, "stored_objects", None)
+            if stored is not None:  # the fake's objects themselves: each shares all but its metadata
+                out["kube"] = {_kube_key(o): _without_server_metadata(o) for o in stored()}
+            else:  # objects() hands out copies: stripped in place, not copied once more
+                out["kube"] = {_kube_key(o): _strip_server_metadata(o) for o in self.kube.objects()}
         if self.azure is not None:
             out["azure"] = self.azure_state()
         return out

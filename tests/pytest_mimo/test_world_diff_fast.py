@@ -12,7 +12,14 @@ from typing import Any
 
 import pytest
 
-from pytest_mimo.replay import _flatten, _ignored, _is_secret_path, _show, with_concurrent_changes, world_diff
+from pytest_mimo.replay import (
+    _flatten,
+    _ignored,
+    _is_secret_path,
+    _show,
+    with_concurrent_changes,
+    world_diff,
+)
 
 SEEDS = range(300)
 

@@ -172,13 +172,17 @@ class KubeModel:
     # -- snapshot ----------------------------------------------------------
 
     def snapshot(self) -> Any:
+        """The stored objects as they are now. A write never changes a stored object but stores a
+        new one (copy on write: see :meth:`items`), so the buckets are copied, not the objects (a
+        deep copy of every object, the CRDs' schemas among them, per snapshot cost more than the
+        rest of a replay's bookkeeping)."""
         with self.lock:
-            return (json_copy(self._store), self._rv, self._uids)
+            return ({k: dict(bucket) for k, bucket in self._store.items()}, self._rv, self._uids)
 
     def restore(self, snap: Any) -> None:
         store, rv, uids = snap
         with self.lock:
-            self._store = json_copy(store)
+            self._store = {k: dict(bucket) for k, bucket in store.items()}
             for info in self.kinds.values():
                 self._store.setdefault((info.api_version, info.kind), {})
             self._rv, self._uids = rv, uids
@@ -854,12 +858,12 @@ class KubeModel:
             return True
 
     def objects(self) -> Objs:
+        return json_copy(self.stored_objects())
+
+    def stored_objects(self) -> Objs:
+        """Every stored object itself, not a copy (read them, never change them: see :meth:`items`)."""
         with self.lock:
-            return [
-                json_copy(o)
-                for bucket in self._store.values()
-                for _, o in sorted(bucket.items())
-            ]
+            return [o for bucket in self._store.values() for _, o in sorted(bucket.items())]
 
     def iter_kinds(self) -> Iterator[KindInfo]:
         return iter(list(self.kinds.values()))

@@ -443,6 +443,10 @@ class FakeKube:
     def objects(self) -> Objs:
         return self.model.objects()
 
+    def stored_objects(self) -> Objs:
+        """The stored objects themselves, without copying (never change them: a write stores new ones)."""
+        return self.model.stored_objects()
+
     def compact(self) -> None:
         """Forget the change log, as etcd compaction: watches and continue tokens from
         before now get 410 Gone."""
