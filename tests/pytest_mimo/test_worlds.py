@@ -65,9 +65,9 @@ CORNERS = {
 def test_a_world_corner_bug_is_caught_within_25_replays_and_its_twin_passes(pytester, corner):
     bug, twin, builder, variant, violation = CORNERS[corner]
     world_suite(pytester, ("bug", f"p.one_step({bug})", builder), ("twin", f"p.one_step({twin})", builder))
-    # in a subprocess: an inline run left state in this process (the requests/SDK modules the
-    # planted Azure world loads) under which later in-process TLS replays failed
-    result = pytester.runpytest_subprocess("--mimo-replays=25", "-p", "no:xdist")
+    # in-process: tests/conftest.py rebinds what pytester's sys.modules restore leaves stale
+    # (tests/test_pytester_isolation.py), which once broke later TLS replays in this process
+    result = pytester.runpytest("--mimo-replays=25", "-p", "no:xdist")
     failed = failed_replays(result)
     assert failed and failed[0] <= 25, result.stdout.str()[-3000:]
     assert all(line.startswith("FAILED test_worlds.py::test_bug[") for line in result.outlines if line.startswith("FAILED"))
