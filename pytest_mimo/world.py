@@ -34,8 +34,33 @@ def normalize_kube_object(obj: dict[str, Any]) -> dict[str, Any]:
     return _strip_server_metadata(json_copy(obj))
 
 
+def _observed(o: dict[str, Any]) -> dict[str, Any] | None:
+    """``o``'s status with ``observedGeneration`` relative to ``metadata.generation`` (a new dict;
+    ``None`` when there is none to rewrite).
+
+    ``status.observedGeneration`` echoes ``metadata.generation``, a counter the server keeps: it
+    is shown relative to it (``"metadata.generation"`` once caught up, ``"metadata.generation-1"``
+    one behind). Which number the counter reached is no part of a world's meaning: another
+    writer's annotation on a Deployment bumps it (kubernetes pkg/registry/apps/deployment/strategy.go,
+    ``PrepareForUpdate``), so a run that met a ``conflict`` ends a generation further than its
+    baseline with the same rollout done; whether the controller observed the latest one is."""
+    generation = (o.get("metadata") or {}).get("generation")
+    status = o.get("status")
+    if not isinstance(generation, int) or not isinstance(status, dict):
+        return None
+    observed = status.get("observedGeneration")
+    if not isinstance(observed, int) or isinstance(observed, bool):
+        return None
+    lag = observed - generation
+    return {**status, "observedGeneration": "metadata.generation" + (f"{lag:+d}" if lag else "")}
+
+
 def _strip_server_metadata(o: dict[str, Any]) -> dict[str, Any]:
-    """``o`` itself, without server-managed metadata (for an object that is already a copy)."""
+    """``o`` itself, without server-managed metadata (for an object that is already a copy);
+    ``status.observedGeneration`` relative (:func:`_observed`)."""
+    status = _observed(o)
+    if status is not None:
+        o["status"] = status
     meta = o.get("metadata") or {}
     for k in SERVER_METADATA:
         meta.pop(k, None)
@@ -43,11 +68,16 @@ def _strip_server_metadata(o: dict[str, Any]) -> dict[str, Any]:
 
 
 def _without_server_metadata(o: dict[str, Any]) -> dict[str, Any]:
-    """A shallow copy of ``o`` without server-managed metadata (``o`` itself is left as it is)."""
+    """A shallow copy of ``o`` without server-managed metadata (``o`` itself is left as it is);
+    ``status.observedGeneration`` relative (:func:`_observed`)."""
     meta = o.get("metadata")
     if not isinstance(meta, dict):
         return dict(o)
-    return {**o, "metadata": {k: v for k, v in meta.items() if k not in SERVER_METADATA}}
+    out = {**o, "metadata": {k: v for k, v in meta.items() if k not in SERVER_METADATA}}
+    status = _observed(o)
+    if status is not None:
+        out["status"] = status
+    return out
 
 
 def _kube_key(o: dict[str, Any]) -> str:
