@@ -186,7 +186,11 @@ class Actuator:
             log.warning("manifest %s: %s; recovered", mid, LEASE_EXPIRED_TEXT)
 
         # rule 1: runnable manifests, sorted by runAfter then priority (the store sorts)
-        runnable = self.store.runnable_manifests(rid, now_s)
+        try:
+            runnable = self.store.runnable_manifests(rid, now_s)
+        except Exception as e:
+            log.error("failed getting manifests: %s", e)  # Go Process (pkg/mimo/actuator/manager.go)
+            raise
 
         # rule 2: past runBefore -> TimedOut, not run
         to_run: list[MaintenanceManifest] = []

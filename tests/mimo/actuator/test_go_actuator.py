@@ -209,3 +209,18 @@ def test_lines_carry_enrich_with_resource_id_fields(caplog: pytest.LogCaptureFix
     assert (rec.resource_id, rec.subscription_id, rec.resource_group, rec.resource_name) == (
         RID, SUB, "resourcegroup", "resourcename"
     )
+
+
+def test_a_failing_manifest_query_logs_go_s_line(caplog: pytest.LogCaptureFixture) -> None:
+    """Go Process (pkg/mimo/actuator/manager.go): a failing manifest query is logged as
+    "failed getting manifests: <err>" and returned; nothing is run."""
+    class Broken(MemoryStore):
+        def runnable_manifests(self, rid: str, now: int) -> Any:
+            raise RuntimeError("boom")
+
+    store = Broken()
+    store.put_cluster(OpenShiftClusterDocument(id="22222222-2222-2222-2222-222222222222", resource_id=RID))
+    caplog.clear()
+    with caplog.at_level(logging.DEBUG, logger="mimo.actuator"), pytest.raises(RuntimeError, match="^boom$"):
+        Actuator(store, {T0: done}, clock=ManualClock(NOW), owner="go", renew_leases=False).process(RID)
+    assert lines(caplog) == [("ERROR", "failed getting manifests: boom", "", "")]
