@@ -241,7 +241,7 @@ def main() -> None:
                         print(f"  round {rnd + 1} {label:9s} TLS replay: median {r['median'] * 1000:.1f} ms wall, "
                               f"{r['cpu'] * 1000:.1f} ms CPU over "
                               f"{len(r['walls'])} replays, {r['azure_requests']:g} Azure requests "
-                              f"({r['tokens']:g} token posts) per replay", flush=True)
+                              f"({r['tokens']:g} token posts) per replay (load {os.getloadavg()[0]:.2f})", flush=True)
                     if "sim" in only:
                         r = run_child(tree, ["--child", "sim", "--clusters", str(a.clusters)])
                         sim[label].append(r)

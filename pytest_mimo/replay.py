@@ -483,7 +483,13 @@ class Replayer:
         injector: FaultInjector,
         max_dequeues: int,
         watch: AttemptWatch | None = None,
+        *,
+        fresh_process: bool = True,
     ) -> RunResult:
+        """One run of the task through the actuator until a final state. ``fresh_process``: the
+        run starts as a new actuator process would, with empty client caches (credential, token,
+        Key Vault challenge: the baseline's requests, and so its fault sites, are the faulted run's
+        too); ``False`` keeps those of the run before, as one process running the task again does."""
         from mimo.actuator import Actuator
 
         world = self.world
@@ -496,7 +502,8 @@ class Replayer:
         writes0, broken0 = len(world.writes), len(world.broken)
         kube_cw0 = len(getattr(world.kube, "concurrent_writes", ()))
         cw0 = len(injector.concurrent)
-        world.forget_client_caches()
+        if fresh_process:
+            world.forget_client_caches()
         start = clock.now()
         attempts: list[AttemptRecord] = []
         sleeps0 = len(watch.sleeps) if watch is not None else 0
@@ -743,7 +750,10 @@ class Replayer:
                 before = world.state()
             else:  # the world as the last run left it, which its result already holds
                 before = run.world
-            again = self.run_once("idempotence", task_id, fn, FaultInjector(seed=self.seed), max_dequeues, watch)
+            # the process that ran the task runs it again: its credential, token and Key Vault
+            # challenge are reused (a token past its expiry is fetched again by the credential)
+            again = self.run_once("idempotence", task_id, fn, FaultInjector(seed=self.seed), max_dequeues, watch,
+                                  fresh_process=False)
             violations += self._check_attempts(again, "idempotence run")
             if again.state != baseline.state and not again.aborted:
                 violations.append(

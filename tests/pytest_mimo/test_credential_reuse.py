@@ -4,7 +4,9 @@ Production: ``mimo.actuator.context.ProductionTaskContext`` builds its ``AzureCl
 ``mimo.azure.shared_credential`` — the process's one ``azure-identity`` credential, whose MSAL app keeps
 the tenant's metadata and the token (azure-identity's ``GetTokenMixin``: a cached token is used until
 it is within ``DEFAULT_REFRESH_OFFSET`` of expiry). A replay's run is one actuator process: its
-attempts share one credential; the next run starts with a new one (``MimoWorld.forget_client_caches``).
+attempts share one credential; the faulted run starts with a new one (``MimoWorld.forget_client_caches``:
+the baseline's token and discovery requests are fault sites it must meet too); the idempotence run is
+the same process running the task once more, and keeps the credential of the run before.
 """
 
 from __future__ import annotations
@@ -52,11 +54,12 @@ def test_attempts_of_one_run_share_the_token(mimo_world: Any) -> None:
     out = Replayer(mimo_world, faulted=False).replay(_read_then(2))
     assert out.ok, out.report()
     assert out.baseline is not None and out.baseline.dequeues == 3
-    # baseline and idempotence run (a new manifest: three attempts again), each a new process:
-    # three attempts, one tenant discovery and one token each (a credential per attempt made six)
+    # the baseline, a new process: three attempts, one tenant discovery and one token (a credential
+    # per attempt made three); the idempotence run (a new manifest: three attempts again) in the
+    # same process asks for neither: the credential holds the token
     per_run = _identity_requests(mimo_world)
-    assert per_run.count("token") == 2, per_run
-    assert per_run.count("discovery") == 2, per_run
+    assert per_run.count("token") == 1, per_run
+    assert per_run.count("discovery") == 1, per_run
 
 
 def test_a_token_past_its_expiry_on_the_simulated_clock_is_fetched_again(mimo_world: Any) -> None:
@@ -65,9 +68,10 @@ def test_a_token_past_its_expiry_on_the_simulated_clock_is_fetched_again(mimo_wo
     out = Replayer(mimo_world, faulted=False, poll_interval=TOKEN_LIFETIME + 60).replay(_read_then(1))
     assert out.ok, out.report()
     tokens = _identity_requests(mimo_world).count("token")
-    # each run (baseline, idempotence: a new manifest, failing its first attempt too) posts twice:
-    # attempt 2's token had expired; without the hour between attempts each run posts once (above)
-    assert tokens == 4, f"2 runs x 2 attempts, each attempt past the last token's expiry; got {tokens}"
+    # the baseline posts twice (attempt 2's token had expired; without the hour between attempts it
+    # posts once, above); the idempotence run (a new manifest, failing its first attempt too) starts
+    # with the baseline's last token, still valid, and posts once, for its attempt 2
+    assert tokens == 3, f"baseline 2 attempts past the last token's expiry, idempotence 1; got {tokens}"
 
 
 def test_a_fault_on_the_token_endpoint_still_reaches_the_credential(mimo_world: Any) -> None:
@@ -83,4 +87,5 @@ def test_a_fault_on_the_token_endpoint_still_reaches_the_credential(mimo_world: 
     assert out.attempts == 2
     tokens = [r.fault for r in mimo_world.azure.requests if r.verb == "token"]
     failed = len(out.trace)
-    assert tokens == [None, *["token_error"] * failed, None, None], "baseline, faulted run, idempotence run"
+    # the idempotence run reuses the faulted run's token: no request
+    assert tokens == [None, *["token_error"] * failed, None], "baseline, faulted run (attempts 1 and 2)"
