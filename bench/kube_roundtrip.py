@@ -174,6 +174,7 @@ def main(argv: list[str] | None = None) -> int:
         f"machine: {u.system} {u.release} {u.machine}, {os.cpu_count()} cores, Python {platform.python_version()}"
     )
     print(f"runs: {args.runs} x {args.n} requests each, single-threaded, interleaved fake/static")
+    print("load average at start: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
 
     with FakeKube() as fake:
         fake.add(canned_object(), canned_deployment())
@@ -278,6 +279,8 @@ def main(argv: list[str] | None = None) -> int:
         f"start-up with every schema loaded (median of {args.starts} fresh processes): "
         f"{1000 * start_wall:.0f} ms wall, {1000 * start_cpu:.0f} ms CPU"
     )
+    print("load average at end: {:.2f} {:.2f} {:.2f} (above the core count, wall ratios are noise;"
+          " the CPU overhead is this process's own time)".format(*os.getloadavg()))
     print(
         f"targets: GET >= 500/s through the helper: {'met' if fast else 'MISSED'}; "
         f"fake overhead <= 30%: {'met' if within else 'MISSED'}; "

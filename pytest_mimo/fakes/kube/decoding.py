@@ -19,6 +19,7 @@ Unknown-field paths are rendered as ``field.Path`` does: ``spec.template.spec.co
 from __future__ import annotations
 
 import copy
+import marshal
 import re
 from typing import Any
 
@@ -137,12 +138,23 @@ def base64_error(s: str) -> str | None:
 
 def same(a: Any, b: Any) -> bool:
     """Are two JSON values the same JSON (``true`` is not ``1``, ``1.0`` is not ``1``, which
-    Python's ``==`` confuses)? Equality first (C speed, and it fails fast), then the types."""
+    Python's ``==`` confuses)? Equality first (C speed, and it fails fast), then the types:
+    equal values whose ``marshal`` encodings (version 2: no back-references) are equal have
+    the same types throughout (``marshal`` writes a bool, an int and a float each with its own
+    code), also at C speed. Equal values may still encode apart (a different key order, or an
+    interned string on one side only): then a walk decides."""
     if a is b:
         return True
     if type(a) is not type(b) or a != b:
         return False
-    return type(a) not in (dict, list) or _same_types(a, b)
+    if type(a) not in (dict, list):
+        return True
+    try:
+        if marshal.dumps(a, 2) == marshal.dumps(b, 2):
+            return True
+    except ValueError:  # nested too deeply for marshal
+        pass
+    return _same_types(a, b)
 
 
 def _same_types(a: Any, b: Any) -> bool:

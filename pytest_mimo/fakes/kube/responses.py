@@ -44,8 +44,12 @@ _WRITE_VERBS = frozenset({"create", "update", "patch", "delete", "status", "dele
 _CONTENT_PLAYED = frozenset({"server_error", "unavailable", "timeout"})
 
 
+#: ``json.dumps(obj, separators=(",", ":"))`` without building an encoder per call
+_ENCODER = json.JSONEncoder(separators=(",", ":"))
+
+
 def _dumps(obj: Any) -> bytes:
-    return json.dumps(obj, separators=(",", ":")).encode()
+    return _ENCODER.encode(obj).encode()
 
 
 def _list_item(info: KindInfo, obj: dict[str, Any]) -> dict[str, Any]:
@@ -189,7 +193,9 @@ class KubeHandler(BaseHTTPRequestHandler):
         extra = list(headers.items() if isinstance(headers, dict) else headers or ())
         head = [f"HTTP/1.1 {code} {phrase}"]
         if code != 304:  # Go's server writes no body headers on a 304
-            head += [f"Content-Type: {content_type}", f"Content-Length: {len(body)}"]
+            if content_type:  # "": a handler that wrote no body (Go sniffs no type from nothing)
+                head.append(f"Content-Type: {content_type}")
+            head.append(f"Content-Length: {len(body)}")
         if not any(k == "Cache-Control" for k, _ in extra):
             # WithCacheControl: set unless the handler set its own
             head.append("Cache-Control: no-cache, private")
@@ -501,18 +507,22 @@ class KubeHandler(BaseHTTPRequestHandler):
             body = openapi.index(kinds)
             self._headers["Etag"] = f'"{openapi.etag(body)}"'
             return 200, body, "application/json"
-        self._headers["Vary"] = "Accept"
-        if not openapi.accepts(self.headers.get("Accept", "")):
-            return 406, b"", "text/plain; charset=utf-8"
         doc = openapi.document(kinds, d.arg)
         if doc is None:
-            return 404, b"404 page not found\n", "text/plain; charset=utf-8"
+            # kube-aggregator's specProxier.handleGroupVersion: no API service serves the
+            # group-version: ``w.WriteHeader(404)``, no body, no Content-Type, no Vary, whatever
+            # the Accept (it is asked before handler3 negotiates)
+            return 404, b"", ""
+        self._headers["Vary"] = "Accept"
+        if not openapi.accepts(self.headers.get("Accept", "")):
+            return 406, b"", ""  # w.WriteHeader(406): no body, so no Content-Type
         tag = openapi.etag(doc)
         self._headers["Etag"] = f'"{tag}"'
         asked = (parse_qs(urlsplit(self.path).query).get("hash") or [""])[0]
         if asked and asked != tag:
             self._headers["Location"] = f"/openapi/v3/{openapi.gv_path(d.arg)}?hash={tag}"
-            return 301, b"", "text/html; charset=utf-8"
+            # http.Redirect after handler3 set the Content-Type: it keeps it and writes no body
+            return 301, b"", "application/json"
         if asked:
             self._headers["Cache-Control"] = "public, immutable"
             self._headers["Expires"] = format_datetime(datetime.now(timezone.utc) + timedelta(days=365), usegmt=True)

@@ -217,11 +217,29 @@ def test_openapi_hash_redirect_cache_and_406(raw: Raw) -> None:
     assert headers["Cache-Control"] == "public, immutable" and headers["Vary"] == "Accept"
     assert headers["Etag"] == f'"{url.rsplit("hash=", 1)[1]}"'
     # a stale hash: 301 to the current URL
-    status, _, headers = raw("GET", "/openapi/v3/api/v1?hash=0000")
+    status, body, headers = raw("GET", "/openapi/v3/api/v1?hash=0000")
     assert status == 301 and headers["Location"] == url
+    # http.Redirect after handler3 set the Content-Type: it keeps it and writes no body
+    assert headers["Content-Type"] == "application/json" and body == ""
     # without a hash: no immutable caching
     status, _, headers = raw("GET", "/openapi/v3/api/v1")
     assert status == 200 and headers["Cache-Control"] == "no-cache, private"
-    # neither JSON nor a wildcard: a bare 406
-    status, body, _ = raw("GET", "/openapi/v3/api/v1", headers={"Accept": "application/xml"})
-    assert status == 406 and body == ""
+    # neither JSON nor a wildcard: a bare 406 (w.WriteHeader(406): no body, so Go sets no Content-Type)
+    status, body, headers = raw("GET", "/openapi/v3/api/v1", headers={"Accept": "application/xml"})
+    assert status == 406 and body == "" and "Content-Type" not in headers
+    assert headers["Vary"] == "Accept" and headers["Content-Length"] == "0"
+
+
+@pytest.mark.parametrize("accept", [None, "application/json", "application/xml"])
+def test_openapi_of_a_group_version_nobody_serves_is_a_bare_404(raw: Raw, accept: str | None) -> None:
+    """kube-aggregator ``pkg/controllers/openapiv3/aggregator/aggregator.go`` (``specProxier.
+    handleGroupVersion``, in front of every handler3 in kube-apiserver): no API service lists the
+    group-version, so ``w.WriteHeader(404)`` before any Accept is looked at: no body, no
+    Content-Type (net/http sniffs none from an empty body), no Vary."""
+    status, body, headers = raw("GET", "/openapi/v3/apis/nosuch.example.com/v1",
+                                headers={"Accept": accept} if accept else None)
+    assert (status, body, headers["Content-Length"]) == (404, "", "0")
+    assert "Content-Type" not in headers and "Vary" not in headers
+    # a served group with a version it does not have is the same
+    status, body, headers = raw("GET", "/openapi/v3/apis/apps/v9")
+    assert (status, body) == (404, "") and "Content-Type" not in headers

@@ -94,3 +94,20 @@ def test_same_json_tells_booleans_and_floats_from_integers() -> None:
     assert not same({"a": [1, {"b": True}]}, {"a": [1, {"b": 1}]})
     assert not same({"a": 1.0}, {"a": 1}) and not same([1], [1.0]) and not same(True, 1)
     assert not same({"a": {"b": [0]}}, {"a": {"b": [False]}})
+
+
+def test_same_json_is_decided_by_a_walk_when_the_fast_encodings_differ() -> None:
+    """``same`` compares ``marshal`` encodings first; equal values that encode apart (keys in
+    another order, a string interned on one side, a structure too deep for marshal) are still
+    the same JSON, and a type difference is still found."""
+    import json
+    import sys
+
+    from pytest_mimo.fakes.kube.decoding import same
+
+    a = {"x": [1, {"y": True}], "z": "s"}
+    assert same(a, {"z": "s", "x": [1, {"y": True}]})  # another key order
+    assert not same(a, {"z": "s", "x": [1, {"y": 1}]})
+    assert same({"k": sys.intern("interned-on-one-side")}, json.loads('{"k": "interned-on-one-side"}'))
+    deep, deep_bool = json.loads("[" * 400 + "1" + "]" * 400), json.loads("[" * 400 + "true" + "]" * 400)
+    assert same(deep, json.loads(json.dumps(deep))) and not same(deep, deep_bool)
