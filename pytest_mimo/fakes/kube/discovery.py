@@ -16,9 +16,11 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from . import negotiation
 from .apierrors import ApiError
 from .authorization import RESOURCE as _SSAR
 from .kinds import KindInfo
+from .negotiation import GVK
 from .schemas import KUBERNETES_VERSION
 
 __all__ = [
@@ -223,47 +225,35 @@ def resource_list(kinds: Iterable[KindInfo], api_version: str) -> Doc | None:
 AGGREGATED_VERSIONS = ("v2", "v2beta1")
 
 
-def aggregated_content_type(version: str) -> str:
-    """``responsewriters.WriteObjectNegotiated`` with the GVK in the Content-Type."""
-    return f"application/json;g=apidiscovery.k8s.io;v={version};as=APIGroupDiscoveryList"
+def aggregated_content_type(version: str, media_type: str = "application/json") -> str:
+    """``responsewriters.WriteObjectNegotiated`` with the GVK in the Content-Type
+    (``generateMediaTypeWithGVK``)."""
+    return f"{media_type};g=apidiscovery.k8s.io;v={version};as=APIGroupDiscoveryList"
 
 
-def negotiate(accept: str, *, aggregated: bool) -> str:
-    """What a discovery endpoint answers an ``Accept``: an aggregated version (only ``/api``
-    and ``/apis`` have one: aggregated/wrapper.go ``WrapAggregatedDiscoveryToHandler``), or ""
-    for the legacy document. Entries are weighed by ``q`` then taken in order
-    (``negotiation.NegotiateMediaTypeOptions``); a conversion the endpoint lacks (``as=Table``,
-    an unknown apidiscovery version) is skipped (``DiscoveryEndpointRestrictions``,
-    ``DefaultEndpointRestrictions``); none left → 406."""
-    if not accept.strip():
-        return ""
-    entries: list[tuple[float, int, str, dict[str, str]]] = []
-    for i, entry in enumerate(e.strip() for e in accept.split(",")):
-        if not entry:
-            continue
-        media, *params = [p.strip() for p in entry.split(";")]
-        opts = {k.strip(): v.strip() for k, _, v in (p.partition("=") for p in params)}
-        try:
-            q = float(opts.pop("q", "1"))
-        except ValueError:
-            q = 1.0
-        if q > 0:
-            entries.append((-q, i, media.lower(), opts))
-    for _, _, media, opts in sorted(entries):
-        if "as" in opts or "g" in opts or "v" in opts:
-            if (
-                aggregated
-                and media == "application/json"  # the fake speaks JSON only
-                and opts.get("g") == "apidiscovery.k8s.io"
-                and opts.get("as") == "APIGroupDiscoveryList"
-                and opts.get("v") in AGGREGATED_VERSIONS
-            ):
-                return opts["v"]
-            continue
-        if media in ("application/json", "application/yaml", "application/vnd.kubernetes.protobuf",
-                     "*/*", "application/*"):
-            return ""  # yaml and protobuf answered as JSON (the fake speaks JSON only)
-    raise ApiError.not_acceptable()
+def _aggregated_gvk(gvk: GVK | None) -> bool:
+    """aggregated/negotiation.go ``IsAggregatedDiscoveryGVK`` (``DiscoveryEndpointRestrictions``)."""
+    return gvk is not None and gvk[0] == "apidiscovery.k8s.io" and gvk[1] in AGGREGATED_VERSIONS and (
+        gvk[2] == "APIGroupDiscoveryList")
+
+
+def negotiate(accept: str, *, aggregated: bool) -> tuple[str, str]:
+    """What a discovery endpoint answers an ``Accept``: (media type, aggregated version), the
+    version "" for the legacy document. ``/api`` and ``/apis`` first ask
+    ``NegotiateMediaTypeOptions`` with ``DiscoveryEndpointRestrictions`` (aggregated/wrapper.go
+    ``WrapAggregatedDiscoveryToHandler``): a clause converting to an ``APIGroupDiscoveryList``
+    (v2, v2beta1) picks the aggregated document in that clause's media type (JSON, YAML or
+    protobuf). Otherwise, and on every other discovery path, the legacy handler negotiates with
+    ``DefaultEndpointRestrictions`` (a clause asking any conversion is skipped); nothing
+    acceptable is a 406 (:mod:`.negotiation` for the order and matching)."""
+    if aggregated:
+        picked = negotiation.negotiate(accept, _aggregated_gvk)
+        if picked is not None and picked.convert is not None:
+            return picked.media_type, picked.convert[1]
+    picked = negotiation.negotiate(accept)
+    if picked is None:
+        raise ApiError.not_acceptable()
+    return picked.media_type, ""
 
 
 def _gvk(group: str, version: str, kind: str) -> Doc:

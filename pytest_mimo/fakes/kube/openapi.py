@@ -29,6 +29,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
+from . import negotiation
 from .kinds import KindInfo
 from .schemas import (
     KUBERNETES_VERSION,
@@ -38,7 +39,7 @@ from .schemas import (
     registered_crd_schema,
 )
 
-__all__ = ["gv_path", "index", "document", "etag", "schema_name", "accepts"]
+__all__ = ["ACCEPTED", "gv_path", "index", "document", "etag", "schema_name", "negotiate"]
 
 Doc = dict[str, Any]
 
@@ -265,11 +266,26 @@ def index(kinds: Iterable[KindInfo]) -> bytes:
     return json.dumps({"paths": paths}, separators=(",", ":")).encode()
 
 
-def accepts(accept: str) -> bool:
-    """``HandleGroupVersion``: a clause for application/json (or a wildcard); no Accept is ``*/*``.
-    (The protobuf encoding is not served: the fake speaks JSON only.)"""
-    for clause in (accept or "*/*").split(","):
-        media = clause.split(";")[0].strip().lower()
-        if media in ("application/json", "application/*", "*/*"):
-            return True
-    return False
+#: handler3's ``accepted`` subtypes of ``application/``, in its order (the protobuf ones are
+#: gnostic's ``openapi_v3.Document``)
+ACCEPTED = (
+    "json",
+    "com.github.proto-openapi.spec.v3.v1.0+protobuf",
+    "com.github.proto-openapi.spec.v3@v1.0+protobuf",
+)
+
+
+def negotiate(accept: str) -> str | None:
+    """``HandleGroupVersion``: the subtype the first clause (goautoneg's order, no ``Accept``
+    being ``*/*``) takes, trying :data:`ACCEPTED` in order (``*`` matches any type or subtype;
+    parameters are not looked at); "" when the header parses to no clause at all (handler3
+    returns without writing: a 200 with nothing); None: 406."""
+    clauses = negotiation.parse_accept(accept or "*/*")
+    if not clauses:
+        return ""
+    for clause in clauses:
+        for subtype in ACCEPTED:
+            if clause.type not in ("application", "*") or clause.subtype not in (subtype, "*"):
+                continue
+            return subtype
+    return None

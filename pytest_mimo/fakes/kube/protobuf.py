@@ -1,4 +1,5 @@
-"""Request bodies in ``application/vnd.kubernetes.protobuf``, decoded to the JSON object they carry.
+"""``application/vnd.kubernetes.protobuf``: request bodies decoded to the JSON object they carry,
+and the discovery documents encoded (:func:`encode_object`).
 
 kubectl's generators (``kubectl create namespace|configmap|secret``) and every client-go typed
 clientset send built-in objects as protobuf. The apiserver's protobuf serializer
@@ -16,6 +17,12 @@ as the JSON they hold. Empty strings, lists and maps (what gogo-protobuf writes 
 non-pointer fields) are dropped, as ``omitempty`` drops them.
 
 Only custom resources are never protobuf (``NegotiateInputSerializer`` for CRDs: 415).
+
+Encoding is gogo-protobuf's ``MarshalToSizedBuffer``: fields in number order, every singular
+field written (its zero value too) unless the Go field is a pointer (:data:`_POINTERS`),
+repeated fields once per item, map entries by sorted key; the envelope is ``NestedMarshalTo``'s.
+It is checked byte for byte against k8s.io/api's round-trip fixtures
+(``testdata/HEAD/apidiscovery.k8s.io.v2.APIGroupDiscovery.pb`` and v2beta1).
 """
 
 from __future__ import annotations
@@ -27,7 +34,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-__all__ = ["MEDIA_TYPE", "ProtobufError", "decode_object"]
+__all__ = ["MEDIA_TYPE", "ProtobufError", "decode_object", "encode_object", "encodes"]
 
 MEDIA_TYPE = "application/vnd.kubernetes.protobuf"
 _MAGIC = b"k8s\x00"
@@ -212,9 +219,11 @@ def _package(api_version: str) -> str:
     return f"k8s.io.api.{group.split('.')[0] if group else 'core'}.{version}"
 
 
-def decode_object(raw: bytes) -> dict[str, Any]:
+def decode_object(raw: bytes, *, documents: bool = False) -> dict[str, Any]:
     """The JSON object a protobuf request body carries (``apiVersion`` and ``kind`` from its
-    envelope), or :class:`ProtobufError`."""
+    envelope), or :class:`ProtobufError`. ``documents``: one of the documents the fake encodes
+    (discovery) instead of an API object. (Zero numbers stay: the fake does not know which Go
+    fields are ``omitempty``.)"""
     if not raw.startswith(_MAGIC):
         raise ProtobufError("provided data does not appear to be a protobuf message, expected prefix [107 56 115 0]")
     envelope = {n: (w, v) for n, w, v in _records(raw[len(_MAGIC) :])}
@@ -222,8 +231,142 @@ def decode_object(raw: bytes) -> dict[str, Any]:
     api_version, kind = type_meta.get("apiVersion", ""), type_meta.get("kind", "")
     if not kind:
         raise ProtobufError("Object 'Kind' is missing in the protobuf envelope")
-    name = f"{_package(api_version)}.{kind}"
+    name = _MESSAGES.get((api_version, kind), "") if documents else f"{_package(api_version)}.{kind}"
     if name not in _fields():
         raise ProtobufError(f'no kind "{kind}" is registered for version "{api_version}"')
     obj = _message(name, envelope[2][1] if 2 in envelope else b"")
     return {"apiVersion": api_version, "kind": kind, **obj}
+
+
+# -- encoding (responses) ----------------------------------------------------------------------
+
+#: singular fields that are Go pointers: gogo-protobuf writes them only when set; every other
+#: singular field is written always, its zero value included (``MarshalToSizedBuffer`` in the
+#: ``generated.pb.go`` files of k8s.io/apimachinery ``pkg/apis/meta/v1`` and k8s.io/api
+#: ``apidiscovery/v2``, ``v2beta1``)
+_POINTERS = frozenset({
+    ("k8s.io.apimachinery.pkg.apis.meta.v1.APIResource", "verbs"),
+    ("k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta", "deletionTimestamp"),
+    ("k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta", "deletionGracePeriodSeconds"),
+    ("k8s.io.apimachinery.pkg.apis.meta.v1.ListMeta", "remainingItemCount"),
+    ("k8s.io.apimachinery.pkg.apis.meta.v1.ListMeta", "shardInfo"),
+    ("k8s.io.apimachinery.pkg.apis.meta.v1.OwnerReference", "controller"),
+    ("k8s.io.apimachinery.pkg.apis.meta.v1.OwnerReference", "blockOwnerDeletion"),
+    ("k8s.io.apimachinery.pkg.apis.meta.v1.ManagedFieldsEntry", "time"),
+    ("k8s.io.apimachinery.pkg.apis.meta.v1.ManagedFieldsEntry", "fieldsV1"),
+    ("k8s.io.api.apidiscovery.v2.APIResourceDiscovery", "responseKind"),
+    ("k8s.io.api.apidiscovery.v2.APISubresourceDiscovery", "responseKind"),
+    ("k8s.io.api.apidiscovery.v2beta1.APIResourceDiscovery", "responseKind"),
+    ("k8s.io.api.apidiscovery.v2beta1.APISubresourceDiscovery", "responseKind"),
+})
+
+#: the messages the fake encodes, by (apiVersion, kind) of the object
+_MESSAGES = {
+    ("", "APIVersions"): "k8s.io.apimachinery.pkg.apis.meta.v1.APIVersions",
+    ("v1", "APIGroupList"): "k8s.io.apimachinery.pkg.apis.meta.v1.APIGroupList",
+    ("v1", "APIGroup"): "k8s.io.apimachinery.pkg.apis.meta.v1.APIGroup",
+    ("v1", "APIResourceList"): "k8s.io.apimachinery.pkg.apis.meta.v1.APIResourceList",
+    ("apidiscovery.k8s.io/v2", "APIGroupDiscoveryList"): "k8s.io.api.apidiscovery.v2.APIGroupDiscoveryList",
+    ("apidiscovery.k8s.io/v2beta1", "APIGroupDiscoveryList"): "k8s.io.api.apidiscovery.v2beta1.APIGroupDiscoveryList",
+    # what k8s.io/api's round-trip fixtures hold (testdata/HEAD), so the encoding is checked on them
+    ("apidiscovery.k8s.io/v2", "APIGroupDiscovery"): "k8s.io.api.apidiscovery.v2.APIGroupDiscovery",
+    ("apidiscovery.k8s.io/v2beta1", "APIGroupDiscovery"): "k8s.io.api.apidiscovery.v2beta1.APIGroupDiscovery",
+}
+
+
+def _uvarint(n: int) -> bytes:
+    out = bytearray()
+    n &= (1 << 64) - 1  # a negative int64 is its two's complement (ten bytes)
+    while True:
+        b = n & 0x7F
+        n >>= 7
+        if n:
+            out.append(b | 0x80)
+        else:
+            out.append(b)
+            return bytes(out)
+
+
+def _key(num: int, wire: int) -> bytes:
+    return _uvarint(num << 3 | wire)
+
+
+def _length_delimited(num: int, payload: bytes) -> bytes:
+    return _key(num, 2) + _uvarint(len(payload)) + payload
+
+
+def _encode_scalar(num: int, type_: str, value: Any) -> bytes:
+    if type_ == "string":
+        return _length_delimited(num, (value or "").encode("utf-8"))
+    if type_ == "bytes":
+        return _length_delimited(num, base64.b64decode(value or ""))
+    if type_ == "bool":
+        return _key(num, 0) + (b"\x01" if value else b"\x00")
+    if type_ in ("int32", "int64", "uint32", "uint64"):
+        return _key(num, 0) + _uvarint(int(value or 0))
+    raise ProtobufError(f"the fake does not encode {type_}")
+
+
+def _encode_time(value: str | None) -> bytes:
+    """``metav1.Time``: the zero time is an empty message, any other a Timestamp (seconds, nanos)."""
+    if not value:
+        return b""
+    t = datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+    return _encode_scalar(1, "int64", int(t.timestamp())) + _encode_scalar(2, "int32", 0)
+
+
+def _encode_message(name: str, obj: Any) -> bytes:
+    if name == "k8s.io.apimachinery.pkg.apis.meta.v1.Time":
+        return _encode_time(obj)
+    if name == "k8s.io.apimachinery.pkg.apis.meta.v1.Verbs":  # a []string with its own message
+        return b"".join(_encode_scalar(1, "string", v) for v in obj or ())
+    if name == "k8s.io.apimachinery.pkg.apis.meta.v1.FieldsV1":  # Raw: the JSON it holds
+        return _length_delimited(1, json.dumps(obj, separators=(",", ":")).encode())
+    spec = _fields().get(name)
+    if spec is None:
+        raise ProtobufError(f"no protobuf message {name}")
+    if not isinstance(obj, dict):
+        obj = {}
+    out = bytearray()
+    for num in sorted(spec, key=int):
+        fname, kind, type_, repeated = spec[num]
+        n = int(num)
+        value = obj.get(fname)
+        if kind == "map":
+            for k in sorted(value or {}):
+                entry = _encode_scalar(1, type_[0], k) + _encode_scalar(2, type_[1], value[k])
+                out += _length_delimited(n, entry)
+            continue
+        if (name, fname) in _POINTERS and value is None:
+            continue
+        if repeated:
+            for item in value or ():
+                out += _length_delimited(n, _encode_message(type_, item)) if kind == "message" else _encode_scalar(n, type_, item)
+        elif kind == "message":
+            out += _length_delimited(n, _encode_message(type_, value))
+        else:
+            out += _encode_scalar(n, type_, value)
+    return bytes(out)
+
+
+def encodes(api_version: str, kind: str) -> bool:
+    """Can the fake answer this object in protobuf?"""
+    return (api_version, kind) in _MESSAGES
+
+
+def encode_object(obj: dict[str, Any]) -> bytes:
+    """``serializer/protobuf`` ``Serializer.Encode``: the prefix ``k8s\\x00`` and a
+    ``runtime.Unknown`` (``NestedMarshalTo``: typeMeta, raw, then contentEncoding and
+    contentType, both empty and both written) carrying the object's message."""
+    api_version, kind = obj.get("apiVersion", ""), obj.get("kind", "")
+    name = _MESSAGES.get((api_version, kind))
+    if name is None:
+        raise ProtobufError(f"the fake does not encode {api_version}, Kind={kind} in protobuf")
+    type_meta = _encode_scalar(1, "string", api_version) + _encode_scalar(2, "string", kind)
+    unknown = (
+        _length_delimited(1, type_meta)
+        + _length_delimited(2, _encode_message(name, obj))
+        + _encode_scalar(3, "string", "")
+        + _encode_scalar(4, "string", "")
+    )
+    return _MAGIC + unknown

@@ -23,7 +23,17 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
 from ..base import FakeRequest, FaultAction, RequestRecord
-from . import authorization, discovery, health, managedfields, openapi, protobuf, scale, tables
+from . import (
+    authorization,
+    discovery,
+    encoding,
+    health,
+    managedfields,
+    openapi,
+    protobuf,
+    scale,
+    tables,
+)
 from .admission import WriteOptions, check_options, warning_headers
 from .apply import check_patch_type, decode_apply, is_apply, write_options
 from .deletion import DeleteOptions, parse_delete_options
@@ -481,14 +491,6 @@ class KubeHandler(BaseHTTPRequestHandler):
         elif d.what in ("openapi", "openapi-gv"):
             return self._openapi(kinds, d)
         else:
-            try:
-                wanted = discovery.negotiate(
-                    self.headers.get("Accept", ""), aggregated=d.what in ("core", "groups")
-                )
-            except ApiError as err:
-                return err.code, _dumps(err.status()), "application/json"
-            if wanted:
-                return self._aggregated(discovery.aggregated(kinds, core=d.what == "core", version=wanted))
             if d.what == "core":
                 doc = discovery.core_versions(self.fake.url.split("://", 1)[1])
             elif d.what == "groups":
@@ -497,6 +499,17 @@ class KubeHandler(BaseHTTPRequestHandler):
                 doc = discovery.group(kinds, d.arg)
             elif d.what == "resources":
                 doc = discovery.resource_list(kinds, d.arg)
+            if doc is None:  # no handler for the path: nothing is negotiated
+                return 404, b"404 page not found\n", "text/plain; charset=utf-8"
+            try:
+                media, wanted = discovery.negotiate(
+                    self.headers.get("Accept", ""), aggregated=d.what in ("core", "groups")
+                )
+            except ApiError as err:
+                return err.code, _dumps(err.status()), "application/json"
+            if wanted:
+                return self._aggregated(discovery.aggregated(kinds, core=d.what == "core", version=wanted), media)
+            return 200, encoding.encode(doc, media), media
         if doc is None:
             return 404, b"404 page not found\n", "text/plain; charset=utf-8"
         return 200, _dumps(doc), "application/json"
@@ -514,8 +527,14 @@ class KubeHandler(BaseHTTPRequestHandler):
             # the Accept (it is asked before handler3 negotiates)
             return 404, b"", ""
         self._headers["Vary"] = "Accept"
-        if not openapi.accepts(self.headers.get("Accept", "")):
-            return 406, b"", ""  # w.WriteHeader(406): no body, so no Content-Type
+        subtype = openapi.negotiate(self.headers.get("Accept", ""))
+        if subtype == "":
+            return 200, b"", ""  # handler3 returns without writing: net/http's empty 200
+        if subtype != "json":
+            # None: w.WriteHeader(406), no body, so no Content-Type. A protobuf subtype: the real
+            # server answers gnostic's openapi_v3.Document in protobuf, which the fake does not
+            # encode; it refuses rather than answer JSON the real server would not send
+            return 406, b"", ""
         tag = openapi.etag(doc)
         self._headers["Etag"] = f'"{tag}"'
         asked = (parse_qs(urlsplit(self.path).query).get("hash") or [""])[0]
@@ -528,15 +547,16 @@ class KubeHandler(BaseHTTPRequestHandler):
             self._headers["Expires"] = format_datetime(datetime.now(timezone.utc) + timedelta(days=365), usegmt=True)
         return 200, doc, "application/json"
 
-    def _aggregated(self, doc: dict[str, Any]) -> tuple[int, bytes, str]:
+    def _aggregated(self, doc: dict[str, Any], media: str) -> tuple[int, bytes, str]:
         """aggregated/etag.go ``ServeHTTPWithETag``: the ETag, ``Vary: Accept``,
-        ``Cache-Control: public``; 304 with no body when ``If-None-Match`` names the ETag."""
+        ``Cache-Control: public``; 304 with no body when ``If-None-Match`` names the ETag;
+        else the list in the negotiated media type (the ETag is the JSON's, whatever the media)."""
         quoted = f'"{discovery.etag(doc)}"'
         self._headers.update({"ETag": quoted, "Vary": "Accept", "Cache-Control": "public"})
-        ctype = discovery.aggregated_content_type(doc["apiVersion"].rpartition("/")[2])
+        ctype = discovery.aggregated_content_type(doc["apiVersion"].rpartition("/")[2], media)
         if self.headers.get("If-None-Match") == quoted:
             return 304, b"", ctype
-        return 200, _dumps(doc), ctype
+        return 200, encoding.encode(doc, media), ctype
 
     def _check_media_type(self, info: KindInfo) -> None:
         """``negotiation.NegotiateInputSerializer``: a create or update body must be in a media

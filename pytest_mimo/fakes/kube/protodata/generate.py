@@ -5,7 +5,7 @@
 The sources are the ``generated.proto`` files of ``k8s.io/api`` and ``k8s.io/apimachinery``
 (go-to-protobuf output; field names are the JSON names). The output maps each message's full
 name to its fields by number: ``[json name, kind, type(s), repeated]`` where kind is
-``scalar``, ``message`` or ``map``. Only what the fake decodes is kept (the groups below).
+``scalar``, ``message`` or ``map``. Only what the fake decodes or encodes is kept (the groups below).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import re
 import sys
 from pathlib import Path
 
-API_FILES = ["core/v1", "apps/v1", "rbac/v1", "autoscaling/v1", "authorization/v1"]
+API_FILES = ["core/v1", "apps/v1", "rbac/v1", "autoscaling/v1", "authorization/v1", "apidiscovery/v2", "apidiscovery/v2beta1"]
 MACHINERY_FILES = ["pkg/apis/meta/v1", "pkg/runtime", "pkg/util/intstr", "pkg/api/resource"]
 
 _SCALARS = {"string", "bytes", "bool", "int32", "int64", "uint32", "uint64", "double", "float", "sint32", "sint64"}
