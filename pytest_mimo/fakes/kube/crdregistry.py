@@ -77,6 +77,7 @@ def kinds_of(crd: Obj) -> list[KindInfo]:
                 subresources=tuple(sorted(k for k in ("scale", "status") if k in subresources)),
                 schema_id=schema_id,
                 scale_paths=scale_paths(scale) if isinstance(scale, dict) else (),
+                printer_columns=json.dumps(v.get("additionalPrinterColumns") or []),
             )
         )
     return out

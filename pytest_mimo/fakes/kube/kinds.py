@@ -63,6 +63,9 @@ class KindInfo:
     #: a custom kind's ``subresources.scale`` (specReplicasPath, statusReplicasPath,
     #: labelSelectorPath), when a CRD created through the API declares it (:mod:`.scale`)
     scale_paths: tuple[str, str, str] | tuple[()] = ()
+    #: for a kind a CRD created through the API serves: its version's ``additionalPrinterColumns``
+    #: as JSON text ("" none), for :mod:`.tables`
+    printer_columns: str = ""
 
     @property
     def group(self) -> str:

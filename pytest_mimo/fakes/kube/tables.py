@@ -311,14 +311,23 @@ def _go_print(value: Any) -> str:
 
 
 def _crd_printer(info: KindInfo, name_doc: str, age_doc: str) -> Printer | None:
+    """apiextensions-apiserver ``tableconvertor.New`` over the version's columns, defaulted by
+    ``serveDefaultColumnsIfEmpty`` (Age, described as ObjectMeta's creationTimestamp): a kind a
+    CRD created through the API serves has them in its :class:`KindInfo`, a shipped one in its file."""
+    import json
+
     from .schemas import crd
 
-    doc = crd(info.api_version, info.kind)
-    if doc is None:
-        return None
-    version: dict[str, Any] = next((v for v in doc["spec"]["versions"] if v["name"] == info.version), {})
-    columns = version.get("additionalPrinterColumns") or [
-        {"name": "Age", "type": "date", "jsonPath": ".metadata.creationTimestamp"}  # the v1 CRD default
+    if info.schema_id:
+        columns: list[dict[str, Any]] = json.loads(info.printer_columns or "[]")
+    else:
+        doc = crd(info.api_version, info.kind)
+        if doc is None:
+            return None
+        version: dict[str, Any] = next((v for v in doc["spec"]["versions"] if v["name"] == info.version), {})
+        columns = version.get("additionalPrinterColumns") or []
+    columns = columns or [
+        {"name": "Age", "type": "date", "description": age_doc, "jsonPath": ".metadata.creationTimestamp"}
     ]
     defs = [_col("Name", "string", name_doc, fmt="name")]
     for c in columns:

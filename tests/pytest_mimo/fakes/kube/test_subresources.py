@@ -341,3 +341,39 @@ def test_a_verb_the_kind_lacks_is_405(kube: FakeKube) -> None:
     assert status == 405 and body["reason"] == "MethodNotAllowed"
     assert raw(kube, "GET", "/api/v1/componentstatuses")[0] == 200
     assert raw(kube, "DELETE", "/api/v1/namespaces")[0] == 405
+
+
+def test_a_crd_created_through_the_api_prints_its_columns(kube: FakeKube) -> None:
+    """apiextensions-apiserver: the CRD version's additionalPrinterColumns after Name
+    (``tableconvertor.New``: a column without description gets "Custom resource definition
+    column (in JSONPath format): <path>", priority and format kept); a version without columns
+    prints Name and Age, Age described as ObjectMeta's creationTimestamp
+    (``serveDefaultColumnsIfEmpty``). Through raw HTTP with kubectl's Table Accept."""
+    from .conftest import widget_crd
+
+    crd = widget_crd()
+    crd["spec"]["versions"][0]["additionalPrinterColumns"] = [
+        {"name": "Size", "type": "integer", "jsonPath": ".spec.size"},
+        {"name": "Note", "type": "string", "jsonPath": ".spec.note", "priority": 1,
+         "description": "what the widget is for"},
+    ]
+    kube.add(crd)
+    kube.add({"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w", "namespace": "ns"},
+              "spec": {"size": 3}})
+    status, table, _ = raw(kube, "GET", "/apis/example.com/v1/namespaces/ns/widgets", headers={"Accept": TABLE})
+    assert status == 200
+    defs = {c["name"]: c for c in table["columnDefinitions"]}
+    assert list(defs) == ["Name", "Size", "Note"]
+    assert defs["Size"]["description"] == "Custom resource definition column (in JSONPath format): .spec.size"
+    assert (defs["Note"]["priority"], defs["Note"]["description"]) == (1, "what the widget is for")
+    assert table["rows"][0]["cells"] == ["w", 3, None]
+    # a CRD without columns: Name and Age
+    plain = widget_crd()
+    plain["metadata"]["name"] = "gadgets.example.com"
+    plain["spec"]["names"] = {"plural": "gadgets", "singular": "gadget", "kind": "Gadget", "listKind": "GadgetList"}
+    kube.add(plain)
+    kube.add({"apiVersion": "example.com/v1", "kind": "Gadget", "metadata": {"name": "g", "namespace": "ns"}})
+    _, table, _ = raw(kube, "GET", "/apis/example.com/v1/namespaces/ns/gadgets/g", headers={"Accept": TABLE})
+    age = table["columnDefinitions"][1]
+    assert [c["name"] for c in table["columnDefinitions"]] == ["Name", "Age"]
+    assert age["type"] == "date" and age["description"].startswith("CreationTimestamp is a timestamp")
