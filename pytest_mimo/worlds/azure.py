@@ -19,6 +19,7 @@ __all__ = [
     "put_all",
     "rg_id",
     "virtual_network",
+    "with_ssh",
     "workload_identity_cluster",
     "zones_migration_network",
 ]
@@ -165,6 +166,28 @@ def master_network(
     return [ilb, elb, *flat, virtual_network([master_subnet, worker_subnet])]
 
 
+def with_ssh(ilb: dict[str, Any], pools: int = 3) -> dict[str, Any]:
+    """The internal load balancer ``ilb`` with the SSH pools ``ssh-0`` … (the first ``pools``), the
+    ``ssh`` probe and each pool's rule (frontend port 2200 + n to port 22 on the first frontend), as
+    ARO-RP's ``networkInternalLoadBalancer`` template (pkg/cluster) creates them; changed in place."""
+    lb_id, props = ilb["id"], ilb["properties"]
+    props["backendAddressPools"] += [
+        {"id": f"{lb_id}/backendAddressPools/ssh-{n}", "name": f"ssh-{n}", "properties": {}} for n in range(pools)
+    ]
+    props["probes"].append(
+        {"name": "ssh", "properties": {"protocol": "Tcp", "port": 22, "intervalInSeconds": 5, "numberOfProbes": 2}})
+    fe_id = props["frontendIPConfigurations"][0]["id"]
+    props["loadBalancingRules"] += [
+        {"name": f"ssh-{n}", "properties": {
+            "frontendIPConfiguration": {"id": fe_id},
+            "backendAddressPool": {"id": f"{lb_id}/backendAddressPools/ssh-{n}"},
+            "probe": {"id": f"{lb_id}/probes/ssh"}, "protocol": "Tcp", "loadDistribution": "Default",
+            "frontendPort": 2200 + n, "backendPort": 22, "idleTimeoutInMinutes": 30, "disableOutboundSnat": True}}
+        for n in range(pools)
+    ]
+    return ilb
+
+
 def put_all(fake_azure: Any, resources: list[dict[str, Any]]) -> None:
     for r in resources:
         fake_azure.put_resource(r["id"], r)
@@ -231,21 +254,8 @@ def zones_migration_network(
     """Fix SSH's control plane (:func:`master_network`) with an installer's internal load balancer
     (its SSH rules in place, on the non-zonal frontend) and the private link service on that frontend."""
     resources = master_network(subscription, rg, infra, master_subnet, arch=arch)
-    ilb = api_internal_lb(subscription, rg, infra, master_subnet, arch=arch, int_ip=int_ip, zones=zones)
-    ilb["properties"]["backendAddressPools"] += [
-        {"id": f"{ilb['id']}/backendAddressPools/ssh-{n}", "name": f"ssh-{n}", "properties": {}} for n in range(3)
-    ]
-    ilb["properties"]["probes"].append(
-        {"name": "ssh", "properties": {"protocol": "Tcp", "port": 22, "intervalInSeconds": 5, "numberOfProbes": 2}})
+    ilb = with_ssh(api_internal_lb(subscription, rg, infra, master_subnet, arch=arch, int_ip=int_ip, zones=zones))
     fe_id = ilb["properties"]["frontendIPConfigurations"][0]["id"]
-    ilb["properties"]["loadBalancingRules"] += [
-        {"name": f"ssh-{n}", "properties": {
-            "frontendIPConfiguration": {"id": fe_id},
-            "backendAddressPool": {"id": f"{ilb['id']}/backendAddressPools/ssh-{n}"},
-            "probe": {"id": f"{ilb['id']}/probes/ssh"}, "protocol": "Tcp", "loadDistribution": "Default",
-            "frontendPort": 2200 + n, "backendPort": 22, "idleTimeoutInMinutes": 30, "disableOutboundSnat": True}}
-        for n in range(3)
-    ]
     resources = [ilb if r["id"] == ilb["id"] else r for r in resources]
     return [*resources, private_link_service(subscription, rg, infra, fe_id, master_subnet)]
 

@@ -17,6 +17,7 @@ import pytest
 
 from mimo import const
 from mimo.api import ManifestState, NetworkProfile
+from mimo.steps.azure.fixssh import load_balancer_names
 from mimo.steps.cluster.certificates import tls_secret
 from mimo.steps.cluster.operator import DEFAULT_OPERATOR_VERSION
 from mimo.steps.cluster.pembundle import parse_pem_bundle
@@ -28,8 +29,10 @@ from ..steps.builders import (
     cluster_objects,
     cluster_operator,
     master_network,
+    nic,
     pem_bundle,
     put_all,
+    with_ssh,
 )
 
 UUID = defaults.CLUSTER_ID
@@ -106,51 +109,115 @@ def _pin_operator(world: Any, version: str) -> None:
 # -- TLS certificate rotation ------------------------------------------------------------------
 
 
+#: last rotation's certificate (one for every replay: key generation is not seeded)
+OLD_BUNDLE = parse_pem_bundle(pem_bundle("api.mycluster.eastus.aroapp.io"))
+#: the copies rotation makes of each Key Vault certificate (namespace, name)
+TLS_COPIES = [
+    ("openshift-config", f"{UUID}-apiserver"),
+    ("openshift-ingress", f"{UUID}-ingress"),
+    (NS, f"{UUID}-apiserver"),
+    (NS, f"{UUID}-ingress"),
+]
+#: a customer's own certificates, in the namespaces the APIServer and IngressController CRDs read them from
+CUSTOMER_API, CUSTOMER_INGRESS = "customer-api-cert", "customer-ingress-cert"
+
+
+@world_builder(expect=ManifestState.COMPLETED)
+def tls_world(world: Any, v: Any) -> None:
+    """What TLS rotation reads, varied.
+
+    * ``domain``: the document's ``clusterProfile.domain`` short (``mycluster``, as the RP stores a
+      managed domain it chose), fully qualified under the region's suffix (also managed), or a
+      customer's own (custom: ARO-RP ``pkg/util/dns`` ``ManagedDomain`` returns ""; the RP issues no
+      certificates for it, so the vault holds none). The RP's domain validation (``RxDomainName``,
+      pkg/api/validate) admits lower case only, so no case variant exists.
+    * ``degraded_condition``: the kube-apiserver ClusterOperator reports ``Degraded`` or not
+      (openshift/api config/v1 ClusterOperatorStatus: no condition type is required).
+    * ``apiserver_named_certificates`` / ``ingress_default_certificate``: none set (as installed),
+      already ARO's (a managed domain only), or a customer's own, whose TLS Secret exists where
+      the CRDs say it must (APIServer: openshift-config; IngressController: openshift-ingress).
+    * ``certificate_copies``: the Secrets rotation writes missing, holding last rotation's
+      certificate, or the vault's current one (managed domains only: nothing copies them otherwise).
+    """
+    domain = v.choose("domain", {"managed_short": "mycluster", "managed_full": "mycluster.eastus.aroapp.io",
+                                 "custom": "mycluster.contoso.com"})
+    custom = domain == "mycluster.contoso.com"
+    if domain != "mycluster":
+        def set_domain(doc: Any) -> None:
+            doc.properties.cluster_profile.domain = domain
+
+        world.patch_cluster(set_domain)
+    if custom:
+        vault = world.azure.keyvault(VAULT)
+        for name in BUNDLES:
+            vault.delete_secret(name)
+        ic = world.kube.get("operator.openshift.io/v1", "IngressController", "default", "openshift-ingress-operator")
+        ic["spec"]["domain"] = f"apps.{domain}"
+        world.kube.add(ic)
+        aro = world.kube.get(*ARO)
+        aro["spec"]["domain"] = domain
+        world.kube.add(aro)
+
+    world.kube.add(cluster_operator(degraded=v.choose("degraded_condition", {"present": "False", "absent": None})))
+
+    ours = {"none": None, "managed": "managed", "customer": "customer"}
+    theirs = {"none": None, "customer": "customer"}
+    named = v.choose("apiserver_named_certificates", theirs if custom else ours)
+    if named == "managed":
+        world.kube.add(apiserver([{"names": ["api.mycluster.eastus.aroapp.io"],
+                                   "servingCertificate": {"name": f"{UUID}-apiserver"}}]))
+    elif named == "customer":
+        world.kube.add(tls_secret(CUSTOMER_API, "openshift-config", OLD_BUNDLE))
+        host = f"api.{domain}" if custom else "api.example.com"  # a vanity name beside a managed domain
+        world.kube.add(apiserver([{"names": [host], "servingCertificate": {"name": CUSTOMER_API}}]))
+    default_cert = v.choose("ingress_default_certificate", theirs if custom else ours)
+    if default_cert is not None:
+        if default_cert == "customer":
+            world.kube.add(tls_secret(CUSTOMER_INGRESS, "openshift-ingress", OLD_BUNDLE))
+        ic = world.kube.get("operator.openshift.io/v1", "IngressController", "default", "openshift-ingress-operator")
+        ic["spec"]["defaultCertificate"] = {"name": f"{UUID}-ingress" if default_cert == "managed" else CUSTOMER_INGRESS}
+        world.kube.add(ic)
+
+    # a managed certificate the cluster serves exists (the CRDs: "The secret must exist"), if stale
+    served = "managed" in (named, default_cert)
+    copies = v.choose("certificate_copies", {"missing": None} if custom else
+                      {"stale": "stale", "current": "current"} if served else
+                      {"missing": None, "stale": "stale", "current": "current"})
+    for ns, name in TLS_COPIES if copies else ():
+        bundle = OLD_BUNDLE if copies == "stale" else parse_pem_bundle(BUNDLES[name])
+        world.kube.add(tls_secret(name, ns, bundle))
+
+
 @pytest.mark.mimo_scenario(const.TLS_CERT_ROTATION_ID)
 def test_tls_cert_rotation(cluster: Any, mimo_replay: Any) -> None:
-    outcome = mimo_replay(const.TLS_CERT_ROTATION_ID)
+    outcome = mimo_replay(const.TLS_CERT_ROTATION_ID, world=tls_world)
     assert outcome.state == ManifestState.COMPLETED
     kube = cluster.kube
-    for ns, name in [
-        ("openshift-config", f"{UUID}-apiserver"),
-        ("openshift-ingress", f"{UUID}-ingress"),
-        (NS, f"{UUID}-apiserver"),
-        (NS, f"{UUID}-ingress"),
-    ]:
-        assert kube.get("v1", "Secret", name, ns)["type"] == "kubernetes.io/tls"
-    named = kube.get("config.openshift.io/v1", "APIServer", "cluster")["spec"]["servingCerts"][
-        "namedCertificates"
-    ]
+    named = kube.get("config.openshift.io/v1", "APIServer", "cluster")["spec"].get("servingCerts", {}).get(
+        "namedCertificates")
+    default = kube.get("operator.openshift.io/v1", "IngressController", "default", "openshift-ingress-operator")[
+        "spec"].get("defaultCertificate")
+    if outcome.choices["domain"] == "custom":
+        # the customer's certificates are theirs: nothing copied, nothing pointed elsewhere
+        assert outcome.run.status_text == "cluster certificate is not managed"
+        assert all(kube.get("v1", "Secret", name, ns) is None for ns, name in TLS_COPIES)
+        customer = outcome.choices["apiserver_named_certificates"] == "customer"
+        assert named == ([{"names": ["api.mycluster.contoso.com"], "servingCertificate": {"name": CUSTOMER_API}}]
+                         if customer else None)
+        assert default == ({"name": CUSTOMER_INGRESS}
+                           if outcome.choices["ingress_default_certificate"] == "customer" else None)
+        return
+    for ns, name in TLS_COPIES:
+        secret = kube.get("v1", "Secret", name, ns)
+        assert secret["type"] == "kubernetes.io/tls"
+        assert secret["data"] == tls_secret(name, ns, parse_pem_bundle(BUNDLES[name]))["data"]
     assert named == [
         {
             "names": ["api.mycluster.eastus.aroapp.io"],
             "servingCertificate": {"name": f"{UUID}-apiserver"},
         }
     ]
-    ic = kube.get(
-        "operator.openshift.io/v1", "IngressController", "default", "openshift-ingress-operator"
-    )
-    assert ic["spec"]["defaultCertificate"] == {"name": f"{UUID}-ingress"}
-
-
-@pytest.mark.mimo_scenario(const.TLS_CERT_ROTATION_ID)
-def test_tls_cert_rotation_replaces_stale_certificates(cluster: Any, mimo_replay: Any) -> None:
-    # last rotation's certificates everywhere, and someone pointed the API server elsewhere
-    old = parse_pem_bundle(pem_bundle("api.mycluster.eastus.aroapp.io"))
-    for ns, name in [
-        ("openshift-config", f"{UUID}-apiserver"),
-        ("openshift-ingress", f"{UUID}-ingress"),
-        (NS, f"{UUID}-apiserver"),
-        (NS, f"{UUID}-ingress"),
-    ]:
-        cluster.kube.add(tls_secret(name, ns, old))
-    cluster.kube.add(
-        apiserver([{"names": ["api.example.com"], "servingCertificate": {"name": "custom"}}])
-    )
-    outcome = mimo_replay(const.TLS_CERT_ROTATION_ID)
-    assert outcome.state == ManifestState.COMPLETED
-    secret = cluster.kube.get("v1", "Secret", f"{UUID}-ingress", NS)
-    assert secret["data"] != tls_secret("x", NS, old)["data"]
+    assert default == {"name": f"{UUID}-ingress"}
 
 
 @pytest.mark.mimo_scenario(const.TLS_CERT_ROTATION_ID)
@@ -327,38 +394,95 @@ def test_geneva_otel(cluster: Any, mimo_replay: Any, task_id: str) -> None:
 # -- Fix SSH -----------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def network(cluster: Any) -> Any:
-    p = cluster.cluster.properties
-    put_all(
-        cluster.azure,
-        master_network(
-            defaults.SUBSCRIPTION_ID,
-            defaults.CLUSTER_RESOURCE_GROUP,
-            p.infra_id,
-            p.master_profile.subnet_id,
-        ),
-    )
-    return cluster
+SUB, RG = defaults.SUBSCRIPTION_ID, defaults.CLUSTER_RESOURCE_GROUP
+NETWORK = f"/subscriptions/{SUB}/resourceGroups/{RG}/providers/Microsoft.Network"
+
+
+def _lower_references(nic: dict[str, Any]) -> None:
+    """A NIC whose subnet and pool references ARM holds in lower case: ARM resource IDs are
+    case-insensitive (ARM RPC, resource-api-reference: "resource IDs are case-insensitive"), and a
+    reference keeps the case its writer sent (the installer's, the machine API's)."""
+    for ipc in nic["properties"]["ipConfigurations"]:
+        props = ipc["properties"]
+        props["subnet"]["id"] = props["subnet"]["id"].lower()
+        for pool in props.get("loadBalancerBackendAddressPools") or []:
+            pool["id"] = pool["id"].lower()
+
+
+@world_builder(expect=ManifestState.COMPLETED)
+def control_plane_world(world: Any, v: Any) -> None:
+    """The control plane Fix SSH finds, varied (Go ``pkg/cluster/fixssh.go`` reads all of it).
+
+    * ``architecture_version``: V2 (``<infra>-internal`` / ``<infra>``) or V1 (``<infra>-internal-lb``,
+      ``<infra>-public-lb``; ARO-RP api.ArchitectureVersionV1 = 0), with the load balancers of that version.
+    * ``master_nic_pools``: the masters' pools mixed up (none, right, a foreign SSH pool), all
+      none, or all right already (one, two or three pools on a NIC).
+    * ``internal_lb_ssh``: the internal load balancer without its SSH pools, probe and rules (an
+      old cluster), or with all of them (ARO-RP's networkInternalLoadBalancer template).
+    * ``orphaned_master_nic``: a replaced master's leftover NIC (no VM) present or not.
+    * ``reference_case``: the NICs' subnet and pool references as written, or in lower case.
+    * ``worker_nics``: one worker NIC, or three (a machine set of three).
+    """
+    arch = v.choose("architecture_version", {"v2": 1, "v1": 0})
+    if arch == 0:
+        def v1(doc: Any) -> None:
+            doc.properties.architecture_version = 0
+
+        world.patch_cluster(v1)
+    p = world.cluster.properties
+    infra, subnet = p.infra_id, p.master_profile.subnet_id
+    resources = master_network(SUB, RG, infra, subnet, arch=arch)
+    by_name = {r.get("name") or r["id"].rsplit("/", 1)[1]: r for r in resources}
+    names = load_balancer_names(arch, infra)
+    api = f"{NETWORK}/loadBalancers/{names['internal_lb']}/backendAddressPools/{names['api_pool']}"
+    public = f"{NETWORK}/loadBalancers/{names['public_lb']}/backendAddressPools/{names['public_pool']}"
+    masters = {0: f"{infra}-master0-nic", 1: f"{infra}-master1-nic", 2: f"{infra}-master-2-nic"}
+
+    pools = v.choose("master_nic_pools", {"mixed": None, "none": "none", "right": "right"})
+    for n, name in masters.items() if pools else ():
+        ipc = by_name[name]["properties"]["ipConfigurations"][0]["properties"]
+        ipc["loadBalancerBackendAddressPools"] = [] if pools == "none" else [
+            {"id": api}, {"id": f"{NETWORK}/loadBalancers/{names['internal_lb']}/backendAddressPools/ssh-{n}"},
+            {"id": public}]
+    if v.choose("internal_lb_ssh", {"missing": False, "complete": True}):
+        with_ssh(by_name[names["internal_lb"]])
+    if not v.present("orphaned_master_nic"):
+        orphan = by_name[f"{infra}-master-1-nic"]
+        resources = [r for r in resources if r is not orphan]
+    if v.choose("reference_case", {"as_written": False, "lower": True}):
+        for r in resources:
+            if r["id"].startswith(f"{NETWORK}/networkInterfaces/"):
+                _lower_references(r)
+    workers = v.choose("worker_nics", {"one": 1, "three": 3})
+    worker_subnet = subnet.rsplit("/", 1)[0] + "/worker"
+    for i in range(2, workers + 1):
+        resources += nic(SUB, RG, f"{infra}-worker-eastus{i}-abcde-nic", worker_subnet, [])
+    put_all(world.azure, resources)
 
 
 @pytest.mark.mimo_scenario(const.FIX_SSH_ID)
-def test_fix_ssh(network: Any, mimo_replay: Any) -> None:
-    outcome = mimo_replay(const.FIX_SSH_ID)
+def test_fix_ssh(cluster: Any, mimo_replay: Any) -> None:
+    outcome = mimo_replay(const.FIX_SSH_ID, world=control_plane_world)
     assert outcome.state == ManifestState.COMPLETED
-    infra = network.cluster.properties.infra_id
-    resources = network.azure.resources()
-    nics = {body["name"]: body for rid, body in resources.items() if "/networkinterfaces/" in rid}
+    p = cluster.cluster.properties
+    infra, names = p.infra_id, load_balancer_names(p.architecture_version, p.infra_id)
+    resources = cluster.azure.resources()
+    nics = {body["name"]: body for rid, body in resources.items() if "/networkinterfaces/" in rid.lower()}
     assert f"{infra}-master-1-nic" not in nics
-    for name, n in (
-        (f"{infra}-master0-nic", 0),
-        (f"{infra}-master1-nic", 1),
-        (f"{infra}-master-2-nic", 2),
-    ):
-        pools = nics[name]["properties"]["ipConfigurations"][0]["properties"][
-            "loadBalancerBackendAddressPools"
-        ]
-        assert [p["id"].rsplit("/", 1)[1] for p in pools] == [infra, f"ssh-{n}", infra]
+    assert f"{infra}-master-0-nic" not in nics  # no VM, outside the master subnet: Go deletes it too
+    for name, n in ((f"{infra}-master0-nic", 0), (f"{infra}-master1-nic", 1), (f"{infra}-master-2-nic", 2)):
+        pools = nics[name]["properties"]["ipConfigurations"][0]["properties"]["loadBalancerBackendAddressPools"]
+        assert sorted(x["id"].lower() for x in pools) == sorted(x.lower() for x in (
+            f"{NETWORK}/loadBalancers/{names['internal_lb']}/backendAddressPools/{names['api_pool']}",
+            f"{NETWORK}/loadBalancers/{names['internal_lb']}/backendAddressPools/ssh-{n}",
+            f"{NETWORK}/loadBalancers/{names['public_lb']}/backendAddressPools/{names['public_pool']}",
+        )), name
+    # the worker subnet's NICs are left alone
+    assert nics[f"{infra}-master2-nic"]["properties"]["ipConfigurations"][0]["properties"][
+        "loadBalancerBackendAddressPools"] == []
+    ilb = cluster.azure.get_resource(f"{NETWORK}/loadBalancers/{names['internal_lb']}")["properties"]
+    assert sorted(r["name"] for r in ilb["loadBalancingRules"] if r["name"].startswith("ssh")) == [
+        "ssh-0", "ssh-1", "ssh-2"]
 
 
 @pytest.mark.mimo_scenario(const.FIX_SSH_ID)

@@ -122,10 +122,14 @@ def _nic_pool_refs(nic: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 def missing_pool_references(arm: ArmState, nic: dict[str, Any]) -> list[tuple[str, str]]:
-    """References from a NIC to backend pools that do not exist (load balancer or pool missing)."""
+    """References from a NIC to backend pools that do not exist (load balancer or pool missing).
+    An ID is matched in any letter case, as the store keys resources (ArmState) and as ARM resolves
+    them: it hands IDs back in other cases than they were written (terraform-provider-azurerm's
+    ``normalise_resource_id`` exists for that), so ``.../backendaddresspools/...`` resolves too."""
     missing = []
     for pool_id, ipc_id in _nic_pool_refs(nic):
-        lb_id, _, pool_name = pool_id.rpartition("/backendAddressPools/")
+        cut = pool_id.lower().rfind("/backendaddresspools/")
+        lb_id, pool_name = (pool_id[:cut], pool_id[cut + len("/backendaddresspools/"):]) if cut >= 0 else ("", "")
         lb = arm.get(lb_id) if lb_id else None
         pools = ((lb or {}).get("properties") or {}).get("backendAddressPools") or []
         if not any(isinstance(p, dict) and str(p.get("name", "")).lower() == pool_name.lower() for p in pools):
