@@ -11,15 +11,22 @@ a conftest instead of by editing the installed package.
 from __future__ import annotations
 
 import re
+import shlex
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
 import pytest
 
+from mimo import const
+
 GUIDE = Path(__file__).resolve().parents[3] / "docs" / "writing-tasks.md"
 FILE_BLOCK = re.compile(
     r"<!-- guide-file: (?P<path>\S+) -->\n```python\n(?P<code>.*?)```", re.DOTALL
 )
+GATE_BLOCK = re.compile(r"<!-- guide-gate -->\n```console\n\$ (?P<cmd>.*?)\n```", re.DOTALL)
+SCRIPT_BLOCK = re.compile(r"<!-- guide-script -->\n```python\n(?P<code>.*?)```", re.DOTALL)
 REGISTRY_BLOCK = re.compile(r"<!-- guide-registry -->\n```python\n(?P<code>.*?)```", re.DOTALL)
 ANY_PYTHON_BLOCK = re.compile(r"```python\n(?P<code>.*?)```", re.DOTALL)
 
@@ -68,7 +75,8 @@ def test_every_python_block_compiles() -> None:
         compile(code, f"writing-tasks.md block {i + 1}", "exec")
 
 
-def test_the_worked_example_runs_as_written(pytester: pytest.Pytester) -> None:
+def _worked_example(pytester: pytest.Pytester) -> str:
+    """The guide's files in ``pytester.path``, and step 3 of the guide done by a conftest; the task ID."""
     task_id = _registered_id()
     files = _files()
     for path, code in files.items():
@@ -94,6 +102,45 @@ def test_the_worked_example_runs_as_written(pytester: pytest.Pytester) -> None:
             """
         )
     )
+    return task_id
+
+
+def test_the_gate_on_the_worked_example_runs_as_written(pytester: pytest.Pytester) -> None:
+    """Section 5's command on one's own task, as written but in one process (``-n auto`` →
+    ``-p no:xdist``): every fault site of the audit task tried and passed; with a second ID that
+    has no scenario the same gate fails, naming it."""
+    task_id = _worked_example(pytester)
+    m = GATE_BLOCK.search(_guide())
+    assert m, "the guide has no <!-- guide-gate --> console block"
+    cmd = shlex.split(m.group("cmd"))
+    assert cmd[:2] == ["pytest", "tests/mimo/tasks/test_audit_scenario.py"]
+    assert cmd[cmd.index("--mimo-gate-tasks") + 1] == task_id and "--mimo-explore" in cmd
+    args = [("no:xdist" if a == "auto" else a) for a in cmd[1:]]
+    args[args.index("-n")] = "-p"
+    common = ["-p", "no:cacheprovider", "--import-mode=importlib", "-p", "no:randomly"]
+    result = pytester.runpytest_subprocess(*args, *common)
+    outcomes = result.parseoutcomes()
+    assert result.ret == 0 and outcomes.get("passed", 0) > 10 and "failed" not in outcomes, result.stdout.str()[-3000:]
+    result.stdout.fnmatch_lines(["mimo gate passed: every checked task (1) has a mimo_scenario test; all * fault sites tried"])
+
+    args[args.index("--mimo-gate-tasks") + 1] = f"{task_id},{const.TLS_CERT_ROTATION_ID}"
+    other = pytester.runpytest_subprocess(*args, *common, "-k", "replay0")
+    assert other.ret != 0
+    other.stdout.fnmatch_lines([f"mimo gate FAILED: tasks without a mimo_scenario test: *{const.TLS_CERT_ROTATION_ID[:8]}*"])
+
+
+def test_the_script_without_pytest_runs_as_written() -> None:
+    m = SCRIPT_BLOCK.search(_guide())
+    assert m, "the guide has no <!-- guide-script --> block"
+    code = m.group("code")
+    assert "from pytest_mimo import FakeKube, FakeAzure, SimClock, FakeTaskContext, MimoWorld, Replayer, FaultInjector" in code
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert r.stdout == "Completed kubernetes.io/tls\n", r.stdout
+
+
+def test_the_worked_example_runs_as_written(pytester: pytest.Pytester) -> None:
+    task_id = _worked_example(pytester)
     pytester.makepyfile(
         test_plugin_registration=textwrap.dedent(
             f"""
