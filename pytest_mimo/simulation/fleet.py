@@ -252,6 +252,9 @@ class FleetWorld:
         self.incident_clusters = self._draw_incidents()
         for s in self.subscriptions:
             store.put_subscription(s)
+        #: the part of every cluster's objects that is the same (by health), written once:
+        #: each cluster's fake adopts it (KubeModel.adopt) and writes only its own objects
+        templates: dict[bool, Any] = {}
         try:
             self.azure.start()
             for c in self.local:
@@ -259,9 +262,15 @@ class FleetWorld:
                 store.put_cluster(c.doc)
                 domain = (p.cluster_profile.domain if "." in p.cluster_profile.domain
                           else f"{p.cluster_profile.domain}.{environment.domain_suffix}")
-                c.kube = FakeKube(seed=derive_seed(seed, "kube", c.name)).start()
-                c.kube.add(*worldbuild.cluster_objects(c.resource_id, domain, p.operator_flags,
-                                                       acr=environment.acr_domain, healthy=c.healthy))
+                template = templates.get(c.healthy)
+                if template is None:
+                    template = templates[c.healthy] = FakeKube()
+                    template.add(*worldbuild.shared_objects(healthy=c.healthy))
+                c.kube = FakeKube(seed=derive_seed(seed, "kube", c.name))
+                c.kube.model.adopt(template.model)
+                c.kube.start()
+                c.kube.add(*worldbuild.own_objects(c.resource_id, domain, p.operator_flags,
+                                                   acr=environment.acr_domain))
                 c.controller = DeploymentController(scenario.fleet.rollout_seconds,
                                                     namespace="openshift-azure-operator").install(c.kube)
                 vault.set_secret(f"{c.doc.id}-apiserver", worldbuild.pem_bundle(f"api.{domain}", 2 * c.index))

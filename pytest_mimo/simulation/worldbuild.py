@@ -15,7 +15,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-__all__ = ["OLD_OPERATOR_VERSION", "ROLLED_OUT_FLAG", "cluster_objects", "master_network", "pem_bundle", "previous_flags"]
+__all__ = ["OLD_OPERATOR_VERSION", "ROLLED_OUT_FLAG", "cluster_objects", "master_network", "own_objects", "pem_bundle",
+           "previous_flags", "shared_objects"]
 
 OLD_OPERATOR_VERSION = "v20251101.0"
 NAMESPACES = ("openshift-config", "openshift-ingress", "openshift-ingress-operator", "openshift-azure-operator",
@@ -82,7 +83,13 @@ def cluster_objects(resource_id: str, domain: str, flags: dict[str, str], *, acr
                     healthy: bool = True) -> list[dict[str, Any]]:
     """Everything the built-in tasks read or write in one cluster (``healthy=False``: the
     kube-apiserver ClusterOperator stays ``Progressing=True``). The CRDs and the ``ClusterVersion``
-    are the task worlds' (:mod:`pytest_mimo.worlds.kube`): what the operator deployer reads and writes."""
+    are the task worlds' (:mod:`pytest_mimo.worlds.kube`): what the operator deployer reads and writes.
+    The first :func:`shared_objects`, then :func:`own_objects`."""
+    return [*shared_objects(healthy=healthy), *own_objects(resource_id, domain, flags, acr=acr)]
+
+
+def shared_objects(*, healthy: bool = True) -> list[dict[str, Any]]:
+    """The part of :func:`cluster_objects` that is the same in every cluster of its health."""
     from pytest_mimo.worlds.kube import cluster_version, crd_document, openshift_crds
 
     return [
@@ -94,6 +101,12 @@ def cluster_objects(resource_id: str, domain: str, flags: dict[str, str], *, acr
         _cluster_operator("False" if healthy else "True"),
         {"apiVersion": "config.openshift.io/v1", "kind": "APIServer", "metadata": {"name": "cluster"},
          "spec": {"audit": {"profile": "Default"}}},
+    ]
+
+
+def own_objects(resource_id: str, domain: str, flags: dict[str, str], *, acr: str) -> list[dict[str, Any]]:
+    """The part of :func:`cluster_objects` that is the cluster's own (added after the shared part)."""
+    return [
         {"apiVersion": "operator.openshift.io/v1", "kind": "IngressController",
          "metadata": {"name": "default", "namespace": "openshift-ingress-operator"},
          "spec": {"replicas": 2, "domain": f"apps.{domain}"}},

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 __all__ = ["Change", "History", "TooOld", "DEFAULT_CAPACITY"]
@@ -109,6 +109,16 @@ class History:
             self._log.clear()
             self.floor = floor
             self.epoch += 1
+            self.cond.notify_all()
+
+    def adopt(self, other: History, convert: Callable[[Obj | None], Obj | None]) -> None:
+        """Hold ``other``'s changes (each object through ``convert``), floor, epoch and capacity
+        (:meth:`.models.KubeModel.adopt`); watches waiting here are woken."""
+        with other.cond:
+            log = [replace(c, object=convert(c.object), old=convert(c.old)) for c in other._log]
+            offset, floor, epoch, capacity = other._offset, other.floor, other.epoch, other.capacity
+        with self.cond:
+            self._log, self._offset, self.floor, self.epoch, self.capacity = log, offset, floor, epoch, capacity
             self.cond.notify_all()
 
     def close(self) -> None:

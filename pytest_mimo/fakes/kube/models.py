@@ -189,6 +189,45 @@ class KubeModel:
             self.crds.resync(self)
             self.history.reset(self._rv)
 
+    def adopt(self, template: KubeModel) -> None:
+        """Hold what ``template`` holds, exactly as if the writes that built it had been made to this
+        model: its objects, resourceVersions, change log and served kinds (CRDs included), with the
+        UIDs those writes would have drawn from this model's seed. Whatever this model held is
+        replaced; its reactions stay. ``template`` must have been built from the same kinds.
+
+        For fleets of clusters that start alike (a simulation): each write is decoded, defaulted and
+        validated once, in the template, and each cluster starts from the result. Stored objects are
+        never mutated in place, so both models share all but each object's top level and metadata.
+        """
+        with template.lock, self.lock:
+            if template.crds.static != self.crds.static:
+                raise ValueError("KubeModel.adopt: the template was built from other kinds")
+            uids = {template._uid_at(n): self._uid_at(n) for n in range(1, template._uids + 1)}
+            done: dict[int, Obj] = {}
+
+            def redrawn(obj: Obj | None) -> Obj | None:
+                if obj is None:
+                    return None
+                new = done.get(id(obj))
+                if new is None:
+                    meta = dict(obj["metadata"])
+                    if meta.get("uid") in uids:
+                        meta["uid"] = uids[meta["uid"]]
+                    if meta.get("ownerReferences"):
+                        meta["ownerReferences"] = [
+                            {**r, "uid": uids.get(r.get("uid"), r.get("uid"))} for r in meta["ownerReferences"]
+                        ]
+                    new = done[id(obj)] = {**obj, "metadata": meta}
+                return new
+
+            self._store = {gvk: {k: redrawn(o) for k, o in bucket.items()}  # type: ignore[misc]
+                           for gvk, bucket in template._store.items()}
+            self.kinds = dict(template.kinds)
+            self.by_plural = dict(template.by_plural)
+            self._rv, self._uids = template._rv, template._uids
+            self.crds.served = {name: list(infos) for name, infos in template.crds.served.items()}
+            self.history.adopt(template.history, redrawn)
+
     # -- helpers -----------------------------------------------------------
 
     def _next_rv(self) -> str:
@@ -197,7 +236,11 @@ class KubeModel:
 
     def _uid(self) -> str:
         self._uids += 1
-        digest = hashlib.sha256(f"{self._seed}:{self._uids}".encode()).digest()[:16]
+        return self._uid_at(self._uids)
+
+    def _uid_at(self, n: int) -> str:
+        """The ``n``-th UID this model draws (1-based)."""
+        digest = hashlib.sha256(f"{self._seed}:{n}".encode()).digest()[:16]
         return str(uuid.UUID(bytes=digest, version=4))
 
     @property
