@@ -115,7 +115,7 @@ class History:
         """Hold ``other``'s changes (each object through ``convert``), floor, epoch and capacity
         (:meth:`.models.KubeModel.adopt`); watches waiting here are woken."""
         with other.cond:
-            log = [replace(c, object=convert(c.object), old=convert(c.old)) for c in other._log]
+            log = [replace(c, object=convert(c.object) or c.object, old=convert(c.old)) for c in other._log]
             offset, floor, epoch, capacity = other._offset, other.floor, other.epoch, other.capacity
         with self.cond:
             self._log, self._offset, self.floor, self.epoch, self.capacity = log, offset, floor, epoch, capacity
