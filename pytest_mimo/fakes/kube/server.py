@@ -36,8 +36,11 @@ Objs = list[Obj]  # spelled out once: the class has a ``list`` method
 Ticker = Callable[["FakeKube"], None]
 
 
-#: how often an idle server's accept loop wakes up (stop_serving() does not wait for it)
-IDLE_POLL_SECONDS = 5.0
+#: how often an idle server's accept loop wakes up (stop_serving() does not wait for it). Each
+#: wake-up takes the GIL from whatever thread runs: a simulated fleet of 1,000 idle fakes woke
+#: 200 times a second at 5 s, and a GET to the one fake in use cost about twice the wall time
+#: (``bench/simulate.py``); at 60 s it is 17 times a second
+IDLE_POLL_SECONDS = 60.0
 
 #: kube-apiserver's ``ReadHeaderTimeout`` (32 s, just shy of requestTimeoutUpperBound)
 READ_TIMEOUT_SECONDS = 32.0
