@@ -88,7 +88,7 @@ class Host:
                 self.p.wait(10)
 
 
-def wait_for(hosts: list[Host], pred: Callable[[], bool], what: str, timeout: float = 60.0) -> None:
+def wait_for(hosts: list[Host], pred: Callable[[], bool], what: str, timeout: float = 180.0) -> None:
     """Read the hosts' output until ``pred()`` holds; fail after ``timeout`` s or when a host dies."""
     end = time.monotonic() + timeout
     while not pred():
@@ -274,17 +274,17 @@ def test_two_actuators_and_a_scheduler_on_postgres_lose_and_double_nothing(pg_ur
         sched = start("scheduler", "s2")
         a1 = start("actuator", "a1", "--workers", "4", "--lease", "2")
         a2 = start("actuator", "a2", "--workers", "4", "--lease", "2", "--hold", "1")
-        wait_for(hosts, lambda: done(a1) >= 60, "a1 to complete 60 manifests", timeout=120)
+        wait_for(hosts, lambda: done(a1) >= 60, "a1 to complete 60 manifests", timeout=300)
         a1.signal(signal.SIGKILL)
         a1.p.wait(10)
         a1 = start("actuator", "a1b", "--workers", "4", "--lease", "2")
-        wait_for(hosts, lambda: any(line[1] == "HOLD" for line in a2.lines), "a2 to hold an attempt", timeout=120)
+        wait_for(hosts, lambda: any(line[1] == "HOLD" for line in a2.lines), "a2 to hold an attempt", timeout=300)
         held = next(line for line in a2.lines if line[1] == "HOLD")
         a2.signal(signal.SIGSTOP)
         wait_for(hosts, lambda: any(line[1] == "START" and line[2] == held[2] and int(line[3]) > int(held[3])
                                     for h in hosts if h is not a2 for line in h.lines),
-                 "another actuator to take over the manifest a2 holds", timeout=120)
-        wait_for(hosts, lambda: done(a1) >= 100, "a1b to complete 100 manifests", timeout=120)
+                 "another actuator to take over the manifest a2 holds", timeout=300)
+        wait_for(hosts, lambda: done(a1) >= 100, "a1b to complete 100 manifests", timeout=300)
         a1.signal(signal.SIGKILL)
         a1.p.wait(10)
         a1 = start("actuator", "a1c", "--workers", "4", "--lease", "2")
