@@ -11,11 +11,16 @@ fault (no background faults). The items carry readable IDs::
 so that ``-k`` selects them and ``-n auto`` (xdist) spreads them over its
 workers one by one.
 
-The sites come from a **probe** at collection time: the test is run once with
-its fixtures, and its ``mimo_replay`` call runs only the clean baseline, records
-the baseline's sites and stops the test (:class:`Probed`). The baseline runs on
-the simulated clock with no faults, so every xdist worker computes the same
-sites in the same order (xdist refuses workers whose collections differ).
+The sites come from a **probe** at the end of collection: the test is run once
+with its fixtures, and its ``mimo_replay`` call runs only the clean baseline,
+records the baseline's sites and stops the test (:class:`Probed`). The baseline
+runs on the simulated clock with no faults, so every process computes the same
+sites in the same order (xdist refuses workers whose collections differ). Under
+xdist the workers share the probes (:func:`probe_all`): each claims the next
+scenario no other has claimed (a file in a directory the controller made), probes
+it and writes its sites there; each then reads the others' — every scenario is
+probed once, and both workers probe at once. The probe's baseline stays in its
+process's :class:`~pytest_mimo.baselines.BaselineCache` for the site items.
 
 ``--mimo-explore=random`` (the default) keeps the seeded replays: ``replayN``
 items, each targeting a site picked from a seed-shuffled order plus background
@@ -25,9 +30,13 @@ faults at ``--mimo-fault-rate``.
 from __future__ import annotations
 
 import dataclasses
+import json
+import os
 import re
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -44,6 +53,7 @@ __all__ = [
     "Probed",
     "exhaustive_sites",
     "expand",
+    "probe_all",
     "site_token",
 ]
 
@@ -142,32 +152,76 @@ def _probe(item: pytest.Function) -> Probe:
     return probe
 
 
-def _selected(item: pytest.Function) -> bool:
-    """False when the command line names test IDs in ``item``'s file and none of them is ``item``'s
-    function (pytest deselects it then: no need to probe it)."""
-    config = item.config
-    named: list[str] = []
-    here = False
-    for arg in config.args:
-        path, sep, rest = str(arg).partition("::")
-        if (config.invocation_params.dir / path).resolve() != item.path.resolve():
+def _probe_to_json(probe: Probe) -> str:
+    return json.dumps({"sites": None if probe.sites is None else [x.to_dict() for x in probe.sites],
+                       "error": probe.error})
+
+
+def _probe_from_json(text: str) -> Probe:
+    data = json.loads(text)
+    sites = None if data["sites"] is None else [FaultSite(**x) for x in data["sites"]]
+    return Probe(sites, data["error"])
+
+
+_REAL_SLEEP = time.sleep  #: a wait for another worker's probe is real (no simulated clock runs then)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def probe_all(items: Sequence[pytest.Function], shared: str | None = None) -> list[Probe]:
+    """The probes of ``items``, in order. With ``shared`` (a directory all xdist workers see), the
+    workers split them: a worker probes each item no other has claimed yet (``<n>.claim``, created
+    exclusively, holds its PID), writes ``<n>.json``, then reads the ones the others wrote, waiting
+    for them (and probing itself one whose claimant died without writing)."""
+    if shared is None:
+        return [_probe(item) for item in items]
+    root = Path(shared)
+    found: dict[int, Probe] = {}
+    for n, item in enumerate(items):
+        try:
+            fd = os.open(root / f"{n}.claim", os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+        except FileExistsError:
             continue
-        here = True
-        if not sep:
-            return True
-        named.append(rest.split("[", 1)[0])
-    own = item.nodeid.split("::", 1)[1].split("[", 1)[0]
-    return not here or any(own == n or own.startswith(n + "::") for n in named)
+        with os.fdopen(fd, "w") as f:
+            f.write(str(os.getpid()))
+        found[n] = _publish(root, n, _probe(item))
+    for n, item in enumerate(items):
+        while n not in found:
+            done = root / f"{n}.json"
+            if done.exists():
+                found[n] = _probe_from_json(done.read_text())
+                continue
+            try:
+                pid = int((root / f"{n}.claim").read_text() or "0")
+            except (OSError, ValueError):
+                pid = 0
+            if pid and not _alive(pid):  # its claimant is gone: probe it here
+                found[n] = _publish(root, n, _probe(item))
+                continue
+            _REAL_SLEEP(0.02)
+    return [found[n] for n in range(len(items))]
 
 
-def expand(item: pytest.Function, base: str) -> list[pytest.Function]:
-    """``item`` (a ``replay0``) and one item per fault site its probe found, in site order.
+def _publish(root: Path, n: int, probe: Probe) -> Probe:
+    tmp = root / f"{n}.{os.getpid()}.tmp"
+    tmp.write_text(_probe_to_json(probe))
+    os.replace(tmp, root / f"{n}.json")
+    return probe
+
+
+def expand(item: pytest.Function, base: str, probe: Probe) -> list[pytest.Function]:
+    """``item`` (a ``replay0``) and one item per fault site its ``probe`` found, in site order.
 
     A test whose probe reached no replay (it failed or skipped before, or never calls
     ``mimo_replay``) keeps only ``item``: it runs, and fails or skips, as it would."""
-    if not _selected(item):
-        return [item]
-    probe = _probe(item)
     if not probe.sites:
         return [item]
     out = [item]

@@ -12,6 +12,8 @@ from __future__ import annotations
 import random
 import re
 import shlex
+import shutil
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -20,6 +22,7 @@ import pytest
 
 from pytest_mimo import explore, hookspecs
 from pytest_mimo.attempts import DEFAULT_WALL_BUDGET
+from pytest_mimo.baselines import BaselineCache
 from pytest_mimo.cases import ReplayCase, load_case
 from pytest_mimo.clock import SimClock, parse_start
 from pytest_mimo.context import FakeTaskContext
@@ -43,6 +46,10 @@ _OUTCOME = pytest.StashKey[ReplayOutcome]()
 _CASE = pytest.StashKey[ReplayCase | None]()
 _SHRINK = pytest.StashKey[int]()
 _SHRUNK = pytest.StashKey[set[str]]()
+#: exhaustive exploration: the baselines this process ran (the probe's, a site item's), reused
+_BASELINES = pytest.StashKey[BaselineCache]()
+#: on the xdist controller: the directory its workers share their probes in
+_PROBE_DIR = pytest.StashKey[str]()
 DEFAULT_SHRINK = 48
 
 
@@ -73,6 +80,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--mimo-explore", dest="mimo_explore", default=None, choices=explore.MODES,
                     help="random: seeded replays (replay1..N, default); exhaustive: one item per fault site "
                          "of each scenario's baseline (with --mimo-gate: every site must be tried)")
+    group.addoption("--mimo-fresh-baselines", dest="mimo_fresh_baselines", action="store_true", default=False,
+                    help="exhaustive: every site item runs its own baseline (slower; by default a process "
+                         "reuses a scenario's baseline across its site items)")
     group.addoption("--mimo-replay-case", dest="mimo_replay_case", default=None, metavar="PATH",
                     help="replay exactly this case (world variant and fault schedule; a file the shrinker "
                          "saved under .mimo/cases/) instead of the seeded replays")
@@ -146,6 +156,8 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError("--mimo-shrink must be >= 0")
     config.stash[_SHRINK] = DEFAULT_SHRINK if shrink is None else shrink
     config.stash[_SHRUNK] = set()
+    if not config.getoption("mimo_fresh_baselines"):
+        config.stash[_BASELINES] = BaselineCache()
     s = config.stash[_SETTINGS]
     if (s.gate or s.report) and workerinput is None:
         config.pluginmanager.register(GatePlugin(config), "mimo-gate")
@@ -157,6 +169,16 @@ def pytest_configure_node(node: Any) -> None:
     s = node.config.stash[_SETTINGS]
     node.workerinput["mimo_seed"] = s.seed
     node.workerinput["mimo_seed_random"] = s.seed_was_random
+    if s.explore == "exhaustive":  # the workers share the collection-time probes there
+        if _PROBE_DIR not in node.config.stash:
+            node.config.stash[_PROBE_DIR] = tempfile.mkdtemp(prefix="mimo-probes-")
+        node.workerinput["mimo_probe_dir"] = node.config.stash[_PROBE_DIR]
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    probe_dir = config.stash.get(_PROBE_DIR, None)
+    if probe_dir is not None:
+        shutil.rmtree(probe_dir, ignore_errors=True)
 
 
 def pytest_report_header(config: pytest.Config) -> str:
@@ -178,28 +200,40 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
             metafunc.parametrize("mimo_replay_index", [1], ids=["replay-case"])
             return
         s = settings(metafunc.config)
-        # exhaustive: the clean replay0 only; pytest_pycollect_makeitem adds one item per fault site
+        # exhaustive: the clean replay0 only; pytest_collection_modifyitems adds one item per fault site
         n = 0 if s.explore == "exhaustive" else s.replays
         metafunc.parametrize("mimo_replay_index", range(n + 1), ids=[f"replay{i}" for i in range(n + 1)])
 
 
-@pytest.hookimpl(wrapper=True)
-def pytest_pycollect_makeitem(collector: pytest.Collector, name: str, obj: object) -> Any:
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """``--mimo-explore=exhaustive``: each ``mimo_replay`` test's replay0, then one item per
-    fault site of its baseline (found by a probe run of the test, :func:`pytest_mimo.explore.expand`)."""
-    result = yield
-    if settings(collector.config).explore != "exhaustive" or not isinstance(result, list):
-        return result
-    out: list[Any] = []
-    for item in result:
-        if isinstance(item, pytest.Function) and "mimo_replay" in item.fixturenames:
-            out.extend(explore.expand(item, node_base(item.nodeid)))
+    fault site of its baseline (found by a probe run of the test, :func:`pytest_mimo.explore.probe_all`;
+    under xdist the workers share the probes). Before ``-k`` / ``-m`` deselect: they see the sites.
+    Then every item's ``mimo_scenario`` marks are checked."""
+    if settings(config).explore == "exhaustive" and config.stash.get(_CASE, None) is None:
+        _explore(config, items)
+    _check_marks(config, items)
+
+
+def _explore(config: pytest.Config, items: list[pytest.Item]) -> None:
+    wanted = [i for i in items if isinstance(i, pytest.Function) and "mimo_replay" in i.fixturenames]
+    if not wanted:
+        return
+    workerinput = getattr(config, "workerinput", None) or {}
+    probes = dict(zip(map(id, wanted), explore.probe_all(wanted, workerinput.get("mimo_probe_dir")), strict=True))
+    out: list[pytest.Item] = []
+    for item in items:
+        probe = probes.get(id(item))
+        if probe is not None:
+            assert isinstance(item, pytest.Function)
+            out.extend(explore.expand(item, node_base(item.nodeid), probe))
         else:
             out.append(item)
-    return out
+    items[:] = out
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+def _check_marks(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         for mark in item.iter_markers("mimo_scenario"):
             if len(mark.args) != 1 or not isinstance(mark.args[0], str):
@@ -370,6 +404,8 @@ def mimo_replay(
             extra_kinds=extra,
             wall_budget=s.wall_budget,
             invariants=_invariants(item),
+            baseline_cache=request.config.stash.get(_BASELINES, None) if site is not None or probe is not None else None,
+            cache_scope=base,
         )
         kw.update(overrides)
         return Replayer(mimo_world, **kw)

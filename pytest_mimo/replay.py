@@ -45,6 +45,7 @@ from pytest_mimo.attempts import (
     TaskSleep,
     WallBudgetExceeded,
 )
+from pytest_mimo.baselines import BaselineCache
 from pytest_mimo.faults import (
     FaultInjector,
     FaultKind,
@@ -438,13 +439,17 @@ class Replayer:
         combo: Any = None,
         expect: Sequence[str] | None = None,
         expect_why: str = "",
+        baseline_cache: BaselineCache | None = None,
+        cache_scope: str = "",
     ) -> None:
         """``configure(injector)`` may add rules (``injector.inject(...)``) to the faulted run's plan.
 
         ``script``: the faulted run meets exactly these faults (a replay case, the shrinker), nothing
         drawn; ``combo``: a :class:`~pytest_mimo.combos.Combo` for the seeded plan; ``expect``: the
         final states the baseline must end in (a world variant's, :mod:`pytest_mimo.variants`),
-        ``expect_why`` saying who expects it."""
+        ``expect_why`` saying who expects it; ``baseline_cache``: a faulted replay takes its baseline from
+        it when one was run from the same start (:mod:`pytest_mimo.baselines`; ``cache_scope``, the
+        scenario, is part of the key) and :meth:`baseline` leaves its run there."""
         self.world = world
         self.configure = configure
         self.seed = seed
@@ -463,6 +468,8 @@ class Replayer:
         self.combo = combo
         self.expect = tuple(expect) if expect is not None else None
         self.expect_why = expect_why
+        self.baseline_cache = baseline_cache
+        self.cache_scope = cache_scope
 
     # -- resolving the task ---------------------------------------------------------------------
     def _resolve(self, task: str | Callable[..., None]) -> tuple[str, Callable[..., None]]:
@@ -654,8 +661,17 @@ class Replayer:
         """Only the clean baseline run, as :meth:`replay` runs it first (exhaustive exploration
         enumerates its fault sites from it: ``requests`` and ``steps``)."""
         task_id, fn = self._resolve(task)
+        key = self._cache_key(task_id, fn, max_dequeues)
         with self._watched(fn) as watch:
-            return self.run_once("baseline", task_id, fn, FaultInjector(seed=self.seed), max_dequeues, watch)
+            run = self.run_once("baseline", task_id, fn, FaultInjector(seed=self.seed), max_dequeues, watch)
+        if key is not None and self.baseline_cache is not None:
+            self.baseline_cache.put(key, run, self.world.snapshot())
+        return run
+
+    def _cache_key(self, task_id: str, fn: Callable[..., None], max_dequeues: int) -> str | None:
+        if self.baseline_cache is None:
+            return None
+        return BaselineCache.key(self.cache_scope, f"{task_id} {fn.__module__}.{fn.__qualname__}", max_dequeues, self.world)
 
     @contextlib.contextmanager
     def _watched(self, fn: Callable[..., None]) -> Iterator[AttemptWatch]:
@@ -686,7 +702,19 @@ class Replayer:
         world = self.world
         snap = world.snapshot()
 
-        baseline = self.run_once("baseline", task_id, fn, FaultInjector(seed=self.seed), max_dequeues, watch)
+        # a faulted replay's baseline may come from the cache: the world is then where the
+        # baseline started, as after a baseline run here and the restore below
+        key = self._cache_key(task_id, fn, max_dequeues) if self.faulted else None
+        cached = self.baseline_cache.get(key) if key is not None and self.baseline_cache is not None else None
+        if cached is not None:
+            baseline, after_baseline = cached.run, cached.after
+            if baseline.stopped:
+                world.restore(after_baseline)
+        else:
+            baseline = self.run_once("baseline", task_id, fn, FaultInjector(seed=self.seed), max_dequeues, watch)
+            if key is not None and self.baseline_cache is not None:
+                after_baseline = world.snapshot()
+                self.baseline_cache.put(key, baseline, after_baseline)
         pairs = sites_from(baseline.requests, baseline.steps, self.extra_kinds)
         site = self.site
         if site is None and self.site_picker is not None and self.faulted:
@@ -697,7 +725,8 @@ class Replayer:
         run = baseline
         injector: FaultInjector | None = None
         if self.faulted and not baseline.stopped:
-            after_baseline = world.snapshot()
+            if key is None:
+                after_baseline = world.snapshot()
             world.restore(snap)
             injector = FaultInjector(
                 seed=self.seed,
