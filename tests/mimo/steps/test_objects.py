@@ -122,3 +122,40 @@ def test_modify_of_a_missing_object_raises_the_404(fake_kube: Any) -> None:
     assert (
         objects.get_or_none(fake_kube.client_helper(), "v1", "ConfigMap", "nope", "default") is None
     )
+
+
+def test_ensure_merged_leaves_the_merge_to_the_caller(fake_kube: Any) -> None:
+    fake_kube.add(
+        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "openshift-azure-operator"}}
+    )
+    helper = fake_kube.client_helper()
+    seen: list[dict[str, Any]] = []
+
+    def merge(updated: dict[str, Any]) -> None:
+        seen.append(copy.deepcopy(updated))
+        updated.setdefault("data", {})["b"] = "2"  # what ``desired`` has is not copied for us
+
+    assert objects.ensure_merged(helper, CM, merge) == "Create"
+    assert seen == [] and _get(fake_kube)["data"] == {"a": "1"}
+    assert objects.ensure_merged(helper, CM, merge) == "Update"
+    assert seen[-1]["data"] == {"a": "1"}  # a copy of the stored object
+    assert _get(fake_kube)["data"] == {"a": "1", "b": "2"}
+    rv = _get(fake_kube)["metadata"]["resourceVersion"]
+    assert objects.ensure_merged(helper, CM, merge) is None
+    assert _get(fake_kube)["metadata"]["resourceVersion"] == rv
+
+
+def test_ensure_merged_merges_again_into_the_object_a_conflict_rereads(
+    fake_kube: Any, mimo_faults: Any
+) -> None:
+    fake_kube.add({**CM, "data": {"a": "0"}})
+    seen: list[str] = []
+
+    def merge(updated: dict[str, Any]) -> None:
+        seen.append(updated["metadata"]["resourceVersion"])
+        updated["data"] = {"a": "1"}
+
+    mimo_faults.inject("kube", "conflict", match="PUT .*configmaps", times=1)
+    assert objects.ensure_merged(fake_kube.client_helper(), CM, merge) == "Update"
+    assert len(seen) == 2
+    assert _get(fake_kube)["data"] == {"a": "1"}

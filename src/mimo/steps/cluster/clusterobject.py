@@ -190,30 +190,15 @@ def ensure_cluster_object(helper: Any, spec: dict[str, Any]) -> str | None:
     """Go ``clienthelper.Ensure`` of the ``Cluster``: create it, or bring the fields of
     :data:`GO_SPEC_FIELDS` to ``spec`` (one Go leaves out is removed) when any differs, the status
     and the other spec fields kept. Returns ``"Create"``, ``"Update"`` or ``None``."""
-    from mimo.kube import retry_on_conflict
-
     desired = {"apiVersion": CLUSTER_OBJECT[0], "kind": CLUSTER_OBJECT[1],
                "metadata": {"name": CLUSTER_OBJECT[2]}, "spec": spec}
-    did: str | None = None
 
-    def attempt() -> None:
-        nonlocal did
-        did = None
-        current = objects.create_or_get(helper, desired)
-        if current is None:
-            did = "Create"
-            return
-        updated = copy.deepcopy(current)
+    def merge(updated: dict[str, Any]) -> None:
         new_spec = updated.setdefault("spec", {})
         for key in GO_SPEC_FIELDS:
             if key in spec:
                 new_spec[key] = copy.deepcopy(spec[key])
             else:
                 new_spec.pop(key, None)
-        if updated == current:
-            return
-        helper.update(updated)
-        did = "Update"
 
-    retry_on_conflict(attempt)
-    return did
+    return objects.ensure_merged(helper, desired, merge)

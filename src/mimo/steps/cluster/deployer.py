@@ -118,25 +118,17 @@ def ensure(helper: Any, desired: Obj) -> str | None:
     merged into the stored ones, missing finalizers appended; ``generation`` (which Go's
     ``Merge`` copies from the stored object) is never compared.
     """
-    from mimo.kube import retry_on_conflict
-
     meta = desired["metadata"]
-    did: str | None = None
+    body = {k: v for k, v in desired.items() if k not in ("apiVersion", "kind", "metadata", "status")}
+    want_meta = {k: meta[k] for k in ("labels", "annotations") if k in meta}
 
-    def attempt() -> None:
-        nonlocal did
-        did = None
-        current = objects.create_or_get(helper, desired)
-        if current is None:
-            did = "Create"
-            return
-        body = {k: v for k, v in desired.items() if k not in ("apiVersion", "kind", "metadata", "status")}
-        want_meta = {k: meta[k] for k in ("labels", "annotations") if k in meta}
-        cur_meta = current.get("metadata") or {}
+    def merge(updated: Obj) -> None:
+        # ``updated`` is still the stored object here: when it holds all of ``desired`` it is
+        # left as it is (a stored list item with more fields than ours counts as holding it)
+        cur_meta = updated.get("metadata") or {}
         missing_finalizers = [f for f in meta.get("finalizers") or () if f not in (cur_meta.get("finalizers") or ())]
-        if contains(current, body) and contains(cur_meta, want_meta) and not missing_finalizers:
+        if contains(updated, body) and contains(cur_meta, want_meta) and not missing_finalizers:
             return
-        updated = copy.deepcopy(current)
         for k, v in body.items():
             updated[k] = copy.deepcopy(v)
         new_meta = updated.setdefault("metadata", {})
@@ -144,11 +136,8 @@ def ensure(helper: Any, desired: Obj) -> str | None:
             new_meta[k] = {**(new_meta.get(k) or {}), **v}
         if missing_finalizers:
             new_meta["finalizers"] = [*(new_meta.get("finalizers") or ()), *missing_finalizers]
-        helper.update(updated)
-        did = "Update"
 
-    retry_on_conflict(attempt)
-    return did
+    return objects.ensure_merged(helper, desired, merge)
 
 
 def crd_established(crd: Obj) -> bool:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from mimo.kube import KubeHelper
 
-__all__ = ["get_or_none", "modify", "ensure", "ensure_verb"]
+__all__ = ["get_or_none", "modify", "create_or_get", "ensure", "ensure_verb", "ensure_merged"]
 
 Obj = dict[str, Any]
 
@@ -99,6 +99,24 @@ def ensure(helper: KubeHelper, desired: Obj, fields: tuple[str, ...] = ("data",)
 def ensure_verb(helper: KubeHelper, desired: Obj, fields: tuple[str, ...] = ("data",)) -> str | None:
     """:func:`ensure`, returning what it did as Go's ``clienthelper.Ensure`` logs it: ``"Create"``,
     ``"Update"``, or ``None`` when the object already matched."""
+
+    def merge(updated: Obj) -> None:
+        for f in fields:
+            if f in desired:
+                updated[f] = copy.deepcopy(desired[f])
+
+    return ensure_merged(helper, desired, merge)
+
+
+def ensure_merged(helper: KubeHelper, desired: Obj, merge: Callable[[Obj], None]) -> str | None:
+    """Go's ``clienthelper.Ensure`` with the merge left to the caller: create ``desired`` when it
+    does not exist, else ``merge(updated)`` brings a copy of the stored object to what ``desired``
+    wants, and the copy is written when it differs from the stored one.
+
+    ``merge`` changes its argument in place (it must not keep or change ``desired``); after a
+    ``409 Conflict`` it is called again on a copy of the re-read object. Returns ``"Create"``,
+    ``"Update"``, or ``None`` when nothing was written.
+    """
     from mimo.kube import retry_on_conflict
 
     did: str | None = None
@@ -111,9 +129,7 @@ def ensure_verb(helper: KubeHelper, desired: Obj, fields: tuple[str, ...] = ("da
             did = "Create"
             return
         updated = copy.deepcopy(current)
-        for f in fields:
-            if f in desired:
-                updated[f] = copy.deepcopy(desired[f])
+        merge(updated)
         if updated == current:
             return
         helper.update(updated)
