@@ -40,7 +40,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from .deletion import FOREGROUND_FINALIZER, ORPHAN_FINALIZER, DeleteOptions
-from .history import TooOld
+from .history import Change, History, TooOld
 from .kinds import KindInfo
 from .lifecycle import NAMESPACE_FINALIZER
 
@@ -70,6 +70,10 @@ _CONDITIONS = (
 
 def _now() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+#: the namespace controller's kind, as the change log names it
+_NAMESPACE_GVK = ("v1", "Namespace")
 
 
 def _namespace_info(model: KubeModel) -> KindInfo:
@@ -213,17 +217,27 @@ class GarbageCollector:
             changes = history.since_seq(self._seq)
         except TooOld:
             return True
-        for c in changes:
-            for o in (c.object, c.old):
-                meta = (o or {}).get("metadata") or {}
-                if meta.get("ownerReferences") or (
-                    meta.get("deletionTimestamp")
-                    and {ORPHAN_FINALIZER, FOREGROUND_FINALIZER} & set(meta.get("finalizers") or ())
-                ):
-                    return True
-            if c.type == "DELETED" and self._dependents:
+        return any(self.touches(c) for c in changes)
+
+    def touches(self, c: Change) -> bool:
+        """Could this change give the collector work (an object with owners, an owner being
+        deleted with ``orphan`` or ``foregroundDeletion``, or a deletion while dependents exist)?"""
+        for o in (c.object, c.old):
+            meta = (o or {}).get("metadata") or {}
+            if meta.get("ownerReferences") or (
+                meta.get("deletionTimestamp")
+                and {ORPHAN_FINALIZER, FOREGROUND_FINALIZER} & set(meta.get("finalizers") or ())
+            ):
                 return True
-        return False
+        return c.type == "DELETED" and self._dependents
+
+    def skip_to(self, seq: int) -> None:
+        """Move past changes none of which :meth:`touches` (what :meth:`tick` does with them)."""
+        self._seq = seq
+
+    def primed(self, history: History) -> bool:
+        """Has the collector scanned this change log (its epoch) before?"""
+        return self._seq >= 0 and history.epoch == self._epoch
 
     def tick(self, model: KubeModel) -> None:
         if not self._relevant(model):
@@ -368,10 +382,37 @@ class ControllerManager:
         model = self.model
         with model.lock:
             history = model.history
-            if self._ticked_at == (history.epoch, history.next_seq) and not self.namespace_controller._due:
+            if not self.namespace_controller._due and self._nothing_to_do(history):
                 return
             with model.controller_writes():
                 self.garbage_collector.tick(model)
                 self.namespace_controller.tick(model)
                 self.garbage_collector.tick(model)
             self._ticked_at = (history.epoch, history.next_seq)
+
+    def _nothing_to_do(self, history: History) -> bool:
+        """Has nothing that either controller reads changed since the last tick (no namespace is
+        terminating: the caller checks)? The namespace controller reads namespaces only (a
+        namespace turns terminating in a change of its own); the collector reads the changes
+        that :meth:`GarbageCollector.touches`. Then the tick is skipped and the collector moves
+        past the changes, as its own tick would (each write to an unrelated kind was a whole
+        tick of both controllers: 16 us of a Deployment update's ~230 us)."""
+        ticked = self._ticked_at
+        if ticked is None or ticked[0] != history.epoch:
+            return False
+        seq = history.next_seq
+        if ticked[1] == seq:
+            return True
+        gc = self.garbage_collector
+        if not gc.primed(history):
+            return False
+        try:
+            changes = history.since_seq(ticked[1])
+        except TooOld:
+            return False
+        for c in changes:
+            if c.gvk == _NAMESPACE_GVK or gc.touches(c):
+                return False
+        gc.skip_to(seq)
+        self._ticked_at = (history.epoch, seq)
+        return True
