@@ -22,9 +22,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from email.message import Message
+from http.client import HTTPMessage
+from typing import Any
 
 __all__ = [
     "FramingError",
+    "RequestHeaders",
     "content_length",
     "MAX_REQUEST_BODY_BYTES",
     "MAX_HEADER_BYTES",
@@ -52,6 +55,43 @@ class FramingError(Exception):
             f"HTTP/1.1 {self.text}\r\nContent-Type: text/plain; charset=utf-8\r\n"
             f"Connection: close\r\nContent-Length: {len(body)}\r\n\r\n"
         ).encode() + body
+
+
+class RequestHeaders(HTTPMessage):
+    """A request's headers (``http.client.HTTPMessage``) whose ``get`` and ``get_all`` look the
+    name up in an index built once, not by lower-casing every header on every look-up (a request
+    asks for its headers about ten times: the framing, the token, the media types, the user agent).
+    Same answers: the first value (``get``) or all in order (``get_all``), each through the
+    policy's ``header_fetch_parse``. A change to the headers (or a new header list) rebuilds it."""
+
+    _index: tuple[list[tuple[str, Any]], int, dict[str, list[tuple[str, Any]]]] | None = None
+
+    def _lookup(self, name: str) -> list[tuple[str, Any]] | None:
+        index = self._index
+        headers = self._headers  # type: ignore[attr-defined]
+        if index is None or index[0] is not headers or index[1] != len(headers):
+            table: dict[str, list[tuple[str, Any]]] = {}
+            for k, v in headers:
+                table.setdefault(k.lower(), []).append((k, v))
+            index = self._index = (headers, len(headers), table)
+        return index[2].get(name.lower())
+
+    def get(self, name: str, failobj: Any = None) -> Any:
+        found = self._lookup(name)
+        if not found:
+            return failobj
+        k, v = found[0]
+        return self.policy.header_fetch_parse(k, v)
+
+    def get_all(self, name: str, failobj: Any = None) -> Any:
+        found = self._lookup(name)
+        if not found:
+            return failobj
+        return [self.policy.header_fetch_parse(k, v) for k, v in found]
+
+    def replace_header(self, _name: str, _value: Any) -> None:  # changes a header in place
+        self._index = None
+        super().replace_header(_name, _value)
 
 
 #: Go's ``maxPostHandlerReadBytes``: an unread rest of a body up to this is drained

@@ -41,11 +41,11 @@ def _quoted(names: list[str]) -> str:
 def answer(path: str, raw_query: str) -> Answer | None:
     """The answer to a health path, or None when ``path`` is not one (``raw_query`` as sent:
     ``?verbose`` has no value, and Go's ``URL.Query()`` keeps it)."""
-    query = parse_qs(raw_query, keep_blank_values=True)
     root, _, check = path.strip("/").partition("/")
     checks = CHECKS.get(root)
     if checks is None or not path.startswith("/" + root):
         return None
+    query = parse_qs(raw_query, keep_blank_values=True)
     headers = {"X-Content-Type-Options": "nosniff"}
     if check:
         # adaptCheckToHandler: one check, "ok" (every check of the fake passes)

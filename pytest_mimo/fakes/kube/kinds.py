@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 __all__ = [
@@ -67,15 +68,16 @@ class KindInfo:
     #: as JSON text ("" none), for :mod:`.tables`
     printer_columns: str = ""
 
-    @property
+    # derived strings, computed once per kind (each request names its kind's group resource)
+    @cached_property
     def group(self) -> str:
         return self.api_version.rpartition("/")[0]
 
-    @property
+    @cached_property
     def version(self) -> str:
         return self.api_version.rpartition("/")[2]
 
-    @property
+    @cached_property
     def group_resource(self) -> str:
         """``secrets`` or ``clusteroperators.config.openshift.io``, as in error messages."""
         return f"{self.plural}.{self.group}" if self.group else self.plural

@@ -130,6 +130,8 @@ class KubeModel:
         self.kinds: dict[tuple[str, str], KindInfo] = {}
         self.by_plural: dict[tuple[str, str], KindInfo] = {}  # (api_version, plural)
         self._store: dict[tuple[str, str], dict[Key, Obj]] = {}
+        #: moves whenever the served kinds change (what a cached route must match)
+        self.kinds_version = 0
         self._rv = 1000
         self._uids = 0
         self._seed = seed
@@ -149,6 +151,7 @@ class KubeModel:
             self.kinds[(info.api_version, info.kind)] = info
             self.by_plural[(info.api_version, info.plural)] = info
             self._store.setdefault((info.api_version, info.kind), {})
+            self.kinds_version += 1
 
     def unregister(self, info: KindInfo, *, drop_objects: bool = True) -> None:
         """Stop serving ``info`` (its CRD is gone); its objects go with it unless ``drop_objects`` is False."""
@@ -157,6 +160,7 @@ class KubeModel:
             if self.kinds.get(key) == info:
                 del self.kinds[key]
                 self.by_plural.pop((info.api_version, info.plural), None)
+                self.kinds_version += 1
                 if drop_objects:
                     self._store.pop(key, None)
 
@@ -224,6 +228,7 @@ class KubeModel:
                            for gvk, bucket in template._store.items()}
             self.kinds = dict(template.kinds)
             self.by_plural = dict(template.by_plural)
+            self.kinds_version += 1
             self._rv, self._uids = template._rv, template._uids
             self.crds.served = {name: list(infos) for name, infos in template.crds.served.items()}
             self.history.adopt(template.history, redrawn)

@@ -15,6 +15,7 @@ import dataclasses
 import json
 import socket
 import struct
+import weakref
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
 from http import HTTPStatus
@@ -37,7 +38,14 @@ from . import (
 from .admission import WriteOptions, check_options, warning_headers
 from .apply import check_patch_type, decode_apply, is_apply, write_options
 from .deletion import DeleteOptions, parse_delete_options
-from .framing import MAX_HEADER_BYTES, MAX_REQUEST_BODY_BYTES, BodyTooLarge, FramingError, read_body
+from .framing import (
+    MAX_HEADER_BYTES,
+    MAX_REQUEST_BODY_BYTES,
+    BodyTooLarge,
+    FramingError,
+    RequestHeaders,
+    read_body,
+)
 from .models import ApiError, KindInfo, KubeModel
 from .options import list_options
 from .paging import check_get_resource_version, list_page
@@ -116,6 +124,31 @@ class _Answered(Exception):
 _OBJECT_MEDIA_TYPES = frozenset({"application/json", "application/yaml"})
 
 
+_NOT_CACHED: Any = object()
+#: per model: the kinds version the routes were found for, and the routes (path -> target)
+_ROUTES: weakref.WeakKeyDictionary[KubeModel, tuple[int, dict[str, Discovery | Resource | None]]] = (
+    weakref.WeakKeyDictionary()
+)
+_ROUTES_PER_MODEL = 1024
+
+
+def _route(model: KubeModel, path: str) -> Discovery | Resource | None:
+    """:func:`.urls.route` on the model's kinds, remembered per path while the kinds stay the
+    same (``KubeModel.kinds_version``; a target is a frozen dataclass, shared by requests)."""
+    version = model.kinds_version
+    cached = _ROUTES.get(model)
+    if cached is None or cached[0] != version:
+        cached = _ROUTES[model] = (version, {})
+    table = cached[1]
+    target = table.get(path, _NOT_CACHED)
+    if target is _NOT_CACHED:
+        target = route(path, model.by_plural)
+        if len(table) >= _ROUTES_PER_MODEL:
+            table.clear()
+        table[path] = target
+    return target
+
+
 def _verb(method: str, t: Resource) -> str:
     """The API verb of a request on a resource path (``RequestInfoFactory``)."""
     if method == "GET":
@@ -137,6 +170,8 @@ class KubeHandler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True
     server_version = f"fake-kube/{KUBERNETES_VERSION}"
     sys_version = ""
+    #: what ``parse_request`` parses the headers into (indexed look-ups, same answers)
+    MessageClass = RequestHeaders
 
     def setup(self) -> None:
         self.timeout = self.fake.read_timeout  # type: ignore[misc]  # socket timeout: a half-sent request ends in it
@@ -305,7 +340,7 @@ class KubeHandler(BaseHTTPRequestHandler):
                 # public (system:public-info-viewer binds them to everyone): no token needed
                 return reply(healthy[0], healthy[1], healthy[2], healthy[3])
             fake._tick()
-            target = route(path, fake.model.by_plural)
+            target = _route(fake.model, path)
             record.verb, record.resource, record.is_write = self._classify(target, path)
             if not self._authorized():
                 err = ApiError(401, "Unauthorized", "Unauthorized")

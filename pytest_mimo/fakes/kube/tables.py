@@ -47,6 +47,13 @@ _AS = {"Table", "PartialObjectMetadata", "PartialObjectMetadataList"}
 def negotiate(accept: str, *, is_list: bool) -> Wanted:
     """The first Accept entry the server can answer (``negotiation.NegotiateOutputMediaType``
     with the endpoint's ``as=`` conversions); 406 when there is none."""
+    return _negotiate(accept, is_list)
+
+
+@lru_cache(maxsize=256)
+def _negotiate(accept: str, is_list: bool) -> Wanted:
+    """:func:`negotiate`, remembered per Accept header (a client sends the same one each time;
+    a 406 is raised anew each time, never remembered)."""
     if not accept.strip():
         return "", ""
     entries = [e.strip() for e in accept.split(",") if e.strip()]

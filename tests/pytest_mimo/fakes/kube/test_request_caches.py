@@ -1,0 +1,82 @@
+"""What the fake remembers between requests for speed answers exactly as if it did not (issue #12).
+
+- Routes are remembered per path while the served kinds stay the same: a kind a CRD starts
+  serving is routed from then on, and a kind whose CRD is gone is Go's ``404 page not found``
+  again (kube-apiserver: the CRD handler serves a kind only while its CRD is established,
+  apiextensions-apiserver ``pkg/apiserver/customresource_handler.go``).
+- Request headers are looked up through an index (:class:`~pytest_mimo.fakes.kube.framing.RequestHeaders`)
+  that gives what ``http.client.HTTPMessage`` gives: the first value, all values in order,
+  case-insensitive names, the policy's handling of undecodable bytes, and changes seen.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from http.client import HTTPMessage, parse_headers
+from typing import Any
+
+import pytest
+
+from pytest_mimo.fakes.kube.framing import RequestHeaders
+
+from .conftest import Raw, widget_crd
+
+WIDGETS = "/apis/example.com/v1/namespaces/ns/widgets"
+
+
+def test_a_route_follows_the_kinds_a_crd_serves(raw: Raw) -> None:
+    status, body, _ = raw("GET", WIDGETS)
+    assert (status, body) == (404, "404 page not found\n")  # remembered as no route
+    crds = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions"
+    assert raw("POST", crds, json.dumps(widget_crd()).encode(), {"Content-Type": "application/json"})[0] == 201
+    status, body, _ = raw("GET", WIDGETS)
+    assert status == 200 and body["kind"] == "WidgetList"
+    assert raw("DELETE", f"{crds}/widgets.example.com")[0] == 200
+    status, body, _ = raw("GET", WIDGETS)
+    assert (status, body) == (404, "404 page not found\n")
+
+
+def _both(text: bytes) -> tuple[HTTPMessage, RequestHeaders]:
+    plain = parse_headers(io.BytesIO(text))
+    indexed = parse_headers(io.BytesIO(text), _class=RequestHeaders)
+    assert isinstance(indexed, RequestHeaders)
+    return plain, indexed
+
+
+HEADERS = (
+    b"Host: x\r\nContent-Length: 3\r\ncontent-length: 3\r\nAccept: a\r\n"
+    b"X-Odd: caf\xc3\xa9\r\nX-Bytes: \xff\xfe\r\nAuthorization: Bearer t\r\n\r\n"
+)
+
+
+@pytest.mark.parametrize(
+    "name", ["Host", "host", "CONTENT-LENGTH", "Accept", "X-Odd", "X-Bytes", "Missing", "authorization"]
+)
+def test_indexed_headers_answer_as_http_message(name: str) -> None:
+    plain, indexed = _both(HEADERS)
+    assert indexed.get(name) == plain.get(name)
+    assert type(indexed.get(name)) is type(plain.get(name))
+    assert indexed.get(name, "dflt") == plain.get(name, "dflt")
+    assert indexed.get_all(name) == plain.get_all(name)
+    assert indexed.get_all(name, []) == plain.get_all(name, [])
+    assert indexed[name] == plain[name]
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda m: m.__setitem__("Accept", "b"),
+        lambda m: m.__delitem__("Accept"),
+        lambda m: m.replace_header("Accept", "c"),
+        lambda m: m.add_header("Accept", "d", q="1"),
+        lambda m: m.set_raw("Accept", "e"),
+    ],
+)
+def test_indexed_headers_see_changes(change: Any) -> None:
+    plain, indexed = _both(HEADERS)
+    assert indexed.get("Accept") == "a"  # the index is built
+    change(plain)
+    change(indexed)
+    assert indexed.get("Accept") == plain.get("Accept")
+    assert indexed.get_all("Accept") == plain.get_all("Accept")
