@@ -70,6 +70,26 @@ def _dumps(obj: Any) -> bytes:
     return _ENCODER.encode(obj).encode()
 
 
+#: the JSON of stored objects served lately, by identity: (the object, its bytes). A stored
+#: object is never changed in place (a write stores a new one; ``KubeModel``), so its encoding
+#: holds while it lives, and the entry keeps it alive (its id is not reused meanwhile)
+_ENCODED: dict[int, tuple[Any, bytes]] = {}
+_ENCODED_MAX = 1024
+
+
+def _stored_json(obj: dict[str, Any]) -> bytes:
+    """``_dumps`` of a stored object, encoded once: a GET of an unchanged object (or of the
+    object a write just stored and answered with) sends the bytes it was answered with."""
+    hit = _ENCODED.get(id(obj))
+    if hit is not None and hit[0] is obj:
+        return hit[1]
+    data = _dumps(obj)
+    if len(_ENCODED) >= _ENCODED_MAX:
+        _ENCODED.clear()
+    _ENCODED[id(obj)] = (obj, data)
+    return data
+
+
 def _list_item(info: KindInfo, obj: dict[str, Any]) -> dict[str, Any]:
     """An item as a list carries it: a typed built-in list (``SecretList``) has no
     apiVersion/kind on its items; a custom resource list (unstructured) does."""
@@ -685,7 +705,7 @@ class KubeHandler(BaseHTTPRequestHandler):
                     return 200, _dumps(tables.table(info, [obj], None, version, include))
                 if wanted == "PartialObjectMetadata":
                     return 200, _dumps(tables.partial(obj, version))
-                return 200, _dumps(obj)
+                return 200, _stored_json(obj)
         if m == "DELETE":
             return self._delete(t, query, raw)
         if self.command == "PATCH":
@@ -745,7 +765,7 @@ class KubeHandler(BaseHTTPRequestHandler):
             opts = self._options("UpdateOptions", query)
             body = self._object_body(self._decoded(raw, info), info)
             with model.lock:
-                return 200, _dumps(
+                return 200, _stored_json(
                     model.update(
                         info, t.namespace, t.name, body, status=status, owned=True, options=opts
                     )

@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from pytest_mimo.fakes.kube import FakeKube
 from pytest_mimo.fakes.kube.framing import RequestHeaders
 
 from .conftest import Raw, widget_crd
@@ -80,3 +81,30 @@ def test_indexed_headers_see_changes(change: Any) -> None:
     change(indexed)
     assert indexed.get("Accept") == plain.get("Accept")
     assert indexed.get_all("Accept") == plain.get_all("Accept")
+
+
+def test_a_get_answers_the_object_as_stored_now_after_every_kind_of_write(kube: FakeKube, raw: Raw) -> None:
+    """A stored object's JSON is encoded once and sent again while that object is stored; every
+    write stores a new object, so a GET after any write (over HTTP, Python-side, another
+    writer's, a controller's) sends the new one."""
+    path = "/api/v1/namespaces/ns/configmaps/c"
+    kube.add({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c", "namespace": "ns"}, "data": {"k": "1"}})
+    first = raw("GET", path)[1]
+    assert raw("GET", path)[1] == first and first["data"] == {"k": "1"}
+    kube.add({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c", "namespace": "ns"}, "data": {"k": "2"}})
+    assert raw("GET", path)[1]["data"] == {"k": "2"}
+    assert kube.concurrent_write("v1", "ConfigMap", "c", "ns")
+    got = raw("GET", path)[1]
+    assert "pytest-mimo.io/concurrent-writer" in got["metadata"]["annotations"]
+    got["data"] = {"k": "3"}
+    status, put, _ = raw("PUT", path, json.dumps(got).encode(), {"Content-Type": "application/json"})
+    assert status == 200 and raw("GET", path)[1] == put and put["data"] == {"k": "3"}
+    status, patched, _ = raw("PATCH", path, b'{"data":{"k":"4"}}', {"Content-Type": "application/merge-patch+json"})
+    assert status == 200 and raw("GET", path)[1] == patched and patched["data"] == {"k": "4"}
+    # a dry run answers the object it would store, and the stored one stays
+    patched["data"] = {"k": "5"}
+    status, dry, _ = raw("PUT", path + "?dryRun=All", json.dumps(patched).encode(), {"Content-Type": "application/json"})
+    assert status == 200 and dry["data"] == {"k": "5"}
+    assert raw("GET", path)[1]["data"] == {"k": "4"}
+    kube.delete("v1", "ConfigMap", "c", "ns")
+    assert raw("GET", path)[0] == 404
