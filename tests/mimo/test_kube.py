@@ -721,3 +721,91 @@ def test_without_a_cache_dir_discovery_stays_in_memory(kube: FakeKube, tmp_path:
     h.get_one(*CO, "kube-apiserver")
     assert [r.verb for r in kube.requests[n:]] == ["get"]  # discovered once, kept in memory
     assert list(tmp_path.iterdir()) == []  # and no file written anywhere
+
+
+# -- the helper's own error translation (no traceback formatted per error) -------------------------
+
+
+def _sent(helper: KubeHelper, monkeypatch: Any) -> list[tuple[Any, ...]]:
+    """What the helper hands urllib3 (method, URL, body, headers), one entry per request."""
+    pool = helper._api.rest_client.pool_manager
+    real = pool.request
+    sent: list[tuple[Any, ...]] = []
+
+    def spy(method: str, url: str, *args: Any, **kwargs: Any) -> Any:
+        sent.append((method, url, kwargs.get("body"), dict(kwargs.get("headers") or {})))
+        return real(method, url, *args, **kwargs)
+
+    monkeypatch.setattr(pool, "request", spy)
+    return sent
+
+
+@pytest.mark.parametrize("status", [400, 404, 409, 422, 429, 500, 503, 504])
+def test_errors_are_the_dynamic_clients_own_with_its_message(
+    kube: FakeKube, helper: KubeHelper, monkeypatch: Any, status: int
+) -> None:
+    """The helper sends through the dynamic client's own request and translates its ApiException as
+    ``kubernetes.dynamic.exceptions.api_exception`` does (same class, status, reason, body, headers,
+    str), formatting the original traceback only when it is read."""
+    from kubernetes.client.rest import ApiException
+    from kubernetes.dynamic.exceptions import DynamicApiError
+
+    kube.add(secret("s", a="b"))
+    path = "/api/v1/namespaces/openshift-config/secrets/" + ("missing" if status == 404 else "s")
+    kind = {409: "conflict", 429: "throttle", 500: "server_error", 503: "unavailable", 504: "timeout"}.get(status)
+    body: dict[str, Any] | None = None
+    method = "get"
+    if status in (400, 409):
+        method = "put"
+        body = helper.get_one("v1", "Secret", "s", "openshift-config")
+        if status == 400:
+            body["metadata"]["name"] = "other"  # not the URL's name: BadRequest
+    elif status == 422:
+        method, path = "post", "/api/v1/namespaces/openshift-config/secrets"
+        body = secret("Not_A_Name", a="b")  # not a DNS subdomain: Invalid
+    sent = _sent(helper, monkeypatch)
+
+    def hook(req: FakeRequest) -> FaultAction | None:
+        return FaultAction(kind) if kind is not None and req.path == path else None
+
+    kube.fault_hook = hook
+    with pytest.raises(DynamicApiError) as ours:
+        helper._call(method, path, body=copy.deepcopy(body))
+    try:  # the library's own path, from the same request
+        helper.dynamic.request(method, path, body=copy.deepcopy(body), serialize=False,
+                               _request_timeout=helper.request_timeout)
+    except DynamicApiError as e:  # meta_request's api_exception(e)
+        theirs = e
+    else:  # pragma: no cover
+        raise AssertionError("the library's request did not fail")
+    kube.fault_hook = None
+    a, b = ours.value, theirs
+    assert type(a) is type(b) and a.status == b.status == status
+    assert (a.reason, a.body) == (b.reason, b.body)
+    assert a.headers.keys() == b.headers.keys()
+    assert isinstance(a.__context__, ApiException)
+    assert sent[0][:3] == sent[1][:3] and sent[0][3] == sent[1][3]  # the same request on the wire
+    # the text: the same lines up to the traceback, then the dynamic client's traceback of the request
+    head_a, _, tb_a = str(a).partition("Original traceback: \n")
+    head_b, _, tb_b = str(b).partition("Original traceback: \n")
+    drop_date = [line for line in head_a.splitlines() if "Date" not in line]
+    assert len(drop_date) == len([line for line in head_b.splitlines() if "Date" not in line])
+    # every frame but the first (the helper's _call there, the client's meta_request wrapper here)
+    frames_a, frames_b = tb_a.split('  File "'), tb_b.split('  File "')
+    assert len(frames_a) > 2 and frames_a[2:] == frames_b[2:]
+    assert frames_a[1].split('"')[0].endswith("mimo/kube.py") and frames_b[1].split('"')[0].endswith("dynamic/client.py")
+    assert str(a.original_traceback) == tb_a and a.original_traceback
+
+
+def test_an_error_does_not_format_its_traceback_until_read(helper: KubeHelper, monkeypatch: Any) -> None:
+    import traceback
+
+    calls: list[Any] = []
+    real = traceback.format_tb
+    monkeypatch.setattr(traceback, "format_tb", lambda tb, *a: calls.append(tb) or real(tb, *a))
+    with pytest.raises(NotFoundError) as ei:
+        helper.get_one("v1", "Secret", "missing", "openshift-config")
+    assert is_not_found(ei.value) and calls == []
+    assert "Original traceback" in str(ei.value) and len(calls) == 1
+    str(ei.value)
+    assert len(calls) == 1  # formatted once
