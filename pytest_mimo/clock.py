@@ -26,16 +26,18 @@ import time_machine
 
 __all__ = ["SimClock", "ClockGuard", "DEFAULT_START", "parse_start", "on_advance", "off_advance"]
 
-#: called (with no arguments) after any running SimClock moves: servers waiting on virtual
+#: called (with no arguments) after any running SimClock moves forward: servers waiting on virtual
 #: deadlines (a fake kube's watches, its namespace controller) wake and look at the time
 #: (a tuple, replaced on every change: a move reads it without a lock or a copy, and a fleet of a
-#: thousand fake servers is called on every move of a simulation's clock)
+#: thousand fake servers is called on every forward move of a simulation's clock). A move to the
+#: same instant or backwards (a simulated worker's time line ending, a replay rewinding) brings
+#: no deadline nearer, so it calls nobody.
 _advance_listeners: tuple[Any, ...] = ()
 _listeners_lock = threading.Lock()
 
 
 def on_advance(fn: Any) -> None:
-    """Call ``fn()`` after every move of a running :class:`SimClock` (until :func:`off_advance`)."""
+    """Call ``fn()`` after every forward move of a running :class:`SimClock` (until :func:`off_advance`)."""
     global _advance_listeners
     with _listeners_lock:
         _advance_listeners = (*_advance_listeners, fn)
@@ -171,14 +173,22 @@ class SimClock:
         with self._lock:
             self._require().shift(seconds)
             self._slept += seconds
-        _moved()
+        if seconds > 0:
+            _moved()
         return self.now()
 
     def move_to(self, when: str | datetime) -> datetime:
-        """Jump to an absolute instant (also backwards: replays rewind to their start)."""
+        """Jump to an absolute instant (also backwards: replays rewind to their start).
+
+        Only a move forward calls the :func:`on_advance` listeners (no deadline comes nearer otherwise).
+        """
         with self._lock:
-            self._require().move_to(parse_start(when))
-        _moved()
+            traveller = self._require()
+            before = time.time()
+            traveller.move_to(parse_start(when))
+            forward = time.time() > before
+        if forward:
+            _moved()
         return self.now()
 
     @property

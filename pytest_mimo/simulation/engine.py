@@ -329,8 +329,10 @@ class Simulation:
         dirty = True
         while now < end:
             self._sample_states(store, now, end)
-            clock.move_to(_utc(now))
+            # the clock is moved to ``now`` only where something reads it (a scheduler pass, an
+            # actuator pass): a move calls every fake's clock listener, a thousand in a big fleet
             if now >= next_sched:
+                clock.move_to(_utc(now))
                 self._scheduler_pass(now)
                 dirty = True
                 # passes on the grid before the next period start would change nothing: skipped
