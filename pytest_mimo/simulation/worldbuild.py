@@ -120,36 +120,39 @@ def own_objects(resource_id: str, domain: str, flags: dict[str, str], *, acr: st
 # -- certificates ------------------------------------------------------------------------------
 
 _NOT_BEFORE = dt.datetime(2025, 12, 1, tzinfo=dt.timezone.utc)
-_CA_KEY: Any = None
+#: the issuing CA (its key and its PEM certificate), made once per process
+_CA: tuple[Any, str] | None = None
 
 
 def _name(cn: str) -> x509.Name:
     return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
 
 
+def _cert(subject: str, key: Any, ca_key: Any, *, ca: bool, number: int) -> x509.Certificate:
+    b = (x509.CertificateBuilder().subject_name(_name(subject)).issuer_name(_name("Sim Issuing CA"))
+         .public_key(key.public_key()).serial_number(number)
+         .not_valid_before(_NOT_BEFORE).not_valid_after(_NOT_BEFORE + dt.timedelta(days=365))
+         .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True))
+    if not ca:
+        b = b.add_extension(x509.SubjectAlternativeName([x509.DNSName(subject)]), critical=False)
+    return b.sign(ca_key, hashes.SHA256())
+
+
 def pem_bundle(cn: str, serial: int) -> str:
-    """A Key Vault style PEM bundle (leaf key, leaf for ``cn``, issuing CA). One CA key per process;
-    key material is not seeded (it never reaches a report)."""
-    global _CA_KEY
-    if _CA_KEY is None:
-        _CA_KEY = ec.generate_private_key(ec.SECP256R1())
-    ca_key = _CA_KEY
+    """A Key Vault style PEM bundle (leaf key, leaf for ``cn``, issuing CA). One CA per process (its
+    certificate signed once: a fleet's bundles share it); key material is not seeded (it never
+    reaches a report)."""
+    global _CA
+    if _CA is None:
+        ca_key = ec.generate_private_key(ec.SECP256R1())
+        _CA = ca_key, _cert("Sim Issuing CA", ca_key, ca_key, ca=True, number=1).public_bytes(
+            serialization.Encoding.PEM).decode()
+    ca_key, ca_pem = _CA
     leaf_key = ec.generate_private_key(ec.SECP256R1())
-
-    def cert(subject: str, key: Any, *, ca: bool, number: int) -> x509.Certificate:
-        b = (x509.CertificateBuilder().subject_name(_name(subject)).issuer_name(_name("Sim Issuing CA"))
-             .public_key(key.public_key()).serial_number(number)
-             .not_valid_before(_NOT_BEFORE).not_valid_after(_NOT_BEFORE + dt.timedelta(days=365))
-             .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True))
-        if not ca:
-            b = b.add_extension(x509.SubjectAlternativeName([x509.DNSName(subject)]), critical=False)
-        return b.sign(ca_key, hashes.SHA256())
-
-    ca = cert("Sim Issuing CA", ca_key, ca=True, number=1)
-    leaf = cert(cn, leaf_key, ca=False, number=serial + 2)
+    leaf = _cert(cn, leaf_key, ca_key, ca=False, number=serial + 2)
     key_pem = leaf_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                      serialization.NoEncryption()).decode()
-    return key_pem + "".join(c.public_bytes(serialization.Encoding.PEM).decode() for c in (leaf, ca))
+    return key_pem + leaf.public_bytes(serialization.Encoding.PEM).decode() + ca_pem
 
 
 # -- Azure networking --------------------------------------------------------------------------
