@@ -205,16 +205,18 @@ class Simulation:
 
                 store = MemoryStore()
             env = defaults.default_environment()
-            world = FleetWorld(sc, self.seed, clock, store, env, shard=self.shard)
             thresholds = gc.get_threshold()
+            # the fleet's fakes (thousands of objects per cluster) live until the end: collect less
+            # often while they are built and while the run goes (a run allocates in bursts and frees
+            # almost everything at once; during the build the default thresholds ran full
+            # collections over the growing heap), and keep the collector from rescanning them
+            gc.set_threshold(50_000, 20, 1000)
+            world: FleetWorld | None = None
             try:
+                world = FleetWorld(sc, self.seed, clock, store, env, shard=self.shard)
                 schedules = self._put_schedules(store)
-                # the fleet's fakes (thousands of objects per cluster) live until the end: keep the
-                # collector from rescanning them on every full collection, and collect less often
-                # (a run allocates in bursts and frees almost everything at once)
                 gc.collect()
                 gc.freeze()
-                gc.set_threshold(50_000, 20, 1000)
                 self.scheduler = Scheduler(store, clock=clock, environment=env, tasks=self.tasks)
                 self.actuator = Actuator(
                     store, self.tasks, clock=clock, owner=OWNER, lease_seconds=sc.run.lease_seconds,
@@ -226,7 +228,8 @@ class Simulation:
             finally:
                 gc.set_threshold(*thresholds)
                 gc.unfreeze()
-                world.close()
+                if world is not None:
+                    world.close()
                 store.close()
                 if tmp is not None:
                     shutil.rmtree(tmp, ignore_errors=True)
