@@ -35,15 +35,20 @@ def normalize_kube_object(obj: dict[str, Any]) -> dict[str, Any]:
 
 
 def _observed(o: dict[str, Any]) -> dict[str, Any] | None:
-    """``o``'s status with ``observedGeneration`` relative to ``metadata.generation`` (a new dict;
-    ``None`` when there is none to rewrite).
+    """``o``'s status with ``observedGeneration`` as its relation to ``metadata.generation`` (a new
+    dict; ``None`` when there is none to rewrite): ``"metadata.generation"`` once caught up,
+    ``"behind metadata.generation"`` while not, ``"ahead of metadata.generation"`` past it.
 
-    ``status.observedGeneration`` echoes ``metadata.generation``, a counter the server keeps: it
-    is shown relative to it (``"metadata.generation"`` once caught up, ``"metadata.generation-1"``
-    one behind). Which number the counter reached is no part of a world's meaning: another
-    writer's annotation on a Deployment bumps it (kubernetes pkg/registry/apps/deployment/strategy.go,
-    ``PrepareForUpdate``), so a run that met a ``conflict`` ends a generation further than its
-    baseline with the same rollout done; whether the controller observed the latest one is."""
+    ``metadata.generation`` is a counter the server keeps (dropped with the server metadata), and
+    the relation is all any reader of the pair takes from it: Go's ``ready.DeploymentIsReady``
+    (ARO-RP pkg/util/ready/ready.go; ``deployment_is_ready`` here) asks ``==``, ``kubectl rollout
+    status`` (k8s.io/kubectl pkg/polymorphichelpers/rollout_status.go) ``Generation <=
+    ObservedGeneration``, the deployment controller's ``DeploymentComplete`` (kubernetes
+    pkg/controller/deployment/util/deployment_util.go) ``>=``. How far behind the counter is, the
+    real world varies with other writers: an annotation on a Deployment bumps it (kubernetes
+    pkg/registry/apps/deployment/strategy.go, ``PrepareForUpdate``), so a run that met a
+    ``conflict`` ends a generation further than its baseline: caught up in both when the rollout
+    is done; when no controller observes it, two behind where the baseline is one."""
     generation = (o.get("metadata") or {}).get("generation")
     status = o.get("status")
     if not isinstance(generation, int) or not isinstance(status, dict):
@@ -51,13 +56,13 @@ def _observed(o: dict[str, Any]) -> dict[str, Any] | None:
     observed = status.get("observedGeneration")
     if not isinstance(observed, int) or isinstance(observed, bool):
         return None
-    lag = observed - generation
-    return {**status, "observedGeneration": "metadata.generation" + (f"{lag:+d}" if lag else "")}
+    relation = "" if observed == generation else ("behind " if observed < generation else "ahead of ")
+    return {**status, "observedGeneration": relation + "metadata.generation"}
 
 
 def _strip_server_metadata(o: dict[str, Any]) -> dict[str, Any]:
     """``o`` itself, without server-managed metadata (for an object that is already a copy);
-    ``status.observedGeneration`` relative (:func:`_observed`)."""
+    ``status.observedGeneration`` as its relation to the generation (:func:`_observed`)."""
     status = _observed(o)
     if status is not None:
         o["status"] = status
@@ -69,7 +74,7 @@ def _strip_server_metadata(o: dict[str, Any]) -> dict[str, Any]:
 
 def _without_server_metadata(o: dict[str, Any]) -> dict[str, Any]:
     """A shallow copy of ``o`` without server-managed metadata (``o`` itself is left as it is);
-    ``status.observedGeneration`` relative (:func:`_observed`)."""
+    ``status.observedGeneration`` as its relation to the generation (:func:`_observed`)."""
     meta = o.get("metadata")
     if not isinstance(meta, dict):
         return dict(o)

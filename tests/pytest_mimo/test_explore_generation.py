@@ -5,10 +5,13 @@ Real rule (kubernetes ``pkg/registry/apps/deployment/strategy.go``, ``deployment
 ``if !Semantic.DeepEqual(new.Spec, old.Spec) || !Semantic.DeepEqual(new.Annotations, old.Annotations)
 { new.Generation = old.Generation + 1 }`` — "annotation updates bump the generation because annotations
 are copied from deployments to their replica sets"; labels are not in the condition. The fake keeps
-that rule (``models._content``); what the replay compares shows ``status.observedGeneration`` relative
-to ``metadata.generation`` (which it drops as server bookkeeping), so the exhaustive gate's conflict
-sites on ``aro-operator-master`` / ``aro-operator-worker`` in the operator update and operator version
-reset scenarios compare equal to their baselines when the rollout is done, and differ when it is not.
+that rule (``models._content``); what the replay compares shows ``status.observedGeneration`` as its
+relation to ``metadata.generation`` (caught up, behind, ahead; the counter itself is dropped as server
+bookkeeping): the relation is all its readers take from the pair (Go's ``ready.DeploymentIsReady``
+``==``, ``kubectl rollout status`` ``<=``, the deployment controller's ``DeploymentComplete`` ``>=``).
+So the exhaustive gate's conflict sites on ``aro-operator-master`` / ``aro-operator-worker`` compare
+equal to their baselines when the rollout is done (3 of 3 against 2 of 2) and when no controller ever
+observes it (1 of 3 against 1 of 2), and differ when one run rolled out and the other did not.
 """
 
 from __future__ import annotations
@@ -79,12 +82,14 @@ def test_the_conflict_faults_other_writer_bumps_a_deployments_generation(mimo_cl
     assert stored["metadata"]["generation"] == 2
 
 
-def _rolled_world(mimo_world: Any, *, other_writer: bool, wait: float = 150) -> dict[str, Any]:
+def _rolled_world(mimo_world: Any, *, other_writer: bool, wait: float = 150, controller: bool = True) -> dict[str, Any]:
     """A Deployment rolled to a new image by the DeploymentController (150 s, as the scenarios'),
-    after an other writer's annotation or not; the world's comparable state."""
+    after an other writer's annotation or not; the world's comparable state. Without
+    ``controller`` nobody observes the change (the Deployment stays observed at generation 1)."""
     kube = mimo_world.kube
-    DeploymentController(delay_seconds=150).install(kube)
-    kube.add(_deployment())
+    if controller:
+        DeploymentController(delay_seconds=150).install(kube)
+    kube.add(_deployment() if controller else {**_deployment(), "status": {"observedGeneration": 1}})
     if other_writer:
         kube.concurrent_write("apps/v1", "Deployment", "aro-operator-worker", NS)
     helper = kube.client_helper()
@@ -117,22 +122,64 @@ def test_a_rollout_done_a_generation_further_compares_equal_and_one_not_done_dif
     d["spec"]["template"]["spec"]["containers"][0]["image"] = "acr/aro:v2"
     helper.update(helper.get_one("apps/v1", "Deployment", "aro-operator-worker", NS) | {"spec": d["spec"]})
     pending = mimo_world.state()
-    assert pending["kube"][key]["status"]["observedGeneration"] == "metadata.generation-2"
+    assert pending["kube"][key]["status"]["observedGeneration"] == "behind metadata.generation"
     diff = world_diff(with_concurrent_changes(baseline, changes), pending)
     assert [line.split(":", 1)[0] for line in diff] == [f"kube.{key}.status.observedGeneration"], diff
 
 
-def test_the_operator_scenarios_conflict_sites_at_the_deployment_puts_pass() -> None:
-    """The exhaustive items that failed before (observedGeneration 2 → 3): the conflict at each
-    Deployment PUT of operator update and operator version reset, run as the gate runs them."""
+def test_a_rollout_nobody_observes_compares_equal_however_far_behind(mimo_world: Any) -> None:
+    """No deployment controller: the baseline's PUT leaves the Deployment one generation behind
+    (observed 1 of 2), the conflicted run's two (1 of 3: the other writer's annotation was one);
+    the same world to every reader of the pair, so no difference. Without the relation the
+    comparison showed ``metadata.generation-1 → metadata.generation-2`` (the gate's failing sites
+    0166 and 0206 of the never-rolls-out scenario)."""
+    snap = mimo_world.snapshot()
+    kube = mimo_world.kube
+    key = f"apps/v1/Deployment/{NS}/aro-operator-worker"
+    baseline = _rolled_world(mimo_world, other_writer=False, controller=False)
+    assert kube.get("apps/v1", "Deployment", "aro-operator-worker", NS)["metadata"]["generation"] == 2
+    mimo_world.restore(snap)
+    conflicted = _rolled_world(mimo_world, other_writer=True, controller=False)
+    raw = kube.get("apps/v1", "Deployment", "aro-operator-worker", NS)
+    assert (raw["metadata"]["generation"], raw["status"]["observedGeneration"]) == (3, 1)
+    assert baseline["kube"][key]["status"]["observedGeneration"] == "behind metadata.generation"
+    changes = kube_concurrent_changes(kube.concurrent_writes)
+    assert world_diff(with_concurrent_changes(baseline, changes), conflicted) == []
+
+
+def test_an_observed_generation_past_the_counter_is_its_own_relation() -> None:
+    from pytest_mimo.world import normalize_kube_object
+
+    shown = [normalize_kube_object({**_deployment(), "metadata": {"name": "d", "generation": 2},
+                                    "status": {"observedGeneration": n}})["status"]["observedGeneration"]
+             for n in (1, 2, 3)]
+    assert shown == ["behind metadata.generation", "metadata.generation", "ahead of metadata.generation"]
+
+
+def _gate_items(*tests: str) -> str:
+    """The conflict items at the Deployment PUTs of ``tests`` (node IDs), run as the gate runs
+    them; their output (the run must pass)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
     done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist",
-         "tests/mimo/tasks/test_scenarios.py::test_operator_update",
-         "tests/mimo/tasks/test_scenarios.py::test_operator_version_reset",
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist", *tests,
          "--mimo-explore=exhaustive", "-k", "PUT-deployments and conflict"],
         cwd=ROOT, capture_output=True, text=True, check=False, env=env,
     )
     out = done.stdout + done.stderr
     assert done.returncode == 0, out[-4000:]
+    return out
+
+
+def test_the_never_rolled_out_scenarios_conflict_sites_at_the_deployment_puts_pass() -> None:
+    """The gate's two failing items: the conflict at each Deployment PUT of the scenario with no
+    deployment controller (the rollout never finishes; each attempt times out)."""
+    out = _gate_items("tests/mimo/tasks/test_scenarios.py::test_operator_update_that_never_rolls_out_is_retried_then_gives_up")
+    assert "2 passed" in out, out[-2000:]  # master and worker
+
+
+def test_the_operator_scenarios_conflict_sites_at_the_deployment_puts_pass() -> None:
+    """The exhaustive items that failed before (observedGeneration 2 → 3): the conflict at each
+    Deployment PUT of operator update and operator version reset, run as the gate runs them."""
+    out = _gate_items("tests/mimo/tasks/test_scenarios.py::test_operator_update",
+                      "tests/mimo/tasks/test_scenarios.py::test_operator_version_reset")
     assert "4 passed" in out, out[-2000:]  # master and worker, in each of the two scenarios
