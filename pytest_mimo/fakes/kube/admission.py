@@ -31,6 +31,7 @@ from typing import Any
 from . import defaulting, structural, validation
 from .apierrors import ApiError
 from .decoding import DecodeError, decode_value
+from .deletion import dry_run_errors, options_invalid
 from .fielderrors import invalid, invalid_error, not_supported
 from .kinds import KindInfo
 from .schemas import schema_for
@@ -64,8 +65,6 @@ def check_options(options_kind: str, field_validation: str | None, dry_run: list
     """``ValidateCreateOptions`` / ``…UpdateOptions`` / ``…PatchOptions`` on ``dryRun`` (only
     ``All``) and ``fieldValidation``: 422 on ``<Kind>Options.meta.k8s.io ""``; returns the
     field validation directive (empty means ``Warn``)."""
-    from .deletion import dry_run_errors, options_invalid
-
     value = field_validation or ""
     errs = dry_run_errors(list(dry_run or []))
     if value not in FIELD_VALIDATIONS:

@@ -108,3 +108,38 @@ def test_a_get_answers_the_object_as_stored_now_after_every_kind_of_write(kube: 
     assert raw("GET", path)[1]["data"] == {"k": "4"}
     kube.delete("v1", "ConfigMap", "c", "ns")
     assert raw("GET", path)[0] == 404
+
+
+def _deployment(name: str, replicas: Any = 1) -> dict[str, Any]:
+    labels = {"app": name}
+    return {
+        "apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": name, "namespace": "ns"},
+        "spec": {"replicas": replicas, "selector": {"matchLabels": labels}, "template": {
+            "metadata": {"labels": labels}, "spec": {"containers": [{"name": "c", "image": "i:1"}]}}},
+    }
+
+
+def test_a_spec_that_passed_its_rules_is_still_refused_once_it_breaks_them(kube: FakeKube, raw: Raw) -> None:
+    """A Deployment's spec rules (``ValidateDeploymentSpec``) are remembered as passed per exact
+    spec, never as failed: a label-only update of a stored spec that breaks them (a broken
+    world, ``validate=False``) is still 422, and a passing spec changed to a failing one too."""
+    path = "/apis/apps/v1/namespaces/ns/deployments"
+    json_type = {"Content-Type": "application/json"}
+    broken = _deployment("broken", replicas=-1)
+    kube.add(broken, validate=False)
+    got = raw("GET", f"{path}/broken")[1]
+    got["metadata"]["labels"] = {"x": "1"}
+    status, body, _ = raw("PUT", f"{path}/broken", json.dumps(got).encode(), json_type)
+    assert status == 422 and body["details"]["causes"][0]["field"] == "spec.replicas"
+    status, ok, _ = raw("POST", path, json.dumps(_deployment("ok")).encode(), json_type)
+    assert status == 201
+    for i in range(2):  # the same spec twice: passes (the second time from memory)
+        ok["metadata"]["labels"] = {"n": str(i)}
+        status, ok, _ = raw("PUT", f"{path}/ok", json.dumps(ok).encode(), json_type)
+        assert status == 200
+    ok["spec"]["replicas"] = -1
+    status, body, _ = raw("PUT", f"{path}/ok", json.dumps(ok).encode(), json_type)
+    assert status == 422 and body["details"]["causes"][0]["field"] == "spec.replicas"
+    ok["spec"]["replicas"] = True  # not the same JSON as 1: decoding refuses a bool
+    status, body, _ = raw("PUT", f"{path}/ok", json.dumps(ok).encode(), json_type)
+    assert status == 400
