@@ -20,6 +20,7 @@ Nothing here knows about routes or objects.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from email.message import Message
 from http.client import HTTPMessage
@@ -28,6 +29,8 @@ from typing import Any
 __all__ = [
     "FramingError",
     "RequestHeaders",
+    "SimpleRequest",
+    "read_simple_request",
     "content_length",
     "MAX_REQUEST_BODY_BYTES",
     "MAX_HEADER_BYTES",
@@ -92,6 +95,82 @@ class RequestHeaders(HTTPMessage):
     def replace_header(self, _name: str, _value: Any) -> None:  # changes a header in place
         self._index = None
         super().replace_header(_name, _value)
+
+
+#: ``http.client``'s limits on a header block (``_MAXLINE``, ``_MAXHEADERS``)
+_MAX_HEADER_LINE = 65536
+_MAX_HEADERS = 100
+#: a request line ``http.server`` takes apart plainly: a method, a path (not ``//``, which it
+#: rewrites), ``HTTP/1.1``
+_SIMPLE_REQUEST_LINE = re.compile(rb"([A-Z]+) (/(?!/)[!-~]*) HTTP/1\.1\r?\n")
+#: a header line the ``email`` parser takes apart plainly: a token, a colon, printable ASCII
+#: (``compat32``'s ``header_source_parse``: the value without its leading blanks and line end)
+_SIMPLE_HEADER = re.compile(rb"([!#$%&'*+.^_`|~0-9A-Za-z-]+):[ \t]*([\t -~]*?)\r?\n")
+#: headers ``BaseHTTPRequestHandler.parse_request`` acts on itself
+_ACTED_ON = frozenset({"connection", "expect"})
+
+
+class SimpleRequest:
+    """What :func:`read_simple_request` found: the parts of a plain request, or (``headers``
+    None) the header lines it read, to be parsed again the standard way."""
+
+    __slots__ = ("command", "path", "headers", "read")
+
+    def __init__(self, command: str, path: str, headers: RequestHeaders | None, read: list[bytes]) -> None:
+        self.command, self.path, self.headers, self.read = command, path, headers, read
+
+
+def read_simple_request(
+    request_line: bytes, readline: Callable[[int], bytes]
+) -> SimpleRequest | None:
+    """A plain ``HTTP/1.1`` request's method, path and headers, as ``parse_request`` and
+    ``http.client.parse_headers`` (the ``email`` parser) would make them, without the parser:
+    ~3 us instead of ~23 for a client's seven headers. None (nothing read) when the request
+    line is not plain; ``headers`` None when a header line is not (a folded, non-ASCII or
+    malformed line, an early end, too many or too long lines, ``Connection`` or ``Expect``):
+    then ``read`` holds the lines read, for the standard parse to read again."""
+    m = _SIMPLE_REQUEST_LINE.fullmatch(request_line)
+    if m is None:
+        return None
+    command, path = m.group(1).decode("ascii"), m.group(2).decode("ascii")
+    read: list[bytes] = []
+    fields: list[tuple[str, str]] = []
+    while True:
+        line = readline(_MAX_HEADER_LINE + 1)
+        read.append(line)
+        if len(line) > _MAX_HEADER_LINE or len(read) > _MAX_HEADERS:  # the blank line counts too
+            return SimpleRequest(command, path, None, read)
+        if line in (b"\r\n", b"\n"):
+            break
+        h = _SIMPLE_HEADER.fullmatch(line)
+        if h is None:  # also b"" (the end of the stream)
+            return SimpleRequest(command, path, None, read)
+        name = h.group(1).decode("ascii")
+        if name.lower() in _ACTED_ON:
+            return SimpleRequest(command, path, None, read)
+        fields.append((name, h.group(2).decode("ascii")))
+    headers = RequestHeaders()
+    for name, value in fields:
+        headers.set_raw(name, value)
+    return SimpleRequest(command, path, headers, read)
+
+
+class Replay:
+    """A reader that gives back ``lines`` first (each as one ``readline``), then reads on from
+    ``readline``/``read``: the header lines :func:`read_simple_request` read, for the standard
+    parse."""
+
+    def __init__(self, lines: list[bytes], real: Any) -> None:
+        self._lines = list(reversed(lines))
+        self._real = real
+
+    def readline(self, limit: int = -1) -> bytes:
+        if self._lines:
+            return self._lines.pop()
+        return self._real.readline(limit)  # type: ignore[no-any-return]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._real, name)
 
 
 #: Go's ``maxPostHandlerReadBytes``: an unread rest of a body up to this is drained

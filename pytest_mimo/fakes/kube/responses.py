@@ -43,8 +43,10 @@ from .framing import (
     MAX_REQUEST_BODY_BYTES,
     BodyTooLarge,
     FramingError,
+    Replay,
     RequestHeaders,
     read_body,
+    read_simple_request,
 )
 from .models import ApiError, KindInfo, KubeModel
 from .options import list_options
@@ -225,6 +227,27 @@ class KubeHandler(BaseHTTPRequestHandler):
             # a client that stopped half way through its request (or an idle keep-alive
             # connection): Go's server closes the connection without an answer
             self.close_connection = True
+
+    def parse_request(self) -> bool:
+        """``BaseHTTPRequestHandler.parse_request``, with a plain request (``HTTP/1.1``, a plain
+        path, printable one-line headers) taken apart directly to the same command, path,
+        version and headers (:func:`~.framing.read_simple_request`); anything else goes the
+        standard way, its header lines read again from where they were."""
+        simple = read_simple_request(self.raw_requestline, self.rfile.readline)
+        if simple is None:
+            return super().parse_request()
+        if simple.headers is None:
+            real = self.rfile
+            self.rfile = Replay(simple.read, real)  # type: ignore[assignment]
+            try:
+                return super().parse_request()
+            finally:
+                self.rfile = real
+        self.command, self.path, self.request_version = simple.command, simple.path, "HTTP/1.1"
+        self.requestline = str(self.raw_requestline, "iso-8859-1").rstrip("\r\n")
+        self.close_connection = False  # HTTP/1.1 on an HTTP/1.1 server, no Connection header
+        self.headers = simple.headers
+        return True
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         """What ``parse_request`` refuses (a malformed request line or header), as Go's
