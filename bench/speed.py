@@ -22,6 +22,16 @@ this tree at 369f1d0 against f507d8f: wall 32% and 28% cheaper in two runs (medi
 ratios; the per-round ratios spread from 0.52 to 1.00), CPU 23% and 24% cheaper. An earlier run at
 load 4-8 (the same changes on an older main, 97a1ac5 + the idempotence commit) showed wall 19% dearer and CPU 7% cheaper: at this load the wall figure
 moves by tens of percent between runs, the CPU figure less.
+
+Last measured (simulation, 2 rounds, load average 11-15 on 2 cores), this tree at 01a03ba against
+f507d8f: wall 148.0 s against 181.6 s (medians; the rounds spread 107-189 s and 146-217 s), CPU 42.8 s
+against 66.7 s (36% less). The target (<= 40 s wall) is not met. At that load the wall is about
+3.5 times the CPU: every Kubernetes request hands the GIL to a fake's server thread and back, two
+thread wake-ups that wait for a core while other processes hold both (a 200-cluster run: 8.6 s CPU,
+38 s wall at load 8). Where the CPU goes (1,000 clusters, process time per phase, before 01a03ba's
+collector change): the tasks' own work, nearly all requests through the clients and the fakes, 72%;
+the actuator around them 10%; the run loop (clock moves, scheduler passes, store queries) 6%; the
+world build 8%; stopping the fakes 2%.
 """
 
 from __future__ import annotations
