@@ -13,6 +13,11 @@
 Every measurement is a fresh ``pytest`` child process of this tree; the machine (cores, load average
 before and after, other processes share the cores) is printed with the figures. Medians over
 ``--rounds``.
+
+Last measured (2026-12-04, main at d34ddd9, ``--no-xdist``, load average 1.2 at start, 2.6 at the end:
+this benchmark was the only job): 2,420 fault sites over the 13 built-in tasks, 2,420 tried, 0 failed,
+exit 0; **309.7 s wall** with ``-n 2`` (target <= 600 s: met), 598.4 s CPU. The largest: operator update
+1,071 sites, migrate LB zones 379, Fix SSH 322, operator version reset 257, TLS rotation 150.
 """
 
 from __future__ import annotations
