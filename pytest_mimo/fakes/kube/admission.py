@@ -30,7 +30,7 @@ from typing import Any
 
 from . import defaulting, structural, validation
 from .apierrors import ApiError
-from .decoding import DecodeError, decode_value
+from .decoding import DecodeError, decode_object
 from .deletion import dry_run_errors, options_invalid
 from .fielderrors import invalid, invalid_error, not_supported
 from .kinds import KindInfo
@@ -90,9 +90,9 @@ def _decode(info: KindInfo, obj: Obj, stored: Obj | None) -> list[str]:
     node = schema_for(info.api_version, info.kind, info.schema_id)
     if node is None:
         return []
-    _, unknown = decode_value(node, obj, "", stored)
+    unknown, kept = decode_object(node, obj, stored)
     if not node.crd:
-        defaulting.default(info.api_version, info.kind, obj)
+        defaulting.default(info.api_version, info.kind, obj, kept.get("spec"))
     return [f'unknown field "{p}"' for p in unknown]
 
 

@@ -25,7 +25,7 @@ from typing import Any
 
 from .schemas import Node
 
-__all__ = ["DecodeError", "decode", "decode_value", "same"]
+__all__ = ["DecodeError", "decode", "decode_object", "decode_value", "same"]
 
 
 class DecodeError(ValueError):
@@ -382,3 +382,79 @@ def decode_value(
         return value, unknown
     trail = (None, path, True) if path else None
     return _go(node, value, trail, node.struct, unknown, old), unknown
+
+
+
+#: the top-level fields whose values are remembered when they decode to themselves
+_MEMO_FIELDS = ("spec", "status")
+#: (root node, field, ``marshal`` encoding of its value) of the top-level values that decode to
+#: themselves: no decode error, no unknown field, no null dropped, no default set — the same
+#: encoding out as in. Equal encodings are the same JSON (key order and types included: a bool,
+#: an int and a float each have their own code), and decoding is a pure function of the schema
+#: node and the value, so decoding such a value again would change nothing and fail nothing:
+#: an update that leaves the spec as it was walks only the rest
+_FIXED: set[tuple[Node, str, bytes]] = set()
+_FIXED_MAX = 4096
+
+
+def _remember(node: Node, k: str, enc: bytes) -> None:
+    if len(_FIXED) >= _FIXED_MAX:
+        _FIXED.clear()
+    _FIXED.add((node, k, enc))
+
+
+def _decodes_to_itself(node: Node, k: str, enc: bytes) -> bool:
+    """Does the value ``enc`` encodes decode, in full, to itself (on a copy: ``marshal.loads``
+    rebuilds the same JSON)?"""
+    value = marshal.loads(enc)
+    try:
+        _, unknown = decode_value(node.fields[k], value, k)
+    except DecodeError:
+        return False
+    return not unknown and marshal.dumps(value, 2) == enc
+
+
+def decode_object(
+    node: Node, obj: Any, stored: Any = None
+) -> tuple[list[str], dict[str, bytes]]:
+    """:func:`decode_value` of a whole body (``obj``, changed in place) against its kind's root
+    node, its top-level ``spec`` and ``status`` looked up in (and added to) the values known
+    to decode to themselves (:data:`_FIXED`); exactly what :func:`decode_value` does.
+
+    Returns the unknown fields' paths and, per top-level field that is as it came (a value
+    known to decode to itself), that value's ``marshal`` encoding."""
+    if type(obj) is not dict or node.type != "struct":
+        return decode_value(node, obj, "", stored)[1], {}
+    hint: dict[str, Any] | None = stored if type(stored) is dict else None
+    own = False  # is ``hint`` a copy of its own (the stored object is never changed)?
+    kept: dict[str, bytes] = {}
+    walked: list[tuple[str, bytes]] = []  # decoded in full here: learnt from the result
+    as_stored: list[tuple[str, bytes]] = []  # not walked (the stored value): learnt on a copy
+    for k in _MEMO_FIELDS:
+        v = obj.get(k)
+        if (type(v) is not dict and type(v) is not list) or k not in node.fields:
+            continue
+        try:
+            enc = marshal.dumps(v, 2)
+        except ValueError:  # nested too deeply for marshal
+            continue
+        if (node, k, enc) in _FIXED:
+            kept[k] = enc
+            if not own:
+                hint, own = (dict(hint) if hint is not None else {}), True
+            hint[k] = v  # the value itself: not walked
+        elif hint is None or k not in hint:
+            walked.append((k, enc))
+        elif same(v, hint[k]):
+            as_stored.append((k, enc))
+    unknown = decode_value(node, obj, "", hint)[1]
+    for k, enc in walked:
+        v = obj.get(k)
+        if not unknown and (type(v) is dict or type(v) is list) and marshal.dumps(v, 2) == enc:
+            _remember(node, k, enc)
+            kept[k] = enc
+    for k, enc in as_stored:
+        if _decodes_to_itself(node, k, enc):
+            _remember(node, k, enc)
+            kept[k] = enc
+    return unknown, kept

@@ -12,6 +12,7 @@ Custom resources get their schema's ``default`` values while they are decoded
 
 from __future__ import annotations
 
+import marshal
 from collections.abc import Callable
 from typing import Any
 
@@ -293,8 +294,31 @@ _DEFAULTERS: dict[tuple[str, str], Callable[[Obj], None]] = {
 }
 
 
-def default(api_version: str, kind: str, obj: Obj) -> None:
-    """Apply the kind's defaulter to a decoded object, in place (kinds without one: nothing)."""
+#: the defaulters that read and write nothing but the object's ``spec`` (pure functions of it)
+_SPEC_ONLY = frozenset({_deployment, _replica_set, _daemon_set, _stateful_set, _service, _pod, _job_like, _cron_job})
+#: (defaulter, ``marshal`` encoding of a spec) that the spec-only defaulter left as it was: equal
+#: encodings are the same JSON (key order and types included), so it would leave it again. An
+#: update that leaves a defaulted spec as it was does not default it again
+_SPEC_FIXED: set[tuple[Callable[[Obj], None], bytes]] = set()
+_SPEC_FIXED_MAX = 4096
+
+
+def default(api_version: str, kind: str, obj: Obj, spec_key: bytes | None = None) -> None:
+    """Apply the kind's defaulter to a decoded object, in place (kinds without one: nothing).
+
+    ``spec_key`` is the ``marshal`` encoding of ``obj["spec"]`` as it is now, if the caller
+    has it: a spec-only defaulter that left that very spec as it was is not run again."""
     fn = _DEFAULTERS.get((api_version, kind))
-    if fn is not None:
+    if fn is None:
+        return
+    if spec_key is None or fn not in _SPEC_ONLY:
         fn(obj)
+        return
+    seen = (fn, spec_key)
+    if seen in _SPEC_FIXED:
+        return
+    fn(obj)
+    if marshal.dumps(obj.get("spec"), 2) == spec_key:
+        if len(_SPEC_FIXED) >= _SPEC_FIXED_MAX:
+            _SPEC_FIXED.clear()
+        _SPEC_FIXED.add(seen)

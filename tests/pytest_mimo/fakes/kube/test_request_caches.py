@@ -143,3 +143,111 @@ def test_a_spec_that_passed_its_rules_is_still_refused_once_it_breaks_them(kube:
     ok["spec"]["replicas"] = True  # not the same JSON as 1: decoding refuses a bool
     status, body, _ = raw("PUT", f"{path}/ok", json.dumps(ok).encode(), json_type)
     assert status == 400
+
+
+def _put(raw: Raw, path: str, obj: Any) -> tuple[int, Any, dict[str, str]]:
+    return raw("PUT", path, json.dumps(obj).encode(), {"Content-Type": "application/json"})
+
+
+def test_a_spec_remembered_as_decoded_and_defaulted_is_still_decoded_once_it_changes(raw: Raw) -> None:
+    """A top-level ``spec``/``status`` that decoded (and was defaulted) to itself is remembered
+    per exact encoding, so an update that leaves it as it was walks only the rest; any other
+    value is decoded and defaulted anew: a float where Go wants an int32 (``1.0 == 1`` in
+    Python) is 400, an unknown field is dropped and warned about every time, a null dropped,
+    a default set again, and the response is the new object each time."""
+    path = "/apis/apps/v1/namespaces/ns/deployments"
+    status, ok, _ = raw("POST", path, json.dumps(_deployment("ok")).encode(), {"Content-Type": "application/json"})
+    assert status == 201
+    defaulted = ok["spec"]
+    assert defaulted["strategy"]["type"] == "RollingUpdate"
+    for i in range(3):  # the same spec again and again: remembered from the second time
+        ok["metadata"]["labels"] = {"n": str(i)}
+        status, ok, headers = _put(raw, f"{path}/ok", ok)
+        assert status == 200 and ok["spec"] == defaulted and ok["metadata"]["labels"] == {"n": str(i)}
+        assert "Warning" not in headers
+    for _ in range(2):
+        ok["spec"]["replicas"] = 1.0
+        status, body, _ = _put(raw, f"{path}/ok", ok)
+        assert status == 400, body
+        assert "cannot unmarshal number 1.0 into Go struct field DeploymentSpec.spec.replicas of type int32" in body["message"]
+    ok["spec"]["replicas"] = 1
+    for _ in range(2):
+        ok["spec"]["replica"] = 2
+        status, got, headers = _put(raw, f"{path}/ok", ok)
+        assert status == 200 and headers["Warning"] == '299 - "unknown field \\"spec.replica\\""'
+        assert got["spec"] == defaulted
+    del ok["spec"]["replica"]
+    for _ in range(2):
+        ok["spec"]["paused"] = None
+        ok["spec"]["template"]["spec"]["containers"][0]["imagePullPolicy"] = None
+        status, got, _ = _put(raw, f"{path}/ok", ok)
+        assert status == 200 and got["spec"] == defaulted, got["spec"]
+    for _ in range(2):
+        del ok["spec"]["strategy"], ok["spec"]["revisionHistoryLimit"]
+        status, got, _ = _put(raw, f"{path}/ok", ok)
+        assert status == 200 and got["spec"] == defaulted
+        ok = got
+    ok["spec"]["replicas"] = 3  # a real change: stored, and answered
+    status, got, _ = _put(raw, f"{path}/ok", ok)
+    assert status == 200 and got["spec"]["replicas"] == 3
+    assert raw("GET", f"{path}/ok")[1]["spec"]["replicas"] == 3
+
+
+def test_a_stored_spec_never_decoded_is_not_remembered_as_decoded(kube: FakeKube, raw: Raw) -> None:
+    """A spec stored without decoding (a broken world, ``validate=False``) is not taken for a
+    decoded one: a label-only update defaults it as a create of that spec would, every time;
+    one with an unknown field is not remembered, so a create of that spec drops the field."""
+    path = "/apis/apps/v1/namespaces/ns/deployments"
+    kube.add(_deployment("raw"), validate=False)
+    odd = _deployment("odd")
+    odd["spec"]["replica"] = 2
+    kube.add(odd, validate=False)
+    got = raw("GET", f"{path}/odd")[1]
+    for i in range(2):
+        got["metadata"]["labels"] = {"n": str(i)}
+        status, got, _ = _put(raw, f"{path}/odd", got)
+        assert status == 200
+    again = {**_deployment("again"), "spec": odd["spec"]}
+    status, body, headers = raw("POST", path, json.dumps(again).encode(), {"Content-Type": "application/json"})
+    assert status == 201 and "replica" not in body["spec"]
+    assert headers["Warning"] == '299 - "unknown field \\"spec.replica\\""'
+    made = {**_deployment("made"), "spec": _deployment("raw")["spec"]}  # the same spec, created
+    status, made, _ = raw("POST", path, json.dumps(made).encode(), {"Content-Type": "application/json"})
+    assert status == 201
+    got = raw("GET", f"{path}/raw")[1]
+    assert "strategy" not in got["spec"]
+    for i in range(2):
+        got["metadata"]["labels"] = {"n": str(i)}
+        status, got, _ = _put(raw, f"{path}/raw", got)
+        assert status == 200 and got["spec"] == made["spec"]
+
+
+def test_a_custom_resource_value_remembered_as_pruned_is_still_pruned_and_defaulted(kube: FakeKube, raw: Raw) -> None:
+    """The same for a custom resource: its spec and status are pruned and defaulted from its
+    CRD's schema unless exactly a value that came out as it went in."""
+    crd = widget_crd()
+    props = crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]
+    props["spec"]["properties"]["color"] = {"type": "string", "default": "blue"}
+    crds = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions"
+    assert raw("POST", crds, json.dumps(crd).encode(), {"Content-Type": "application/json"})[0] == 201
+    path = "/apis/example.com/v1/namespaces/ns/widgets"
+    widget = {"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"}, "spec": {"size": 1}}
+    status, w, _ = raw("POST", path, json.dumps(widget).encode(), {"Content-Type": "application/json"})
+    assert status == 201 and w["spec"] == {"size": 1, "color": "blue"}
+    for i in range(3):
+        w["metadata"]["labels"] = {"n": str(i)}
+        status, w, headers = _put(raw, f"{path}/w", w)
+        assert status == 200 and w["spec"] == {"size": 1, "color": "blue"} and "Warning" not in headers
+    for _ in range(2):
+        w["spec"]["extra"] = True
+        status, got, headers = _put(raw, f"{path}/w", w)
+        assert status == 200 and headers["Warning"] == '299 - "unknown field \\"spec.extra\\""'
+        assert got["spec"] == {"size": 1, "color": "blue"}
+        del w["spec"]["extra"]
+    for _ in range(2):
+        w["spec"] = {"size": 1}
+        status, got, _ = _put(raw, f"{path}/w", w)
+        assert status == 200 and got["spec"] == {"size": 1, "color": "blue"}
+    w["spec"] = {"size": "big", "color": "blue"}  # a type error in a custom resource is validation's
+    status, body, _ = _put(raw, f"{path}/w", w)
+    assert status == 422 and body["details"]["causes"][0]["field"] == "spec.size"
