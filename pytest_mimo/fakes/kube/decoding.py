@@ -442,6 +442,7 @@ def decode_object(
             kept[k] = enc
             if not own:
                 hint, own = (dict(hint) if hint is not None else {}), True
+            assert hint is not None
             hint[k] = v  # the value itself: not walked
         elif hint is None or k not in hint:
             walked.append((k, enc))
