@@ -261,7 +261,7 @@ class Simulation:
 
     def _pass(self, world: FleetWorld, rid: str) -> None:
         c = world.by_rid[rid]
-        world.current = c
+        world.begin_pass(c)
         try:
             self.actuator.process(rid)
         except SimulatedCrash:
@@ -269,8 +269,7 @@ class Simulation:
         except Exception as e:  # a pass that fails outside a task (the store): counted, as the service logs it
             self.pass_errors.append(f"{rid}: {type(e).__name__}: {e}")
         finally:
-            world.current = None
-            world.forget_requests(c)
+            world.end_pass(c)
             self.passes += 1
 
     def _archive(self, store: Any, now: float) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from collections import Counter
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 from mimo.environment import Environment
 from pytest_mimo.simulation.fleet import apportion, draw_fleet
@@ -47,3 +48,40 @@ def test_fleet_mix_and_documents() -> None:
     assert [c.doc.to_dict() for c in again] == [c.doc.to_dict() for c in clusters]
     other, _ = draw_fleet(spec, 6, START, env)
     assert [c.doc.to_dict() for c in other] != [c.doc.to_dict() for c in clusters]
+
+
+def test_only_the_cluster_passed_and_fakes_serving_a_watch_hear_the_clock(write_scenario: Any) -> None:
+    from mimo.store.memory import MemoryStore
+    from pytest_mimo import clock as simclock
+    from pytest_mimo.clock import SimClock
+    from pytest_mimo.simulation import load_scenario
+    from pytest_mimo.simulation.fleet import FleetWorld
+
+    sc = load_scenario(write_scenario())
+    with SimClock(sc.run.start) as clock:
+        world = FleetWorld(sc, sc.seed, clock, MemoryStore(), Environment())
+        try:
+            def listening() -> set[int]:
+                return {c.index for c in world.local if c.kube._on_clock in simclock._advance_listeners}
+
+            a, b = world.local[0], world.local[1]
+            assert listening() == set()
+            world.begin_pass(a)
+            assert listening() == {0} and world.current is a
+            world.end_pass(a)
+            assert listening() == set() and world.current is None
+            # a fake still serving a watch after its pass keeps listening until the watch ends
+            world.begin_pass(a)
+            a.kube._watch_started()
+            world.end_pass(a)
+            assert listening() == {0}
+            world.begin_pass(b)
+            world.end_pass(b)
+            assert listening() == {0}
+            a.kube._watch_ended()
+            world.begin_pass(b)
+            assert listening() == {0, 1}
+            world.end_pass(b)
+            assert listening() == set()
+        finally:
+            world.close()
