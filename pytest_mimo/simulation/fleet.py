@@ -24,6 +24,14 @@ its cluster's pass, so only the fake of the cluster being passed, and any
 fake still serving a watch after its pass, listens
 (:meth:`FleetWorld.begin_pass`, :meth:`FleetWorld.end_pass`): the others
 would return at once, and a thousand of them cost ~0.7 ms CPU per move.
+
+Connections: a fake closes a keep-alive connection idle for its
+``read_timeout`` (real seconds, 32 by default). A big fleet's run takes
+longer than that between two passes of one cluster, so every pass paid a
+new connection (a connect, a server thread started, the idle one's thread
+woken by its timeout and ended); the fleet's fakes keep idle connections
+for :data:`KEEPALIVE_SECONDS` instead. Whether a connection is reused is a
+matter of wall time, so nothing the simulation reports depends on it.
 """
 
 from __future__ import annotations
@@ -56,10 +64,13 @@ from pytest_mimo.replay import derive_seed
 from pytest_mimo.simulation import worldbuild
 from pytest_mimo.simulation.scenario import FleetSpec, Incident, Scenario
 
-__all__ = ["ClusterRecord", "FleetSummary", "FleetWorld", "SimCluster", "TENANT_ID", "apportion", "cluster_properties",
-           "draw_fleet"]
+__all__ = ["KEEPALIVE_SECONDS", "ClusterRecord", "FleetSummary", "FleetWorld", "SimCluster", "TENANT_ID", "apportion",
+           "cluster_properties", "draw_fleet"]
 
 TENANT_ID = "7e4a1c2b-5d6f-4a8b-9c0d-1e2f3a4b5c6d"
+#: real seconds a fleet's fake keeps an idle keep-alive connection (``FakeKube(read_timeout=...)``):
+#: longer than a run, so a cluster's helper reuses its connection from pass to pass
+KEEPALIVE_SECONDS = 3600.0
 FLAGS = {"aro.imageconfig.enabled": "true", "aro.genevalogging.enabled": "true"}
 
 
@@ -278,7 +289,7 @@ class FleetWorld:
                 if template is None:
                     template = templates[c.healthy] = FakeKube()
                     template.add(*worldbuild.shared_objects(healthy=c.healthy))
-                c.kube = FakeKube(seed=derive_seed(seed, "kube", c.name))
+                c.kube = FakeKube(seed=derive_seed(seed, "kube", c.name), read_timeout=KEEPALIVE_SECONDS)
                 c.kube.model.adopt(template.model)
                 c.kube.start()
                 off_advance(c.kube._on_clock)  # it listens while passed (begin_pass) or serving a watch

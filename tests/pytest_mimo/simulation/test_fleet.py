@@ -50,12 +50,12 @@ def test_fleet_mix_and_documents() -> None:
     assert [c.doc.to_dict() for c in other] != [c.doc.to_dict() for c in clusters]
 
 
-def test_only_the_cluster_passed_and_fakes_serving_a_watch_hear_the_clock(write_scenario: Any) -> None:
+def test_fakes_hear_the_clock_only_while_passed_or_serving_a_watch_and_keep_connections(write_scenario: Any) -> None:
     from mimo.store.memory import MemoryStore
     from pytest_mimo import clock as simclock
     from pytest_mimo.clock import SimClock
     from pytest_mimo.simulation import load_scenario
-    from pytest_mimo.simulation.fleet import FleetWorld
+    from pytest_mimo.simulation.fleet import KEEPALIVE_SECONDS, FleetWorld
 
     sc = load_scenario(write_scenario())
     with SimClock(sc.run.start) as clock:
@@ -83,5 +83,8 @@ def test_only_the_cluster_passed_and_fakes_serving_a_watch_hear_the_clock(write_
             assert listening() == {0, 1}
             world.end_pass(b)
             assert listening() == set()
+            # a cluster's helper keeps its connection from pass to pass (an idle one is not closed after 32 s)
+            assert {c.kube.read_timeout for c in world.local} == {KEEPALIVE_SECONDS}
+            assert KEEPALIVE_SECONDS >= 3600
         finally:
             world.close()
