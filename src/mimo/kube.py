@@ -147,6 +147,33 @@ class _TracebackText:
         return getattr(str(self), name)
 
 
+#: the parameters :meth:`KubeHelper._send` builds the request for (``DynamicClient.request`` takes more)
+_SENT_PARAMS = frozenset({"label_selector", "content_type"})
+
+#: the authentication ``DynamicClient.request`` asks ``ApiClient.update_params_for_auth`` for
+_AUTH_SETTINGS = ["BearerToken"]
+
+#: the ``Accept`` choices ``DynamicClient.request`` hands ``ApiClient.select_header_accept``
+_ACCEPTS = ["application/json", "application/yaml"]
+
+_PLAIN_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
+def _plain_json(obj: Any) -> bool:
+    """Only exact dicts, lists and JSON scalars: ``sanitize_for_serialization`` returns an equal copy
+    (same keys in the same order, the same values of the same types), so ``json.dumps`` writes the
+    same text from the object itself."""
+    t = type(obj)
+    if t is dict:
+        obj = obj.values()
+    elif t is not list:
+        return t in _PLAIN_SCALARS
+    for v in obj:  # noqa: SIM110 - a loop, not all(): no generator per dict or list
+        if type(v) not in _PLAIN_SCALARS and not _plain_json(v):
+            return False
+    return True
+
+
 def _dynamic_error(e: ApiException, tb: Any) -> dyn_errors.DynamicApiError:
     """What ``kubernetes.dynamic.exceptions.api_exception(e)`` returns, its traceback text lazy."""
     return _DYNAMIC_ERRORS.get(e.status, dyn_errors.DynamicApiError)(e, _TracebackText(tb))
@@ -329,6 +356,7 @@ class KubeHelper:
         self._resources: dict[tuple[str, str], DiscoveredResource] = {}
         self._memo = discovery
         self._lock = threading.Lock()
+        self._accept = api_client.select_header_accept(_ACCEPTS)
 
     # -- construction --------------------------------------------------------
 
@@ -419,11 +447,47 @@ class KubeHelper:
                                **params)
         else:
             try:
-                resp = _REQUEST(dyn, method, path, body=body, _request_timeout=self.request_timeout, **params)
+                if params.keys() <= _SENT_PARAMS:
+                    resp = self._send(method, path, body, params.get("label_selector"), params.get("content_type"))
+                else:  # pragma: no cover - no verb of the helper passes other parameters
+                    resp = _REQUEST(dyn, method, path, body=body, _request_timeout=self.request_timeout, **params)
             except ApiException as e:  # as meta_request does (its context kept), the traceback formatted on demand
                 raise _dynamic_error(e, e.__traceback__)  # noqa: B904
         data = resp.data
         return json.loads(data) if data else None
+
+    def _send(self, method: str, path: str, body: Any, label_selector: str | None, content_type: str | None) -> Any:
+        """``DynamicClient.request`` (the function ``meta_request`` wraps) for the parameters the helper
+        passes, step by step as it goes, less the work whose result is known: the same headers in the
+        same order (``Accept``, ``Content-Type``, the client's default headers, its cookie, then the
+        credential ``update_params_for_auth`` adds, asked per request: a kubeconfig's token may be
+        refreshed), the same URL and query, and the same body: a body of plain JSON values (exact
+        ``dict``, ``list``, ``str``, ``int``, ``float``, ``bool``, ``None``) goes as it is, which is
+        what ``sanitize_for_serialization`` would copy it to, anything else through it. Sent by
+        ``ApiClient.call_api``; a status outside 2xx raises what ``response_deserialize`` raises."""
+        api = self._api
+        if not path.startswith("/"):  # pragma: no cover - the helper's paths all start with /
+            path = "/" + path
+        method = method.upper()
+        headers: dict[str, Any] = {"Accept": self._accept, "Content-Type": content_type or "application/json"}
+        headers.update(api.default_headers)
+        if api.cookie:
+            headers["Cookie"] = api.cookie
+        if not all(type(v) is str for v in headers.values()):  # noqa: E721 - exact types only
+            headers = dict(api.parameters_to_tuples(api.sanitize_for_serialization(headers), None))
+        query: list[tuple[str, Any]] = [] if label_selector is None else [("labelSelector", label_selector)]
+        api.update_params_for_auth(headers, query, _AUTH_SETTINGS, path, method, body)
+        if body and not _plain_json(body):
+            body = api.sanitize_for_serialization(body)
+        url = api.configuration.host + path
+        if query:
+            url += "?" + api.parameters_to_url_query(api.sanitize_for_serialization(query), None)
+        resp = api.call_api(method, url, header_params=headers, body=body, post_params=[],
+                            _request_timeout=self.request_timeout)
+        if not 200 <= resp.status <= 299:
+            resp.read()
+            api.response_deserialize(resp, {})
+        return resp.response
 
     # -- verbs -----------------------------------------------------------------
 

@@ -790,10 +790,12 @@ def test_errors_are_the_dynamic_clients_own_with_its_message(
     head_b, _, tb_b = str(b).partition("Original traceback: \n")
     drop_date = [line for line in head_a.splitlines() if "Date" not in line]
     assert len(drop_date) == len([line for line in head_b.splitlines() if "Date" not in line])
-    # every frame but the first (the helper's _call there, the client's meta_request wrapper here)
+    # every frame but the first two (the helper's _call and _send there, the client's meta_request
+    # wrapper and the request it wraps here)
     frames_a, frames_b = tb_a.split('  File "'), tb_b.split('  File "')
-    assert len(frames_a) > 2 and frames_a[2:] == frames_b[2:]
-    assert frames_a[1].split('"')[0].endswith("mimo/kube.py") and frames_b[1].split('"')[0].endswith("dynamic/client.py")
+    assert len(frames_a) > 3 and frames_a[3:] == frames_b[3:]
+    assert [f.split('"')[0].rsplit("/", 2)[-2:] for f in frames_a[1:3]] == [["mimo", "kube.py"]] * 2
+    assert [f.split('"')[0].rsplit("/", 2)[-2:] for f in frames_b[1:3]] == [["dynamic", "client.py"]] * 2
     assert str(a.original_traceback) == tb_a and a.original_traceback
 
 
@@ -809,3 +811,131 @@ def test_an_error_does_not_format_its_traceback_until_read(helper: KubeHelper, m
     assert "Original traceback" in str(ei.value) and len(calls) == 1
     str(ei.value)
     assert len(calls) == 1  # formatted once
+
+
+# -- the helper builds the dynamic client's request itself (same request on the wire) --------------
+
+
+class _Stop(Exception):
+    """Raised by the spy instead of sending: the request is compared, nothing reaches the server."""
+
+
+def _handed(helper: KubeHelper, monkeypatch: Any) -> list[tuple[Any, ...]]:
+    """What each request hands urllib3 (method, URL, body, headers in their order, timeout); the
+    request is not sent."""
+    pool = helper._api.rest_client.pool_manager
+    seen: list[tuple[Any, ...]] = []
+
+    def spy(method: str, url: str, *args: Any, **kwargs: Any) -> Any:
+        timeout = kwargs.get("timeout")
+        seen.append((method, url, kwargs.get("body"), list((kwargs.get("headers") or {}).items()),
+                     kwargs.get("fields"), kwargs.get("preload_content"),
+                     (timeout.connect_timeout, timeout.read_timeout) if timeout is not None else None))
+        raise _Stop
+
+    monkeypatch.setattr(pool, "request", spy)
+    return seen
+
+
+class _Stamp:
+    """Not JSON: ``sanitize_for_serialization`` turns it into its ``to_dict()``."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"by": "stamp"}
+
+
+def _odd_body() -> dict[str, Any]:
+    import datetime
+    import decimal
+    import enum
+    import uuid as uuid_
+
+    class Colour(str, enum.Enum):
+        RED = "red"
+
+    class Ordered(dict):  # type: ignore[type-arg]
+        pass
+
+    return {"apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": "c", "namespace": "openshift-config", "labels": Ordered(b="1", a="2")},
+            "data": {"when": datetime.datetime(2026, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc),
+                     "day": datetime.date(2026, 1, 2), "id": uuid_.UUID(int=7), "n": decimal.Decimal("1.50"),
+                     "colour": Colour.RED, "pair": ("x", "y"), "stamp": _Stamp(), "nested": [[1, 2.5, True, None]]}}
+
+
+@pytest.mark.parametrize("case", ["get", "get-missing", "list", "list-selector", "create", "update",
+                                  "update-status", "merge-patch", "json-patch", "delete", "odd-body",
+                                  "odd-headers", "refreshed-token", "cookie"])
+def test_the_helper_hands_urllib3_what_the_dynamic_clients_request_does(
+    kube: FakeKube, helper: KubeHelper, monkeypatch: Any, case: str
+) -> None:
+    """KubeHelper builds the request ``DynamicClient.request`` builds (headers in the same order, URL,
+    query, body text, timeout) without its per-request serialisation of plain JSON; a body or a
+    default header that is not plain JSON goes through ``sanitize_for_serialization`` as there."""
+    from mimo import kube as mkube
+    from mimo.kube import JSON_PATCH, MERGE_PATCH
+
+    assert mkube._REQUEST is not None
+    kube.add(secret("s", a="b"))
+    sec = "/api/v1/namespaces/openshift-config/secrets"
+    live = helper.get_one("v1", "Secret", "s", "openshift-config")
+    calls: dict[str, tuple[str, str, Any, dict[str, Any]]] = {
+        "get": ("get", f"{sec}/s", None, {}),
+        "get-missing": ("get", f"{sec}/missing", None, {}),
+        "list": ("get", sec, None, {}),
+        "list-selector": ("get", sec, None, {"label_selector": "app in (a,b),tier!=x"}),
+        "create": ("post", sec, secret("n", a="b"), {}),
+        "update": ("put", f"{sec}/s", live, {}),
+        "update-status": ("put", "/apis/config.openshift.io/v1/clusteroperators/x/status", cluster_operator("x"), {}),
+        "merge-patch": ("patch", f"{sec}/s", {"metadata": {"labels": {"a": None, "b": "ü"}}}, {"content_type": MERGE_PATCH}),
+        "json-patch": ("patch", f"{sec}/s", [{"op": "test", "path": "/data", "value": {}}], {"content_type": JSON_PATCH}),
+        "delete": ("delete", f"{sec}/s", None, {}),
+        "odd-body": ("post", "/api/v1/namespaces/openshift-config/configmaps", _odd_body(), {}),
+        "odd-headers": ("get", f"{sec}/s", None, {}),
+        "refreshed-token": ("get", f"{sec}/s", None, {}),
+        "cookie": ("get", f"{sec}/s", None, {}),
+    }
+    method, path, body, params = calls[case]
+    api = helper._api
+    if case == "odd-headers":
+        api.set_default_header("X-Flag", True)
+        api.set_default_header("X-Count", 3)
+    if case == "cookie":
+        api.cookie = "a=b"
+    tokens = iter(["first", "second", "third", "fourth"])
+    if case == "refreshed-token":  # a kubeconfig's exec or OIDC token is refreshed per request
+        api.configuration.refresh_api_key_hook = lambda cfg: cfg.api_key.update(authorization=next(tokens))
+    seen = _handed(helper, monkeypatch)
+    for send in (lambda: helper._call(method, path, body=copy.deepcopy(body), **params),
+                 lambda: mkube._REQUEST(helper.dynamic, method, path, body=copy.deepcopy(body),
+                                        _request_timeout=helper.request_timeout, **params)):
+        with pytest.raises(_Stop):
+            send()
+    assert len(seen) == 2
+    ours, theirs = seen
+    if case == "refreshed-token":  # asked once per request, each time the hook's new token
+        assert ours[3][-1] == ("authorization", "Bearer first") and theirs[3][-1] == ("authorization", "Bearer second")
+        ours = (*ours[:3], ours[3][:-1], *ours[4:])
+        theirs = (*theirs[:3], theirs[3][:-1], *theirs[4:])
+    assert ours == theirs
+    if case == "odd-body":
+        assert '"when": "2026-01-02T03:04:05+00:00"' in ours[2] and '"stamp": {"by": "stamp"}' in ours[2]
+
+
+def test_a_plain_json_body_is_sent_as_it_is_anything_else_sanitized(helper: KubeHelper, monkeypatch: Any) -> None:
+    from mimo.kube import _plain_json
+
+    assert _plain_json({"a": [1, 2.5, "x", True, None, {"b": []}], "c": {}})
+    for odd in ({"a": (1,)}, {"a": b"x"}, [object()], {"a": {"b": [{"c": _Stamp()}]}}):
+        assert not _plain_json(odd)
+    sanitized: list[Any] = []
+    real = helper._api.sanitize_for_serialization
+    monkeypatch.setattr(helper._api, "sanitize_for_serialization", lambda o: sanitized.append(o) or real(o))
+    seen = _handed(helper, monkeypatch)
+    plain = secret("p", a="b")
+    with pytest.raises(_Stop):
+        helper.create(plain)
+    assert sanitized == [] and seen[-1][2] == __import__("json").dumps(plain)
+    with pytest.raises(_Stop):
+        helper.create({**plain, "stamp": _Stamp()})
+    assert sanitized[0]["stamp"].__class__ is _Stamp and '"stamp": {"by": "stamp"}' in seen[-1][2]
