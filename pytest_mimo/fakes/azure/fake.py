@@ -14,6 +14,7 @@ logged in ``requests``. State lives in ``models/``, the wire format in
 from __future__ import annotations
 
 import copy
+import functools
 import random
 import threading
 import time
@@ -358,22 +359,26 @@ class FakeAzure:
 
     # -- snapshots --------------------------------------------------------------------------------------
     def snapshot(self) -> Any:
-        """Opaque copy of the world: resources, groups, operations, SKUs, vault contents, RNG state."""
+        """Opaque copy of the world: resources, groups, operations, SKUs, vault contents, RNG state.
+
+        Each part is copied once: the vaults' and the MSI state's own ``state()`` are copies already,
+        and the generator's state is a tuple of ints, immutable, kept as it is (a deep copy of its
+        625 numbers, here and again in :meth:`restore`, was most of a snapshot's cost)."""
         with self._lock:
-            return copy.deepcopy({
-                "arm": self.arm,
-                "skus": self.skus.skus,
+            return {
+                "arm": copy.deepcopy(self.arm),
+                "skus": copy.deepcopy(self.skus.skus),
                 "vaults": {k: v.state() for k, v in self.vaults.items()},
                 "msi": self.msi.state(),
                 "rng": self.rng.getstate(),
-            })
+            }
 
     def restore(self, snap: Any) -> None:
-        """Puts the world back as :meth:`snapshot` saw it (issued tokens stay valid)."""
-        snap = copy.deepcopy(snap)
+        """Puts the world back as :meth:`snapshot` saw it (issued tokens stay valid); ``snap`` stays as
+        it was, to restore again (``FakeVault.load`` and ``MsiState.load`` copy what they take)."""
         with self._lock:
-            self.arm = snap["arm"]
-            self.skus.skus = snap["skus"]
+            self.arm = copy.deepcopy(snap["arm"])
+            self.skus.skus = copy.deepcopy(snap["skus"])
             for key in list(self.vaults):
                 if key not in snap["vaults"]:
                     del self.vaults[key]
@@ -538,7 +543,10 @@ def _forget_key_vault_challenges() -> None:
     http_challenge_cache.clear()
 
 
+@functools.lru_cache(maxsize=256)
 def _host(url: str) -> str:
+    """The lower-cased host of ``url`` (a bare host too); remembered: :meth:`FakeAzure.clients` asks
+    for both vault URIs of the environment once per task attempt."""
     return parse_url(url if "://" in url else f"https://{url}").host
 
 

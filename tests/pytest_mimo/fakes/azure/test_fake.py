@@ -73,6 +73,45 @@ def test_snapshot_and_restore(fake: FakeAzure, clients: Any, vclock: Any) -> Non
     assert fake.put_resource(LB, {"location": "eastus"})["etag"] == a
 
 
+def test_a_snapshot_shares_nothing_mutable_with_the_world(fake: FakeAzure, vclock: Any) -> None:
+    """Each part of a snapshot is copied once (the generator's state, a tuple of ints, is kept as it
+    is): changing the world after a snapshot, or after a restore from it, leaves the snapshot as it
+    was, and the world drawn from a restored generator draws what it drew after the snapshot."""
+    import copy
+
+    fake.put_resource(LB, {"location": "eastus", "tags": {"a": "1"}})
+    fake.skus.add({"name": "Standard_D4s_v3", "locations": ["eastus"]})
+    vault = fake.keyvault("eastus-cls")
+    vault.set_secret("s", "one")
+    fake.msi.issue("/subscriptions/x/identity", 0.0)
+    snap = fake.snapshot()
+    before = copy.deepcopy(snap)
+    drawn = [fake._new_uuid() for _ in range(3)]
+    for _ in range(2):
+        fake.arm.resources[LB.lower()]["tags"]["a"] = "changed"
+        fake.skus.skus[0]["name"] = "changed"
+        vault.set_secret("s", "two")
+        fake.msi.issue("/subscriptions/x/identity", 99.0)
+        assert snap == before
+        fake.restore(snap)
+        assert fake.get_resource(LB)["tags"] == {"a": "1"} and fake.skus.skus[0]["name"] == "Standard_D4s_v3"
+        assert vault.get_secret("s") == "one" and len(fake.msi.issued) == 1
+        assert [fake._new_uuid() for _ in range(3)] == drawn  # the same draws from the restored state
+    assert snap["rng"] is not None and isinstance(snap["rng"], tuple)
+
+
+def test_clients_create_the_environments_vaults_on_every_call(fake: FakeAzure) -> None:
+    """The vault URIs' hosts are remembered, the vaults are not: a restore to a world without them
+    and the next clients() call create them again."""
+    snap = fake.snapshot()
+    env = Environment()
+    for _ in range(2):
+        fake.restore(snap)
+        assert "eastus-cls" not in fake.vaults
+        fake.clients(env)
+        assert "eastus-cls" in fake.vaults
+
+
 def test_same_seed_same_world(vclock: Any) -> None:
     def run(seed: int) -> dict[str, Any]:
         f = FakeAzure(seed=seed)
