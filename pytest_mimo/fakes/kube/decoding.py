@@ -295,6 +295,18 @@ def _go(
     return value  # any
 
 
+#: per struct node of a CRD schema, its fields that have a default, in the schema's order
+#: (a schema's nodes are complete before the first object is decoded against them)
+_DEFAULTED: dict[Node, tuple[tuple[str, Node], ...]] = {}
+
+
+def _defaulted(node: Node) -> tuple[tuple[str, Node], ...]:
+    found = _DEFAULTED.get(node)
+    if found is None:
+        found = _DEFAULTED[node] = tuple((k, f) for k, f in node.fields.items() if f.has_default)
+    return found
+
+
 def _prune(node: Node, value: Any, path: str, unknown: list[str], old: Any = _NEW) -> None:
     """Prune and default a custom resource's value in place (type errors are validation's);
     a container that is the same JSON as the stored one (``old``) was pruned when stored."""
@@ -319,6 +331,8 @@ def _prune(node: Node, value: Any, path: str, unknown: list[str], old: Any = _NE
                 else:
                     del value[k]
                 continue
+            if f.crd and not isinstance(v, (dict, list)):
+                continue  # a scalar: nothing below it to prune or default
             ov = _NEW if olds is None else olds.get(k, _NEW)
             if ov is not _NEW and type(v) in (dict, list) and same(v, ov):
                 continue
@@ -327,8 +341,8 @@ def _prune(node: Node, value: Any, path: str, unknown: list[str], old: Any = _NE
             else:  # metadata: ObjectMeta, decoded as a Go struct
                 trail = (None, k, True) if not path else (None, _child(path, k), True)
                 _go(f, v, trail, "ObjectMeta", unknown, ov)
-        for k, f in fields.items():
-            if f.has_default and k not in value:
+        for k, f in _defaulted(node):
+            if k not in value:
                 value[k] = copy.deepcopy(f.default)
                 _prune(f, value[k], _child(path, k), [])
         return
@@ -345,6 +359,8 @@ def _prune(node: Node, value: Any, path: str, unknown: list[str], old: Any = _NE
                 else:
                     del value[k]
                 continue
+            if not isinstance(v, (dict, list)):
+                continue  # a scalar: nothing below it to prune or default
             ov = _NEW if olds is None else olds.get(k, _NEW)
             if ov is not _NEW and type(v) in (dict, list) and same(v, ov):
                 continue
@@ -355,6 +371,8 @@ def _prune(node: Node, value: Any, path: str, unknown: list[str], old: Any = _NE
             return
         items_old: list[Any] | tuple[()] = old if type(old) is list else ()
         for i, v in enumerate(value):
+            if not isinstance(v, (dict, list)):
+                continue  # a scalar: nothing below it to prune or default
             ov = items_old[i] if i < len(items_old) else _NEW
             if ov is not _NEW and type(v) in (dict, list) and same(v, ov):
                 continue

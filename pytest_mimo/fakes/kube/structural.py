@@ -35,7 +35,17 @@ __all__ = ["validate"]
 _DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
 
 
+#: the JSON type of a value of exactly these Python types (what JSON decodes to); anything
+#: else (a float, a subclass) goes the long way
+_EXACT_TYPES: dict[type, str] = {
+    type(None): "null", bool: "boolean", int: "integer", str: "string", list: "array", dict: "object",
+}
+
+
 def _json_type(v: Any) -> str:
+    jt = _EXACT_TYPES.get(type(v))
+    if jt is not None:
+        return jt
     if v is None:
         return "null"
     if isinstance(v, bool):
@@ -125,14 +135,14 @@ def _validate(
             return
     if node.enum is not None and value not in node.enum:
         errs.append(not_supported(path, value, [_enum_text(e) for e in node.enum]))
-    if isinstance(value, str):
+    if isinstance(value, dict):  # no value is two of dict, str, list and a number
+        _object(node, value, path, errs, root, old if isinstance(old, dict) else None)
+    elif isinstance(value, str):
         _string(node, value, path, errs)
     elif isinstance(value, (int, float)) and not isinstance(value, bool):
         _number(node, value, path, errs)
     elif isinstance(value, list):
         _list(node, value, path, errs)
-    elif isinstance(value, dict):
-        _object(node, value, path, errs, root, old if isinstance(old, dict) else None)
     for sub in node.all_of:
         _validate(sub, value, path, errs)
     if node.one_of:

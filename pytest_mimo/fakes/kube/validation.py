@@ -249,11 +249,17 @@ def _mask_trailing_dash(name: str) -> str:
     return name[:-1] + "a" if len(name) > 1 and name.endswith("-") else name
 
 
+def _invalid(errs: list[FieldError], path: str, value: Any, messages: list[str]) -> None:
+    """One ``Invalid`` error per message of a rule (most values pass: nothing to build)."""
+    if messages:
+        errs.extend(fe.invalid(path, value, m) for m in messages)
+
+
 def validate_labels(labels: Any, path: str) -> list[FieldError]:
     errs: list[FieldError] = []
     for k, v in (labels or {}).items():
-        errs.extend(fe.invalid(path, k, m) for m in qualified_name(k))
-        errs.extend(fe.invalid(path, v, m) for m in label_value(v))
+        _invalid(errs, path, k, qualified_name(k))
+        _invalid(errs, path, v, label_value(v))
     return errs
 
 
@@ -261,7 +267,7 @@ def validate_annotations(annotations: Any, path: str) -> list[FieldError]:
     errs: list[FieldError] = []
     total = 0
     for k, v in (annotations or {}).items():
-        errs.extend(fe.invalid(path, k, m) for m in qualified_name(k.lower()))
+        _invalid(errs, path, k, qualified_name(k.lower()))
         total += len(k.encode()) + len(str(v).encode())
     if total > TOTAL_ANNOTATION_SIZE_LIMIT:
         errs.append(fe.too_long(path, TOTAL_ANNOTATION_SIZE_LIMIT))
@@ -274,32 +280,30 @@ def validate_meta(info: KindInfo, meta: Obj, path: str = "metadata") -> list[Fie
     fn = name_rule(info)
     generate = meta.get("generateName") or ""
     if generate:
-        errs.extend(
-            fe.invalid(f"{path}.generateName", generate, m)
-            for m in fn(_mask_trailing_dash(generate))
-        )
+        _invalid(errs, f"{path}.generateName", generate, fn(_mask_trailing_dash(generate)))
     name = meta.get("name") or ""
     if not name:
         errs.append(fe.required(f"{path}.name", "name or generateName is required"))
     else:
-        errs.extend(fe.invalid(f"{path}.name", name, m) for m in fn(name))
+        _invalid(errs, f"{path}.name", name, fn(name))
     namespace = meta.get("namespace") or ""
     if info.namespaced:
         if not namespace:
             errs.append(fe.required(f"{path}.namespace"))
         else:
-            errs.extend(
-                fe.invalid(f"{path}.namespace", namespace, m) for m in dns1123_label(namespace)
-            )
+            _invalid(errs, f"{path}.namespace", namespace, dns1123_label(namespace))
     elif namespace:
         errs.append(fe.forbidden(f"{path}.namespace", "not allowed on this type"))
     generation = meta.get("generation")
     if isinstance(generation, int) and generation < 0:
         errs.append(fe.invalid(f"{path}.generation", generation, IS_NEGATIVE))
-    errs.extend(validate_labels(meta.get("labels"), f"{path}.labels"))
-    errs.extend(validate_annotations(meta.get("annotations"), f"{path}.annotations"))
+    labels, annotations = meta.get("labels"), meta.get("annotations")
+    if labels:
+        errs.extend(validate_labels(labels, f"{path}.labels"))
+    if annotations:
+        errs.extend(validate_annotations(annotations, f"{path}.annotations"))
     for fin in meta.get("finalizers") or ():
-        errs.extend(fe.invalid(f"{path}.finalizers", fin, m) for m in qualified_name(fin))
+        _invalid(errs, f"{path}.finalizers", fin, qualified_name(fin))
     return errs
 
 
