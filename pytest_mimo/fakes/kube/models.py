@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import marshal
 import threading
 import uuid
 from collections.abc import Callable, Iterator
@@ -91,6 +92,44 @@ def _content(info: KindInfo, obj: Obj) -> Obj:
     if info.builtin and (info.api_version, info.kind) == ("apps/v1", "Deployment"):
         content["metadata.annotations"] = (obj.get("metadata") or {}).get("annotations") or {}
     return content
+
+
+#: the ``marshal`` encodings (version 2: no back-references, so equal data encodes alike) of
+#: stored parts lately compared, by identity (the part kept alive alongside: stored objects are
+#: never changed in place, so the encoding holds while it lives)
+_PART_CODES: dict[int, tuple[Any, bytes]] = {}
+_PART_CODES_MAX = 1024
+
+
+def _part_code(part: Any) -> bytes:
+    hit = _PART_CODES.get(id(part))
+    if hit is not None and hit[0] is part:
+        return hit[1]
+    code = marshal.dumps(part, 2)
+    if len(_PART_CODES) >= _PART_CODES_MAX:
+        _PART_CODES.clear()
+    _PART_CODES[id(part)] = (part, code)
+    return code
+
+
+def _share_unchanged(obj: Obj, old: Obj) -> None:
+    """Each top-level part of an update's ``obj`` (but its metadata) that is exactly the stored
+    ``old``'s (equal ``marshal`` encodings: the same JSON, key order and types: a bool, an int
+    and a float each have their own code) becomes the stored part itself. Stored objects are never
+    changed in place, so they may share parts: an update that leaves the spec as it was (a label,
+    an annotation) stores no second copy of it, and the collector has that many fewer dicts and
+    lists to walk for as long as the change log keeps the object."""
+    for k, part in obj.items():
+        if k == "metadata" or type(part) not in (dict, list):
+            continue
+        was = old.get(k)
+        if was is part or type(was) is not type(part):
+            continue
+        try:
+            if marshal.dumps(part, 2) == _part_code(was):
+                obj[k] = was
+        except ValueError:  # nested too deeply for marshal
+            continue
 
 
 def _strategic(info: KindInfo, old: Obj, patch: Obj) -> Obj:
@@ -567,6 +606,7 @@ class KubeModel:
         admission.validate(info, obj, old, options if options is not None else WriteOptions())
         if "uid" in old_meta:
             meta["uid"] = old_meta["uid"]
+        _share_unchanged(obj, old)
         if info.generation and _content(info, obj) != _content(info, old):
             meta["generation"] = int(old_meta.get("generation", 0)) + 1
         if obj == old:

@@ -21,9 +21,10 @@ import pytest
 from pytest_mimo.fakes.kube import FakeKube
 from pytest_mimo.fakes.kube.framing import RequestHeaders
 
-from .conftest import Raw, widget_crd
+from .conftest import Raw, request, widget_crd
 
 WIDGETS = "/apis/example.com/v1/namespaces/ns/widgets"
+JSON = {"Content-Type": "application/json"}
 
 
 def test_a_route_follows_the_kinds_a_crd_serves(raw: Raw) -> None:
@@ -251,3 +252,41 @@ def test_a_custom_resource_value_remembered_as_pruned_is_still_pruned_and_defaul
     w["spec"] = {"size": "big", "color": "blue"}  # a type error in a custom resource is validation's
     status, body, _ = _put(raw, f"{path}/w", w)
     assert status == 422 and body["details"]["causes"][0]["field"] == "spec.size"
+
+
+def test_an_update_shares_only_the_parts_it_left_exactly_as_they_were() -> None:
+    """An update stores the stored object's own spec when the new one is exactly the same (same
+    JSON, key order and types), and the new spec otherwise: ``==`` would take the keys in
+    another order, ``1.0`` for ``1`` or ``True`` for ``1`` as the same, and the stored object
+    (what a GET, a list or a watch encodes) would keep the old order and types."""
+    things = "/apis/example.com/v1/namespaces/ns/things"
+    with FakeKube(token="tok", kinds=[("example.com/v1", "Thing", "things", True)]) as kube:
+        kube.add({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "ns"}})
+        first = {"apiVersion": "example.com/v1", "kind": "Thing", "metadata": {"name": "t"},
+                 "spec": {"a": 1, "b": [1, {"c": True}]}}
+        status, obj, _ = request(kube, "POST", things, json.dumps(first).encode(), JSON)
+        assert status == 201
+
+        def stored_spec() -> Any:
+            return kube.model.get(kube.model.kind("example.com/v1", "Thing"), "ns", "t")["spec"]
+
+        spec = stored_spec()
+        obj["metadata"]["labels"] = {"n": "1"}  # the spec as it was: the stored one is kept
+        status, obj, _ = request(kube, "PUT", f"{things}/t", json.dumps(obj).encode(), JSON)
+        assert status == 200 and obj["metadata"]["labels"] == {"n": "1"}
+        assert stored_spec() is spec
+        for n, new in enumerate([
+            {"b": [1, {"c": True}], "a": 1},  # other key order
+            {"a": 1.0, "b": [1, {"c": True}]},  # a float for an int
+            {"a": True, "b": [1, {"c": True}]},  # a bool for an int
+            {"a": 1, "b": [1, {"c": 1}]},  # deep inside
+            {"a": 1, "b": [1, {"c": 1}, 2]},
+        ], start=2):
+            obj["metadata"]["labels"] = {"n": str(n)}
+            obj["spec"] = new
+            status, obj, _ = request(kube, "PUT", f"{things}/t", json.dumps(obj).encode(), JSON)
+            assert status == 200
+            for got in (obj["spec"], request(kube, "GET", f"{things}/t")[1]["spec"], stored_spec()):
+                assert json.dumps(got) == json.dumps(new)
+            assert stored_spec() is not spec
+            spec = stored_spec()
