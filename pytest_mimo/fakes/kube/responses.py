@@ -13,6 +13,7 @@ import contextlib
 import copy
 import dataclasses
 import json
+import json.encoder
 import socket
 import struct
 import weakref
@@ -66,10 +67,22 @@ _CONTENT_PLAYED = frozenset({"server_error", "unavailable", "timeout"})
 
 #: ``json.dumps(obj, separators=(",", ":"))`` without building an encoder per call
 _ENCODER = json.JSONEncoder(separators=(",", ":"))
+_C_ENCODER: Any = getattr(json.encoder, "c_make_encoder", None)  # None: no _json accelerator
 
 
 def _dumps(obj: Any) -> bytes:
-    return _ENCODER.encode(obj).encode()
+    """``_ENCODER.encode(obj)`` as bytes. A dict goes straight to the C encoder that
+    ``JSONEncoder.iterencode`` makes for a one-shot encoding, made here with the same arguments
+    (a fresh dict of markers: a circular object is the same ValueError), without the Python
+    layers in between (~1 us of a Deployment's ~5)."""
+    if _C_ENCODER is None or type(obj) is not dict:
+        return _ENCODER.encode(obj).encode()
+    e = _ENCODER
+    encode = _C_ENCODER(
+        {}, e.default, json.encoder.encode_basestring_ascii, None, e.key_separator, e.item_separator,
+        e.sort_keys, e.skipkeys, e.allow_nan,
+    )
+    return "".join(encode(obj, 0)).encode()
 
 
 #: the JSON of stored objects served lately, by identity: (the object, its bytes). A stored
@@ -90,6 +103,10 @@ def _stored_json(obj: dict[str, Any]) -> bytes:
         _ENCODED.clear()
     _ENCODED[id(obj)] = (obj, data)
     return data
+
+
+#: ``HTTPStatus(code).phrase`` by code (an enum look-up costs ~1 us a response); "" for an unknown code
+_PHRASES = {s.value: s.phrase for s in HTTPStatus}
 
 
 def _list_item(info: KindInfo, obj: dict[str, Any]) -> dict[str, Any]:
@@ -233,7 +250,7 @@ class KubeHandler(BaseHTTPRequestHandler):
         path, printable one-line headers) taken apart directly to the same command, path,
         version and headers (:func:`~.framing.read_simple_request`); anything else goes the
         standard way, its header lines read again from where they were."""
-        simple = read_simple_request(self.raw_requestline, self.rfile.readline)
+        simple = read_simple_request(self.raw_requestline, self.rfile.readline, self.rfile)
         if simple is None:
             return super().parse_request()
         if simple.headers is None:
@@ -274,10 +291,7 @@ class KubeHandler(BaseHTTPRequestHandler):
         content_type: str = "application/json",
         headers: dict[str, str] | list[tuple[str, str]] | None = None,
     ) -> None:
-        try:
-            phrase = HTTPStatus(code).phrase
-        except ValueError:
-            phrase = ""
+        phrase = _PHRASES.get(code, "")
         extra = list(headers.items() if isinstance(headers, dict) else headers or ())
         head = [f"HTTP/1.1 {code} {phrase}"]
         if code != 304:  # Go's server writes no body headers on a 304

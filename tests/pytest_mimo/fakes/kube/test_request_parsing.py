@@ -18,7 +18,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pytest_mimo.fakes.kube.framing import RequestHeaders
+from pytest_mimo.fakes.kube.framing import RequestHeaders, read_simple_request
 from pytest_mimo.fakes.kube.responses import KubeHandler
 
 
@@ -43,9 +43,18 @@ class _Fake(KubeHandler):
     handle_expect_100 = _Standard.handle_expect_100
 
 
-def _outcome(cls: type[Any], data: bytes) -> tuple[Any, ...]:
+#: how the request reaches the parser: unbuffered (read line by line), or through a buffer that
+#: holds the whole header block (taken in one pass) or only part of it
+READERS = {
+    "plain": io.BytesIO,
+    "buffered": lambda data: io.BufferedReader(io.BytesIO(data)),
+    "small buffer": lambda data: io.BufferedReader(io.BytesIO(data), 64),
+}
+
+
+def _outcome(cls: type[Any], data: bytes, reader: Any = io.BytesIO) -> tuple[Any, ...]:
     h = cls()
-    h.rfile = io.BytesIO(data)
+    h.rfile = reader(data)
     h.raw_requestline = h.rfile.readline(65537)
     ok = h.parse_request()
     headers = getattr(h, "headers", None)
@@ -87,10 +96,29 @@ PLAIN = (
         PLAIN.replace(b"Host: 127.0.0.1:1\r\n", b"Host: 127.0.0.1:1\r\n" + b"X-A: b\r\n" * 93),  # 100: too many
         PLAIN.replace(b"Host: 127.0.0.1:1", b"Host: " + b"h" * 65528),  # a line of 65536 bytes
         PLAIN.replace(b"Host: 127.0.0.1:1", b"Host: " + b"h" * 65529),  # one too long
+        b"GET /a HTTP/1.1\r\n\r\n",  # no headers
+        PLAIN.replace(b"Accept: application/json\r\n", b"Accept: application/json\n"),  # one bare LF
+        PLAIN.replace(b"Accept: application/json\r\n", b"Accept: a\n\r\n"),  # ends early, CRLF CRLF later
+        PLAIN.replace(b"\r\n\r\n", b"\r\n\n"),  # the blank line a bare LF
+        PLAIN.replace(b"Accept: application/json", b"Accept: application/json \t "),
     ],
 )
-def test_parsing_is_the_standard_one(data: bytes) -> None:
-    assert _outcome(_Fake, data) == _outcome(_Standard, data)
+@pytest.mark.parametrize("reader", READERS)
+def test_parsing_is_the_standard_one(data: bytes, reader: str) -> None:
+    assert _outcome(_Fake, data, READERS[reader]) == _outcome(_Standard, data)
+
+
+def test_a_buffered_plain_block_is_taken_in_one_pass() -> None:
+    """The client's usual request, buffered whole: the header fields come from one pass over
+    the buffer (no line read back), the same as the line-by-line parse, and the body is next."""
+    line, rest = PLAIN.split(b"\r\n", 1)
+    reader = io.BufferedReader(io.BytesIO(rest))
+    got = read_simple_request(line + b"\r\n", reader.readline, reader)
+    assert got is not None and got.headers is not None and got.read == []
+    lines = io.BytesIO(rest)
+    want = read_simple_request(line + b"\r\n", lines.readline)
+    assert want is not None and want.headers is not None and want.read != []
+    assert got.headers.items() == want.headers.items() and reader.read() == lines.read() == b"{}"
 
 
 _LINE = st.lists(
@@ -105,4 +133,6 @@ _LINE = st.lists(
        st.lists(_LINE, max_size=6), st.sampled_from([b"\r\n", b"\n", b""]), st.binary(max_size=4))
 def test_any_header_block_parses_the_standard_way(line: bytes, headers: list[bytes], end: bytes, body: bytes) -> None:
     data = line + b"".join(h + b"\r\n" for h in headers) + end + body
-    assert _outcome(_Fake, data) == _outcome(_Standard, data)
+    want = _outcome(_Standard, data)
+    for reader in READERS.values():
+        assert _outcome(_Fake, data, reader) == want
