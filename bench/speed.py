@@ -23,15 +23,21 @@ ratios; the per-round ratios spread from 0.52 to 1.00), CPU 23% and 24% cheaper.
 load 4-8 (the same changes on an older main, 97a1ac5 + the idempotence commit) showed wall 19% dearer and CPU 7% cheaper: at this load the wall figure
 moves by tens of percent between runs, the CPU figure less.
 
-Last measured (simulation, 2 rounds, load average 11-15 on 2 cores), this tree at 01a03ba against
-f507d8f: wall 148.0 s against 181.6 s (medians; the rounds spread 107-189 s and 146-217 s), CPU 42.8 s
-against 66.7 s (36% less). The target (<= 40 s wall) is not met. At that load the wall is about
-3.5 times the CPU: every Kubernetes request hands the GIL to a fake's server thread and back, two
-thread wake-ups that wait for a core while other processes hold both (a 200-cluster run: 8.6 s CPU,
-38 s wall at load 8). Where the CPU goes (1,000 clusters, process time per phase, before 01a03ba's
-collector change): the tasks' own work, nearly all requests through the clients and the fakes, 72%;
-the actuator around them 10%; the run loop (clock moves, scheduler passes, store queries) 6%; the
-world build 8%; stopping the fakes 2%.
+Last measured (simulation, 2 rounds, load average 7-14 on 2 cores shared with other tenants), this
+tree at 1f28f56 + efc78e1 against f507d8f: wall 218.9 s against 250.3 s (medians; rounds 230/208 s and
+334/166 s), CPU 60.3 s against 92.2 s (35% less). The target (<= 40 s wall) is not met at that load:
+the wall is about 3.5 times the CPU there, every Kubernetes request handing the GIL to a fake's server
+thread and back (two thread wake-ups that wait for a core while other processes hold both). The
+same bench at 01a03ba (load 11-15): CPU 42.8 s against 66.7 s; CPU figures inflate with the load (the
+baseline's 66.7 s then, 92.2 s now), so compare ratios within one run. Against d34ddd9 directly
+(alternating, 3 rounds, load 6.6-17.9), d85365f (a fleet's fakes hear the clock only while passed:
+2,470 forward moves x 1,000 listeners were ~1.9 s CPU) took CPU 77.0 -> 68.8 s; 1f28f56 (idle
+keep-alive connections kept for the run) started 1,888 threads instead of 4,171. Where the CPU goes
+(1,000 clusters, process time per phase, at d34ddd9): the tasks' own work, nearly all requests
+through the clients and the fakes, ~75%; the actuator around them ~8% (the context factory, the
+store's document copies, the request logs dropped); the run loop ~6-8% (of it the clock listeners
+~4%, now gone; scheduler passes 1%); the world build ~6% (Azure resources, PEM bundles, fake kube
+construction and start); stopping the fakes ~3%.
 """
 
 from __future__ import annotations
