@@ -25,7 +25,7 @@ from typing import Any
 
 from .schemas import Node
 
-__all__ = ["DecodeError", "decode", "decode_object", "decode_value", "same"]
+__all__ = ["DecodeError", "Remembered", "decode", "decode_object", "decode_value", "same"]
 
 
 class DecodeError(ValueError):
@@ -403,6 +403,31 @@ def decode_value(
 
 
 
+class Remembered:
+    """A set of keys that each carry an encoding (what a rule or a decoder did with exactly that
+    value), bounded in entries and in the encodings' bytes: when either would be exceeded it
+    is emptied (what it held is computed anew); an encoding larger than the byte bound is not
+    kept at all. ``keys`` is the set, for look-ups at C speed."""
+
+    __slots__ = ("keys", "max_items", "max_bytes", "_bytes")
+
+    def __init__(self, max_items: int = 4096, max_bytes: int = 16 * 2**20) -> None:
+        self.keys: set[Any] = set()
+        self.max_items = max_items
+        self.max_bytes = max_bytes
+        self._bytes = 0
+
+    def add(self, key: Any, size: int) -> None:
+        """Remember ``key``, whose encoding is ``size`` bytes long."""
+        if size > self.max_bytes:
+            return
+        if len(self.keys) >= self.max_items or self._bytes + size > self.max_bytes:
+            self.keys.clear()
+            self._bytes = 0
+        self.keys.add(key)
+        self._bytes += size
+
+
 #: the top-level fields whose values are remembered when they decode to themselves
 _MEMO_FIELDS = ("spec", "status")
 #: (root node, field, ``marshal`` encoding of its value) of the top-level values that decode to
@@ -411,14 +436,11 @@ _MEMO_FIELDS = ("spec", "status")
 #: an int and a float each have their own code), and decoding is a pure function of the schema
 #: node and the value, so decoding such a value again would change nothing and fail nothing:
 #: an update that leaves the spec as it was walks only the rest
-_FIXED: set[tuple[Node, str, bytes]] = set()
-_FIXED_MAX = 4096
+_FIXED = Remembered()
 
 
 def _remember(node: Node, k: str, enc: bytes) -> None:
-    if len(_FIXED) >= _FIXED_MAX:
-        _FIXED.clear()
-    _FIXED.add((node, k, enc))
+    _FIXED.add((node, k, enc), len(enc))
 
 
 def _decodes_to_itself(node: Node, k: str, enc: bytes) -> bool:
@@ -456,7 +478,7 @@ def decode_object(
             enc = marshal.dumps(v, 2)
         except ValueError:  # nested too deeply for marshal
             continue
-        if (node, k, enc) in _FIXED:
+        if (node, k, enc) in _FIXED.keys:
             kept[k] = enc
             if not own:
                 hint, own = (dict(hint) if hint is not None else {}), True

@@ -16,6 +16,8 @@ import marshal
 from collections.abc import Callable
 from typing import Any
 
+from .decoding import Remembered
+
 __all__ = ["default"]
 
 Obj = dict[str, Any]
@@ -299,8 +301,7 @@ _SPEC_ONLY = frozenset({_deployment, _replica_set, _daemon_set, _stateful_set, _
 #: (defaulter, ``marshal`` encoding of a spec) that the spec-only defaulter left as it was: equal
 #: encodings are the same JSON (key order and types included), so it would leave it again. An
 #: update that leaves a defaulted spec as it was does not default it again
-_SPEC_FIXED: set[tuple[Callable[[Obj], None], bytes]] = set()
-_SPEC_FIXED_MAX = 4096
+_SPEC_FIXED = Remembered()
 
 
 def default(api_version: str, kind: str, obj: Obj, spec_key: bytes | None = None) -> None:
@@ -315,10 +316,8 @@ def default(api_version: str, kind: str, obj: Obj, spec_key: bytes | None = None
         fn(obj)
         return
     seen = (fn, spec_key)
-    if seen in _SPEC_FIXED:
+    if seen in _SPEC_FIXED.keys:
         return
     fn(obj)
     if marshal.dumps(obj.get("spec"), 2) == spec_key:
-        if len(_SPEC_FIXED) >= _SPEC_FIXED_MAX:
-            _SPEC_FIXED.clear()
-        _SPEC_FIXED.add(seen)
+        _SPEC_FIXED.add(seen, len(spec_key))

@@ -29,6 +29,7 @@ from functools import lru_cache
 from typing import Any
 
 from . import fielderrors as fe
+from .decoding import Remembered
 from .fielderrors import FieldError
 from .kinds import KindInfo
 from .labels import SelectorError, parse_selector
@@ -663,8 +664,7 @@ _SPEC_RULES = frozenset({("apps/v1", "Deployment"), ("v1", "Pod")})
 #: the same JSON (key order and types included: a bool, an int, a float each have their own
 #: code), so the rule would pass again. An update that leaves the spec as it was (a label, an
 #: annotation) does not run it again (a Deployment's spec rules: ~15 us of its update)
-_PASSED: set[tuple[tuple[str, str], bytes]] = set()
-_PASSED_MAX = 4096
+_PASSED = Remembered()
 
 
 def _kind_errors(key: tuple[str, str], rule: Callable[[Obj], list[FieldError]], obj: Obj) -> list[FieldError]:
@@ -676,13 +676,11 @@ def _kind_errors(key: tuple[str, str], rule: Callable[[Obj], list[FieldError]], 
         seen = (key, marshal.dumps(obj.get("spec"), 2))
     except ValueError:  # nested too deeply for marshal
         return rule(obj)
-    if seen in _PASSED:
+    if seen in _PASSED.keys:
         return []
     errs = rule(obj)
     if not errs:
-        if len(_PASSED) >= _PASSED_MAX:
-            _PASSED.clear()
-        _PASSED.add(seen)
+        _PASSED.add(seen, len(seen[1]))
     return errs
 
 

@@ -330,3 +330,21 @@ def test_the_wire_refuses_what_json_dumps_refuses() -> None:
         with pytest.raises(type(want.value)) as got:
             responses._dumps(bad)
         assert str(got.value) == str(want.value)
+
+
+def test_what_is_remembered_is_bounded_in_entries_and_bytes() -> None:
+    """The remembered verdicts (decoded to itself, defaulted to itself, passed a spec rule) hold
+    at most so many entries and so many bytes of encodings: full, they start again; an
+    encoding larger than the bound is never held."""
+    from pytest_mimo.fakes.kube.decoding import Remembered
+
+    memo = Remembered(max_items=3, max_bytes=100)
+    for i in range(3):
+        memo.add(i, 10)
+    assert memo.keys == {0, 1, 2}
+    memo.add(3, 10)  # a fourth entry: emptied first
+    assert memo.keys == {3}
+    memo.add(4, 95)  # 10 + 95 bytes > 100: emptied first
+    assert memo.keys == {4}
+    memo.add(5, 101)  # larger than the bound: not held, nothing dropped
+    assert memo.keys == {4}
