@@ -18,25 +18,26 @@ Targets (issues #3, #12): >= 500 GETs/s single-threaded through the helper, the 
 adding <= 30 % over the static responder on validated, defaulted round trips, and
 start-up (schema loading) under 150 ms.
 
-Last measured 2026-12-04 ~04:08 UTC, main at e745304, on a machine the other helpers
-kept busy (load 6.3 -> 8.2 over the run; above the 2 cores the wall ratios are noise, and
-two runs minutes apart at load ~10 moved the CPU overhead of UPDATE co 42% -> 34% and of
-UPDATE deploy 34% -> 49%, GET co 4% -> 13% with nothing changed): not the quiet-machine
-figure the target asks for, which is still owed::
+Last measured 2026-12-04 04:21 UTC on a quiet machine (load 0.8-0.95), main at f61a850 plus
+the admission memory bounds (no change in speed); a second run a minute later gave
+30.2% / 32.2% wall, 28.5% / 31.5% CPU for the two UPDATEs. UPDATE co is at the 30% line,
+UPDATE deploy above it (this morning at d34ddd9, load 0.7: 35.0% / 41.3%; the static floor
+is faster now too, 0.598 -> 0.426 ms for UPDATE deploy, with the client's own cuts)::
 
     operation         fake /s  static /s   fake ms  static ms  overhead  cpu overhead
-    GET co               1213       1105     0.825      0.905    -3.3%         7.9%
-    UPDATE co             657        894     1.523      1.118    33.0%        47.7%
-    GET deploy           1147       1052     0.872      0.950   -11.8%         4.8%
-    UPDATE deploy         594        832     1.685      1.202    44.7%        54.8%
-    start-up with every schema loaded: 90 ms wall, 38 ms CPU
+    GET co               3041       3007     0.329      0.333     0.4%         0.8%
+    UPDATE co            1897       2455     0.527      0.407    29.4%        28.3%
+    GET deploy           2887       2888     0.346      0.346     1.3%         1.0%
+    UPDATE deploy        1763       2348     0.567      0.426    33.2%        32.6%
+    start-up with every schema loaded: 31 ms wall, 30 ms CPU
 
-In-thread A/B of the same tree against d34ddd9 (this morning's 31% / 41%), both fakes in
-one process, server CPU per request, medians of 16 alternating blocks of 200, load 9.0-9.2:
-GET co 116.6 -> 92.5 us, UPDATE co 279.2 -> 248.0, GET deploy 120.7 -> 100.7, UPDATE
-deploy 351.6 -> 316.9. The admission pipeline alone (decode + defaulting, validation;
-in-process, medians of 30 alternating runs of 1000): Deployment decode 19.1 -> 13.4 us,
-validate 7.1 -> 5.7; ClusterOperator decode 9.8 -> 9.1, validate 6.1 -> 4.4.
+In-thread A/B of that tree's server against d34ddd9's, both fakes in one process and the same
+client, server CPU per request, medians of 16 alternating blocks of 200, load 0.8-0.9: GET co
+65.9 -> 62.9 us, UPDATE co 170.2 -> 160.2, GET deploy 67.1 -> 61.2, UPDATE deploy 219.4 ->
+188.6. The admission pipeline alone (in-process, medians of 30 alternating runs of 1000, load
+~9): Deployment decode + defaulting 19.1 -> 13.4 us, validation 7.1 -> 5.7; ClusterOperator
+decode 9.8 -> 9.1, validation 6.1 -> 4.4. At load 6-10 (other helpers' runs) the same bench
+moved 8-15 points between runs minutes apart: only quiet-machine figures are comparable.
 
     python bench/kube_roundtrip.py [--runs 7] [--n 1000] [--starts 5]
 """
