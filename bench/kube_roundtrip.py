@@ -255,7 +255,7 @@ def main(argv: list[str] | None = None) -> int:
             # The overhead is given on wall time and on CPU time (this process only,
             # client + server threads), which other processes on the machine do not inflate.
             results: dict[str, list[float]] = {k: [] for k in ops}
-            ratios: dict[str, list[float]] = {"get": [], "put": [], "getd": [], "putd": []}
+            ratios: dict[str, list[float]] = {k: [] for k in ("get", "put", "getd", "putd", "rmw", "rmwd")}
             cpu_ratios: dict[str, list[float]] = {k: [] for k in ratios}
             block = max(1, args.n // 10)
             for _ in range(args.runs):
@@ -268,9 +268,15 @@ def main(argv: list[str] | None = None) -> int:
                         cpu[key] += c
                 for key in ops:
                     results[key].append(10 * block / wall[key])
-                for op in ratios:
+                for op in ("get", "put", "getd", "putd"):
                     ratios[op].append(wall[f"{op}_fake"] / wall[f"{op}_static"])
                     cpu_ratios[op].append(cpu[f"{op}_fake"] / cpu[f"{op}_static"])
+                # a step's read-modify-write: one GET then one UPDATE of the same object
+                for op, (g, p) in {"rmw": ("get", "put"), "rmwd": ("getd", "putd")}.items():
+                    ratios[op].append((wall[f"{g}_fake"] + wall[f"{p}_fake"])
+                                      / (wall[f"{g}_static"] + wall[f"{p}_static"]))
+                    cpu_ratios[op].append((cpu[f"{g}_fake"] + cpu[f"{p}_fake"])
+                                          / (cpu[f"{g}_static"] + cpu[f"{p}_static"]))
 
     med = {k: statistics.median(v) for k, v in results.items()}
     within = True
@@ -293,6 +299,9 @@ def main(argv: list[str] | None = None) -> int:
             f"{label:<14} {f:>10.0f} {s:>10.0f} {1000 / f:>9.3f} {1000 / s:>10.3f} {overhead:>8.1%} {cpu_overhead:>12.1%}"
         )
         within &= overhead <= 0.30
+    for op, label in (("rmw", "GET+UPDATE co"), ("rmwd", "GET+UPDATE deploy")):
+        print(f"{label:<18} {'':>6} {'':>10} {'':>9} {'':>10} {statistics.median(ratios[op]) - 1.0:>8.1%} "
+              f"{statistics.median(cpu_ratios[op]) - 1.0:>12.1%}  (a step's read-modify-write: not in the target)")
     fast = med["get_fake"] >= 500
     start_wall, start_cpu = startup(args.starts)
     quick = start_wall < 0.150
