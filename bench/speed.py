@@ -23,7 +23,11 @@ ratios; the per-round ratios spread from 0.52 to 1.00), CPU 23% and 24% cheaper.
 load 4-8 (the same changes on an older main, 97a1ac5 + the idempotence commit) showed wall 19% dearer and CPU 7% cheaper: at this load the wall figure
 moves by tens of percent between runs, the CPU figure less.
 
-Last measured (simulation, 2 rounds, load average 7-14 on 2 cores shared with other tenants), this
+Last measured (simulation, 2 rounds, quiet: load average 1.1-1.3), this tree at 6bf2370 against
+f507d8f: wall 44.7 s against 70.9 s (medians; rounds 46.5/43.0 s and 70.1/71.7 s), CPU 45.4 s against
+72.4 s: the target (<= 40 s wall) is not met. A run just before at load 1.2-4 gave 36.6/61.3 s wall,
+29.8/44.3 s CPU (baseline 64.8/83.2 s, 50.6/78.3 s): the same tree's CPU moves by half between runs
+on this machine, so compare within one run. Before that (2 rounds, load average 7-14), this
 tree at 1f28f56 + efc78e1 against f507d8f: wall 218.9 s against 250.3 s (medians; rounds 230/208 s and
 334/166 s), CPU 60.3 s against 92.2 s (35% less). The target (<= 40 s wall) is not met at that load:
 the wall is about 3.5 times the CPU there, every Kubernetes request handing the GIL to a fake's server
