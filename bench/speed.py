@@ -17,11 +17,11 @@ process, baseline and this tree alternating within each round, so both see the s
 Medians over ``--rounds`` rounds; the load average is printed before and after. The default
 baseline is the main commit before this work (``BASELINE``).
 
-Last measured (TLS, 5 rounds x 12 replays, 2 cores shared with other tenants, load average 13-15),
-this tree at 369f1d0 against f507d8f: wall 32% and 28% cheaper in two runs (median of the per-round
-ratios; the per-round ratios spread from 0.52 to 1.00), CPU 23% and 24% cheaper. An earlier run at
-load 4-8 (the same changes on an older main, 97a1ac5 + the idempotence commit) showed wall 19% dearer and CPU 7% cheaper: at this load the wall figure
-moves by tens of percent between runs, the CPU figure less.
+Last measured (TLS, 2 rounds x 15 replays), 2026-12-04 on a quiet machine (load 0.9-1.7), main at
+d34ddd9 against f507d8f: wall 118.2 -> 81.9 ms, 31% cheaper (target >= 30%: met); CPU 117.3 -> 82.2 ms,
+30% cheaper. At 6c9a0f8 (KubeHelper building its requests, FakeAzure snapshots copied once), load
+10.5: wall 245.8 -> 155.1 ms, 36% cheaper; CPU 108.5 -> 76.2 ms, 30%. Earlier runs at load 4-15
+moved the wall figure by tens of percent between runs, the CPU figure less.
 
 Last measured (simulation, 2 rounds, quiet: load average 1.1-1.3), this tree at 6bf2370 against
 f507d8f: wall 44.7 s against 70.9 s (medians; rounds 46.5/43.0 s and 70.1/71.7 s), CPU 45.4 s against
