@@ -23,7 +23,11 @@ d34ddd9 against f507d8f: wall 118.2 -> 81.9 ms, 31% cheaper (target >= 30%: met)
 10.5: wall 245.8 -> 155.1 ms, 36% cheaper; CPU 108.5 -> 76.2 ms, 30%. Earlier runs at load 4-15
 moved the wall figure by tens of percent between runs, the CPU figure less.
 
-Last measured (simulation, 2 rounds, quiet: load average 1.1-1.3), this tree at 6bf2370 against
+Last measured (simulation, 2 rounds, quiet: load average 1.0-1.4), 2026-12-04 04:37, this tree at
+9851004 against f507d8f: wall 40.9 s against 87.0 s (medians; rounds 42.2/39.6 s and 84.2/89.8 s), CPU
+41.6 s against 88.4 s (0.47 of the baseline): the target (<= 40 s wall) is just missed.
+
+Before that (simulation, 2 rounds, quiet: load average 1.1-1.3), this tree at 6bf2370 against
 f507d8f: wall 44.7 s against 70.9 s (medians; rounds 46.5/43.0 s and 70.1/71.7 s), CPU 45.4 s against
 72.4 s: the target (<= 40 s wall) is not met. A run just before at load 1.2-4 gave 36.6/61.3 s wall,
 29.8/44.3 s CPU (baseline 64.8/83.2 s, 50.6/78.3 s): the same tree's CPU moves by half between runs
