@@ -97,8 +97,24 @@ def _type_error(what: str, struct: str, trail: Any, go: str) -> DecodeError:
     return DecodeError(f"json: cannot unmarshal {what} into Go value of type {go}")
 
 
+#: what ``base64.StdEncoding`` decodes without error and without a line break to skip: whole
+#: quanta of the alphabet, the last one possibly padded (``xx==``, ``xxx=``); the empty string too
+_B64_PLAIN = re.compile(r"(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?")
+
+
 def base64_error(s: str) -> str | None:
-    """Go's ``base64.StdEncoding.Decode`` verdict: None, or its CorruptInputError text."""
+    """Go's ``base64.StdEncoding.Decode`` verdict: None, or its CorruptInputError text.
+
+    Well-formed data without line breaks (a Secret's certificates and keys, every write) is
+    recognised in one regular-expression match; anything else is walked byte by byte
+    (:func:`_base64_walk`) for Go's verdict and the offset its error names."""
+    if _B64_PLAIN.fullmatch(s) is not None:
+        return None
+    return _base64_walk(s)
+
+
+def _base64_walk(s: str) -> str | None:
+    """``base64.StdEncoding.Decode``'s loop over the input: None, or its CorruptInputError text."""
     src = s.encode("utf-8", "surrogatepass")
     n = len(src)
     si = 0

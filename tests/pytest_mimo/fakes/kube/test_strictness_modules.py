@@ -111,3 +111,40 @@ def test_same_json_is_decided_by_a_walk_when_the_fast_encodings_differ() -> None
     assert same({"k": sys.intern("interned-on-one-side")}, json.loads('{"k": "interned-on-one-side"}'))
     deep, deep_bool = json.loads("[" * 400 + "1" + "]" * 400), json.loads("[" * 400 + "true" + "]" * 400)
     assert same(deep, json.loads(json.dumps(deep))) and not same(deep, deep_bool)
+
+
+def test_base64_fast_path_gives_the_walks_verdict_on_every_input() -> None:
+    """The one-match path for well-formed data answers as Go's decode loop does (the walk),
+    on valid data of every padding and on mutations of it (a character replaced, removed,
+    added; line breaks; padding misplaced); seeded, the seed printed."""
+    import base64
+    import random
+
+    from pytest_mimo.fakes.kube.decoding import _base64_walk, base64_error
+
+    seed = 20261204
+    print(f"seed {seed}")
+    rng = random.Random(seed)
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=\r\n-_ é"
+    cases = ["", "=", "==", "A", "AA", "AA=", "AA==", "AAA=", "AAAA", "AAAA====", "AA==AA==", "AAA==",
+             "AAAA\n", "\nAAAA", "AA\n==", "AA=\n=", "A===", "AAAAA", "AAAA=", "\r\n"]
+    for _ in range(3000):
+        good = base64.b64encode(rng.randbytes(rng.randrange(0, 40))).decode()
+        cases.append(good)
+        bad = list(good)
+        for _ in range(rng.randrange(1, 4)):
+            op = rng.randrange(3)
+            pos = rng.randrange(len(bad) + 1)
+            if op == 0 and bad and pos < len(bad):
+                bad[pos] = rng.choice(alphabet)
+            elif op == 1 and bad and pos < len(bad):
+                del bad[pos]
+            else:
+                bad.insert(pos, rng.choice(alphabet))
+        cases.append("".join(bad))
+    valid = 0
+    for s in cases:
+        want = _base64_walk(s)
+        assert base64_error(s) == want, (s, want)
+        valid += want is None
+    assert 0 < valid < len(cases)  # both verdicts were exercised
