@@ -43,6 +43,7 @@ __all__ = [
     "validate",
     "check_options",
     "warning_headers",
+    "spec_code",
 ]
 
 Obj = dict[str, Any]
@@ -59,6 +60,20 @@ class WriteOptions:
     validate: bool = True
     field_manager: str | None = None
     force: bool = False
+    #: ``(spec, its marshal encoding)`` of the object as decoding and defaulting left it (when
+    #: known): :func:`validate` takes the encoding for the spec rules' memory while the
+    #: object's spec is still that very value (see :func:`spec_code`)
+    spec_code: tuple[Any, bytes] | None = None
+
+
+def spec_code(options: WriteOptions, obj: Obj) -> bytes | None:
+    """The ``marshal`` encoding of ``obj["spec"]`` that decoding computed, if ``obj``'s spec is
+    still the value it was computed for (the write changes no decoded spec in place between
+    decoding and validation for the kinds that use it: Deployment, Pod), else None."""
+    known = options.spec_code
+    if known is not None and known[0] is obj.get("spec"):
+        return known[1]
+    return None
 
 
 def check_options(options_kind: str, field_validation: str | None, dry_run: list[str] | None = None) -> str:
@@ -82,18 +97,22 @@ def _cannot_handle(info: KindInfo, detail: str) -> ApiError:
     )
 
 
-def _decode(info: KindInfo, obj: Obj, stored: Obj | None) -> list[str]:
-    """Decode, prune and default ``obj`` in place; the strict errors (unknown fields).
+def _decode(info: KindInfo, obj: Obj, stored: Obj | None) -> tuple[list[str], bytes | None]:
+    """Decode, prune and default ``obj`` in place; the strict errors (unknown fields) and the
+    ``marshal`` encoding of the spec as it is now, when known.
 
     Raises :class:`DecodeError` for a body that does not decode into the kind. ``stored``
     (an update's current object, or None) only spares walking parts that are the same JSON."""
     node = schema_for(info.api_version, info.kind, info.schema_id)
     if node is None:
-        return []
+        return [], None
     unknown, kept = decode_object(node, obj, stored)
+    code = kept.get("spec")
     if not node.crd:
-        defaulting.default(info.api_version, info.kind, obj, kept.get("spec"))
-    return [f'unknown field "{p}"' for p in unknown]
+        code = defaulting.default(info.api_version, info.kind, obj, code)
+    if unknown:
+        return [f'unknown field "{p}"' for p in unknown], code
+    return unknown, code
 
 
 def _strict(messages: list[str]) -> str:
@@ -110,12 +129,15 @@ def _decode_or(
 ) -> None:
     """Decode ``obj``; a decode error, or unknown fields under ``Strict``, raise ``refuse(text)``;
     under ``Warn`` the unknown fields become the request's warnings."""
+    options.spec_code = None
     if not options.validate:
         return
     try:
-        unknown = _decode(info, obj, stored)
+        unknown, code = _decode(info, obj, stored)
     except DecodeError as e:
         raise refuse(str(e)) from None
+    if code is not None:
+        options.spec_code = (obj.get("spec"), code)
     if unknown:
         if options.field_validation == "Strict":
             raise refuse(_strict(unknown))
@@ -149,10 +171,11 @@ def validate(info: KindInfo, obj: Obj, old: Obj | None, options: WriteOptions) -
     """422 ``Invalid`` with every field error, or nothing."""
     if not options.validate:
         return
+    code = spec_code(options, obj)
     if old is None:
-        errors = validation.validate_object(info, obj)
+        errors = validation.validate_object(info, obj, code)
     else:
-        errors = validation.validate_update(info, obj, old)
+        errors = validation.validate_update(info, obj, old, code)
     node = schema_for(info.api_version, info.kind, info.schema_id)
     if node is not None and node.crd:
         errors.extend(structural.validate(node, obj) if old is None else structural.validate(node, obj, old=old))

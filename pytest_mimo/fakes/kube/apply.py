@@ -65,6 +65,13 @@ def write_options(
         return None
     manager = (query.get("fieldManager") or [""])[0]
     force_values = query.get("force")
+    if not manager and method != "PATCH":  # a create or an update without a manager: nothing to refuse
+        return WriteContext(
+            manager="",
+            user_agent=headers.get("User-Agent") or "",
+            force=(force_values or ["false"])[0].lower() in ("true", "1"),
+            subresource=target.subresource or "",
+        )
     ctype = (headers.get("Content-Type") or "").split(";")[0].strip().lower()
     apply = method == "PATCH" and ctype == APPLY_PATCH
     if method == "PATCH" and ctype not in _PATCH_TYPES:

@@ -304,20 +304,25 @@ _SPEC_ONLY = frozenset({_deployment, _replica_set, _daemon_set, _stateful_set, _
 _SPEC_FIXED = Remembered()
 
 
-def default(api_version: str, kind: str, obj: Obj, spec_key: bytes | None = None) -> None:
+def default(api_version: str, kind: str, obj: Obj, spec_key: bytes | None = None) -> bytes | None:
     """Apply the kind's defaulter to a decoded object, in place (kinds without one: nothing).
 
     ``spec_key`` is the ``marshal`` encoding of ``obj["spec"]`` as it is now, if the caller
-    has it: a spec-only defaulter that left that very spec as it was is not run again."""
+    has it: a spec-only defaulter that left that very spec as it was is not run again.
+    Returns the encoding of ``obj["spec"]`` as the defaulter left it when it is known
+    (``spec_key`` given and the kind's defaulter spec-only or none), else None."""
     fn = _DEFAULTERS.get((api_version, kind))
     if fn is None:
-        return
+        return spec_key
     if spec_key is None or fn not in _SPEC_ONLY:
         fn(obj)
-        return
+        return None
     seen = (fn, spec_key)
     if seen in _SPEC_FIXED.keys:
-        return
+        return spec_key
     fn(obj)
-    if marshal.dumps(obj.get("spec"), 2) == spec_key:
+    code = marshal.dumps(obj.get("spec"), 2)
+    if code == spec_key:
         _SPEC_FIXED.add(seen, len(spec_key))
+        return spec_key
+    return code

@@ -26,8 +26,6 @@ from __future__ import annotations
 
 import contextvars
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -111,14 +109,21 @@ _context: contextvars.ContextVar[WriteContext | None] = contextvars.ContextVar(
 )
 
 
-@contextmanager
-def write_context(ctx: WriteContext | None) -> Iterator[WriteContext | None]:
-    """Writes in the block are the request's (None: Python-side, untracked, as reactions)."""
-    token = _context.set(ctx)
-    try:
-        yield ctx
-    finally:
-        _context.reset(token)
+class write_context:  # noqa: N801 - used as the function it was (a class: no generator per write)
+    """``with write_context(ctx):`` writes in the block are the request's (None: Python-side,
+    untracked, as reactions); the context before the block is back after it, however it ends."""
+
+    __slots__ = ("_ctx", "_token")
+
+    def __init__(self, ctx: WriteContext | None) -> None:
+        self._ctx = ctx
+
+    def __enter__(self) -> WriteContext | None:
+        self._token = _context.set(self._ctx)
+        return self._ctx
+
+    def __exit__(self, *exc: object) -> None:
+        _context.reset(self._token)
 
 
 def current() -> WriteContext | None:

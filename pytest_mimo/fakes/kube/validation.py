@@ -667,15 +667,21 @@ _SPEC_RULES = frozenset({("apps/v1", "Deployment"), ("v1", "Pod")})
 _PASSED = Remembered()
 
 
-def _kind_errors(key: tuple[str, str], rule: Callable[[Obj], list[FieldError]], obj: Obj) -> list[FieldError]:
+def _kind_errors(
+    key: tuple[str, str], rule: Callable[[Obj], list[FieldError]], obj: Obj, spec_code: bytes | None = None
+) -> list[FieldError]:
     """``rule(obj)``; a spec-only rule's pass is remembered per spec (see :data:`_SPEC_RULES`);
-    a failure is never remembered (its errors are computed anew)."""
+    a failure is never remembered (its errors are computed anew). ``spec_code``: the spec's
+    ``marshal`` encoding when the caller has it (decoding computed it)."""
     if key not in _SPEC_RULES:
         return rule(obj)
-    try:
-        seen = (key, marshal.dumps(obj.get("spec"), 2))
-    except ValueError:  # nested too deeply for marshal
-        return rule(obj)
+    if spec_code is not None:
+        seen = (key, spec_code)
+    else:
+        try:
+            seen = (key, marshal.dumps(obj.get("spec"), 2))
+        except ValueError:  # nested too deeply for marshal
+            return rule(obj)
     if seen in _PASSED.keys:
         return []
     errs = rule(obj)
@@ -684,13 +690,14 @@ def _kind_errors(key: tuple[str, str], rule: Callable[[Obj], list[FieldError]], 
     return errs
 
 
-def validate_object(info: KindInfo, obj: Obj) -> list[FieldError]:
-    """Create-time validation: metadata, then the kind's own rules."""
+def validate_object(info: KindInfo, obj: Obj, spec_code: bytes | None = None) -> list[FieldError]:
+    """Create-time validation: metadata, then the kind's own rules (``spec_code``: the
+    ``marshal`` encoding of ``obj["spec"]``, if the caller has it)."""
     errs = validate_meta(info, obj.get("metadata") or {})
     key = (info.api_version, info.kind)
     rule = _KIND_RULES.get(key)
     if rule is not None:
-        errs.extend(_kind_errors(key, rule, obj))
+        errs.extend(_kind_errors(key, rule, obj, spec_code))
     return errs
 
 
@@ -715,8 +722,9 @@ def validate_meta_update(meta: Obj, old_meta: Obj) -> list[FieldError]:
     return errs
 
 
-def validate_update(info: KindInfo, obj: Obj, old: Obj) -> list[FieldError]:
-    """Update-time validation: what may not change, then the whole new object."""
+def validate_update(info: KindInfo, obj: Obj, old: Obj, spec_code: bytes | None = None) -> list[FieldError]:
+    """Update-time validation: what may not change, then the whole new object (``spec_code``:
+    the ``marshal`` encoding of ``obj["spec"]``, if the caller has it)."""
     errs = validate_meta_update(obj.get("metadata") or {}, old.get("metadata") or {})
     key = (info.api_version, info.kind)
     if key in (("v1", "Secret"), ("v1", "ConfigMap")):
@@ -738,4 +746,4 @@ def validate_update(info: KindInfo, obj: Obj, old: Obj) -> list[FieldError]:
         old_sel = (old.get("spec") or {}).get("selector")
         if new_sel != old_sel:
             errs.append(fe.invalid("spec.selector", _selector_text(new_sel or {}), FIELD_IMMUTABLE))
-    return errs + validate_object(info, obj)
+    return errs + validate_object(info, obj, spec_code)
