@@ -80,6 +80,8 @@ def check_options(options_kind: str, field_validation: str | None, dry_run: list
     """``ValidateCreateOptions`` / ``…UpdateOptions`` / ``…PatchOptions`` on ``dryRun`` (only
     ``All``) and ``fieldValidation``: 422 on ``<Kind>Options.meta.k8s.io ""``; returns the
     field validation directive (empty means ``Warn``)."""
+    if not field_validation and not dry_run:
+        return "Warn"  # nothing given: nothing to refuse
     value = field_validation or ""
     errs = dry_run_errors(list(dry_run or []))
     if value not in FIELD_VALIDATIONS:

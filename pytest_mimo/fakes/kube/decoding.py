@@ -206,21 +206,26 @@ def _go(
     if t == "struct":
         if type(value) is not dict:
             raise _type_error(_json_kind(value), struct, trail, node.go)
-        fields = node.fields
+        fields = node.decoded_fields
+        if fields is None:
+            fields = node.decoded_fields = {k: (f, _PLAIN.get(f.type)) for k, f in node.fields.items()}
         inner = node.struct or struct
         olds = old if type(old) is dict else None
-        for k, v in list(value.items()):
-            f = fields.get(k)
-            if f is None:
+        dropped: list[str] = []  # unknown fields and nulls, deleted after the walk
+        for k, v in value.items():
+            known = fields.get(k)
+            if known is None:
                 unknown.append(_path(trail, k))
-                del value[k]
+                dropped.append(k)
             elif v is None:
-                del value[k]
-            elif _PLAIN.get(f.type) is not type(v):
+                dropped.append(k)
+            elif known[1] is not type(v):
                 ov = _NEW if olds is None else olds.get(k, _NEW)
                 if ov is not _NEW and same(v, ov):
                     continue
-                _go(f, v, (trail, k, True), inner, unknown, ov)
+                _go(known[0], v, (trail, k, True), inner, unknown, ov)
+        for k in dropped:
+            del value[k]
         return value
     if t == "string":
         if type(value) is not str:

@@ -378,6 +378,8 @@ def track_update(
     meta = new.setdefault("metadata", {})
     live_meta = (live or {}).get("metadata") or {}
     requested = meta.pop("managedFields", None)
+    if requested is None and live is not None and not live_meta.get("managedFields"):
+        return  # skipNonApplied (below): nothing requested, nothing tracked so far
     managed: Managed | None
     if ctx.subresource:
         managed = _decode(live_meta.get("managedFields") or []) or {}

@@ -118,6 +118,7 @@ class Node:
         "all_of",
         "not_",
         "validations",
+        "decoded_fields",
     )
 
     def __init__(self, type_: str, *, crd: bool = False) -> None:
@@ -162,6 +163,9 @@ class Node:
         self.all_of: list[Node] = []
         self.not_: Node | None = None
         self.validations: list[dict[str, Any]] = []
+        #: a struct's fields with the Python type whose values decode as they are (see
+        #: :func:`.decoding._go`), built on first use (a schema is complete by then)
+        self.decoded_fields: dict[str, tuple[Node, type | None]] | None = None
 
     def __repr__(self) -> str:
         return f"Node({self.type}{' crd' if self.crd else ''} {self.go})"

@@ -259,8 +259,12 @@ def _invalid(errs: list[FieldError], path: str, value: Any, messages: list[str])
 def validate_labels(labels: Any, path: str) -> list[FieldError]:
     errs: list[FieldError] = []
     for k, v in (labels or {}).items():
-        _invalid(errs, path, k, qualified_name(k))
-        _invalid(errs, path, v, label_value(v))
+        messages = qualified_name(k)
+        if messages:
+            _invalid(errs, path, k, messages)
+        messages = label_value(v)
+        if messages:
+            _invalid(errs, path, v, messages)
     return errs
 
 
@@ -286,13 +290,17 @@ def validate_meta(info: KindInfo, meta: Obj, path: str = "metadata") -> list[Fie
     if not name:
         errs.append(fe.required(f"{path}.name", "name or generateName is required"))
     else:
-        _invalid(errs, f"{path}.name", name, fn(name))
+        messages = fn(name)
+        if messages:
+            _invalid(errs, f"{path}.name", name, messages)
     namespace = meta.get("namespace") or ""
     if info.namespaced:
         if not namespace:
             errs.append(fe.required(f"{path}.namespace"))
         else:
-            _invalid(errs, f"{path}.namespace", namespace, dns1123_label(namespace))
+            messages = dns1123_label(namespace)
+            if messages:
+                _invalid(errs, f"{path}.namespace", namespace, messages)
     elif namespace:
         errs.append(fe.forbidden(f"{path}.namespace", "not allowed on this type"))
     generation = meta.get("generation")
