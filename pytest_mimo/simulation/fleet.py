@@ -299,9 +299,8 @@ class FleetWorld:
                                                     namespace="openshift-azure-operator").install(c.kube)
                 vault.set_secret(f"{c.doc.id}-apiserver", worldbuild.pem_bundle(f"api.{domain}", 2 * c.index))
                 vault.set_secret(f"{c.doc.id}-ingress", worldbuild.pem_bundle(f"*.apps.{domain}", 2 * c.index + 1))
-                for r in worldbuild.master_network(p.cluster_profile.resource_group_id, p.infra_id,
-                                                   p.master_profile.subnet_id, arch=p.architecture_version):
-                    self.azure.put_resource(r["id"], r)
+                self.azure.put_resources(worldbuild.master_network(p.cluster_profile.resource_group_id, p.infra_id,
+                                                                   p.master_profile.subnet_id, arch=p.architecture_version))
                 c.injector = self._injector(c)
                 c.injector.attach(kube=c.kube)
         except BaseException:

@@ -19,7 +19,7 @@ import random
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
@@ -298,7 +298,21 @@ class FakeAzure:
             self.arm.add_group(name, location, sub)
 
     def put_resource(self, resource_id: str, body: dict[str, Any]) -> dict[str, Any]:
-        """Stores a resource as the service would after a successful PUT (no LRO); creates its group."""
+        """Stores a resource as the service would after a successful PUT (no LRO); creates its group.
+        Returns a copy of what was stored."""
+        with self._lock:
+            return copy.deepcopy(self._put(resource_id, body))
+
+    def put_resources(self, resources: Iterable[dict[str, Any]]) -> None:
+        """Stores each resource at its ``id``, in order, as :meth:`put_resource` does, and hands
+        nothing back: a world builder's bulk load (the copy of each stored body that
+        ``put_resource`` returns was a third of its cost, 10 bodies per simulated cluster)."""
+        with self._lock:
+            for r in resources:
+                self._put(r["id"], r)
+
+    def _put(self, resource_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        """:meth:`put_resource` without the copy: the stored body itself (an embedded child: its item)."""
         p = split_resource_id(resource_id)
         if not isinstance(body, dict):
             raise TypeError(f"put_resource({resource_id!r}): body must be a dict")
@@ -319,7 +333,7 @@ class FakeAzure:
                 stored = {"id": old["id"] if old else resource_id, "name": p.names[-1],
                           "type": "/".join([p.namespace or "", *p.types]), **copy.deepcopy(body)}
             self.arm.put(resource_id, stored)
-            return copy.deepcopy(stored)
+            return stored
 
     def _put_embedded(self, p: Any, collection: str, body: dict[str, Any]) -> dict[str, Any]:
         """A child kept in its parent's body (a subnet): the parent is stored again with it."""
@@ -333,9 +347,8 @@ class FakeAzure:
                  if not (isinstance(x, dict) and str(x.get("name", "")).lower() == name.lower())]
         items.append({**copy.deepcopy(body), "name": name})
         new_parent["properties"][collection] = items
-        stored = self.put_resource(parent_id, new_parent)
-        item = next(x for x in stored["properties"][collection] if x.get("name") == name)
-        return copy.deepcopy(item)
+        stored = self._put(parent_id, new_parent)
+        return next(x for x in stored["properties"][collection] if x.get("name") == name)  # type: ignore[no-any-return]
 
     def get_resource(self, resource_id: str) -> dict[str, Any] | None:
         with self._lock:

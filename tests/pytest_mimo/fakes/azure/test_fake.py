@@ -190,3 +190,31 @@ def test_only_one_fake_is_active_at_a_time(fake: FakeAzure) -> None:
     fake.stop()
     with FakeAzure() as second:
         assert "active=True" in repr(second)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_put_resources_stores_what_put_resource_stores(vclock: Any, seed: int) -> None:
+    """The bulk load hands no copies back; the world it leaves is put_resource's, resource by resource."""
+    import copy
+    import random
+
+    from pytest_mimo.simulation import worldbuild
+
+    rng = random.Random(seed)
+    bodies: list[dict[str, Any]] = []
+    for i in range(rng.randrange(2, 6)):
+        rg = f"/subscriptions/{SUB}/resourceGroups/aro-{i}"
+        vnet = f"/subscriptions/{SUB}/resourceGroups/vnet-{i}/providers/Microsoft.Network/virtualNetworks/v"
+        bodies += worldbuild.master_network(rg, f"infra{i}", f"{vnet}/subnets/master", arch=rng.randrange(2))
+        bodies.append({"id": f"{vnet}/subnets/extra", "properties": {"addressPrefix": "10.0.1.0/24"}})
+        bodies.append({"id": f"{rg}/providers/Microsoft.Example/widgets/w{i}", "location": "westus",
+                       "properties": {"n": [i, {"k": "v"}]}})
+    bodies += [copy.deepcopy(b) for b in rng.sample(bodies, 3)]  # puts again over what is there
+    one, bulk = FakeAzure(seed=seed), FakeAzure(seed=seed)
+    given = copy.deepcopy(bodies)
+    answers = [one.put_resource(b["id"], b) for b in bodies]
+    assert bulk.put_resources(bodies) is None
+    assert bodies == given  # neither path touches what it was given
+    assert bulk.resources() == one.resources()
+    assert bulk.rng.getstate() == one.rng.getstate()
+    assert answers[-1] == one.get_resource(bodies[-1]["id"])
