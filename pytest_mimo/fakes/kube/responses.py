@@ -13,7 +13,6 @@ import contextlib
 import copy
 import dataclasses
 import json
-import json.encoder
 import socket
 import struct
 import weakref
@@ -65,44 +64,10 @@ _WRITE_VERBS = frozenset({"create", "update", "patch", "delete", "status", "dele
 _CONTENT_PLAYED = frozenset({"server_error", "unavailable", "timeout"})
 
 
-#: ``json.dumps(obj, separators=(",", ":"))`` without building an encoder per call
-_ENCODER = json.JSONEncoder(separators=(",", ":"))
-_C_ENCODER: Any = getattr(json.encoder, "c_make_encoder", None)  # None: no _json accelerator
-
-
-def _dumps(obj: Any) -> bytes:
-    """``_ENCODER.encode(obj)`` as bytes. A dict goes straight to the C encoder that
-    ``JSONEncoder.iterencode`` makes for a one-shot encoding, made here with the same arguments
-    (a fresh dict of markers: a circular object is the same ValueError), without the Python
-    layers in between (~1 us of a Deployment's ~5)."""
-    if _C_ENCODER is None or type(obj) is not dict:
-        return _ENCODER.encode(obj).encode()
-    e = _ENCODER
-    encode = _C_ENCODER(
-        {}, e.default, json.encoder.encode_basestring_ascii, None, e.key_separator, e.item_separator,
-        e.sort_keys, e.skipkeys, e.allow_nan,
-    )
-    return "".join(encode(obj, 0)).encode()
-
-
-#: the JSON of stored objects served lately, by identity: (the object, its bytes). A stored
-#: object is never changed in place (a write stores a new one; ``KubeModel``), so its encoding
-#: holds while it lives, and the entry keeps it alive (its id is not reused meanwhile)
-_ENCODED: dict[int, tuple[Any, bytes]] = {}
-_ENCODED_MAX = 1024
-
-
-def _stored_json(obj: dict[str, Any]) -> bytes:
-    """``_dumps`` of a stored object, encoded once: a GET of an unchanged object (or of the
-    object a write just stored and answered with) sends the bytes it was answered with."""
-    hit = _ENCODED.get(id(obj))
-    if hit is not None and hit[0] is obj:
-        return hit[1]
-    data = _dumps(obj)
-    if len(_ENCODED) >= _ENCODED_MAX:
-        _ENCODED.clear()
-    _ENCODED[id(obj)] = (obj, data)
-    return data
+#: ``json.dumps(obj, separators=(",", ":"))`` as bytes, and the same of a stored object
+#: (remembered, and composed of its parts' remembered encodings: :func:`.encoding.stored_json`)
+_dumps = encoding.compact
+_stored_json = encoding.stored_json
 
 
 #: ``HTTPStatus(code).phrase`` by code (an enum look-up costs ~1 us a response); "" for an unknown code
