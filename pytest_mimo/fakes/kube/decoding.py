@@ -25,7 +25,7 @@ from typing import Any
 
 from .schemas import Node
 
-__all__ = ["DecodeError", "Remembered", "decode", "decode_object", "decode_value", "same"]
+__all__ = ["DecodeError", "Remembered", "RememberedValues", "decode", "decode_object", "decode_value", "same"]
 
 
 class DecodeError(ValueError):
@@ -446,6 +446,29 @@ class Remembered:
             self.keys.clear()
             self._bytes = 0
         self.keys.add(key)
+        self._bytes += size
+
+
+class RememberedValues:
+    """A mapping bounded as :class:`Remembered` is (entries, and the sizes its caller gives):
+    full, it is emptied and what it held is computed anew. ``values`` is the dict."""
+
+    __slots__ = ("values", "max_items", "max_bytes", "_bytes")
+
+    def __init__(self, max_items: int = 4096, max_bytes: int = 16 * 2**20) -> None:
+        self.values: dict[Any, Any] = {}
+        self.max_items = max_items
+        self.max_bytes = max_bytes
+        self._bytes = 0
+
+    def put(self, key: Any, value: Any, size: int) -> None:
+        """Remember ``value`` for ``key``, the two about ``size`` bytes."""
+        if size > self.max_bytes:
+            return
+        if len(self.values) >= self.max_items or self._bytes + size > self.max_bytes:
+            self.values.clear()
+            self._bytes = 0
+        self.values[key] = value
         self._bytes += size
 
 

@@ -17,8 +17,10 @@ no schema (``any``, preserved unknown fields) is deduced: objects granular, list
 from __future__ import annotations
 
 import json
+import marshal
 from typing import Any
 
+from .decoding import Remembered, RememberedValues
 from .schemas import Node
 
 __all__ = [
@@ -215,6 +217,32 @@ def compare(lhs: Any, rhs: Any, node: Node | None) -> Comparison:
     return out
 
 
+#: (schema node, ``marshal`` encoding) of top-level parts (a whole ``spec``) that compared with
+#: the same JSON gave no change and raised nothing: comparing a value with itself depends on
+#: the value and the node alone, so an update that leaves a part as it was is not walked again
+_UNCHANGED = Remembered()
+
+
+def _compare_part(path: Path, lhs: Any, rhs: Any, node: Node | None, out: Comparison) -> None:
+    """:func:`_compare` of a top-level container present on both sides, skipped when both are
+    exactly the same JSON (equal ``marshal`` encodings: key order and types too) known to
+    compare without a change."""
+    code: bytes | None = None
+    if type(lhs) is type(rhs) and lhs == rhs:
+        try:
+            code = marshal.dumps(rhs, 2)
+            if lhs is not rhs and marshal.dumps(lhs, 2) != code:
+                code = None  # equal, yet not the same JSON (or merely encoded apart): walk
+        except ValueError:  # nested too deeply for marshal
+            code = None
+        if code is not None and (node, code) in _UNCHANGED.keys:
+            return
+    before = len(out.added) + len(out.modified) + len(out.removed)
+    _compare(path, lhs, rhs, node, out)
+    if code is not None and len(out.added) + len(out.modified) + len(out.removed) == before:
+        _UNCHANGED.add((node, code), len(code))
+
+
 def _leaf(path: Path, lhs: Any, rhs: Any, out: Comparison) -> None:
     if lhs is MISSING:
         out.added.add(path)
@@ -236,13 +264,11 @@ def _compare(path: Path, lhs: Any, rhs: Any, node: Node | None, out: Comparison)
         if not lm and not rm:
             return _leaf(path, lhs, rhs, out)
         for k in {**(lm or {}), **(rm or {})}:
-            _compare(
-                (*path, ("f", k)),
-                (lm or {}).get(k, MISSING),
-                (rm or {}).get(k, MISSING),
-                _child(node, k),
-                out,
-            )
+            lv, rv = (lm or {}).get(k, MISSING), (rm or {}).get(k, MISSING)
+            if not path and lv is not MISSING and type(rv) in (dict, list):
+                _compare_part((("f", k),), lv, rv, _child(node, k), out)
+            else:
+                _compare((*path, ("f", k)), lv, rv, _child(node, k), out)
     elif shape == "assoc":
         ll = lhs if isinstance(lhs, list) else None
         rl = rhs if isinstance(rhs, list) else None
@@ -467,9 +493,28 @@ def _pe_key(pe: PE) -> str:
     return f"i:{arg}"
 
 
-def encode_fields(paths: FieldSet) -> dict[str, Any]:
-    """The ``fieldsV1`` object of a set, ordered and with ``.`` as ``Set.ToJSON`` writes it."""
+#: sets lately encoded (``frozenset`` of the paths) and their ``fieldsV1`` (``marshal``
+#: encoding, so each answer is a fresh object): a tracked write encodes every entry again
+_WRITTEN = RememberedValues(max_items=1024)
 
+
+def encode_fields(paths: FieldSet) -> dict[str, Any]:
+    """The ``fieldsV1`` object of a set, ordered and with ``.`` as ``Set.ToJSON`` writes it
+    (remembered per exact set: see :data:`_WRITTEN`)."""
+    key = frozenset(paths)
+    hit = _WRITTEN.values.get(key)
+    if hit is not None:
+        return marshal.loads(hit)  # type: ignore[no-any-return]
+    encoded = _encode_fields(paths)
+    try:
+        code = marshal.dumps(encoded, 2)
+    except ValueError:  # nested too deeply for marshal
+        return encoded
+    _WRITTEN.put(key, code, 8 * len(code))  # the set's paths weigh more than their encoding
+    return encoded
+
+
+def _encode_fields(paths: FieldSet) -> dict[str, Any]:
     def emit(level: dict[PE, Any], self_member: bool) -> dict[str, Any]:
         out: dict[str, Any] = {}
         if self_member and level:
@@ -500,8 +545,26 @@ def _decode_pe(key: str) -> PE:
     raise ValueError(f"unknown path element type: {kind!r}")
 
 
+#: ``fieldsV1`` objects lately read, by exact JSON (``marshal`` encoding), and their sets: a
+#: tracked write reads every stored entry again. A malformed one is never remembered
+_READ = RememberedValues(max_items=1024)
+
+
 def decode_fields(fields: Any) -> FieldSet:
-    """A ``fieldsV1`` object as a set (``Set.FromJSON``)."""
+    """A ``fieldsV1`` object as a set (``Set.FromJSON``; remembered per exact JSON, see
+    :data:`_READ`); a fresh set each time (callers may change it)."""
+    try:
+        key = marshal.dumps(fields, 2)
+    except ValueError:  # nested too deeply, or no JSON value
+        return _read_fields(fields)
+    hit = _READ.values.get(key)
+    if hit is None:
+        hit = frozenset(_read_fields(fields))  # raises as before: nothing remembered
+        _READ.put(key, hit, 8 * len(key))  # the set's paths weigh more than their encoding
+    return set(hit)
+
+
+def _read_fields(fields: Any) -> FieldSet:
     out: FieldSet = set()
 
     def read(obj: Any, prefix: Path) -> None:

@@ -28,6 +28,7 @@ import contextvars
 import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from functools import lru_cache
 from typing import Any
 
 from . import fieldpaths as fp
@@ -209,6 +210,13 @@ def _rfc3339(t: Any) -> str | None:
     """A decoded ``metav1.Time`` as the server writes it back (RFC 3339, seconds, UTC)."""
     if not isinstance(t, str) or not t:
         return None
+    return _rfc3339_text(t)
+
+
+@lru_cache(maxsize=1024)
+def _rfc3339_text(t: str) -> str | None:
+    """:func:`_rfc3339` of a string (pure: a time without zone is taken as UTC; every tracked
+    write reads each entry's time again)."""
     try:
         when = datetime.fromisoformat(t.replace("Z", "+00:00"))
     except ValueError:

@@ -23,7 +23,14 @@ from unittest import mock
 import pytest
 import time_machine
 
-from pytest_mimo.fakes.kube import admission, decoding, defaulting, managedfields, validation
+from pytest_mimo.fakes.kube import (
+    admission,
+    decoding,
+    defaulting,
+    fieldpaths,
+    managedfields,
+    validation,
+)
 from pytest_mimo.fakes.kube.admission import WriteOptions
 from pytest_mimo.fakes.kube.apierrors import ApiError
 from pytest_mimo.fakes.kube.managedfields import WriteContext
@@ -31,24 +38,32 @@ from pytest_mimo.fakes.kube.models import MERGE_PATCH, KubeModel
 
 Obj = dict[str, Any]
 
-#: every memory of the pipeline that :func:`forgetting` empties for the slow path
-MEMORIES = (decoding._FIXED, defaulting._SPEC_FIXED, validation._PASSED)
+#: every memory of the pipeline that :func:`forgetting` empties for the slow path: verdicts
+#: (decoded, defaulted, passed the spec rules, compared unchanged) and values (field sets read
+#: from and written to ``fieldsV1``)
+MEMORIES = (decoding._FIXED, defaulting._SPEC_FIXED, validation._PASSED, fieldpaths._UNCHANGED)
+VALUE_MEMORIES = (fieldpaths._READ, fieldpaths._WRITTEN)
 NS = "ns"
 
 
 @contextlib.contextmanager
 def forgetting() -> Iterator[None]:
-    """The pipeline without its memory: every remembered verdict empty (and restored after),
-    no spec encoding passed from decoding to validation."""
+    """The pipeline without its memory: every remembered verdict and value empty (and restored
+    after), no spec encoding passed from decoding to validation."""
     saved = [m.keys for m in MEMORIES]
+    saved_values = [m.values for m in VALUE_MEMORIES]
     for m in MEMORIES:
         m.keys = set()
+    for v in VALUE_MEMORIES:
+        v.values = {}
     try:
         with mock.patch.object(admission, "spec_code", lambda options, obj: None):
             yield
     finally:
         for m, keys in zip(MEMORIES, saved, strict=True):
             m.keys = keys
+        for v, values in zip(VALUE_MEMORIES, saved_values, strict=True):
+            v.values = values
 
 
 def deployment(name: str, app: str = "web") -> Obj:
@@ -156,11 +171,13 @@ class Side:
         self.info = self.model.kind("apps/v1", "Deployment")
         self.slow = slow
 
-    def request(self, verb: str, name: str, body: Any, manager: str) -> tuple[Any, ...]:
+    def request(self, verb: str, name: str, body: Any, manager: str, force: bool = False) -> tuple[Any, ...]:
         options = WriteOptions(field_validation="Warn")
-        ctx = WriteContext(manager=manager, user_agent="test-agent/1.0")
+        ctx = WriteContext(manager=manager, user_agent="test-agent/1.0", force=force)
         m = self.model
         with forgetting() if self.slow else contextlib.nullcontext(), managedfields.write_context(ctx), m.lock:
+            if verb == "apply":
+                return _outcome(lambda: m.apply(self.info, NS, name, body)[0], options)
             if verb == "create":
                 return _outcome(lambda: m.create(self.info, NS, body, owned=True, options=options), options)
             if verb == "patch":
@@ -193,10 +210,18 @@ def test_the_remembered_pipeline_answers_as_the_forgetful_one(seed: int) -> None
             )
         for step in range(150):
             name = rnd.choice(names)
-            verb = rnd.choices(["update", "create", "patch"], [8, 1, 1])[0]
+            verb = rnd.choices(["update", "create", "patch", "apply"], [8, 1, 1, 2])[0]
             manager = rnd.choice(["", "", "editor", "other"])
+            force = False
             if verb == "create":
                 body = deployment(rnd.choice(["fresh", "d0", "Bad_Name", f"n{step}"]))
+            elif verb == "apply":  # a server-side apply of a few fields: conflicts unless forced
+                manager, force = rnd.choice(["applier", "other", "editor"]), rnd.random() < 0.3
+                body = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": name, "namespace": NS}}
+                if rnd.random() < 0.7:
+                    body["spec"] = {"replicas": rnd.choice([1, 2, 3])}
+                if rnd.random() < 0.5:
+                    body["spec"] = {**body.get("spec", {}), "minReadySeconds": rnd.choice([0, 5])}
             else:
                 stored = [json.loads(o) for o in json.loads(fast.stored()) if json.loads(o)["metadata"]["name"] == name]
                 body = stored[0] if stored else deployment(name)
@@ -205,12 +230,32 @@ def test_the_remembered_pipeline_answers_as_the_forgetful_one(seed: int) -> None
             body["metadata"].setdefault("labels", {})
             if isinstance(body["metadata"]["labels"], dict):
                 body["metadata"]["labels"]["step"] = str(step)  # a real change every time
-            if verb != "patch":
+            if verb not in ("patch", "apply"):
                 for mutate in rnd.sample(MUTATIONS, rnd.choice([0, 0, 0, 1, 1, 2, 3])):
                     mutate(body, rnd)
             with mock.patch.object(admission, "spec_code", counted):
-                got = fast.request(verb, name, copy.deepcopy(body), manager)
-            want = slow.request(verb, name, copy.deepcopy(body), manager)
+                got = fast.request(verb, name, copy.deepcopy(body), manager, force)
+            want = slow.request(verb, name, copy.deepcopy(body), manager, force)
             assert got == want, (step, verb, body)
             assert fast.stored() == slow.stored(), (step, verb)
     assert hits > 20  # the remembered path was taken, not only the slow one
+
+
+def test_a_comparison_that_raises_is_never_remembered_as_unchanged() -> None:
+    """A top-level part compared with the same JSON is remembered as unchanged only after a
+    walk that raised nothing: a keyed list holding a non-object (a world stored without
+    validation) fails the comparison every time, as the walk does."""
+    from pytest_mimo.fakes.kube.schemas import schema_for
+
+    node = schema_for("apps/v1", "Deployment")
+    broken = deployment("b")
+    broken["spec"]["template"]["spec"]["containers"] = ["not an object"]
+    for _ in range(3):
+        with pytest.raises(ValueError, match="expected a map in a keyed list"):
+            fieldpaths.compare(broken, copy.deepcopy(broken), node)
+    fine = deployment("f")
+    for _ in range(3):  # remembered from the first time: still no change
+        assert fieldpaths.compare(fine, copy.deepcopy(fine), node).same()
+    changed = copy.deepcopy(fine)
+    changed["spec"]["replicas"] = 3
+    assert fieldpaths.compare(fine, changed, node).modified == {(("f", "spec"), ("f", "replicas"))}
