@@ -68,8 +68,10 @@ class WriteOptions:
 
 def spec_code(options: WriteOptions, obj: Obj) -> bytes | None:
     """The ``marshal`` encoding of ``obj["spec"]`` that decoding computed, if ``obj``'s spec is
-    still the value it was computed for (the write changes no decoded spec in place between
-    decoding and validation for the kinds that use it: Deployment, Pod), else None."""
+    still the value it was computed for, else None. The write changes no decoded spec in place
+    before it is validated (the spec rules' memory: Deployment, Pod) and stored (an update's or
+    a patch's parts shared with the stored object, ``models._share_unchanged``): only a create
+    of a Namespace sets its spec's finalizers, and nothing asks for the encoding there."""
     known = options.spec_code
     if known is not None and known[0] is obj.get("spec"):
         return known[1]

@@ -112,13 +112,14 @@ def _part_code(part: Any) -> bytes:
     return code
 
 
-def _share_unchanged(obj: Obj, old: Obj) -> None:
+def _share_unchanged(obj: Obj, old: Obj, spec_code: bytes | None = None) -> None:
     """Each top-level part of an update's ``obj`` (but its metadata) that is exactly the stored
     ``old``'s (equal ``marshal`` encodings: the same JSON, key order and types: a bool, an int
     and a float each have their own code) becomes the stored part itself. Stored objects are never
     changed in place, so they may share parts: an update that leaves the spec as it was (a label,
     an annotation) stores no second copy of it, and the collector has that many fewer dicts and
-    lists to walk for as long as the change log keeps the object."""
+    lists to walk for as long as the change log keeps the object. ``spec_code``: the spec's
+    encoding, when decoding computed it (:func:`.admission.spec_code`)."""
     for k, part in obj.items():
         if k == "metadata" or type(part) not in (dict, list):
             continue
@@ -126,7 +127,8 @@ def _share_unchanged(obj: Obj, old: Obj) -> None:
         if was is part or type(was) is not type(part):
             continue
         try:
-            if marshal.dumps(part, 2) == _part_code(was):
+            code = spec_code if k == "spec" and spec_code is not None else marshal.dumps(part, 2)
+            if code == _part_code(was):
                 obj[k] = was
         except ValueError:  # nested too deeply for marshal
             continue
@@ -606,7 +608,7 @@ class KubeModel:
         admission.validate(info, obj, old, options if options is not None else WriteOptions())
         if "uid" in old_meta:
             meta["uid"] = old_meta["uid"]
-        _share_unchanged(obj, old)
+        _share_unchanged(obj, old, None if options is None else admission.spec_code(options, obj))
         if info.generation and _content(info, obj) != _content(info, old):
             meta["generation"] = int(old_meta.get("generation", 0)) + 1
         if obj == old:
