@@ -132,12 +132,51 @@ class SimpleRequest:
         self.command, self.path, self.headers, self.read = command, path, headers, read
 
 
-def _buffered_block(reader: Any) -> list[tuple[str, str]] | None:
-    """The header fields of a plain block already in ``reader``'s buffer (``peek``), which is then
+#: what :func:`_buffered_block` found in a block (its fields, and the look-up table
+#: :class:`RequestHeaders` builds from them), by the block's bytes: a client sends the same
+#: header block again and again (a GET's every time, an update's while its body keeps its length)
+_BLOCKS: dict[bytes, tuple[tuple[tuple[str, str], ...], dict[str, list[tuple[str, Any]]]]] = {}
+_BLOCKS_MAX = 256
+_BLOCK_MAX_BYTES = 8192  # larger blocks are parsed every time
+#: a plain request line's (method, path), by its bytes
+_LINES: dict[bytes, tuple[str, str]] = {}
+_LINES_MAX = 1024
+
+
+def _plain_block(block: bytes) -> tuple[tuple[tuple[str, str], ...], dict[str, list[tuple[str, Any]]]] | None:
+    """The header fields of a plain block (see :func:`_buffered_block`) and their look-up table,
+    or None; remembered by the block's bytes (a pure function of them)."""
+    hit = _BLOCKS.get(block)
+    if hit is not None:
+        return hit
+    if len(block) > _MAX_HEADER_LINE or block.count(b"\n") >= _MAX_HEADERS or not block.isascii():
+        return None
+    found = _PLAIN_FIELD.findall(block.decode("ascii"))
+    # the lines found cover the block (none skipped over: each is a whole plain line)
+    if sum(len(name) + len(blanks) + len(value) + 3 for name, blanks, value in found) != len(block):
+        return None
+    fields = []
+    table: dict[str, list[tuple[str, Any]]] = {}
+    for name, _, value in found:
+        lower = name.lower()
+        if lower in _ACTED_ON:
+            return None
+        fields.append((name, value))
+        table.setdefault(lower, []).append((name, value))
+    parsed = (tuple(fields), table)
+    if len(block) <= _BLOCK_MAX_BYTES:
+        if len(_BLOCKS) >= _BLOCKS_MAX:
+            _BLOCKS.clear()
+        _BLOCKS[block] = parsed
+    return parsed
+
+
+def _buffered_block(reader: Any) -> RequestHeaders | None:
+    """The headers of a plain block already in ``reader``'s buffer (``peek``), which is then
     read past it: what the line-by-line loop of :func:`read_simple_request` finds for it, in one
-    pass. None (nothing read) when the block is not wholly buffered or not plain in the strictest
-    sense (every line a CRLF-ended :data:`_SIMPLE_HEADER`, at most 99 of them, 64 KiB in all, no
-    ``Connection`` or ``Expect``): the loop then reads it line by line."""
+    pass, with the look-up index built. None (nothing read) when the block is not wholly buffered
+    or not plain in the strictest sense (every line a CRLF-ended :data:`_SIMPLE_HEADER`, at most
+    99 of them, 64 KiB in all, no ``Connection`` or ``Expect``): the loop then reads it line by line."""
     peek = getattr(reader, "peek", None)
     if peek is None:
         return None
@@ -149,19 +188,15 @@ def _buffered_block(reader: Any) -> list[tuple[str, str]] | None:
         if end < 0:
             return None
         block, size = buf[: end + 2], end + 4
-    if len(block) > _MAX_HEADER_LINE or block.count(b"\n") >= _MAX_HEADERS or not block.isascii():
+    parsed = _plain_block(block)
+    if parsed is None:
         return None
-    found = _PLAIN_FIELD.findall(block.decode("ascii"))
-    # the lines found cover the block (none skipped over: each is a whole plain line)
-    if sum(len(name) + len(blanks) + len(value) + 3 for name, blanks, value in found) != len(block):
-        return None
-    fields = []
-    for name, _, value in found:
-        if name.lower() in _ACTED_ON:
-            return None
-        fields.append((name, value))
     reader.read(size)
-    return fields
+    headers = RequestHeaders()
+    fields = headers._headers = list(parsed[0])  # type: ignore[attr-defined]  # what set_raw appends to, in order
+    # the index _lookup would build from these fields (a change to them rebuilds it)
+    headers._index = (fields, len(fields), parsed[1])
+    return headers
 
 
 def read_simple_request(
@@ -175,15 +210,19 @@ def read_simple_request(
     then ``read`` holds the lines read, for the standard parse to read again. ``reader`` (the
     buffered stream ``readline`` reads): a plain block it holds whole is taken in one pass
     (:func:`_buffered_block`)."""
-    m = _SIMPLE_REQUEST_LINE.fullmatch(request_line)
-    if m is None:
-        return None
-    command, path = m.group(1).decode("ascii"), m.group(2).decode("ascii")
+    known = _LINES.get(request_line)
+    if known is None:
+        m = _SIMPLE_REQUEST_LINE.fullmatch(request_line)
+        if m is None:
+            return None
+        known = m.group(1).decode("ascii"), m.group(2).decode("ascii")
+        if len(_LINES) >= _LINES_MAX:
+            _LINES.clear()
+        _LINES[request_line] = known
+    command, path = known
     if reader is not None:
-        block = _buffered_block(reader)
-        if block is not None:
-            headers = RequestHeaders()
-            headers._headers = block  # type: ignore[attr-defined]  # what set_raw appends to, in order
+        headers = _buffered_block(reader)
+        if headers is not None:
             return SimpleRequest(command, path, headers, [])
     read: list[bytes] = []
     fields: list[tuple[str, str]] = []
@@ -248,6 +287,8 @@ def content_length(headers: Message) -> int | None:
     values = headers.get_all("Content-Length") or []
     if not values:
         return None
+    if len(values) == 1 and type(values[0]) is str and values[0].isdigit() and values[0].isascii():
+        return int(values[0])  # one value, all ASCII digits: the one part it splits into
     parts = {v.strip() for value in values for v in value.split(",")}
     if len(parts) != 1:
         raise _bad_request()  # "http: message cannot contain multiple Content-Length headers"

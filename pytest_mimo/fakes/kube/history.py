@@ -14,8 +14,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 __all__ = ["Change", "History", "TooOld", "DEFAULT_CAPACITY"]
 
@@ -36,10 +35,11 @@ class TooOld(Exception):
         self.oldest = oldest
 
 
-@dataclass(frozen=True)
-class Change:
+class Change(NamedTuple):
     """One stored change. ``object`` is the object after it (for ``DELETED`` the last state,
-    with the deletion's resourceVersion, as a watch shows it); ``old`` the one before."""
+    with the deletion's resourceVersion, as a watch shows it); ``old`` the one before.
+    (A named tuple: as immutable as a frozen dataclass, and made in a third of the time, once
+    per write.)"""
 
     seq: int
     rv: int
@@ -76,10 +76,10 @@ class History:
         self, rv: int, type_: str, gvk: tuple[str, str], key: Key, obj: Obj, old: Obj | None
     ) -> None:
         with self.cond:
-            change = Change(self._offset + len(self._log), rv, type_, gvk, key, obj, old)
-            self._log.append(change)
-            if len(self._log) > 2 * self.capacity:
-                self._trim(len(self._log) - self.capacity)
+            log = self._log
+            log.append(Change(self._offset + len(log), rv, type_, gvk, key, obj, old))
+            if len(log) > 2 * self.capacity:
+                self._trim(len(log) - self.capacity)
             self.cond.notify_all()
 
     def _trim(self, count: int) -> None:
@@ -115,7 +115,7 @@ class History:
         """Hold ``other``'s changes (each object through ``convert``), floor, epoch and capacity
         (:meth:`.models.KubeModel.adopt`); watches waiting here are woken."""
         with other.cond:
-            log = [replace(c, object=convert(c.object) or c.object, old=convert(c.old)) for c in other._log]
+            log = [c._replace(object=convert(c.object) or c.object, old=convert(c.old)) for c in other._log]
             offset, floor, epoch, capacity = other._offset, other.floor, other.epoch, other.capacity
         with self.cond:
             self._log, self._offset, self.floor, self.epoch, self.capacity = log, offset, floor, epoch, capacity

@@ -79,10 +79,10 @@ def _now() -> str:
 
 
 def _content(info: KindInfo, obj: Obj) -> Obj:
-    """What ``generation`` tracks: for a custom resource everything but metadata (status
-    too when it has no status subresource: customResourceStrategy.PrepareForUpdate); a
-    Deployment bumps on its annotations too (deployment strategy: they are copied to
-    its ReplicaSets)."""
+    """What ``generation`` tracks (:func:`_content_changed` compares it without building it): for
+    a custom resource everything but metadata (status too when it has no status subresource:
+    customResourceStrategy.PrepareForUpdate); a Deployment bumps on its annotations too
+    (deployment strategy: they are copied to its ReplicaSets)."""
     skip = (
         ("metadata", "status", "apiVersion", "kind")
         if info.has_status
@@ -92,6 +92,35 @@ def _content(info: KindInfo, obj: Obj) -> Obj:
     if info.builtin and (info.api_version, info.kind) == ("apps/v1", "Deployment"):
         content["metadata.annotations"] = (obj.get("metadata") or {}).get("annotations") or {}
     return content
+
+
+_SKIP_WITH_STATUS = frozenset(("metadata", "status", "apiVersion", "kind"))
+_SKIP = frozenset(("metadata", "apiVersion", "kind"))
+_ANNOTATIONS = "metadata.annotations"
+
+
+def _content_changed(info: KindInfo, obj: Obj, old: Obj) -> bool:
+    """``_content(info, obj) != _content(info, old)`` without building either: the same keys,
+    each value the same object or equal (what a dict comparison asks of its values)."""
+    skip = _SKIP_WITH_STATUS if info.has_status else _SKIP
+    deploy = info.builtin and (info.api_version, info.kind) == ("apps/v1", "Deployment")
+    count = 0
+    for k, v in obj.items():
+        if k in skip or (deploy and k == _ANNOTATIONS):
+            continue
+        if k not in old:
+            return True
+        w = old[k]
+        if v is not w and v != w:
+            return True
+        count += 1
+    if count != sum(1 for k in old if not (k in skip or (deploy and k == _ANNOTATIONS))):
+        return True
+    if deploy:
+        a = (obj.get("metadata") or {}).get("annotations") or {}
+        b = (old.get("metadata") or {}).get("annotations") or {}
+        return a is not b and a != b
+    return False
 
 
 #: the ``marshal`` encodings (version 2: no back-references, so equal data encodes alike) of
@@ -609,7 +638,7 @@ class KubeModel:
         if "uid" in old_meta:
             meta["uid"] = old_meta["uid"]
         _share_unchanged(obj, old, None if options is None else admission.spec_code(options, obj))
-        if info.generation and _content(info, obj) != _content(info, old):
+        if info.generation and _content_changed(info, obj, old):
             meta["generation"] = int(old_meta.get("generation", 0)) + 1
         if obj == old:
             return old  # no-op: nothing stored, resourceVersion unchanged
@@ -915,7 +944,7 @@ class KubeModel:
             new["metadata"].pop("generation", None)
             if "generation" in old["metadata"]:
                 new["metadata"]["generation"] = old["metadata"]["generation"]
-            if info.generation and _content(info, new) != _content(info, old):
+            if info.generation and _content_changed(info, new, old):
                 new["metadata"]["generation"] = int(old["metadata"].get("generation", 0)) + 1
             admission.validate(info, new, None, opts)
             if new != old:

@@ -40,9 +40,22 @@ class Resource:
         return f"{self.info.group_resource}/{self.namespace or ''}/{self.name or ''}"
 
 
+#: :func:`split_path`'s answers by request target (the query's lists copied for each caller)
+_SPLIT: dict[str, tuple[str, dict[str, list[str]]]] = {}
+_SPLIT_MAX = 1024
+
+
 def split_path(raw: str) -> tuple[str, dict[str, list[str]]]:
-    parts = urlsplit(raw)
-    return parts.path, parse_qs(parts.query)
+    """The path and the parsed query of a request target (each caller gets its own query)."""
+    hit = _SPLIT.get(raw)
+    if hit is None:
+        parts = urlsplit(raw)
+        hit = parts.path, parse_qs(parts.query)
+        if len(_SPLIT) >= _SPLIT_MAX:
+            _SPLIT.clear()
+        _SPLIT[raw] = hit
+    path, query = hit
+    return path, {k: list(v) for k, v in query.items()} if query else {}
 
 
 def route(path: str, kinds: Mapping[tuple[str, str], KindInfo]) -> Discovery | Resource | None:

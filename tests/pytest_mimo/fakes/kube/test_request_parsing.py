@@ -106,6 +106,7 @@ PLAIN = (
 @pytest.mark.parametrize("reader", READERS)
 def test_parsing_is_the_standard_one(data: bytes, reader: str) -> None:
     assert _outcome(_Fake, data, READERS[reader]) == _outcome(_Standard, data)
+    assert _outcome(_Fake, data, READERS[reader]) == _outcome(_Standard, data)  # remembered
 
 
 def test_a_buffered_plain_block_is_taken_in_one_pass() -> None:
@@ -136,3 +137,4 @@ def test_any_header_block_parses_the_standard_way(line: bytes, headers: list[byt
     want = _outcome(_Standard, data)
     for reader in READERS.values():
         assert _outcome(_Fake, data, reader) == want
+        assert _outcome(_Fake, data, reader) == want  # a plain block again: from memory
