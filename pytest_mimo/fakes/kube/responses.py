@@ -153,13 +153,18 @@ def _route(model: KubeModel, path: str) -> Discovery | Resource | None:
     return target
 
 
+_WRITE_METHOD_VERBS = {"POST": "create", "PUT": "update", "PATCH": "patch"}
+#: what a health path starts with
+_HEALTH_ROOTS = tuple("/" + root for root in health.CHECKS)
+
+
 def _verb(method: str, t: Resource) -> str:
     """The API verb of a request on a resource path (``RequestInfoFactory``)."""
     if method == "GET":
         return "get" if t.name else "list"
     if method == "DELETE":
         return "delete" if t.name else "deletecollection"
-    return {"POST": "create", "PUT": "update", "PATCH": "patch"}.get(method, method.lower())
+    return _WRITE_METHOD_VERBS.get(method) or method.lower()
 
 
 def _method_not_allowed() -> tuple[int, bytes, str]:
@@ -257,8 +262,26 @@ class KubeHandler(BaseHTTPRequestHandler):
         headers: dict[str, str] | list[tuple[str, str]] | None = None,
     ) -> None:
         phrase = _PHRASES.get(code, "")
+        if not headers and content_type and code != 304 and not self.close_connection:
+            # the usual answer: what the general way below writes for it, in one format
+            self.wfile.write(
+                f"HTTP/1.1 {code} {phrase}\r\nContent-Type: {content_type}\r\nContent-Length: {len(body)}\r\n"
+                "Cache-Control: no-cache, private\r\n\r\n".encode("latin-1") + (b"" if self.command == "HEAD" else body)
+            )
+            return
+        self._send_any(code, body, content_type, headers)
+
+    def _send_any(
+        self,
+        code: int,
+        body: bytes,
+        content_type: str = "application/json",
+        headers: dict[str, str] | list[tuple[str, str]] | None = None,
+    ) -> None:
+        """:meth:`_send` for any answer (headers of the handler's own, a 304, no body type, a
+        connection to close)."""
         extra = list(headers.items() if isinstance(headers, dict) else headers or ())
-        head = [f"HTTP/1.1 {code} {phrase}"]
+        head = [f"HTTP/1.1 {code} {_PHRASES.get(code, '')}"]
         if code != 304:  # Go's server writes no body headers on a 304
             if content_type:  # "": a handler that wrote no body (Go sniffs no type from nothing)
                 head.append(f"Content-Type: {content_type}")
@@ -357,7 +380,8 @@ class KubeHandler(BaseHTTPRequestHandler):
                 )
                 return reply(too_big.code, _dumps(too_big.status()))
             path, query = split_path(self.path)
-            healthy = health.answer(path, self.path.partition("?")[2])
+            # (health.answer answers only a path that starts with "/" and a check's root)
+            healthy = health.answer(path, self.path.partition("?")[2]) if path.startswith(_HEALTH_ROOTS) else None
             if healthy is not None:
                 # public (system:public-info-viewer binds them to everyone): no token needed
                 return reply(healthy[0], healthy[1], healthy[2], healthy[3])

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from .models import KindInfo
@@ -34,9 +35,10 @@ class Resource:
     #: reached through the legacy ``/watch/`` prefix (``/api/v1/watch/namespaces/x/secrets``)
     watch: bool = False
 
-    @property
+    @cached_property
     def resource(self) -> str:
-        """``<plural>.<group>/<namespace>/<name>``, as the fault hook sees it."""
+        """``<plural>.<group>/<namespace>/<name>``, as the fault hook sees it (a route is
+        remembered per path, and its target with it: worked out once)."""
         return f"{self.info.group_resource}/{self.namespace or ''}/{self.name or ''}"
 
 
