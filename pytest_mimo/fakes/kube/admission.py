@@ -28,7 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import defaulting, structural, validation
+from . import celrules, defaulting, structural, validation
 from .apierrors import ApiError
 from .decoding import DecodeError, decode_object
 from .deletion import dry_run_errors, options_invalid
@@ -183,6 +183,8 @@ def validate(info: KindInfo, obj: Obj, old: Obj | None, options: WriteOptions) -
     node = schema_for(info.api_version, info.kind, info.schema_id)
     if node is not None and node.crd:
         errors.extend(structural.validate(node, obj) if old is None else structural.validate(node, obj, old=old))
+        if celrules.has_rules(node):  # x-kubernetes-validations, after the OpenAPI schema
+            errors.extend([celrules.BLOCKED] if celrules.blocking(errors) else celrules.validate(node, obj, old))
     if errors:
         name = (obj.get("metadata") or {}).get("name") or ""
         raise invalid_error(info, name, errors)

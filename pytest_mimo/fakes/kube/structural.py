@@ -8,7 +8,7 @@ must be of type integer: "string"``), ``required`` (``Required value``), ``enum`
 longer than N``), ``minLength``, ``pattern``, ``minimum``/``maximum`` (exclusive too),
 ``maxItems`` (``Too many``), ``minItems``, ``uniqueItems``, ``date-time`` formats,
 ``oneOf``/``anyOf``/``allOf``/``not`` and the uniqueness of ``x-kubernetes-list-type``
-``set``/``map`` lists. ``x-kubernetes-validations`` (CEL rules) are not evaluated.
+``set``/``map`` lists. ``x-kubernetes-validations`` (CEL rules) are :mod:`.celrules`'.
 """
 
 from __future__ import annotations
