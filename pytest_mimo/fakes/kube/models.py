@@ -327,18 +327,14 @@ class KubeModel:
 
     def _stored(self, info: KindInfo, key: Key, obj: Obj) -> None:
         """Store ``obj`` (its resourceVersion already stamped) and log the change."""
-        bucket = self._bucket(info)
+        gvk = (info.api_version, info.kind)
+        bucket = self._store[gvk]
         old = bucket.get(key)
         bucket[key] = obj
         self.history.record(
-            int(obj["metadata"]["resourceVersion"]),
-            "ADDED" if old is None else "MODIFIED",
-            (info.api_version, info.kind),
-            key,
-            obj,
-            old,
+            int(obj["metadata"]["resourceVersion"]), "ADDED" if old is None else "MODIFIED", gvk, key, obj, old
         )
-        if (info.api_version, info.kind) == CRD_KEY:
+        if gvk == CRD_KEY:
             self.crds.stored(self, key, obj)
 
     def _dropped(self, info: KindInfo, key: Key) -> Obj:

@@ -154,6 +154,8 @@ def _route(model: KubeModel, path: str) -> Discovery | Resource | None:
 
 
 _WRITE_METHOD_VERBS = {"POST": "create", "PUT": "update", "PATCH": "patch"}
+#: the headers an answer carries besides the usual ones
+_Headers = dict[str, str] | list[tuple[str, str]] | None
 #: what a health path starts with
 _HEALTH_ROOTS = tuple("/" + root for root in health.CHECKS)
 
@@ -254,13 +256,7 @@ class KubeHandler(BaseHTTPRequestHandler):
 
     # -- writing -----------------------------------------------------------
 
-    def _send(
-        self,
-        code: int,
-        body: bytes,
-        content_type: str = "application/json",
-        headers: dict[str, str] | list[tuple[str, str]] | None = None,
-    ) -> None:
+    def _send(self, code: int, body: bytes, content_type: str = "application/json", headers: _Headers = None) -> None:
         phrase = _PHRASES.get(code, "")
         if not headers and content_type and code != 304 and not self.close_connection:
             # the usual answer: what the general way below writes for it, in one format
@@ -271,13 +267,7 @@ class KubeHandler(BaseHTTPRequestHandler):
             return
         self._send_any(code, body, content_type, headers)
 
-    def _send_any(
-        self,
-        code: int,
-        body: bytes,
-        content_type: str = "application/json",
-        headers: dict[str, str] | list[tuple[str, str]] | None = None,
-    ) -> None:
+    def _send_any(self, code: int, body: bytes, content_type: str, headers: _Headers) -> None:
         """:meth:`_send` for any answer (headers of the handler's own, a 304, no body type, a
         connection to close)."""
         extra = list(headers.items() if isinstance(headers, dict) else headers or ())
