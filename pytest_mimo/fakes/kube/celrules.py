@@ -31,7 +31,11 @@ equality semantics in CEL, and the exact cel-go text of evaluation errors other 
 and map key errors.
 
 Each rule is compiled once per process, on the first write that reaches its node; kinds whose
-schema holds no rule pay one dictionary look-up per write.
+schema holds no rule pay one dictionary look-up per write. cel-python interprets its parse
+tree (0.1-0.6 ms a rule), so two exact cuts: a subtree an update left unchanged and without
+transition rules is not walked (its errors would be ratcheting warnings), and a rule's outcome
+is remembered per JSON value it saw (a rule is a pure function of ``self``/``oldSelf``).
+``test_celrules`` compares both against the full walk on seeded inputs.
 """
 
 from __future__ import annotations
@@ -346,6 +350,22 @@ def _children(node: Node) -> Iterator[Node]:
     yield from node.all_of
 
 
+#: per schema node: whether it or a node below it may hold a transition rule (``oldSelf`` in
+#: its text: a string literal naming it only makes the answer conservative)
+_OLD: dict[int, tuple[Node, bool]] = {}
+
+
+def _has_transition(node: Node) -> bool:
+    hit = _OLD.get(id(node))
+    if hit is not None:
+        return hit[1]
+    _OLD[id(node)] = (node, False)
+    found = any("oldSelf" in str(r.get("rule") or "") for r in node.validations if isinstance(r, dict))
+    found = found or any(_has_transition(c) for c in _children(node))
+    _OLD[id(node)] = (node, found)
+    return found
+
+
 def has_rules(node: Node) -> bool:
     """Whether ``node`` or a node below it holds an ``x-kubernetes-validations`` rule."""
     hit = _HAS.get(id(node))
@@ -368,6 +388,10 @@ _TYPE_NAMES = {
     "number": "number",
     "boolean": "boolean",
 }
+
+#: skip a subtree an update left unchanged and without transition rules (False: walk it, for
+#: the test that compares both)
+SKIP_UNCHANGED = True
 
 #: no old value at this place (a create, or a value the old object lacks)
 _NONE: Any = object()
@@ -408,6 +432,8 @@ def _walk(
         return
     if old is not _NONE:
         ratchet = same(value, old)
+    if ratchet and SKIP_UNCHANGED and not _has_transition(node):
+        return  # unchanged, no transition rule below: every error would be a ratcheting warning
     if node.crd and node.validations:
         _expressions(node, value, old, path, errs, root, ratchet)
     for sub in node.all_of:
@@ -444,12 +470,44 @@ def _error_text(e: Any) -> str:
     return str(e)
 
 
+#: a rule's outcome per value it saw: a rule is a pure function of ``self`` (and ``oldSelf``),
+#: so the same JSON (same key order) gives the same outcome; emptied past _MEMO_MAX entries
+MEMO = True
+_MEMO: dict[tuple[int, str, str | None], tuple[str, str] | None] = {}
+_MEMO_MAX = 20_000
+
+
+def _key(value: Any) -> str | None:
+    try:
+        return json.dumps(value, separators=(",", ":"))
+    except (TypeError, ValueError):
+        return None
+
+
+def _outcome(rule: Rule, act: dict[str, Any]) -> tuple[str, str] | None:
+    """None when the rule holds; ``("error", text)`` when it cannot be evaluated;
+    ``("false", detail)`` when it is false."""
+    try:
+        result = rule.program.evaluate(act)
+    except (CELEvalError, TypeError, ValueError, KeyError, IndexError) as e:
+        result = e
+    if isinstance(result, Exception):
+        return "error", f"{_error_text(result)} evaluating rule: {rule.rule_error}"
+    if isinstance(result, ct.BoolType) and bool(result):
+        return None
+    return "false", _message(rule, act) or rule.default_message
+
+
 def _expressions(node: Node, value: Any, old: Any, path: str, errs: list[FieldError], root: bool, ratchet: bool) -> None:
     """``validateExpressions`` at one node."""
     rules = _rules(node)
     type_name = _TYPE_NAMES.get(node.type, "")
     field = path or "<nil>"
+    view = _root_view(value) if root or node.embedded else value
+    old_view = old if old is _NONE or not (root or node.embedded) else _root_view(old)
     activation: dict[str, Any] | None = None
+    vkey: str | None = None
+    okey: str | None = None
     for rule in rules:
         if isinstance(rule, str):
             errs.append(fe.invalid(field, type_name, rule))
@@ -458,25 +516,35 @@ def _expressions(node: Node, value: Any, old: Any, path: str, errs: list[FieldEr
             continue  # a transition rule: only with a comparable old value
         if ratchet and not rule.uses_old_self:
             continue  # its error would be a ratcheting warning only
-        if activation is None:
-            activation = {"self": json_to_cel(_root_view(value) if root else value), "format": _FORMAT}
-        act = activation
-        if rule.uses_old_self:
-            act = dict(activation)
-            act["oldSelf"] = json_to_cel(_root_view(old) if root else old)
-        try:
-            result = rule.program.evaluate(act)
-        except (CELEvalError, TypeError, ValueError, KeyError, IndexError) as e:
-            result = e
-        if isinstance(result, Exception):
-            errs.append(fe.invalid(field, type_name, f"{_error_text(result)} evaluating rule: {rule.rule_error}"))
+        memo_key = None
+        if MEMO:
+            if vkey is None:
+                vkey = _key(view)
+            if rule.uses_old_self and okey is None:
+                okey = _key(old_view)
+            if vkey is not None and (okey is not None or not rule.uses_old_self):
+                memo_key = (id(rule), vkey, okey if rule.uses_old_self else None)
+        if memo_key is not None and memo_key in _MEMO:
+            outcome = _MEMO[memo_key]
+        else:
+            if activation is None:
+                activation = {"self": json_to_cel(view), "format": _FORMAT}
+            act = activation
+            if rule.uses_old_self:
+                act = dict(activation)
+                act["oldSelf"] = json_to_cel(old_view)
+            outcome = _outcome(rule, act)
+            if memo_key is not None:
+                if len(_MEMO) >= _MEMO_MAX:
+                    _MEMO.clear()
+                _MEMO[memo_key] = outcome
+        if outcome is None:
             continue
-        if isinstance(result, ct.BoolType) and bool(result):
+        kind, detail = outcome
+        if kind == "error":
+            errs.append(fe.invalid(field, type_name, detail))
             continue
-        where = field
-        if rule.field_path:
-            where = _child(path, rule.field_path)
-        detail = _message(rule, activation) or rule.default_message
+        where = _child(path, rule.field_path) if rule.field_path else field
         reason = rule.source.get("reason")
         if reason == "FieldValueForbidden":
             errs.append(fe.forbidden(where, detail))
