@@ -31,6 +31,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from . import encoding
 from .fieldselectors import field_matcher
 from .history import Change, TooOld
 from .labels import SelectorError, parse_selector
@@ -162,6 +163,16 @@ class Watch:
             return obj
         return {"apiVersion": self.info.api_version, "kind": self.info.kind, **obj}
 
+    def _line(self, type_: str, obj: Obj) -> bytes:
+        """The event ``{"type": type_, "object": obj}`` as one JSON line. An object sent as it is
+        stored (the change log's and the store's are never changed in place) is the JSON the wire
+        remembers for it (:func:`.encoding.stored_json`: the object a write just answered with is
+        not encoded again), joined as the encoder joins a dict's pairs."""
+        o = self._object(obj)
+        if o is obj and type(o) is dict:
+            return b'{"type":' + _dumps(type_) + b',"object":' + encoding.stored_json(o) + b"}\n"
+        return _dumps({"type": type_, "object": o}) + b"\n"
+
     def _bookmark(self, rv: int, *, initial_end: bool = False) -> bytes:
         meta: Obj = {"resourceVersion": str(rv)}
         if initial_end:
@@ -180,7 +191,7 @@ class Watch:
             write(_dumps({"type": "ERROR", "object": too_old_status(self._too_old)}) + b"\n")
             return
         if self._initial:
-            write(b"".join(_dumps({"type": "ADDED", "object": self._object(o)}) + b"\n" for o in self._initial))
+            write(b"".join(self._line("ADDED", o) for o in self._initial))
             self._initial = []
         if self._initial_end_rv is not None:
             write(self._bookmark(self._initial_end_rv, initial_end=True))
@@ -216,7 +227,7 @@ class Watch:
                 for change in changes:
                     event = self._event(change)
                     if event is not None:
-                        out.append(_dumps({"type": event[0], "object": self._object(event[1])}) + b"\n")
+                        out.append(self._line(event[0], event[1]))
                 if out:
                     write(b"".join(out))
                 now = time.time()

@@ -380,3 +380,22 @@ def test_the_usual_answer_is_written_as_any_answer_is(command: str, close: bool,
         return h.wfile.getvalue()  # type: ignore[attr-defined, no-any-return]
 
     assert written("_send") == written("_send_any")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["ADDED", "MODIFIED", "DELETED"]),
+                          st.dictionaries(_KEYS, _JSONISH, max_size=5), st.booleans()), min_size=1, max_size=5))
+def test_a_watch_event_line_is_json_dumps_of_the_event(events: list[tuple[str, dict[str, Any], bool]]) -> None:
+    """A watch's event line, its object sent as stored (its remembered JSON) or completed with
+    the watched kind's apiVersion and kind (encoded plainly), is ``json.dumps`` of the event."""
+    from pytest_mimo.fakes.kube.kinds import KindInfo
+    from pytest_mimo.fakes.kube.watch import Watch
+
+    w = Watch.__new__(Watch)
+    w.info = KindInfo("v1", "ConfigMap", "configmaps", True)
+    for type_, obj, as_stored in events:
+        if as_stored:
+            obj = {**obj, "apiVersion": "v1", "kind": "ConfigMap"}
+        want = json.dumps({"type": type_, "object": w._object(obj)}, separators=(",", ":")).encode() + b"\n"
+        assert w._line(type_, obj) == want
+        assert w._line(type_, obj) == want  # remembered
