@@ -23,7 +23,19 @@ d34ddd9 against f507d8f: wall 118.2 -> 81.9 ms, 31% cheaper (target >= 30%: met)
 10.5: wall 245.8 -> 155.1 ms, 36% cheaper; CPU 108.5 -> 76.2 ms, 30%. Earlier runs at load 4-15
 moved the wall figure by tens of percent between runs, the CPU figure less.
 
-Last measured (simulation, 2 rounds, quiet: load average 1.0-1.4), 2026-12-04 04:37, this tree at
+Last measured (simulation), 2026-12-04 evening. At 18:38 on a quiet machine (fresh boot, load 0.8-1.0,
+3 rounds), main 46cc7e5 against f507d8f: wall 38.3 s against 65.1 s (medians; rounds 37.5/38.3/44.8 s
+and 65.1/59.8/69.2 s), CPU 39.1 s: the target (<= 40 s wall) met. The same evening the machine
+slowed (the baseline's rounds 76-93 s): main 4b4c676 gave 44.8 s against 80.8 s (3 rounds, 0.55 of
+the baseline; one round's load spiked to 48) and 50.0 s against 81.4 s (2 rounds, load 1.1-3.0,
+0.61): not met there. Against 46cc7e5 directly (``--baseline 46cc7e5``, 2 rounds, load 1.1-1.5):
+47.7 s against 46.9 s wall, 48.3 against 47.6 s CPU, the same: this session's cuts (fake Azure's
+per-request path 2de02c2 and bulk world load cdc2613, ~9 % CPU in an A/B of their own; the fake
+kube's wire and admission cuts) are spent on the new CEL evaluation of every cluster's
+IngressController (59133d9: three rules read ``spec.domain``, distinct per cluster, ~2.6 ms a write
+in cel-python's tree walker, ~3.8 ms per IngressController added, ~3.8 s per 1,000-cluster world).
+
+Before that (simulation, 2 rounds, quiet: load average 1.0-1.4), 2026-12-04 04:37, this tree at
 9851004 against f507d8f: wall 40.9 s against 87.0 s (medians; rounds 42.2/39.6 s and 84.2/89.8 s), CPU
 41.6 s against 88.4 s (0.47 of the baseline): the target (<= 40 s wall) is just missed.
 
