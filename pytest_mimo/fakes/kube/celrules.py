@@ -471,10 +471,27 @@ def _error_text(e: Any) -> str:
 
 
 #: a rule's outcome per value it saw: a rule is a pure function of ``self`` (and ``oldSelf``),
-#: so the same JSON (same key order) gives the same outcome; emptied past _MEMO_MAX entries
+#: so the same JSON (same key order) gives the same outcome; emptied past _MEMO_MAX entries or
+#: _MEMO_MAX_BYTES of keys (a rule at a resource root is keyed by the whole object's JSON)
 MEMO = True
 _MEMO: dict[tuple[int, str, str | None], tuple[str, str] | None] = {}
 _MEMO_MAX = 20_000
+_MEMO_MAX_BYTES = 16 * 2**20
+_memo_bytes = 0
+
+
+def _remember(key: tuple[int, str, str | None], outcome: tuple[str, str] | None) -> None:
+    """Keeps a rule's outcome in :data:`_MEMO` within its bounds (a key over the byte bound is
+    not kept; a full memo starts again)."""
+    global _memo_bytes
+    size = len(key[1]) + len(key[2] or "")
+    if size > _MEMO_MAX_BYTES:
+        return
+    if len(_MEMO) >= _MEMO_MAX or _memo_bytes + size > _MEMO_MAX_BYTES:
+        _MEMO.clear()
+        _memo_bytes = 0
+    _MEMO[key] = outcome
+    _memo_bytes += size
 
 
 def _key(value: Any) -> str | None:
@@ -535,9 +552,7 @@ def _expressions(node: Node, value: Any, old: Any, path: str, errs: list[FieldEr
                 act["oldSelf"] = json_to_cel(old_view)
             outcome = _outcome(rule, act)
             if memo_key is not None:
-                if len(_MEMO) >= _MEMO_MAX:
-                    _MEMO.clear()
-                _MEMO[memo_key] = outcome
+                _remember(memo_key, outcome)
         if outcome is None:
             continue
         kind, detail = outcome

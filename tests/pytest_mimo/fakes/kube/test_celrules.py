@@ -350,3 +350,23 @@ def test_the_cuts_give_the_same_errors_as_the_full_walk() -> None:
             seen_errors += len(full)
     assert seen_errors > 30  # the inputs do hit rules
     assert celrules._MEMO  # and the memo was used
+
+
+def test_the_rule_memo_is_bounded_in_entries_and_bytes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A root rule is keyed by the whole object's JSON: the memo keeps within a byte bound as well
+    as an entry bound, and a key larger than the byte bound is not kept at all."""
+    monkeypatch.setattr(celrules, "_MEMO", {})
+    monkeypatch.setattr(celrules, "_memo_bytes", 0)
+    monkeypatch.setattr(celrules, "_MEMO_MAX", 3)
+    monkeypatch.setattr(celrules, "_MEMO_MAX_BYTES", 100)
+    for i in range(3):
+        celrules._remember((1, f"v{i}", None), None)
+    assert len(celrules._MEMO) == 3
+    celrules._remember((1, "v3", None), ("false", "m"))  # the entry bound: starts again
+    assert celrules._MEMO == {(1, "v3", None): ("false", "m")}
+    celrules._remember((1, "x" * 60, "y" * 30), None)  # 2 + 90 bytes: within 100
+    assert len(celrules._MEMO) == 2 and celrules._memo_bytes == 92
+    celrules._remember((1, "w" * 10, None), None)  # 92 + 10: over 100, starts again
+    assert list(celrules._MEMO) == [(1, "w" * 10, None)] and celrules._memo_bytes == 10
+    celrules._remember((2, "z" * 101, None), None)  # over the bound by itself: not kept
+    assert (2, "z" * 101, None) not in celrules._MEMO and celrules._memo_bytes == 10
